@@ -1,0 +1,268 @@
+"""NumPy float64 reference implementation of Word2GM, for the tests.
+
+Written from the paper (Athiwaratkun & Wilson 2017, "Multimodal Word
+Distributions"), not from the Cython kernel:
+
+* partial energy, eq. 3, evaluated with full covariance matrices
+  ``Sigma = diag(d_f,i) + diag(d_g,j) + eps I`` (Appendix A.2 adds eps) via a
+  log-determinant and a linear solve, without the constant ``-D/2 log 2pi``;
+* log energy, eq. 2, with a naive ``log(sum(p q exp(xi)))`` (fine for moderate
+  inputs; the stability tests use :func:`log_energy_stable`);
+* the max-margin loss of Section 3.3;
+* analytic gradients of ``log E`` (checked against finite differences in the
+  tests) and a pure-Python model of the training job, including a replica of
+  the documented random number generator (xorshift64* seeded by splitmix64).
+
+A word's parameters are a tuple ``(means (K, D), log_vars (K, Dv), logits
+(K,))`` with ``Dv = 1`` (spherical) or ``Dv = D`` (diagonal).
+"""
+
+import numpy as np
+
+MASK64 = (1 << 64) - 1
+ALWAYS_KEEP = 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------------------
+# Energies and loss
+# ---------------------------------------------------------------------------
+
+def _variances(log_var, D):
+    """(K, Dv) log-variances -> (K, D) variances (spherical: broadcast)."""
+    log_var = np.asarray(log_var, dtype=np.float64)
+    return np.broadcast_to(np.exp(log_var), (log_var.shape[0], D))
+
+
+def softmax(s):
+    s = np.asarray(s, dtype=np.float64)
+    e = np.exp(s)
+    return e / e.sum()
+
+
+def partial_energies(mu_f, log_var_f, mu_g, log_var_g, eps=1e-4):
+    """xi_ij of eq. 3 (without -D/2 log 2pi) using explicit covariance matrices."""
+    mu_f = np.asarray(mu_f, dtype=np.float64)
+    mu_g = np.asarray(mu_g, dtype=np.float64)
+    K, D = mu_f.shape
+    d_f = _variances(log_var_f, D)
+    d_g = _variances(log_var_g, D)
+    xi = np.empty((mu_f.shape[0], mu_g.shape[0]))
+    for i in range(mu_f.shape[0]):
+        for j in range(mu_g.shape[0]):
+            sigma = np.diag(d_f[i]) + np.diag(d_g[j]) + eps * np.eye(D)
+            diff = mu_f[i] - mu_g[j]
+            sign, logdet = np.linalg.slogdet(sigma)
+            assert sign > 0
+            xi[i, j] = -0.5 * logdet - 0.5 * diff @ np.linalg.solve(sigma, diff)
+    return xi
+
+
+def log_energy(f, g, eps=1e-4):
+    """Naive eq. 2: log sum_ij p_i q_j exp(xi_ij)."""
+    xi = partial_energies(f[0], f[1], g[0], g[1], eps)
+    p = softmax(f[2])
+    q = softmax(g[2])
+    with np.errstate(divide="ignore", under="ignore"):
+        return float(np.log(np.sum(p[:, None] * q[None, :] * np.exp(xi))))
+
+
+def weighted_terms(f, g, eps=1e-4):
+    """log p_i + log q_j + xi_ij (K, K), with log-softmax computed stably."""
+    xi = partial_energies(f[0], f[1], g[0], g[1], eps)
+    lp = _log_softmax(f[2])
+    lq = _log_softmax(g[2])
+    return lp[:, None] + lq[None, :] + xi
+
+
+def _log_softmax(s):
+    s = np.asarray(s, dtype=np.float64)
+    m = s.max()
+    return s - (m + np.log(np.sum(np.exp(s - m))))
+
+
+def log_energy_stable(f, g, eps=1e-4):
+    """Eq. 2 in the max-subtracted form of Appendix A.2."""
+    t = weighted_terms(f, g, eps)
+    m = t.max()
+    return float(m + np.log(np.sum(np.exp(t - m))))
+
+
+def loss(w, c, n, margin=1.0, eps=1e-4):
+    """Section 3.3: max(0, m - log E(w, c) + log E(w, c'))."""
+    return max(0.0, margin - log_energy(w, c, eps) + log_energy(w, n, eps))
+
+
+def log_energy_grads(f, g, eps=1e-4):
+    """Analytic gradients of log E(f, g) w.r.t. both words' parameters.
+
+    Returns ``((d mu_f, d lv_f, d s_f), (d mu_g, d lv_g, d s_g))``.
+    """
+    mu_f = np.asarray(f[0], dtype=np.float64)
+    mu_g = np.asarray(g[0], dtype=np.float64)
+    lv_f = np.asarray(f[1], dtype=np.float64)
+    lv_g = np.asarray(g[1], dtype=np.float64)
+    K, D = mu_f.shape
+    d_f = _variances(lv_f, D)
+    d_g = _variances(lv_g, D)
+    t = weighted_terms(f, g, eps)
+    gamma = np.exp(t - t.max())
+    gamma /= gamma.sum()                       # d logE / d xi_ij
+    p = softmax(f[2])
+    q = softmax(g[2])
+    g_s_f = gamma.sum(axis=1) - p
+    g_s_g = gamma.sum(axis=0) - q
+    g_mu_f = np.zeros_like(mu_f)
+    g_mu_g = np.zeros_like(mu_g)
+    g_d_f = np.zeros((K, D))                   # d logE / d variance (per dimension)
+    g_d_g = np.zeros((K, D))
+    for i in range(K):
+        for j in range(K):
+            S = d_f[i] + d_g[j] + eps
+            diff = mu_f[i] - mu_g[j]
+            # xi = -1/2 sum log S - 1/2 sum diff^2 / S
+            dxi_dmu_f = -diff / S
+            dxi_dS = -0.5 / S + 0.5 * diff ** 2 / S ** 2
+            g_mu_f[i] += gamma[i, j] * dxi_dmu_f
+            g_mu_g[j] -= gamma[i, j] * dxi_dmu_f
+            g_d_f[i] += gamma[i, j] * dxi_dS
+            g_d_g[j] += gamma[i, j] * dxi_dS
+    # chain rule through d = exp(lv); spherical: the single lv drives all D dims
+    g_lv_f = (g_d_f * d_f).sum(axis=1, keepdims=True) if lv_f.shape[1] == 1 else g_d_f * d_f
+    g_lv_g = (g_d_g * d_g).sum(axis=1, keepdims=True) if lv_g.shape[1] == 1 else g_d_g * d_g
+    return (g_mu_f, g_lv_f, g_s_f), (g_mu_g, g_lv_g, g_s_g)
+
+
+# ---------------------------------------------------------------------------
+# Random number generator (xorshift64* seeded with one splitmix64 step)
+# ---------------------------------------------------------------------------
+
+class Rng:
+    """Pure-Python replica of the generator documented in ``_sampling.pxd``."""
+
+    def __init__(self, seed):
+        s = (int(seed) + 0x9E3779B97F4A7C15) & MASK64
+        z = s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        z ^= z >> 31
+        self.state = z if z != 0 else 0x9E3779B97F4A7C15
+
+    def next64(self):
+        x = self.state
+        x ^= x >> 12
+        x ^= (x << 25) & MASK64
+        x ^= x >> 27
+        self.state = x
+        return (x * 0x2545F4914F6CDD1D) & MASK64
+
+    def uint32(self):
+        return self.next64() >> 32
+
+    def below(self, n):
+        return (self.uint32() * n) >> 32
+
+    def keep(self, threshold):
+        if threshold == ALWAYS_KEEP:
+            return True
+        return self.uint32() < threshold
+
+    def negative(self, alias_prob, alias_index):
+        r = self.next64()
+        column = ((r >> 32) * len(alias_prob)) >> 32
+        if (r & 0xFFFFFFFF) < int(alias_prob[column]):
+            return column
+        return int(alias_index[column])
+
+
+# ---------------------------------------------------------------------------
+# Training job
+# ---------------------------------------------------------------------------
+
+PARAM_NAMES = ("mu_in", "lv_in", "s_in", "mu_out", "lv_out", "s_out")
+
+
+def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K):
+    """One row update: SGD or Adagrad, then clip the log-variances."""
+    for kind, g in zip(("mu", "lv", "s"), grads):
+        if kind == "s" and K == 1:
+            continue
+        name = f"{kind}_{side}"
+        x = params[name]
+        if accs is None:
+            x[word] -= lr * g
+        else:
+            a = accs[name]
+            a[word] += g * g
+            x[word] -= lr * g / np.sqrt(a[word])
+        if kind == "lv":
+            np.clip(x[word], lv_min, lv_max, out=x[word])
+
+
+def _row(params, side, word):
+    return tuple(params[f"{k}_{side}"][word] for k in ("mu", "lv", "s"))
+
+
+def train_job(params, accs, keep, alias_prob, alias_index, window, negative, margin,
+              eps, lv_min, lv_max, words, sentence_ends, alpha_start, alpha_end, seed):
+    """Float64 model of ``KernelState.train_job`` (updates ``params`` in place).
+
+    ``params`` maps :data:`PARAM_NAMES` to float64 arrays (the same array objects
+    for in/out when the output distributions are shared); ``accs`` likewise or
+    None.  The sequence of random draws and updates follows the documented
+    order.  Not meant for the case where a centre word is its own context or
+    negative while in/out parameters are shared.
+
+    Returns ``(loss_sum, n_samples, n_active, n_kept, n_nonfinite)``.
+    """
+    K = params["mu_in"].shape[1]
+    rng = Rng(seed)
+    N = len(words)
+    loss_sum = 0.0
+    n_samples = n_active_total = n_kept = n_nonfinite = 0
+    start = 0
+    for stop in sentence_ends:
+        lr = alpha_start + (alpha_end - alpha_start) * (start / N)
+        sent = [int(x) for x in words[start:stop] if rng.keep(int(keep[x]))]
+        n_kept += len(sent)
+        for i, w in enumerate(sent):
+            eff = window - rng.below(window)
+            gw = [np.zeros_like(a) for a in _row(params, "in", w)]
+            any_active = False
+            for j in range(max(0, i - eff), min(len(sent), i + eff + 1)):
+                if j == i:
+                    continue
+                c = sent[j]
+                w_row = _row(params, "in", w)
+                pos = log_energy_stable(w_row, _row(params, "out", c), eps)
+                pos_grads = log_energy_grads(w_row, _row(params, "out", c), eps)
+                n_active = 0
+                for _ in range(negative):
+                    cn = rng.negative(alias_prob, alias_index)
+                    if cn == c:
+                        continue
+                    n_samples += 1
+                    neg_row = _row(params, "out", cn)
+                    neg = log_energy_stable(w_row, neg_row, eps)
+                    l = margin - pos + neg
+                    if not np.isfinite(l):
+                        n_nonfinite += 1
+                        continue
+                    if l > 0:
+                        loss_sum += l
+                        n_active += 1
+                        gf, gg = log_energy_grads(w_row, neg_row, eps)
+                        for acc, g in zip(gw, gf):
+                            acc += g
+                        _update(params, accs, "out", cn, gg, lr, lv_min, lv_max, K)
+                if n_active:
+                    n_active_total += n_active
+                    gf, gg = pos_grads
+                    for acc, g in zip(gw, gf):
+                        acc -= n_active * g
+                    _update(params, accs, "out", c, [-n_active * g for g in gg],
+                            lr, lv_min, lv_max, K)
+                    any_active = True
+            if any_active:
+                _update(params, accs, "in", w, gw, lr, lv_min, lv_max, K)
+        start = stop
+    return loss_sum, n_samples, n_active_total, n_kept, n_nonfinite

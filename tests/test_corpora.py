@@ -1,0 +1,535 @@
+"""Tests for w2gm.corpora: LineSentence, Text8Corpus and the bundled sample corpus."""
+
+import bz2
+import gzip
+import itertools
+import os
+import pathlib
+import random
+import warnings
+
+import pytest
+
+from w2gm import corpora
+from w2gm.corpora import (
+    CorpusDecodingWarning,
+    LineSentence,
+    Text8Corpus,
+    sample_corpus,
+    sample_corpus_path,
+)
+
+SAMPLE_TOKENS = 333234
+SAMPLE_BYTES = 1999999
+
+COMPRESSORS = {
+    "": lambda data: data,
+    ".gz": lambda data: gzip.compress(data, mtime=0),
+    ".bz2": bz2.compress,
+}
+
+
+def write(tmp_path, name, data, suffix=""):
+    """Write ``data`` (bytes or str) to ``tmp_path/name+suffix``, compressed as per suffix."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path = tmp_path / (name + suffix)
+    path.write_bytes(COMPRESSORS[suffix](data))
+    return path
+
+
+def flatten(sentences):
+    return [token for sentence in sentences for token in sentence]
+
+
+def collect_warnings(iterable):
+    """Consume ``iterable``; return ``(items, list of CorpusDecodingWarning messages)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        items = list(iterable)
+    messages = [str(w.message) for w in caught if issubclass(w.category, CorpusDecodingWarning)]
+    return items, messages
+
+
+# --------------------------------------------------------------------------- LineSentence
+
+LINES_TEXT = (
+    "the quick brown fox\n"
+    "\n"
+    "  jumps\tover  the lazy dog  \r\n"
+    "   \n"
+    "caf\u00e9 \u65e5\u672c\u8a9e na\u00efve\n"
+    "last line without newline"
+)
+LINES_EXPECTED = [
+    ["the", "quick", "brown", "fox"],
+    ["jumps", "over", "the", "lazy", "dog"],
+    ["caf\u00e9", "\u65e5\u672c\u8a9e", "na\u00efve"],
+    ["last", "line", "without", "newline"],
+]
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2"])
+def test_linesentence_reads_plain_and_compressed(tmp_path, suffix):
+    path = write(tmp_path, "lines.txt", LINES_TEXT, suffix)
+    assert list(LineSentence(path)) == LINES_EXPECTED
+    assert list(LineSentence(str(path))) == LINES_EXPECTED
+
+
+def test_linesentence_compressed_matches_plain(tmp_path):
+    rng = random.Random(1)
+    words = ["w%d" % i for i in range(50)]
+    text = "\n".join(" ".join(rng.choices(words, k=rng.randint(0, 30))) for _ in range(300))
+    results = [list(LineSentence(write(tmp_path, "big.txt", text, s))) for s in COMPRESSORS]
+    expected = [line.split() for line in text.split("\n") if line.split()]
+    assert results[0] == expected
+    assert results[1] == expected
+    assert results[2] == expected
+
+
+def test_linesentence_yields_lists_of_str(tmp_path):
+    path = write(tmp_path, "lines.txt", LINES_TEXT)
+    sentences = list(LineSentence(path))
+    assert all(type(s) is list and s for s in sentences)
+    assert all(type(t) is str for s in sentences for t in s)
+
+
+def test_linesentence_cuts_long_lines(tmp_path):
+    path = write(tmp_path, "long.txt", "a b c d e f g\nh i j\nk l\n")
+    assert list(LineSentence(path, max_sentence_length=3)) == [
+        ["a", "b", "c"], ["d", "e", "f"], ["g"], ["h", "i", "j"], ["k", "l"],
+    ]
+    assert list(LineSentence(path, max_sentence_length=1)) == [[c] for c in "abcdefghijkl"]
+    # a line of exactly max_sentence_length tokens is not cut and yields no empty tail
+    assert list(LineSentence(path, max_sentence_length=7))[0] == list("abcdefg")
+
+
+def test_linesentence_limit_counts_lines_including_empty(tmp_path):
+    path = write(tmp_path, "lines.txt", "one two\n\nthree\nfour five\n")
+    assert list(LineSentence(path, limit=None)) == [["one", "two"], ["three"], ["four", "five"]]
+    assert list(LineSentence(path, limit=1)) == [["one", "two"]]
+    assert list(LineSentence(path, limit=2)) == [["one", "two"]]
+    assert list(LineSentence(path, limit=3)) == [["one", "two"], ["three"]]
+    assert list(LineSentence(path, limit=0)) == []
+    assert list(LineSentence(path, limit=100)) == list(LineSentence(path))
+
+
+def test_linesentence_limit_with_cut_lines(tmp_path):
+    path = write(tmp_path, "lines.txt", "a b c d e\nf g\n")
+    corpus = LineSentence(path, max_sentence_length=2, limit=1)
+    assert list(corpus) == [["a", "b"], ["c", "d"], ["e"]]
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_linesentence_is_restartable(tmp_path, suffix):
+    path = write(tmp_path, "lines.txt", LINES_TEXT, suffix)
+    corpus = LineSentence(path, max_sentence_length=2)
+    first, second = list(corpus), list(corpus)
+    assert first == second
+    assert flatten(first) == flatten(LINES_EXPECTED)
+    # two iterators at once are independent
+    it1, it2 = iter(corpus), iter(corpus)
+    assert next(it1) == next(it2) == ["the", "quick"]
+    assert next(it1) == ["brown", "fox"]
+    assert list(it2) == first[1:]
+
+
+def test_linesentence_empty_file(tmp_path):
+    assert list(LineSentence(write(tmp_path, "empty.txt", b""))) == []
+    assert list(LineSentence(write(tmp_path, "blank.txt", b"\n \n\t\n"))) == []
+
+
+def test_linesentence_strips_utf8_bom(tmp_path):
+    path = write(tmp_path, "bom.txt", b"\xef\xbb\xbfhello world\nbye\n")
+    assert list(LineSentence(path)) == [["hello", "world"], ["bye"]]
+
+
+def test_linesentence_matches_gensim(tmp_path):
+    word2vec = pytest.importorskip("gensim.models.word2vec")
+    rng = random.Random(5)
+    text = "\n".join(
+        " ".join(rng.choices(["x", "yy", "zzz", "\u00e9t\u00e9"], k=rng.randint(1, 40)))
+        for _ in range(100)
+    )
+    path = write(tmp_path, "g.txt", text)
+    ours = list(LineSentence(path, max_sentence_length=7, limit=60))
+    theirs = list(word2vec.LineSentence(str(path), max_sentence_length=7, limit=60))
+    assert ours == theirs
+
+
+# --------------------------------------------------------------------------- Text8Corpus
+
+def random_text(rng, n_words, multibyte=True):
+    """Random text with varied whitespace and (optionally) multi-byte UTF-8 characters."""
+    alphabet = "abcdefghij" + ("\u00e9\u00df\u65e5\u672c\U0001F600\u0416" if multibyte else "")
+    spaces = [" ", " ", " ", "  ", "\n", "\t", " \r\n ", "\u3000"]
+    parts = [rng.choice(["", " ", "\n"])]
+    for i in range(n_words):
+        if i:
+            parts.append(rng.choice(spaces))
+        parts.append("".join(rng.choices(alphabet, k=rng.randint(1, 12))))
+    parts.append(rng.choice(["", " ", "\n", "  \n"]))
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2"])
+def test_text8_reads_plain_and_compressed(tmp_path, suffix):
+    text = " anarchism originated as a term of abuse first used against early working class"
+    path = write(tmp_path, "text8", text, suffix)
+    corpus = Text8Corpus(path, max_sentence_length=5)
+    assert list(corpus) == [
+        ["anarchism", "originated", "as", "a", "term"],
+        ["of", "abuse", "first", "used", "against"],
+        ["early", "working", "class"],
+    ]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 7, 8, 13, 64])
+def test_text8_chunk_boundaries_match_split(tmp_path, chunk_size):
+    rng = random.Random(chunk_size)
+    for trial in range(15):
+        text = random_text(rng, rng.randint(0, 120))
+        path = write(tmp_path, "t%d.txt" % trial, text)
+        corpus = Text8Corpus(path, max_sentence_length=rng.randint(1, 20))
+        corpus._chunk_size = chunk_size
+        sentences, messages = collect_warnings(corpus)
+        assert messages == []  # valid UTF-8, even when split across chunks
+        assert flatten(sentences) == text.split()
+
+
+def test_text8_chunk_size_class_attribute(tmp_path, monkeypatch):
+    rng = random.Random(42)
+    text = random_text(rng, 500)
+    path = write(tmp_path, "t.txt", text, ".gz")
+    monkeypatch.setattr(Text8Corpus, "_chunk_size", 7)
+    assert Text8Corpus(path)._chunk_size == 7
+    assert flatten(Text8Corpus(path, max_sentence_length=3)) == text.split()
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2"])
+def test_text8_chunk_boundaries_compressed(tmp_path, suffix):
+    rng = random.Random(7)
+    text = random_text(rng, 2000)
+    path = write(tmp_path, "t.txt", text, suffix)
+    corpus = Text8Corpus(path, max_sentence_length=10)
+    corpus._chunk_size = 7
+    assert flatten(corpus) == text.split()
+
+
+def test_text8_sentence_lengths(tmp_path):
+    tokens = ["t%d" % i for i in range(25)]
+    path = write(tmp_path, "t.txt", " " + " ".join(tokens))
+    for chunk_size in (7, 1 << 16):
+        corpus = Text8Corpus(path, max_sentence_length=10)
+        corpus._chunk_size = chunk_size
+        assert list(corpus) == [tokens[:10], tokens[10:20], tokens[20:]]
+    # an exact multiple yields no empty trailing sentence
+    path = write(tmp_path, "u.txt", " ".join(tokens[:20]) + " ")
+    assert list(Text8Corpus(path, max_sentence_length=10)) == [tokens[:10], tokens[10:20]]
+    assert list(Text8Corpus(path, max_sentence_length=1)) == [[t] for t in tokens[:20]]
+    assert list(Text8Corpus(path, max_sentence_length=1000)) == [tokens[:20]]
+
+
+def test_text8_all_sentences_full_but_last(tmp_path):
+    rng = random.Random(3)
+    text = random_text(rng, 1000, multibyte=False)
+    path = write(tmp_path, "t.txt", text)
+    corpus = Text8Corpus(path, max_sentence_length=17)
+    corpus._chunk_size = 7
+    lengths = [len(s) for s in corpus]
+    n = len(text.split())
+    assert lengths == [17] * (n // 17) + ([n % 17] if n % 17 else [])
+
+
+def test_text8_with_newlines(tmp_path):
+    path = write(tmp_path, "t.txt", "one two\nthree\n\nfour  five\r\nsix\n")
+    assert list(Text8Corpus(path, max_sentence_length=4)) == [
+        ["one", "two", "three", "four"], ["five", "six"],
+    ]
+
+
+def test_text8_token_longer_than_chunk(tmp_path):
+    long_word = "x" * 50 + "\u00e9" * 10
+    path = write(tmp_path, "t.txt", "a " + long_word + " b " + long_word)
+    corpus = Text8Corpus(path)
+    corpus._chunk_size = 7
+    assert list(corpus) == [["a", long_word, "b", long_word]]
+
+
+def test_text8_empty_file(tmp_path):
+    assert list(Text8Corpus(write(tmp_path, "e.txt", b""))) == []
+    assert list(Text8Corpus(write(tmp_path, "s.txt", b"   \n "))) == []
+    assert list(Text8Corpus(write(tmp_path, "e.txt", b"", ".gz"))) == []
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_text8_is_restartable(tmp_path, suffix):
+    rng = random.Random(11)
+    text = random_text(rng, 300)
+    path = write(tmp_path, "t.txt", text, suffix)
+    corpus = Text8Corpus(pathlib.Path(path), max_sentence_length=9)
+    corpus._chunk_size = 7
+    first, second = list(corpus), list(corpus)
+    assert first == second
+    assert flatten(first) == text.split()
+    it1, it2 = iter(corpus), iter(corpus)
+    assert next(it1) == next(it2) == first[0]
+    assert list(it1) == first[1:]
+    assert list(it2) == first[1:]
+
+
+def test_text8_strips_utf8_bom(tmp_path):
+    path = write(tmp_path, "bom.txt", b"\xef\xbb\xbfhello world")
+    corpus = Text8Corpus(path)
+    corpus._chunk_size = 2  # the BOM itself is split across chunks
+    assert list(corpus) == [["hello", "world"]]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 4, 1 << 16])
+def test_bom_and_invalid_bytes_in_same_chunk(tmp_path, chunk_size):
+    # the retry after a strict decoding failure must restore the decoder state,
+    # or the BOM would leak into the text as U+FEFF
+    data = b"\xef\xbb\xbfhello \xff world"
+    path = write(tmp_path, "bom-bad.txt", data)
+    corpus = Text8Corpus(path)
+    corpus._chunk_size = chunk_size
+    sentences, messages = collect_warnings(corpus)
+    assert sentences == [["hello", "\ufffd", "world"]]
+    assert len(messages) == 1
+    sentences, messages = collect_warnings(LineSentence(path))
+    assert sentences == [["hello", "\ufffd", "world"]]
+    assert len(messages) == 1
+
+
+def test_text8_streams_in_fixed_size_chunks(tmp_path, monkeypatch):
+    """The file is read in reads of at most _chunk_size bytes, lazily."""
+    text = " ".join("w%d" % i for i in range(20000))  # ~128 kB
+    path = write(tmp_path, "t.txt", text)
+    reads = []
+    real_open = corpora.smart_open.open
+
+    class Recorder:
+        def __init__(self, f):
+            self._f = f
+
+        def read(self, size=-1):
+            reads.append(size)
+            return self._f.read(size)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._f.close()
+
+    monkeypatch.setattr(corpora.smart_open, "open", lambda *a, **k: Recorder(real_open(*a, **k)))
+    corpus = Text8Corpus(path, max_sentence_length=10)
+    corpus._chunk_size = 1000
+    it = iter(corpus)
+    assert next(it) == ["w%d" % i for i in range(10)]
+    assert reads == [1000]  # only the first chunk was read to produce the first sentence
+    rest = list(it)
+    assert flatten(rest) == text.split()[10:]
+    assert all(size == 1000 for size in reads)
+    assert len(reads) == len(text) // 1000 + 2  # full chunks, the partial one, then EOF
+
+
+def test_text8_matches_gensim_tokens(tmp_path):
+    word2vec = pytest.importorskip("gensim.models.word2vec")
+    rng = random.Random(9)
+    text = " " + " ".join(rng.choices(["anarchism", "a", "of", "the", "zero"], k=30000))
+    path = write(tmp_path, "g.txt", text, ".gz")
+    ours = list(Text8Corpus(path, max_sentence_length=1000))
+    theirs = list(word2vec.Text8Corpus(str(path), max_sentence_length=1000))
+    assert flatten(ours) == flatten(theirs) == text.split()
+    assert all(len(s) == 1000 for s in ours)
+
+
+# --------------------------------------------------------------------------- invalid UTF-8
+
+INVALID = b"good caf\xe9 bad\xff\xfe word\n\xc3 more\nok \xe2\x82\xac fine\n"
+INVALID_TOKENS = [
+    "good", "caf\ufffd", "bad\ufffd\ufffd", "word", "\ufffd", "more", "ok", "\u20ac", "fine",
+]
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2"])
+def test_linesentence_invalid_utf8_warns_and_replaces(tmp_path, suffix):
+    path = write(tmp_path, "bad-lines.txt", INVALID, suffix)
+    corpus = LineSentence(path)
+    with pytest.warns(CorpusDecodingWarning, match="bad-lines.txt"):
+        sentences = list(corpus)
+    assert sentences == [INVALID_TOKENS[:4], INVALID_TOKENS[4:6], INVALID_TOKENS[6:]]
+    assert issubclass(CorpusDecodingWarning, UnicodeWarning)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2"])
+def test_text8_invalid_utf8_warns_and_replaces(tmp_path, suffix):
+    path = write(tmp_path, "bad-text8.txt", INVALID.replace(b"\n", b" "), suffix)
+    corpus = Text8Corpus(path, max_sentence_length=4)
+    with pytest.warns(CorpusDecodingWarning, match="bad-text8.txt"):
+        sentences = list(corpus)
+    assert flatten(sentences) == INVALID_TOKENS
+    assert [len(s) for s in sentences] == [4, 4, 1]
+
+
+def test_invalid_utf8_one_warning_per_pass(tmp_path):
+    data = b"\n".join(b"w%d \xff x\xc3" % i for i in range(50))
+    line_path = write(tmp_path, "many-bad.txt", data)
+    text8_path = write(tmp_path, "many-bad.txt", data, ".gz")
+    text8 = Text8Corpus(text8_path)
+    text8._chunk_size = 7  # invalid bytes in many chunks
+    for corpus in (LineSentence(line_path), text8):
+        for _ in range(2):  # each pass warns again, exactly once
+            sentences, messages = collect_warnings(corpus)
+            assert len(messages) == 1
+            assert "many-bad.txt" in messages[0]
+            assert flatten(sentences).count("\ufffd") == 50
+            assert flatten(sentences).count("x\ufffd") == 50
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7])
+def test_text8_invalid_utf8_at_chunk_boundaries(tmp_path, chunk_size):
+    # a truncated multi-byte sequence at the very end of the file, others in the middle
+    data = b"ab\xe2\x82 \xe6\x97\xa5\xf0\x9f\x98 cd \xe2\x82\xac\xe2\x82"
+    expected = data.decode("utf-8", errors="replace").split()
+    assert "\ufffd" in "".join(expected)
+    path = write(tmp_path, "edge.txt", data)
+    corpus = Text8Corpus(path)
+    corpus._chunk_size = chunk_size
+    sentences, messages = collect_warnings(corpus)
+    assert flatten(sentences) == expected
+    assert len(messages) == 1
+
+
+def test_text8_random_invalid_bytes_match_replace_decoding(tmp_path):
+    rng = random.Random(13)
+    for trial in range(20):
+        data = bytearray(random_text(rng, 60).encode("utf-8"))
+        for _ in range(rng.randint(1, 5)):  # sprinkle invalid / truncating bytes
+            data.insert(rng.randrange(len(data) + 1), rng.choice([0xFF, 0x80, 0xC3, 0xE2, 0xF0]))
+        data = bytes(data)
+        expected = data.decode("utf-8", errors="replace").split()
+        path = write(tmp_path, "r%d.txt" % trial, data)
+        for chunk_size in (1, 7, 1 << 16):
+            corpus = Text8Corpus(path, max_sentence_length=5)
+            corpus._chunk_size = chunk_size
+            sentences, messages = collect_warnings(corpus)
+            assert flatten(sentences) == expected
+            assert len(messages) == 1
+
+
+def test_valid_replacement_character_does_not_warn(tmp_path):
+    """A genuine U+FFFD in the file is valid UTF-8: kept, and no warning."""
+    text = "a \ufffd b\nc\ufffd\n"
+    line_path = write(tmp_path, "fffd.txt", text)
+    text8 = Text8Corpus(line_path)
+    text8._chunk_size = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(LineSentence(line_path)) == [["a", "\ufffd", "b"], ["c\ufffd"]]
+        assert list(text8) == [["a", "\ufffd", "b", "c\ufffd"]]
+
+
+def test_warning_not_emitted_for_valid_files(tmp_path):
+    path = write(tmp_path, "ok.txt", LINES_TEXT, ".bz2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(LineSentence(path)) == LINES_EXPECTED
+        assert flatten(Text8Corpus(path)) == flatten(LINES_EXPECTED)
+
+
+# --------------------------------------------------------------------------- construction errors
+
+@pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
+def test_missing_file_raises_at_construction(tmp_path, cls):
+    missing = tmp_path / "no-such-corpus.txt.gz"
+    with pytest.raises(FileNotFoundError, match="no-such-corpus.txt.gz") as excinfo:
+        cls(missing)
+    assert excinfo.value.filename == str(missing)
+    with pytest.raises(FileNotFoundError, match="no-such-corpus"):
+        cls(str(missing))
+
+
+@pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
+def test_directory_raises_at_construction(tmp_path, cls):
+    with pytest.raises(IsADirectoryError, match="directory"):
+        cls(tmp_path)
+
+
+@pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
+def test_construction_does_not_read_file(tmp_path, cls, monkeypatch):
+    path = write(tmp_path, "c.txt", "a b c")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("file opened at construction")
+
+    monkeypatch.setattr(corpora.smart_open, "open", forbidden)
+    corpus = cls(path)
+    monkeypatch.undo()
+    assert flatten(corpus) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
+@pytest.mark.parametrize("bad", [0, -1, -10000])
+def test_max_sentence_length_must_be_positive(tmp_path, cls, bad):
+    path = write(tmp_path, "c.txt", "a b c")
+    with pytest.raises(ValueError, match=r"max_sentence_length.*%d" % bad):
+        cls(path, max_sentence_length=bad)
+
+
+@pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
+@pytest.mark.parametrize("bad", [2.5, "10", None, True])
+def test_max_sentence_length_must_be_integer(tmp_path, cls, bad):
+    path = write(tmp_path, "c.txt", "a b c")
+    with pytest.raises(TypeError, match="max_sentence_length"):
+        cls(path, max_sentence_length=bad)
+
+
+def test_max_sentence_length_accepts_integer_likes(tmp_path):
+    numpy = pytest.importorskip("numpy")
+    path = write(tmp_path, "c.txt", "a b c")
+    corpus = LineSentence(path, max_sentence_length=numpy.int64(2))
+    assert corpus.max_sentence_length == 2 and type(corpus.max_sentence_length) is int
+    assert list(corpus) == [["a", "b"], ["c"]]
+
+
+def test_limit_validation(tmp_path):
+    path = write(tmp_path, "c.txt", "a b c")
+    with pytest.raises(ValueError, match=r"limit.*-1"):
+        LineSentence(path, limit=-1)
+    with pytest.raises(TypeError, match="limit"):
+        LineSentence(path, limit=1.5)
+
+
+@pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
+def test_source_must_be_a_path(cls):
+    with pytest.raises(TypeError, match="path"):
+        cls(["a", "b"])
+
+
+# --------------------------------------------------------------------------- sample corpus
+
+def test_sample_corpus_path_exists():
+    path = sample_corpus_path()
+    assert isinstance(path, str)
+    assert os.path.isabs(path)
+    assert os.path.isfile(path)
+    assert os.path.basename(path) == "sample-wiki-fil8.txt.gz"
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    assert len(data) == SAMPLE_BYTES
+    assert data.startswith(b" anarchism ")
+    assert b"\n" not in data and not data.endswith(b" ")
+    assert set(data) <= set(b" abcdefghijklmnopqrstuvwxyz")
+
+
+def test_sample_corpus_token_count():
+    corpus = sample_corpus()
+    assert isinstance(corpus, Text8Corpus)
+    sentences = list(corpus)
+    assert sum(len(s) for s in sentences) == SAMPLE_TOKENS
+    assert [len(s) for s in sentences] == [10000] * 33 + [SAMPLE_TOKENS - 330000]
+    assert sentences[0][:5] == ["anarchism", "is", "a", "political", "philosophy"]
+    short = sample_corpus(max_sentence_length=1000)
+    assert list(itertools.islice(short, 1))[0] == sentences[0][:1000]

@@ -1,0 +1,196 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Word sampling for skip-gram training (paper Appendix A.2, "Word Sampling").
+
+* subsampling of frequent words (Mikolov et al., 2013b), as thresholds that the
+  kernel compares with 32-bit random numbers;
+* the unigram^0.75 noise distribution for negative context words, as a Walker /
+  Vose alias table (O(1) per draw, O(V) memory);
+* reduced windows: the effective window of each centre word is uniform in
+  ``1..window``;
+* a per-job xorshift64* random number generator (declared in ``_sampling.pxd``).
+
+The ``cdef inline`` primitives live in ``_sampling.pxd`` and are used by the
+training kernel without the GIL.  The Python functions here build the tables
+once per vocabulary and expose the primitives to the tests.
+"""
+
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
+from libc.math cimport sqrt
+
+cnp.import_array()
+
+
+def subsampling_thresholds(counts, double sample):
+    """Keep-probabilities of frequent-word subsampling, as uint32 thresholds.
+
+    Uses word2vec's formula: with ``t = sample * total``, a word of count ``c``
+    is kept with probability ``min(1, (sqrt(c / t) + 1) * t / c)`` (the paper's
+    Appendix A.2 quotes the simpler ``sqrt(t / f)``; word2vec, gensim and the
+    original Word2GM use this form).
+
+    Parameters
+    ----------
+    counts : array_like of int, shape (V,)
+        Corpus count of every vocabulary word.
+    sample : float
+        Threshold ``t`` as a fraction of the corpus (``1e-5`` in the paper);
+        0 disables subsampling.
+
+    Returns
+    -------
+    ndarray of uint32, shape (V,)
+        ``floor(p_keep * 2**32)``, with ``0xFFFFFFFF`` meaning "always keep".
+
+    Raises
+    ------
+    ValueError
+        If ``sample`` is negative or a count is not positive.
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    if sample < 0:
+        raise ValueError(f"sample must be >= 0, got {sample!r}")
+    if c.ndim != 1:
+        raise ValueError(f"counts must be one-dimensional, got shape {c.shape}")
+    if c.size and c.min() <= 0:
+        raise ValueError(f"counts must be positive, got minimum {c.min()!r}")
+    out = np.full(c.shape, 0xFFFFFFFF, dtype=np.uint32)
+    if sample == 0 or c.size == 0:
+        return out
+    t = sample * c.sum()
+    p = (np.sqrt(c / t) + 1.0) * t / c
+    frac = p < 1.0
+    out[frac] = np.floor(p[frac] * 4294967296.0).astype(np.uint32)
+    return out
+
+
+def build_alias_table(counts, double power=0.75):
+    """Alias table of the noise distribution ``P_n(w) ~ count(w) ** power``.
+
+    Vose's alias method: column ``k`` is chosen uniformly, then word ``k`` is
+    taken with probability ``alias_prob[k] / 2**32``, else ``alias_index[k]``.
+
+    Parameters
+    ----------
+    counts : array_like of int, shape (V,)
+        Corpus counts, all positive.
+    power : float
+        Distortion exponent (0.75 in word2vec and the paper, Appendix A.2).
+
+    Returns
+    -------
+    alias_prob : ndarray of uint32, shape (V,)
+    alias_index : ndarray of int32, shape (V,)
+
+    Raises
+    ------
+    ValueError
+        If ``counts`` is empty or has a non-positive entry.
+    """
+    w = np.asarray(counts, dtype=np.float64)
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError(f"counts must be a non-empty 1-d array, got shape {w.shape}")
+    if w.min() <= 0:
+        raise ValueError(f"counts must be positive, got minimum {w.min()!r}")
+    cdef Py_ssize_t n = w.shape[0]
+    cdef cnp.ndarray[double, ndim=1] scaled = (w ** power) * (n / (w ** power).sum())
+    cdef cnp.ndarray[int32_t, ndim=1] alias = np.arange(n, dtype=np.int32)
+    cdef cnp.ndarray[double, ndim=1] prob = np.ones(n, dtype=np.float64)
+    cdef cnp.ndarray[int64_t, ndim=1] small = np.empty(n, dtype=np.int64)
+    cdef cnp.ndarray[int64_t, ndim=1] large = np.empty(n, dtype=np.int64)
+    cdef Py_ssize_t ns = 0, nl = 0, i, s, l
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        l = large[nl - 1]
+        prob[s] = scaled[s]
+        alias[s] = <int32_t>l
+        scaled[l] = (scaled[l] + scaled[s]) - 1.0
+        if scaled[l] < 1.0:
+            nl -= 1
+            small[ns] = l
+            ns += 1
+    # leftovers (numerical round-off) keep probability 1 and alias to themselves
+    out = np.minimum(np.floor(prob * 4294967296.0), 4294967295.0).astype(np.uint32)
+    return out, alias
+
+
+def draw_negatives(alias_prob, alias_index, Py_ssize_t n, uint64_t seed):
+    """Draw ``n`` negative words with the kernel's own sampler (for tests).
+
+    Returns
+    -------
+    ndarray of int32, shape (n,)
+    """
+    cdef const uint32_t[::1] ap = np.ascontiguousarray(alias_prob, dtype=np.uint32)
+    cdef const int32_t[::1] ai = np.ascontiguousarray(alias_index, dtype=np.int32)
+    if ap.shape[0] != ai.shape[0] or ap.shape[0] == 0:
+        raise ValueError("alias_prob and alias_index must be non-empty and of equal length")
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    cdef uint64_t state = rng_seed(seed)
+    cdef uint32_t v = <uint32_t>ap.shape[0]
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(n):
+            o[i] = draw_negative(&state, &ap[0], &ai[0], v)
+    return out
+
+
+def draw_windows(uint32_t window, Py_ssize_t n, uint64_t seed):
+    """Draw ``n`` effective window sizes, uniform in ``1..window`` (for tests)."""
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window!r}")
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    cdef uint64_t state = rng_seed(seed)
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(n):
+            o[i] = <int32_t>(window - rng_below(&state, window))
+    return out
+
+
+def subsample(words, thresholds, uint64_t seed):
+    """Apply frequent-word subsampling to an index array (for tests).
+
+    Returns
+    -------
+    ndarray of int32
+        The kept word indices, in order.
+    """
+    cdef const int32_t[::1] w = np.ascontiguousarray(words, dtype=np.int32)
+    cdef const uint32_t[::1] t = np.ascontiguousarray(thresholds, dtype=np.uint32)
+    out = np.empty(w.shape[0], dtype=np.int32)
+    cdef int32_t[::1] o = out
+    cdef uint64_t state = rng_seed(seed)
+    cdef Py_ssize_t i, k = 0
+    for i in range(w.shape[0]):
+        if w[i] < 0 or w[i] >= t.shape[0]:
+            raise IndexError(f"word index {w[i]} out of range for {t.shape[0]} thresholds")
+    with nogil:
+        for i in range(w.shape[0]):
+            if keep_word(&state, t[w[i]]):
+                o[k] = w[i]
+                k += 1
+    return out[:k]
+
+
+def random_uint32(Py_ssize_t n, uint64_t seed):
+    """``n`` raw 32-bit outputs of the kernel's generator (for tests)."""
+    out = np.empty(n, dtype=np.uint32)
+    cdef uint32_t[::1] o = out
+    cdef uint64_t state = rng_seed(seed)
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(n):
+            o[i] = <uint32_t>(rng_next(&state) >> 32)
+    return out

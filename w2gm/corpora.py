@@ -1,0 +1,445 @@
+"""Streaming, restartable corpus readers.
+
+A corpus is an iterable of sentences, a sentence being a list of ``str``
+tokens.  The readers here never hold a whole file in memory and can be
+iterated over any number of times: each ``iter()`` reopens the file, so they
+can be handed to a model that makes several passes (vocabulary building, then
+one pass per training epoch).
+
+Files are opened with :func:`smart_open.open`, so compressed files (``.gz``,
+``.bz2``, ... chosen by the file name's extension) are decompressed on the fly,
+and any URI that ``smart_open`` understands (``s3://``, ``http://``, ...) can
+be given instead of a local path.
+
+Readers
+-------
+:class:`LineSentence`
+    One sentence per line, tokens separated by whitespace.
+:class:`Text8Corpus`
+    The "text8" format: one huge line of whitespace-separated tokens, read in
+    fixed-size chunks and cut into sentences of ``max_sentence_length`` tokens.
+:func:`sample_corpus` / :func:`sample_corpus_path`
+    A small text8-format sample of English Wikipedia bundled with the package
+    (see ``w2gm/data/README.md``): 1,999,999 bytes, 333,234 tokens.
+
+Design decisions
+----------------
+* **Tokens** are what :meth:`str.split` (without arguments) returns: any run of
+  Unicode whitespace separates tokens, and leading/trailing whitespace yields
+  no empty token.  No other preprocessing (lowercasing, punctuation removal)
+  is done; the corpus must be preprocessed already.
+* **Lines** (:class:`LineSentence`) end at ``b"\\n"`` only; a ``\\r`` before it
+  (CRLF files) is whitespace and disappears in the split.  Lines with no
+  tokens yield nothing, but still count towards ``limit``.  Lines longer than
+  ``max_sentence_length`` tokens are cut into consecutive sentences of
+  ``max_sentence_length`` tokens (the last one may be shorter).
+* **text8 chunking** (:class:`Text8Corpus`): the file is read in chunks of
+  ``Text8Corpus._chunk_size`` bytes (64 KiB; a class attribute that can be
+  overridden per instance).  A token touching the end of a chunk is kept back
+  and glued to the start of the next one, so the token stream is exactly
+  ``text.split()`` of the whole decoded text whatever the chunk size.  Every
+  sentence has exactly ``max_sentence_length`` tokens except the last one of
+  the file, which may be shorter.  Newlines are plain whitespace there.
+* **Decoding** is UTF-8.  A byte-order mark at the very start of a file is
+  dropped (``utf-8-sig``).  Invalid bytes never raise: they are replaced by
+  U+FFFD exactly as ``errors="replace"`` does.  To know whether replacement
+  happened -- as opposed to a genuine U+FFFD character in the file, which is
+  valid UTF-8 and is left alone silently -- each piece of input is first
+  decoded strictly, and only if that raises :class:`UnicodeDecodeError` is it
+  decoded again with ``errors="replace"``.  :class:`LineSentence` decodes line
+  by line (a ``0x0A`` byte can never be part of a multi-byte UTF-8 sequence,
+  so this equals decoding the whole file); :class:`Text8Corpus` uses an
+  incremental decoder, saves its state with ``getstate()`` before each chunk
+  and restores it with ``setstate()`` before the replacing retry, so
+  multi-byte characters split across chunks are decoded correctly.  This uses
+  only documented :mod:`codecs` API and no global state (no error handler
+  registered with :func:`codecs.register_error`), so it is thread-safe and
+  reentrant.
+* **Warning**: the first time invalid bytes are met in a pass, one
+  :class:`CorpusDecodingWarning` (a :class:`UnicodeWarning`) naming the file
+  and where the first invalid bytes were is emitted; later invalid bytes in the
+  same pass are replaced silently.  It is emitted when met rather than at the
+  end of the pass so that a consumer that stops early still sees it.  Every
+  new pass warns again (subject to the usual :mod:`warnings` filters, whose
+  ``"default"`` action shows a given message once per code location).
+* **Errors at construction**: a missing local file raises
+  :class:`FileNotFoundError` (a directory :class:`IsADirectoryError`) when the
+  reader is created, without reading the file; URIs (``scheme://...``) are not
+  checked until iteration.  Bad ``max_sentence_length`` or ``limit`` values
+  raise :class:`ValueError` (or :class:`TypeError` for non-integers).
+* **Sources** are paths (``str`` or :class:`os.PathLike`), not open file
+  objects, so that every pass can reopen the file.
+* :func:`sample_corpus_path` locates the bundled file next to this module
+  (``os.path.dirname(__file__)``), which works for regular installs (not from
+  inside a zip archive).
+"""
+
+import codecs
+import errno
+import itertools
+import operator
+import os
+import re
+import warnings
+
+import smart_open
+
+__all__ = [
+    "CorpusDecodingWarning",
+    "LineSentence",
+    "Text8Corpus",
+    "sample_corpus",
+    "sample_corpus_path",
+]
+
+#: Default maximum number of tokens per sentence (the same as gensim's).
+MAX_SENTENCE_LENGTH = 10000
+
+#: File name of the bundled sample corpus, inside ``w2gm/data/``.
+SAMPLE_CORPUS_FILENAME = "sample-wiki-fil8.txt.gz"
+
+_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_BOM = codecs.BOM_UTF8
+
+
+class CorpusDecodingWarning(UnicodeWarning):
+    """Warning emitted when a corpus file contains bytes that are not valid UTF-8.
+
+    The invalid bytes are replaced with U+FFFD (REPLACEMENT CHARACTER) and
+    reading goes on.
+    """
+
+
+def _check_max_sentence_length(value):
+    if isinstance(value, bool):
+        raise TypeError(f"max_sentence_length must be an integer, got {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"max_sentence_length must be an integer, got {value!r}") from None
+    if value < 1:
+        raise ValueError(f"max_sentence_length must be >= 1, got {value!r}")
+    return value
+
+
+def _check_limit(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"limit must be None or an integer, got {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"limit must be None or an integer, got {value!r}") from None
+    if value < 0:
+        raise ValueError(f"limit must be None or >= 0, got {value!r}")
+    return value
+
+
+def _check_source(source, name):
+    """Return ``source`` as a ``str``; raise if it is a local path that is not a file."""
+    if isinstance(source, bytes):
+        source = os.fsdecode(source)
+    elif isinstance(source, os.PathLike):
+        source = os.fspath(source)
+        if isinstance(source, bytes):
+            source = os.fsdecode(source)
+    if not isinstance(source, str):
+        raise TypeError(
+            f"{name} must be a path (str or os.PathLike), got {type(source).__name__}"
+        )
+    if not _URI_RE.match(source):
+        if not os.path.exists(source):
+            raise FileNotFoundError(
+                errno.ENOENT, f"corpus file not found: {source!r}", source
+            )
+        if os.path.isdir(source):
+            raise IsADirectoryError(
+                errno.EISDIR, f"corpus path is a directory, not a file: {source!r}", source
+            )
+    return source
+
+
+def _warn_invalid_utf8(path, where, stacklevel):
+    # ``stacklevel`` counts from the caller of this function.
+    warnings.warn(
+        f"invalid UTF-8 in corpus file {path!r} (first at {where}); "
+        "undecodable bytes are replaced with U+FFFD; "
+        "further invalid bytes in this pass are not reported",
+        CorpusDecodingWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def _decode_line(data):
+    """Decode one complete line of bytes; return ``(text, had_invalid_bytes)``."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), True
+
+
+class _ChunkDecoder:
+    """Incremental UTF-8 decoder that replaces invalid bytes and says when it did.
+
+    Each chunk is decoded strictly first; if that raises, the decoder state is
+    restored (``setstate``) and the chunk is decoded again with
+    ``errors="replace"``.  A leading byte-order mark is dropped.
+    """
+
+    def __init__(self):
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+
+    def decode(self, data, final=False):
+        """Return ``(text, had_invalid_bytes)`` for the next chunk of bytes."""
+        state = self._decoder.getstate()
+        try:
+            return self._decoder.decode(data, final), False
+        except UnicodeDecodeError:
+            self._decoder.setstate(state)
+            self._decoder.errors = "replace"
+            try:
+                return self._decoder.decode(data, final), True
+            finally:
+                self._decoder.errors = "strict"
+
+
+class LineSentence:
+    """Iterate over a file with one sentence per line, tokens separated by whitespace.
+
+    The file is reopened (and decompressed on the fly if its name ends in
+    ``.gz``, ``.bz2``, ...) at every iteration, so the object can be iterated
+    over many times without holding the file in memory.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        Path of the file (or a URI understood by :func:`smart_open.open`).
+        Text must be UTF-8 and already preprocessed (e.g. lowercased).
+    max_sentence_length : int, optional
+        Maximum number of tokens per sentence.  A longer line is cut into
+        consecutive sentences of ``max_sentence_length`` tokens, the last one
+        possibly shorter.  Default 10000.
+    limit : int or None, optional
+        Read only the first ``limit`` lines of the file (empty lines count).
+        ``None`` (default) reads the whole file.
+
+    Yields
+    ------
+    list of str
+        The tokens of one sentence (never an empty list: lines without tokens
+        are skipped).
+
+    Raises
+    ------
+    FileNotFoundError
+        At construction, if ``source`` is a local path that does not exist.
+    IsADirectoryError
+        At construction, if ``source`` is a directory.
+    ValueError
+        At construction, if ``max_sentence_length < 1`` or ``limit < 0``.
+    TypeError
+        At construction, if ``source`` is not a path, or
+        ``max_sentence_length``/``limit`` are not integers.
+
+    Warns
+    -----
+    CorpusDecodingWarning
+        Once per pass, when bytes that are not valid UTF-8 are met; they are
+        replaced with U+FFFD and reading goes on.
+
+    Examples
+    --------
+    >>> sentences = LineSentence("corpus.txt.gz")  # doctest: +SKIP
+    >>> for sentence in sentences:  # doctest: +SKIP
+    ...     print(sentence[:3])
+    """
+
+    def __init__(self, source, max_sentence_length=MAX_SENTENCE_LENGTH, limit=None):
+        self.source = _check_source(source, "source")
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+        self.limit = _check_limit(limit)
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}({self.source!r}, "
+            f"max_sentence_length={self.max_sentence_length}, limit={self.limit})"
+        )
+
+    def __iter__(self):
+        n = self.max_sentence_length
+        warned = False
+        with smart_open.open(self.source, "rb") as fin:
+            for lineno, raw in enumerate(itertools.islice(fin, self.limit), start=1):
+                if lineno == 1 and raw.startswith(_BOM):
+                    raw = raw[len(_BOM):]
+                text, bad = _decode_line(raw)
+                if bad and not warned:
+                    warned = True
+                    # stacklevel 2: the code that advances this generator.
+                    _warn_invalid_utf8(self.source, f"line {lineno}", stacklevel=2)
+                tokens = text.split()
+                if len(tokens) <= n:
+                    if tokens:
+                        yield tokens
+                else:
+                    for i in range(0, len(tokens), n):
+                        yield tokens[i:i + n]
+
+
+class Text8Corpus:
+    """Iterate over a text8-format file: one huge line of whitespace-separated tokens.
+
+    The file is read in fixed-size chunks (never whole), decompressed on the
+    fly if its name ends in ``.gz``, ``.bz2``, ..., and its token stream is cut
+    into sentences of ``max_sentence_length`` tokens (the format has no
+    sentence boundaries).  Tokens split across chunk boundaries are
+    reassembled, so the tokens are exactly those of ``text.split()`` on the
+    whole text.  Newlines, if any, are treated as any other whitespace.  The
+    file is reopened at every iteration.
+
+    Parameters
+    ----------
+    fname : str or os.PathLike
+        Path of the file (or a URI understood by :func:`smart_open.open`),
+        UTF-8 text.
+    max_sentence_length : int, optional
+        Number of tokens per sentence; the last sentence of the file may be
+        shorter.  Default 10000.
+
+    Yields
+    ------
+    list of str
+        The tokens of one sentence (never empty).
+
+    Raises
+    ------
+    FileNotFoundError
+        At construction, if ``fname`` is a local path that does not exist.
+    IsADirectoryError
+        At construction, if ``fname`` is a directory.
+    ValueError
+        At construction, if ``max_sentence_length < 1``.
+    TypeError
+        At construction, if ``fname`` is not a path or
+        ``max_sentence_length`` is not an integer.
+
+    Warns
+    -----
+    CorpusDecodingWarning
+        Once per pass, when bytes that are not valid UTF-8 are met; they are
+        replaced with U+FFFD and reading goes on.
+
+    Notes
+    -----
+    The chunk size in bytes is the attribute ``_chunk_size`` (64 KiB); it can
+    be set on an instance, e.g. to a tiny value in tests.  A single token
+    longer than a chunk is still read correctly (it is accumulated over
+    several chunks).
+
+    Examples
+    --------
+    >>> corpus = Text8Corpus("text8")  # doctest: +SKIP
+    >>> first = next(iter(corpus))  # doctest: +SKIP
+    >>> len(first)  # doctest: +SKIP
+    10000
+    """
+
+    _chunk_size = 1 << 16
+
+    def __init__(self, fname, max_sentence_length=MAX_SENTENCE_LENGTH):
+        self.fname = _check_source(fname, "fname")
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}({self.fname!r}, "
+            f"max_sentence_length={self.max_sentence_length})"
+        )
+
+    def _token_chunks(self):
+        """Yield lists of complete tokens, chunk after chunk (some lists may be empty)."""
+        chunk_size = int(self._chunk_size)
+        if chunk_size < 1:
+            raise ValueError(f"_chunk_size must be >= 1, got {self._chunk_size!r}")
+        decoder = _ChunkDecoder()
+        warned = False
+        # bytes read before this chunk, for the warning message (the decoder may
+        # still hold up to 3 bytes of an incomplete character from before it)
+        offset = 0
+        rest = ""  # trailing, possibly incomplete, token of the previous chunk
+        with smart_open.open(self.fname, "rb") as fin:
+            while True:
+                data = fin.read(chunk_size)
+                final = not data
+                text, bad = decoder.decode(data, final=final)
+                if bad and not warned:
+                    warned = True
+                    # stacklevel 3: the code that advances __iter__.
+                    _warn_invalid_utf8(
+                        self.fname,
+                        f"bytes {max(0, offset - 3)}-{offset + len(data)}",
+                        stacklevel=3,
+                    )
+                offset += len(data)
+                if rest:
+                    text = rest + text
+                tokens = text.split()
+                if not final and tokens and not text[-1].isspace():
+                    rest = tokens.pop()  # may continue in the next chunk
+                else:
+                    rest = ""
+                yield tokens
+                if final:
+                    return
+
+    def __iter__(self):
+        n = self.max_sentence_length
+        sentence = []
+        for tokens in self._token_chunks():
+            sentence.extend(tokens)
+            if len(sentence) >= n:
+                full = len(sentence) - len(sentence) % n
+                for i in range(0, full, n):
+                    yield sentence[i:i + n]
+                sentence = sentence[full:]
+        if sentence:
+            yield sentence
+
+
+def sample_corpus_path():
+    """Return the absolute path of the sample corpus bundled with w2gm.
+
+    The sample is the first 1,999,999 bytes (cut at a word boundary) of a
+    text8-format corpus made from English Wikipedia, gzip-compressed:
+    333,234 tokens, 24,668 distinct words.  Text from Wikipedia, CC BY-SA 3.0;
+    see ``w2gm/data/README.md`` for provenance and attribution.
+
+    Returns
+    -------
+    str
+        Absolute path of ``w2gm/data/sample-wiki-fil8.txt.gz``.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "data", SAMPLE_CORPUS_FILENAME)
+
+
+def sample_corpus(max_sentence_length=MAX_SENTENCE_LENGTH):
+    """Return the bundled sample corpus as a :class:`Text8Corpus`.
+
+    Parameters
+    ----------
+    max_sentence_length : int, optional
+        Number of tokens per sentence.  Default 10000.
+
+    Returns
+    -------
+    Text8Corpus
+        A restartable iterable over the sample's sentences (lists of str).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the data file is missing from the installation.
+    """
+    return Text8Corpus(sample_corpus_path(), max_sentence_length=max_sentence_length)

@@ -1,0 +1,716 @@
+"""Query object for trained Word2GM embeddings: one Gaussian mixture per word.
+
+Word2GM (Athiwaratkun & Wilson, "Multimodal Word Distributions", ACL 2017)
+represents every vocabulary word ``w`` by a mixture of ``K`` Gaussians
+(eq. 1 of the paper)::
+
+    f_w(x) = sum_k p[w, k] * N(x; mu[w, k], Sigma[w, k])
+
+where the mixture weights ``p[w] = softmax(s[w])`` come from unconstrained
+logits ``s[w]`` and each covariance ``Sigma[w, k]`` is either spherical
+(``sigma^2 * I``, one variance per component) or diagonal (one variance per
+dimension).
+
+:class:`KeyedGaussianMixtures` holds these parameters as NumPy arrays,
+
+============== ======================== =====================================
+attribute      shape                    meaning
+============== ======================== =====================================
+means          ``(V, K, D)`` float32    component means ``mu[w, k]``
+log_variances  ``(V, K, 1)`` or         log of the (spherical or diagonal)
+               ``(V, K, D)`` float32    variances
+logits         ``(V, K)`` float32       mixture logits ``s[w, k]``
+counts         ``(V,)`` int64 or None   corpus frequencies (optional)
+============== ======================== =====================================
+
+together with the vocabulary (``index_to_key`` / ``key_to_index``), and
+answers similarity queries: nearest neighbours of a single mixture component,
+word-level neighbours and pairwise similarity by the maximum cosine similarity
+over component pairs (paper Section 4.2.2, "Maximum Cosine Similarity").
+
+The arrays are kept by reference (no copy) when they are already float32 and
+C-contiguous, so a trainer can update them in place and the query object sees
+the updates.  Similarity searches cache the unit-normalised means; call
+:meth:`KeyedGaussianMixtures.clear_cache` after modifying ``means`` in place.
+
+Each mixture component can be exported to (and re-imported from) the plain
+word2vec text or binary format, which stores only the means: variances and
+mixture weights are not representable there.
+"""
+
+import logging
+import numbers
+import os
+import re
+import stat
+import tempfile
+from typing import NamedTuple
+
+import numpy as np
+import smart_open
+
+__all__ = ["GaussianMixture", "KeyedGaussianMixtures"]
+
+logger = logging.getLogger(__name__)
+
+_WHITESPACE = re.compile(r"\s")
+_BINARY_READ_CHUNK = 1 << 16
+
+
+class GaussianMixture(NamedTuple):
+    """Parameters of one word's Gaussian mixture, as returned by ``kv[word]``.
+
+    Attributes
+    ----------
+    means : numpy.ndarray
+        ``(K, D)`` float32, component means (a copy).
+    variances : numpy.ndarray
+        ``(K, 1)`` (spherical) or ``(K, D)`` (diagonal) float32, component
+        variances ``exp(log_variances)``.
+    weights : numpy.ndarray
+        ``(K,)`` float32, mixture weights ``softmax(logits)``; sums to 1.
+    """
+
+    means: np.ndarray
+    variances: np.ndarray
+    weights: np.ndarray
+
+
+def _as_float32_array(name, value, expected):
+    """Return `value` as a float32 C-contiguous ndarray, copying only if needed."""
+    arr = np.asarray(value)
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise ValueError(
+            f"{name} must be a floating-point array {expected} (float32), got dtype {arr.dtype} "
+            f"with shape {arr.shape}"
+        )
+    if arr.dtype != np.float32 or not arr.flags.c_contiguous:
+        # A copy: in-place updates of the caller's array will not be seen.
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+    return arr
+
+
+def _stable_softmax(logits):
+    """Row-wise softmax over the last axis, computed in float64, returned as float32."""
+    s = np.asarray(logits, dtype=np.float64)
+    s = s - s.max(axis=-1, keepdims=True)
+    e = np.exp(s)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e.astype(np.float32)
+
+
+def _unit_rows(mat):
+    """Divide each row by its Euclidean norm; all-zero rows stay zero (cosine 0)."""
+    norms = np.linalg.norm(mat, axis=1)
+    norms[norms == 0] = 1
+    return mat / norms[:, None]
+
+
+def _top_indices(scores, n):
+    """Indices of the `n` largest entries of 1-d `scores`, in descending order.
+
+    Uses ``np.argpartition`` so the cost is linear in ``len(scores)``; ties
+    among the returned entries are ordered by index.
+    """
+    if n <= 0:
+        return np.empty(0, dtype=np.intp)
+    if n < scores.shape[0]:
+        candidates = np.argpartition(-scores, n - 1)[:n]
+    else:
+        candidates = np.arange(scores.shape[0])
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order]
+
+
+def _check_local_path(path):
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if "://" in path:
+        raise ValueError(
+            f"atomic writes need a local filesystem path, got {path!r}"
+        )
+    return path
+
+
+def _current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _read_word2vec_file(path, binary):
+    """Read one word2vec-format file; return ``(words, vectors (V, D) float32)``."""
+    with smart_open.open(path, "rb") as fin:
+        header = fin.readline()
+        try:
+            vocab_size, vector_size = (int(x) for x in header.split())
+        except ValueError:
+            raise ValueError(
+                f"{path}: invalid word2vec header {header[:80]!r}; expected '<vocab_size> <vector_size>'"
+            ) from None
+        if vocab_size < 0 or vector_size < 1:
+            raise ValueError(
+                f"{path}: invalid word2vec header {header[:80]!r}; need vocab_size >= 0 and vector_size >= 1"
+            )
+        vectors = np.empty((vocab_size, vector_size), dtype=np.float32)
+        if binary:
+            words = _read_binary_body(fin, path, vectors)
+        else:
+            words = _read_text_body(fin, path, vectors)
+    return words, vectors
+
+
+def _read_text_body(fin, path, vectors):
+    vocab_size, vector_size = vectors.shape
+    words = []
+    for i in range(vocab_size):
+        line = fin.readline()
+        if not line:
+            raise ValueError(
+                f"{path}: unexpected end of file after {i} of {vocab_size} vectors"
+            )
+        parts = line.decode("utf-8").rstrip().split(" ")
+        if len(parts) != vector_size + 1:
+            raise ValueError(
+                f"{path}: line {i + 2} has {len(parts) - 1} values for word {parts[0]!r}, "
+                f"expected {vector_size}"
+            )
+        try:
+            vectors[i] = np.asarray(parts[1:], dtype=np.float32)
+        except ValueError:
+            raise ValueError(
+                f"{path}: line {i + 2} (word {parts[0]!r}) holds a value that is not a number"
+            ) from None
+        words.append(parts[0])
+    return words
+
+
+def _read_binary_body(fin, path, vectors):
+    vocab_size, vector_size = vectors.shape
+    nbytes = vector_size * 4
+    words = []
+    buf = b""
+    pos = 0
+    for i in range(vocab_size):
+        while True:
+            space = buf.find(b" ", pos)
+            if space != -1 and len(buf) - (space + 1) >= nbytes:
+                break
+            more = fin.read(_BINARY_READ_CHUNK)
+            if not more:
+                raise ValueError(
+                    f"{path}: unexpected end of file after {i} of {vocab_size} vectors"
+                )
+            buf = buf[pos:] + more
+            pos = 0
+        # word2vec.c writes a newline after every vector; it precedes the next word.
+        words.append(buf[pos:space].lstrip(b"\r\n").decode("utf-8"))
+        vectors[i] = np.frombuffer(buf, dtype="<f4", count=vector_size, offset=space + 1)
+        pos = space + 1 + nbytes
+    return words
+
+
+class KeyedGaussianMixtures:
+    """Vocabulary of words, each a Gaussian mixture, with similarity queries.
+
+    Word ``w`` has the density ``f_w(x) = sum_k p[w, k] N(x; mu[w, k],
+    Sigma[w, k])`` (Athiwaratkun & Wilson 2017, eq. 1) with
+    ``p[w] = softmax(logits[w])`` and ``Sigma[w, k] = diag(exp(log_variances[w, k]))``.
+
+    Parameters
+    ----------
+    index_to_key : sequence of str
+        The ``V`` vocabulary words; position ``i`` names row ``i`` of every array.
+    means : numpy.ndarray
+        ``(V, K, D)`` float32, component means ``mu[w, k]``.
+    log_variances : numpy.ndarray
+        ``(V, K, 1)`` (spherical covariance) or ``(V, K, D)`` (diagonal
+        covariance) float32, logarithm of the variances.
+    logits : numpy.ndarray
+        ``(V, K)`` float32, unnormalised mixture logits ``s[w, k]``.
+    counts : numpy.ndarray, optional
+        ``(V,)`` integer corpus counts, stored as int64.
+
+    Raises
+    ------
+    TypeError
+        If a vocabulary entry is not a ``str``.
+    ValueError
+        On duplicate words, if an array has a non-floating dtype (integer
+        dtype for `counts`), or if the shapes are inconsistent; the message
+        names the array and its shape.
+
+    Notes
+    -----
+    Float32, C-contiguous arrays are stored by reference, so in-place updates
+    made by a trainer are visible here; other floating inputs are converted
+    to a float32 copy.  Searches cache the unit-normalised means: call
+    :meth:`clear_cache` after modifying ``means`` in place.
+    """
+
+    def __init__(self, index_to_key, means, log_variances, logits, counts=None):
+        index_to_key = list(index_to_key)
+        key_to_index = {}
+        for i, word in enumerate(index_to_key):
+            if not isinstance(word, str):
+                raise TypeError(
+                    f"index_to_key must hold str words, got {word!r} ({type(word).__name__}) at position {i}"
+                )
+            j = key_to_index.setdefault(word, i)
+            if j != i:
+                raise ValueError(
+                    f"duplicate word {word!r} in index_to_key (positions {j} and {i})"
+                )
+        vocab_size = len(index_to_key)
+
+        means = _as_float32_array("means", means, "(V, K, D)")
+        if means.ndim != 3 or means.shape[0] != vocab_size or 0 in means.shape[1:]:
+            raise ValueError(
+                f"means has shape {means.shape}, expected (V, K, D) with V={vocab_size} "
+                f"(the number of words) and K, D >= 1"
+            )
+        _, num_mixtures, vector_size = means.shape
+
+        log_variances = _as_float32_array("log_variances", log_variances, "(V, K, 1) or (V, K, D)")
+        allowed = {(vocab_size, num_mixtures, 1), (vocab_size, num_mixtures, vector_size)}
+        if log_variances.shape not in allowed:
+            raise ValueError(
+                f"log_variances has shape {log_variances.shape}, expected (V, K, 1) = "
+                f"{(vocab_size, num_mixtures, 1)} or (V, K, D) = {(vocab_size, num_mixtures, vector_size)}"
+            )
+
+        logits = _as_float32_array("logits", logits, "(V, K)")
+        if logits.shape != (vocab_size, num_mixtures):
+            raise ValueError(
+                f"logits has shape {logits.shape}, expected (V, K) = {(vocab_size, num_mixtures)}"
+            )
+
+        if counts is not None:
+            counts = np.asarray(counts)
+            if not np.issubdtype(counts.dtype, np.integer):
+                raise ValueError(
+                    f"counts must be an integer array (V,), got dtype {counts.dtype} with shape {counts.shape}"
+                )
+            if counts.shape != (vocab_size,):
+                raise ValueError(f"counts has shape {counts.shape}, expected (V,) = {(vocab_size,)}")
+            counts = counts.astype(np.int64, copy=False)
+
+        self.index_to_key = index_to_key
+        self.key_to_index = key_to_index
+        self._means = means
+        self._log_variances = log_variances
+        self._logits = logits
+        self.counts = counts
+        self._unit_means = None
+
+    # ------------------------------------------------------------------ arrays
+
+    @property
+    def means(self):
+        """numpy.ndarray: ``(V, K, D)`` float32 component means (the stored array, not a copy)."""
+        return self._means
+
+    @property
+    def log_variances(self):
+        """numpy.ndarray: ``(V, K, 1)`` or ``(V, K, D)`` float32 log-variances (the stored array)."""
+        return self._log_variances
+
+    @property
+    def logits(self):
+        """numpy.ndarray: ``(V, K)`` float32 mixture logits (the stored array)."""
+        return self._logits
+
+    @property
+    def variances(self):
+        """numpy.ndarray: ``exp(log_variances)``, float32, same shape as :attr:`log_variances` (new array)."""
+        return np.exp(self._log_variances)
+
+    @property
+    def mixture_weights(self):
+        """numpy.ndarray: ``(V, K)`` float32 mixture weights ``softmax(logits)`` (new array).
+
+        Computed in float64 after subtracting each row's maximum, so large
+        logits do not overflow; every row sums to 1.
+        """
+        return _stable_softmax(self._logits)
+
+    @property
+    def vector_size(self):
+        """int: dimensionality ``D`` of the embedding space."""
+        return self._means.shape[2]
+
+    @property
+    def num_mixtures(self):
+        """int: number of mixture components ``K`` per word."""
+        return self._means.shape[1]
+
+    @property
+    def covariance(self):
+        """str: ``"spherical"`` (one variance per component, also when ``D == 1``) or ``"diagonal"``."""
+        return "spherical" if self._log_variances.shape[2] == 1 else "diagonal"
+
+    def clear_cache(self):
+        """Drop cached derived data (the unit-normalised means).
+
+        Call this after updating :attr:`means` in place (the trainer does so
+        at the end of training); the next similarity search recomputes it.
+        """
+        self._unit_means = None
+
+    def _get_unit_means(self):
+        """``(V * K, D)`` float32 unit-normalised means, row ``w * K + k`` for ``mu[w, k]``."""
+        if self._unit_means is None:
+            vocab_size, num_mixtures, vector_size = self._means.shape
+            flat = self._means.reshape(vocab_size * num_mixtures, vector_size)
+            self._unit_means = _unit_rows(flat)
+        return self._unit_means
+
+    # -------------------------------------------------------------- vocabulary
+
+    def __len__(self):
+        """Number of words ``V``."""
+        return len(self.index_to_key)
+
+    def __iter__(self):
+        """Iterate over the words in index order."""
+        return iter(self.index_to_key)
+
+    def __contains__(self, word):
+        """Whether `word` is in the vocabulary."""
+        try:
+            return word in self.key_to_index
+        except TypeError:  # unhashable
+            return False
+
+    def get_index(self, word):
+        """Row index of `word`.
+
+        Parameters
+        ----------
+        word : str
+            A vocabulary word.
+
+        Returns
+        -------
+        int
+            Position of `word` in :attr:`index_to_key`.
+
+        Raises
+        ------
+        KeyError
+            If `word` is not in the vocabulary (the message names it).
+        """
+        try:
+            return self.key_to_index[word]
+        except (KeyError, TypeError):
+            raise KeyError(f"word {word!r} not in vocabulary") from None
+
+    def __getitem__(self, word):
+        """Mixture parameters of `word`.
+
+        Parameters
+        ----------
+        word : str
+            A vocabulary word.
+
+        Returns
+        -------
+        GaussianMixture
+            Named tuple ``(means (K, D), variances (K, 1) or (K, D),
+            weights (K,))``, all float32 copies.
+
+        Raises
+        ------
+        KeyError
+            If `word` is not in the vocabulary.
+        """
+        i = self.get_index(word)
+        return GaussianMixture(
+            means=self._means[i].copy(),
+            variances=np.exp(self._log_variances[i]),
+            weights=_stable_softmax(self._logits[i]),
+        )
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(vocab_size={len(self)}, num_mixtures={self.num_mixtures}, "
+            f"vector_size={self.vector_size}, covariance={self.covariance!r})"
+        )
+
+    # ---------------------------------------------------------------- checks
+
+    def _check_component(self, component):
+        k = self.num_mixtures
+        valid = (
+            isinstance(component, numbers.Integral)
+            and not isinstance(component, (bool, np.bool_))
+            and 0 <= component < k
+        )
+        if not valid:
+            raise IndexError(
+                f"component {component!r} is out of range: valid components are the integers "
+                f"0 to {k - 1} (K={k})"
+            )
+        return int(component)
+
+    @staticmethod
+    def _check_topn(topn):
+        if (
+            not isinstance(topn, numbers.Integral)
+            or isinstance(topn, (bool, np.bool_))
+            or topn < 1
+        ):
+            raise ValueError(f"topn must be a positive integer, got {topn!r}")
+        return int(topn)
+
+    # ------------------------------------------------------------ similarity
+
+    def most_similar(self, word, component=None, topn=10):
+        """Nearest neighbours of a word, or of one of its mixture components.
+
+        Parameters
+        ----------
+        word : str
+            Query word.
+        component : int, optional
+            If given, search neighbours of the mean ``mu[word, component]``
+            among the means of all components of all *other* words (every
+            component of `word` itself is excluded), by cosine similarity.
+            If None, rank the other words by the maximum cosine similarity
+            over component pairs, ``max_{i, j} cos(mu[word, i], mu[v, j])``
+            (Athiwaratkun & Wilson 2017, Section 4.2.2).
+        topn : int, optional
+            Number of results (fewer if the vocabulary is smaller).
+
+        Returns
+        -------
+        list of tuple
+            With `component`: ``(word, component, cosine)`` triples; without:
+            ``(word, score)`` pairs.  Sorted by decreasing similarity, scores
+            are Python floats in ``[-1, 1]``.  Zero-length means have cosine 0
+            with everything.
+
+        Raises
+        ------
+        KeyError
+            If `word` is not in the vocabulary.
+        IndexError
+            If `component` is not an integer in ``0 .. K-1``.
+        ValueError
+            If `topn` is not a positive integer.
+
+        Notes
+        -----
+        One matrix product against the cached ``(V * K, D)`` unit-normalised
+        means plus ``np.argpartition``; call :meth:`clear_cache` after
+        changing :attr:`means` in place.  Among equal scores the order
+        follows the vocabulary index; which of several tied candidates
+        make the cut-off at `topn` is unspecified.
+        """
+        topn = self._check_topn(topn)
+        index = self.get_index(word)
+        if component is not None:
+            component = self._check_component(component)
+        unit = self._get_unit_means()
+        k = self.num_mixtures
+        own = slice(index * k, (index + 1) * k)
+
+        if component is not None:
+            scores = unit @ unit[index * k + component]  # (V*K,)
+            scores[own] = -np.inf
+            n = min(topn, scores.shape[0] - k)
+            best = _top_indices(scores, n)
+            words, comps = np.divmod(best, k)
+            return [
+                (self.index_to_key[w], int(c), float(s))
+                for w, c, s in zip(words.tolist(), comps.tolist(), scores[best].tolist())
+            ]
+
+        # (V*K, K) cosines against the query's components -> (V,) max per word
+        scores = (unit @ unit[own].T).reshape(len(self), k * k).max(axis=1)
+        scores[index] = -np.inf
+        n = min(topn, len(self) - 1)
+        best = _top_indices(scores, n)
+        return [
+            (self.index_to_key[w], float(s))
+            for w, s in zip(best.tolist(), scores[best].tolist())
+        ]
+
+    def similarity(self, w1, w2):
+        """Maximum cosine similarity between the components of two words.
+
+        ``max_{i, j} cos(mu[w1, i], mu[w2, j])`` (Athiwaratkun & Wilson 2017,
+        Section 4.2.2); symmetric in its arguments.
+
+        Parameters
+        ----------
+        w1, w2 : str
+            Vocabulary words.
+
+        Returns
+        -------
+        float
+            Similarity in ``[-1, 1]``, computed in float64 from the current
+            :attr:`means` (not from the cache).  Zero-length means have
+            cosine 0.
+
+        Raises
+        ------
+        KeyError
+            If either word is not in the vocabulary.
+        """
+        a = _unit_rows(self._means[self.get_index(w1)].astype(np.float64))
+        b = _unit_rows(self._means[self.get_index(w2)].astype(np.float64))
+        return float((a @ b.T).max())
+
+    # ------------------------------------------------------ word2vec format
+
+    def save_word2vec_format(self, path, component, binary=False):
+        """Write the means of one mixture component in word2vec format.
+
+        The file holds a header line ``"V D"`` followed by one entry per word
+        in :attr:`index_to_key` order: in text format ``word v1 ... vD``
+        (float32-exact decimal), in binary format ``word``, a space, ``D``
+        little-endian float32 values and a newline (as the original
+        word2vec tool).  gensim's ``KeyedVectors.load_word2vec_format`` reads
+        both.  Variances and mixture weights are not stored.
+
+        The file is written to a temporary file in the same directory and
+        moved to `path` with ``os.replace``, so `path` either keeps its old
+        content or holds the complete new file.  Compression follows the
+        extension (e.g. ``.gz``, ``.bz2``) via ``smart_open``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Local destination file.
+        component : int
+            Which component ``k`` (``0 .. K-1``) to write: ``means[:, k]``.
+        binary : bool, optional
+            Binary instead of text format.
+
+        Raises
+        ------
+        IndexError
+            If `component` is not an integer in ``0 .. K-1``.
+        ValueError
+            If a word is empty or contains whitespace (the format separates
+            words from values by a space; the message names the word), or if
+            `path` is a URL rather than a local path.
+        """
+        component = self._check_component(component)
+        path = _check_local_path(path)
+        for word in self.index_to_key:
+            if not word or _WHITESPACE.search(word):
+                raise ValueError(
+                    f"word {word!r} is empty or contains whitespace and cannot be written in word2vec format"
+                )
+
+        directory, name = os.path.split(os.path.abspath(path))
+        fd, tmp_path = tempfile.mkstemp(
+            dir=directory, prefix=name + ".tmp-", suffix=os.path.splitext(name)[1]
+        )
+        os.close(fd)
+        try:
+            try:
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+            except FileNotFoundError:
+                mode = 0o666 & ~_current_umask()
+            os.chmod(tmp_path, mode)
+            vectors = self._means[:, component]
+            with smart_open.open(tmp_path, "wb") as fout:
+                fout.write(f"{len(self)} {self.vector_size}\n".encode("utf-8"))
+                if binary:
+                    for word, vec in zip(self.index_to_key, vectors):
+                        fout.write(word.encode("utf-8") + b" " + vec.astype("<f4").tobytes() + b"\n")
+                else:
+                    row_format = " ".join(["%.9g"] * self.vector_size)
+                    for word, vec in zip(self.index_to_key, vectors.tolist()):
+                        fout.write(f"{word} {row_format % tuple(vec)}\n".encode("utf-8"))
+            os.replace(tmp_path, path)
+        except BaseException:
+            try:
+                os.remove(tmp_path)
+            except FileNotFoundError:
+                pass
+            raise
+
+    @classmethod
+    def load_word2vec_format(cls, paths, binary=False):
+        """Rebuild a mixture object from one word2vec file per component.
+
+        File ``paths[k]`` supplies the means of component ``k`` (as written
+        by :meth:`save_word2vec_format`).  The word2vec format holds means
+        only, so the result has ``log_variances`` all zero (unit spherical
+        variances, shape ``(V, K, 1)``) and ``logits`` all zero (equal mixture
+        weights ``1/K``); use the model's own save/load to keep variances
+        and weights.
+
+        Parameters
+        ----------
+        paths : sequence of str or os.PathLike
+            ``K >= 1`` files, for components ``0 .. K-1``; ``.gz`` etc. are
+            decompressed via ``smart_open``.
+        binary : bool, optional
+            Whether the files are in binary word2vec format.
+
+        Returns
+        -------
+        KeyedGaussianMixtures
+            With ``means`` of shape ``(V, K, D)`` float32.
+
+        Raises
+        ------
+        TypeError
+            If `paths` is a single path rather than a sequence of paths.
+        ValueError
+            If `paths` is empty, a file is malformed or truncated, the files
+            differ in vector size, or their word lists differ (the message
+            names the first mismatching position and words).
+        """
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            raise TypeError(
+                f"paths must be a sequence of files, one per component, got the single path {paths!r}; "
+                f"use [{paths!r}] for a one-component mixture"
+            )
+        paths = list(paths)
+        if not paths:
+            raise ValueError("paths is empty: need one word2vec file per mixture component")
+
+        words, first = _read_word2vec_file(paths[0], binary)
+        vocab_size, vector_size = first.shape
+        means = np.empty((vocab_size, len(paths), vector_size), dtype=np.float32)
+        means[:, 0] = first
+        del first
+        for k, path in enumerate(paths[1:], start=1):
+            other_words, vectors = _read_word2vec_file(path, binary)
+            if vectors.shape[1] != vector_size:
+                raise ValueError(
+                    f"{path} (component {k}) has vector size {vectors.shape[1]}, "
+                    f"but {paths[0]} (component 0) has {vector_size}"
+                )
+            if other_words != words:
+                for i, (expected, found) in enumerate(zip(words, other_words)):
+                    if expected != found:
+                        raise ValueError(
+                            f"{path} (component {k}) has word {found!r} at position {i}, "
+                            f"but {paths[0]} (component 0) has {expected!r}; all files must list "
+                            f"the same words in the same order"
+                        )
+                i = min(len(words), len(other_words))
+                extra = (other_words[i], path) if len(other_words) > i else (words[i], paths[0])
+                raise ValueError(
+                    f"{path} (component {k}) has {len(other_words)} words, "
+                    f"but {paths[0]} (component 0) has {vocab_size}; first unmatched word is "
+                    f"{extra[0]!r} at position {i} in {extra[1]}"
+                )
+            means[:, k] = vectors
+
+        num_mixtures = len(paths)
+        return cls(
+            words,
+            means,
+            np.zeros((vocab_size, num_mixtures, 1), dtype=np.float32),
+            np.zeros((vocab_size, num_mixtures), dtype=np.float32),
+        )
