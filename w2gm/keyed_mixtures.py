@@ -26,7 +26,7 @@ counts         ``(V,)`` int64 or None   corpus frequencies (optional)
 together with the vocabulary (``index_to_key`` / ``key_to_index``), and
 answers similarity queries: nearest neighbours of a single mixture component,
 word-level neighbours and pairwise similarity by the maximum cosine similarity
-over component pairs (paper Section 4.2.2, "Maximum Cosine Similarity").
+over component pairs (paper Section 4.1.2, "Maximum Cosine Similarity").
 
 The arrays are kept by reference (no copy) when they are already float32 and
 C-contiguous, so a trainer can update them in place and the query object sees
@@ -479,7 +479,7 @@ class KeyedGaussianMixtures:
             component of `word` itself is excluded), by cosine similarity.
             If None, rank the other words by the maximum cosine similarity
             over component pairs, ``max_{i, j} cos(mu[word, i], mu[v, j])``
-            (Athiwaratkun & Wilson 2017, Section 4.2.2).
+            (Athiwaratkun & Wilson 2017, Section 4.1.2).
         topn : int, optional
             Number of results (fewer if the vocabulary is smaller).
 
@@ -541,7 +541,7 @@ class KeyedGaussianMixtures:
         """Maximum cosine similarity between the components of two words.
 
         ``max_{i, j} cos(mu[w1, i], mu[w2, j])`` (Athiwaratkun & Wilson 2017,
-        Section 4.2.2); symmetric in its arguments.
+        Section 4.1.2); symmetric in its arguments.
 
         Parameters
         ----------

@@ -138,7 +138,7 @@ class Word2GM:
     def __init__(self, sentences=None, num_mixtures=2, vector_size=50, covariance="spherical",
                  window=10, min_count=5, sample=1e-5, negative=1, margin=1.0, var_scale=0.05,
                  mu_scale=1.0, alpha=0.05, min_alpha=1e-5, epochs=5, workers=3, seed=1,
-                 optimizer="adagrad", adagrad_initial_accumulator=1638.4, separate_output=False,
+                 optimizer="adagrad", adagrad_initial_accumulator=0.1, separate_output=False,
                  var_bounds=None, eps=1e-4, batch_words=10000):
         self.num_mixtures = num_mixtures
         self.vector_size = vector_size

@@ -1,0 +1,790 @@
+"""Tests for w2gm._train_inner: energies, loss, gradients and the training job.
+
+The NumPy float64 reference (tests/reference.py) is written from the paper's
+formulas (eq. 2-3, Section 3.3, Appendix A.2), independently of the kernel.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from w2gm import _train_inner as ti
+
+import reference as ref
+
+EPS = 1e-4
+D = 4
+COVS = ["spherical", "diagonal"]
+KS = [1, 2, 3]
+
+
+def random_word(rng, K, D, cov, scale=0.5):
+    """(means (K, D), log_vars (K, Dv), logits (K,)) in float64."""
+    Dv = 1 if cov == "spherical" else D
+    return (rng.normal(0.0, scale, (K, D)),
+            rng.uniform(-1.0, 0.5, (K, Dv)),
+            rng.normal(0.0, 1.0, K))
+
+
+def random_triple(seed, K, cov, D=D):
+    rng = np.random.default_rng(seed)
+    return tuple(random_word(rng, K, D, cov) for _ in range(3))
+
+
+def kernel_log_energy(f, g, eps=EPS):
+    return ti.log_energy(f[0], f[1], f[2], g[0], g[1], g[2], eps)
+
+
+# ---------------------------------------------------------------------------
+# 1. Energies and loss vs the float64 reference
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_partial_energies_match_reference(cov, K):
+    for seed in range(5):
+        f, g, _ = random_triple(seed, K, cov)
+        got = ti.partial_energies(f[0], f[1], g[0], g[1], EPS)
+        assert got.shape == (K, K) and got.dtype == np.float64
+        want = ref.partial_energies(f[0], f[1], g[0], g[1], EPS)
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_partial_energies_known_value():
+    # K=1, D=2, spherical: S = e^0 + e^0 + eps, |diff|^2 = 25
+    mu_f = np.array([[0.0, 0.0]])
+    mu_g = np.array([[3.0, 4.0]])
+    lv = np.zeros((1, 1))
+    S = 2.0 + EPS
+    want = -0.5 * 2 * np.log(S) - 0.5 * 25.0 / S
+    assert ti.partial_energies(mu_f, lv, mu_g, lv, EPS)[0, 0] == pytest.approx(want, rel=1e-14)
+    # the diagonal form with equal variances gives the same value
+    lvd = np.zeros((1, 2))
+    assert ti.partial_energies(mu_f, lvd, mu_g, lvd, EPS)[0, 0] == pytest.approx(want, rel=1e-14)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_log_energy_matches_reference(cov, K):
+    for seed in range(5):
+        f, g, _ = random_triple(seed, K, cov)
+        got = kernel_log_energy(f, g)
+        assert isinstance(got, float)
+        assert got == pytest.approx(ref.log_energy(f, g, EPS), rel=1e-10, abs=1e-12)
+
+
+def test_log_energy_is_symmetric_and_uses_mixture_weights():
+    f, g, _ = random_triple(0, 3, "diagonal")
+    assert kernel_log_energy(f, g) == pytest.approx(kernel_log_energy(g, f), rel=1e-12)
+    # changing the logits changes the energy; adding a constant to them does not
+    f2 = (f[0], f[1], f[2] + np.array([2.0, 0.0, -1.0]))
+    f3 = (f[0], f[1], f[2] + 7.0)
+    assert abs(kernel_log_energy(f2, g) - kernel_log_energy(f, g)) > 1e-3
+    assert kernel_log_energy(f3, g) == pytest.approx(kernel_log_energy(f, g), rel=1e-12)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+@pytest.mark.parametrize("margin", [1.0, 50.0])
+def test_loss_matches_reference(cov, K, margin):
+    for seed in range(5):
+        w, c, n = random_triple(seed, K, cov)
+        got, _ = ti.loss_and_grads(w, c, n, margin, EPS)
+        want = ref.loss(w, c, n, margin, EPS)
+        assert got == pytest.approx(want, rel=1e-10, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# 2. Gradients vs central finite differences
+# ---------------------------------------------------------------------------
+
+H = 1e-6
+BLOCKS = [(word, part) for word in ("w", "c", "n") for part in range(3)]
+
+
+def numerical_gradient(fn, words, h=H):
+    """Central differences of fn(w, c, n) for all nine parameter blocks."""
+    words = [[np.array(a, dtype=np.float64) for a in word] for word in words]
+    out = {}
+    for wi, key in enumerate(("w", "c", "n")):
+        grads = []
+        for part in range(3):
+            x = words[wi][part]
+            g = np.zeros_like(x)
+            for idx in np.ndindex(x.shape):
+                old = x[idx]
+                x[idx] = old + h
+                up = fn(*[tuple(wd) for wd in words])
+                x[idx] = old - h
+                down = fn(*[tuple(wd) for wd in words])
+                x[idx] = old
+                g[idx] = (up - down) / (2 * h)
+            grads.append(g)
+        out[key] = tuple(grads)
+    return out
+
+
+def assert_grads_close(got, want, rtol=1e-5, atol=1e-6):
+    for key, part in BLOCKS:
+        np.testing.assert_allclose(got[key][part], want[key][part], rtol=rtol, atol=atol,
+                                   err_msg=f"gradient block {key}[{part}]")
+
+
+MARGIN_ACTIVE = 20.0
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_gradients_vs_finite_differences(cov, K):
+    w, c, n = random_triple(100 + K, K, cov)
+    loss, grads = ti.loss_and_grads(w, c, n, MARGIN_ACTIVE, EPS)
+    assert loss > 1.0                      # hinge active, far from the kink
+    for key, part in BLOCKS:
+        shape = (w[0].shape, w[1].shape, w[2].shape)[part]
+        assert grads[key][part].shape == shape and grads[key][part].dtype == np.float64
+    kernel_fd = numerical_gradient(
+        lambda *a: ti.loss_and_grads(*a, margin=MARGIN_ACTIVE, eps=EPS)[0], (w, c, n))
+    ref_fd = numerical_gradient(lambda *a: ref.loss(*a, margin=MARGIN_ACTIVE, eps=EPS), (w, c, n))
+    assert_grads_close(grads, kernel_fd)
+    assert_grads_close(grads, ref_fd)
+    # the gradients are not trivially zero (except logits when K == 1)
+    for key, part in BLOCKS:
+        if part == 2 and K == 1:
+            np.testing.assert_array_equal(grads[key][part], 0.0)
+        else:
+            assert np.abs(grads[key][part]).max() > 1e-4
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_reference_log_energy_grads_vs_finite_differences(cov, K):
+    """The reference's analytic d logE (used by the trainer reference) is right."""
+    f, g, _ = random_triple(200 + K, K, cov)
+    (gf, gg) = ref.log_energy_grads(f, g, EPS)
+    fd = numerical_gradient(lambda a, b, _: ref.log_energy(a, b, EPS), (f, g, g))
+    for part in range(3):
+        np.testing.assert_allclose(gf[part], fd["w"][part], rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(gg[part], fd["c"][part], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_inactive_hinge_gives_zero_loss_and_grads(cov, K):
+    w, c, n = random_triple(300 + K, K, cov)
+    # a very negative margin makes the hinge inactive
+    loss, grads = ti.loss_and_grads(w, c, n, -1e3, EPS)
+    assert loss == 0.0
+    for key, part in BLOCKS:
+        np.testing.assert_array_equal(grads[key][part], 0.0)
+    # n == c: loss is exactly the margin; margin 0 -> inactive
+    loss, grads = ti.loss_and_grads(w, c, c, 0.0, EPS)
+    assert loss == 0.0
+    assert all(np.all(grads[k][p] == 0) for k, p in BLOCKS)
+    loss, grads = ti.loss_and_grads(w, c, c, 1.0, EPS)
+    assert loss == pytest.approx(1.0, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# 3. Numerical stability with extreme inputs
+# ---------------------------------------------------------------------------
+
+def assert_all_finite(loss, grads):
+    assert np.isfinite(loss)
+    for key, part in BLOCKS:
+        assert np.all(np.isfinite(grads[key][part])), f"non-finite gradient {key}[{part}]"
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_far_apart_means_single_component(cov):
+    Dv = 1 if cov == "spherical" else 3
+    mu_f = np.zeros((1, 3))
+    mu_g = np.array([[1e3, 0.0, 0.0]])
+    lv = np.zeros((1, Dv))
+    s = np.zeros(1)
+    S = 2.0 + EPS
+    want = -1.5 * np.log(S) - 0.5 * 1e6 / S
+    got = ti.log_energy(mu_f, lv, s, mu_g, lv, s, EPS)
+    assert got == pytest.approx(want, rel=1e-12)
+    # a naive exp underflows: the stable form is needed
+    with np.errstate(divide="ignore", under="ignore"):
+        assert ref.log_energy((mu_f, lv, s), (mu_g, lv, s), EPS) == -np.inf
+    loss, grads = ti.loss_and_grads((mu_f, lv, s), (mu_g, lv, s), (mu_g - 1.0, lv, s), 1.0, EPS)
+    assert_all_finite(loss, grads)
+    assert loss > 0
+    # with one component gamma = 1, so d logE(w,c)/d mu_w = -(mu_w - mu_c)/S exactly
+    _, g = ref.log_energy_grads((mu_f, lv, s), (mu_g, lv, s), EPS)
+    assert np.abs(g[0]).max() > 100
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_far_apart_means_log_energy_is_max_term(cov):
+    Dv = 1 if cov == "spherical" else 3
+    rng = np.random.default_rng(4)
+    e1 = np.array([1.0, 0.0, 0.0])
+    f = (np.array([0.0 * e1, 5e3 * e1]), rng.uniform(-1, 1, (2, Dv)), rng.normal(0, 1, 2))
+    g = (np.array([1e3 * e1, 1e4 * e1]), rng.uniform(-1, 1, (2, Dv)), rng.normal(0, 1, 2))
+    terms = ref.weighted_terms(f, g, EPS)
+    assert terms.max() < -1e5                      # every exp(term) underflows
+    got = kernel_log_energy(f, g)
+    assert np.isfinite(got)
+    assert got == pytest.approx(terms.max(), rel=1e-12)
+    assert got == pytest.approx(logsumexp(terms), rel=1e-12)
+    np.testing.assert_allclose(ti.partial_energies(f[0], f[1], g[0], g[1], EPS),
+                               ref.partial_energies(f[0], f[1], g[0], g[1], EPS), rtol=1e-10)
+    w2 = (f[0] + 1.0, f[1], f[2])
+    assert_all_finite(*ti.loss_and_grads(f, g, w2, 1.0, EPS))
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_tiny_variances_are_dominated_by_eps(cov):
+    Dv = 1 if cov == "spherical" else 3
+    mu_f = np.array([[0.01, -0.02, 0.005]])
+    mu_g = np.array([[0.0, 0.01, 0.0]])
+    lv = np.full((1, Dv), -30.0)
+    s = np.zeros(1)
+    S = 2.0 * np.exp(-30.0) + EPS
+    sq = np.sum((mu_f - mu_g) ** 2)
+    want = -1.5 * np.log(S) - 0.5 * sq / S
+    got = ti.log_energy(mu_f, lv, s, mu_g, lv, s, EPS)
+    assert got == pytest.approx(want, rel=1e-12)
+    # eps dominates: the value differs clearly from eps = 0 ...
+    assert abs(ti.log_energy(mu_f, lv, s, mu_g, lv, s, 0.0) - got) > 1.0
+    # ... and K = 3 mixtures agree with the reference
+    rng = np.random.default_rng(5)
+    f = (rng.normal(0, 0.01, (3, 3)), np.full((3, Dv), -30.0), rng.normal(0, 1, 3))
+    g = (rng.normal(0, 0.01, (3, 3)), np.full((3, Dv), -30.0), rng.normal(0, 1, 3))
+    n = (rng.normal(0, 0.01, (3, 3)), np.full((3, Dv), -30.0), rng.normal(0, 1, 3))
+    assert kernel_log_energy(f, g) == pytest.approx(ref.log_energy_stable(f, g, EPS), rel=1e-10)
+    loss, grads = ti.loss_and_grads(f, g, n, 100.0, EPS)
+    assert_all_finite(loss, grads)
+    assert loss == pytest.approx(ref.loss(f, g, n, 100.0, EPS), rel=1e-10)
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_huge_variances(cov):
+    Dv = 1 if cov == "spherical" else D
+    rng = np.random.default_rng(6)
+    words = [(rng.normal(0, 1, (2, D)), np.full((2, Dv), 30.0) + rng.uniform(0, 1, (2, Dv)),
+              rng.normal(0, 1, 2)) for _ in range(3)]
+    got = kernel_log_energy(words[0], words[1])
+    assert np.isfinite(got)
+    assert got == pytest.approx(ref.log_energy(words[0], words[1], EPS), rel=1e-10)
+    loss, grads = ti.loss_and_grads(*words, 100.0, EPS)
+    assert_all_finite(loss, grads)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("big", [80.0, 800.0])
+def test_huge_logits(cov, big):
+    Dv = 1 if cov == "spherical" else D
+    rng = np.random.default_rng(7)
+    w = (rng.normal(0, 0.5, (2, D)), rng.uniform(-1, 0, (2, Dv)), np.array([big, -big]))
+    c = (rng.normal(0, 0.5, (2, D)), rng.uniform(-1, 0, (2, Dv)), np.array([-big, big]))
+    n = (rng.normal(0, 0.5, (2, D)), rng.uniform(-1, 0, (2, Dv)), np.array([big, big - 1]))
+    got = kernel_log_energy(w, c)
+    assert np.isfinite(got)
+    assert got == pytest.approx(ref.log_energy_stable(w, c, EPS), rel=1e-10)
+    if big == 80.0:     # exp(80) still fits a double: the naive formula works
+        assert got == pytest.approx(ref.log_energy(w, c, EPS), rel=1e-10)
+    loss, grads = ti.loss_and_grads(w, c, n, 1000.0, EPS)
+    assert_all_finite(loss, grads)
+
+
+def test_all_extremes_at_once():
+    w = (np.array([[0.0, 0.0, 0.0], [1e3, 0.0, 0.0]]), np.array([[-30.0], [30.0]]),
+         np.array([80.0, -80.0]))
+    c = (np.array([[0.0, 1e3, 0.0], [0.0, 0.0, 1e3]]), np.array([[-30.0], [-30.0]]),
+         np.array([-80.0, 80.0]))
+    n = (np.array([[1e3, 1e3, 0.0], [5.0, 0.0, 0.0]]), np.array([[30.0], [-30.0]]),
+         np.array([0.0, 80.0]))
+    assert np.isfinite(kernel_log_energy(w, c))
+    assert kernel_log_energy(w, c) == pytest.approx(ref.log_energy_stable(w, c, EPS), rel=1e-10)
+    loss, grads = ti.loss_and_grads(w, c, n, 1.0, EPS)
+    assert_all_finite(loss, grads)
+
+
+# ---------------------------------------------------------------------------
+# Trainer helpers
+# ---------------------------------------------------------------------------
+
+ALWAYS = 0xFFFFFFFF
+NAMES = ref.PARAM_NAMES
+
+
+def make_tables(V, K, D, cov, shared, seed=0):
+    """float32 parameter tables, initialised as in the paper (Appendix A.2) plus noise."""
+    rng = np.random.default_rng(seed)
+    Dv = 1 if cov == "spherical" else D
+    b = np.sqrt(3.0 / D)
+
+    def side():
+        return (rng.uniform(-b, b, (V, K, D)).astype(np.float32),
+                (np.log(0.05) + rng.normal(0, 0.2, (V, K, Dv))).astype(np.float32),
+                rng.normal(0, 0.3, (V, K)).astype(np.float32))
+
+    mu_in, lv_in, s_in = side()
+    if shared:
+        mu_out, lv_out, s_out = mu_in, lv_in, s_in
+    else:
+        mu_out, lv_out, s_out = side()
+    return dict(zip(NAMES, (mu_in, lv_in, s_in, mu_out, lv_out, s_out)))
+
+
+def make_accumulators(tables, init=0.5):
+    """Adagrad accumulators; shared tables share their accumulators too."""
+    accs = {}
+    by_id = {}
+    for name in NAMES:
+        arr = tables[name]
+        if id(arr) not in by_id:
+            by_id[id(arr)] = np.full(arr.shape, init, dtype=np.float32)
+        accs[name] = by_id[id(arr)]
+    return accs
+
+
+def to64(d):
+    """Deep float64 copy preserving which entries are the same array object."""
+    if d is None:
+        return None
+    memo = {}
+    out = {}
+    for name in NAMES:
+        arr = d[name]
+        if id(arr) not in memo:
+            memo[id(arr)] = arr.astype(np.float64)
+        out[name] = memo[id(arr)]
+    return out
+
+
+def deterministic_alias(V, word):
+    return np.zeros(V, dtype=np.uint32), np.full(V, word, dtype=np.int32)
+
+
+def kernel_state(tables, accs, keep, alias, window, negative, margin=1.0, eps=EPS,
+                 lv_min=-10.0, lv_max=10.0):
+    return ti.KernelState(
+        *(tables[n] for n in NAMES),
+        None if accs is None else tuple(accs[n] for n in NAMES),
+        keep, alias[0], alias[1], window, negative, margin, eps, lv_min, lv_max)
+
+
+def job_arrays(sentences):
+    words = np.concatenate([np.asarray(s, dtype=np.int32) for s in sentences])
+    ends = np.cumsum([len(s) for s in sentences]).astype(np.int64)
+    return words, ends
+
+
+def row(params, side, w):
+    return tuple(params[f"{k}_{side}"][w] for k in ("mu", "lv", "s"))
+
+
+def apply(params, accs, side, w, grads, lr, lv_min, lv_max):
+    """Documented update rule: SGD or Adagrad, clip log-vars, logits only if K > 1."""
+    K = params["mu_in"].shape[1]
+    for kind, g in zip(("mu", "lv", "s"), grads):
+        if kind == "s" and K == 1:
+            continue
+        name = f"{kind}_{side}"
+        x = params[name]
+        if accs is None:
+            x[w] = x[w] - lr * g
+        else:
+            accs[name][w] = accs[name][w] + g * g
+            x[w] = x[w] - lr * g / np.sqrt(accs[name][w])
+        if kind == "lv":
+            x[w] = np.clip(x[w], lv_min, lv_max)
+
+
+def reference_window1(params, accs, sentences, neg_word, margin, eps, lv_min, lv_max,
+                      alpha_start, alpha_end):
+    """window=1, negative=1, every negative draw = neg_word, no subsampling.
+
+    Uses the kernel's float64 ``loss_and_grads`` on table rows, applied in the
+    documented order: negative's output row, then the context's output row, and
+    the centre's input row once after its whole window.
+    """
+    N = sum(len(s) for s in sentences)
+    losses = []
+    start = 0
+    for sent in sentences:
+        lr = alpha_start + (alpha_end - alpha_start) * start / N
+        for i, w in enumerate(sent):
+            gw = None
+            for j in (i - 1, i + 1):
+                if not 0 <= j < len(sent):
+                    continue
+                c = sent[j]
+                if c == neg_word:
+                    continue
+                loss, g = ti.loss_and_grads(row(params, "in", w), row(params, "out", c),
+                                            row(params, "out", neg_word), margin, eps)
+                losses.append(loss)
+                if loss > 0:
+                    apply(params, accs, "out", neg_word, g["n"], lr, lv_min, lv_max)
+                    apply(params, accs, "out", c, g["c"], lr, lv_min, lv_max)
+                    gw = g["w"] if gw is None else tuple(a + b for a, b in zip(gw, g["w"]))
+            if gw is not None:
+                apply(params, accs, "in", w, gw, lr, lv_min, lv_max)
+        start += len(sent)
+    return losses
+
+
+def assert_tables_close(tables32, params64, rtol=1e-4, atol=1e-5):
+    for name in NAMES:
+        np.testing.assert_allclose(tables32[name], params64[name], rtol=rtol, atol=atol,
+                                   err_msg=name)
+
+
+# ---------------------------------------------------------------------------
+# 4. The training job equals the reference
+# ---------------------------------------------------------------------------
+
+SENTENCE_CASES = {
+    "one_pair": [[0, 1]],
+    "two_sentences": [[0, 1, 2], [2, 0]],
+}
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+@pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
+@pytest.mark.parametrize("case", list(SENTENCE_CASES))
+@pytest.mark.parametrize("margin", [1.0, 200.0])
+def test_train_job_matches_reference(cov, adagrad, shared, case, margin):
+    V, K, Dm = 4, 2, 3
+    sentences = SENTENCE_CASES[case]
+    tables = make_tables(V, K, Dm, cov, shared, seed=11)
+    accs = make_accumulators(tables, 0.5) if adagrad else None
+    params = to64(tables)
+    accs64 = to64(accs)
+    before = copy.deepcopy(params)
+    lv_min, lv_max = -10.0, 10.0
+    a0, a1 = 0.05, 0.01
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    state = kernel_state(tables, accs, keep, deterministic_alias(V, 3), window=1, negative=1,
+                         margin=margin, lv_min=lv_min, lv_max=lv_max)
+    words, ends = job_arrays(sentences)
+    loss_sum, n_samples, n_active, n_kept, n_nonfinite = state.train_job(words, ends, a0, a1, 99)
+
+    losses = reference_window1(params, accs64, sentences, 3, margin, EPS, lv_min, lv_max, a0, a1)
+    assert n_kept == len(words)
+    assert n_samples == len(losses) == 2 * (len(words) - len(sentences))
+    assert n_active == sum(l > 0 for l in losses) >= 1
+    assert n_nonfinite == 0
+    assert loss_sum == pytest.approx(sum(losses), rel=1e-5)
+    assert_tables_close(tables, params)
+    if accs is not None:
+        assert_tables_close(accs, accs64)
+    if margin == 200.0:
+        # every sample is active and every table moved
+        assert n_active == n_samples
+        for name in NAMES:
+            assert np.abs(params[name] - before[name]).max() > 1e-4, name
+    # in the separate model, word 3 is only ever a negative: its input row is untouched
+    if not shared:
+        for name in ("mu_in", "lv_in", "s_in"):
+            np.testing.assert_array_equal(tables[name][3], before[name][3].astype(np.float32))
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+def test_train_job_matches_reference_with_random_sampling(cov, adagrad):
+    """Windows, several negatives, subsampling and a real alias table.
+
+    Mirrors every random draw with the Python replica of the generator
+    (checked bit-exactly in test_sampling.py).  Separate output
+    distributions, so a centre word may be its own context or negative.
+    """
+    V, K, Dm = 7, 2, 3
+    rng = np.random.default_rng(21)
+    counts = rng.integers(1, 60, V)
+    from w2gm._sampling import build_alias_table, subsampling_thresholds
+    alias = build_alias_table(counts)
+    keep = subsampling_thresholds(counts, 0.01)
+    assert np.any(keep != ALWAYS)
+    sentences = [list(rng.integers(0, V, rng.integers(1, 13))) for _ in range(6)]
+    words, ends = job_arrays(sentences)
+    tables = make_tables(V, K, Dm, cov, shared=False, seed=22)
+    accs = make_accumulators(tables, 0.3) if adagrad else None
+    params = to64(tables)
+    accs64 = to64(accs)
+    args = dict(window=3, negative=3, margin=1.0, eps=EPS, lv_min=-6.0, lv_max=2.0)
+    state = kernel_state(tables, accs, keep, alias, **args)
+    got = state.train_job(words, ends, 0.1, 0.01, 2024)
+    want = ref.train_job(params, accs64, keep, alias[0], alias[1], args["window"],
+                         args["negative"], args["margin"], args["eps"], args["lv_min"],
+                         args["lv_max"], words, ends, 0.1, 0.01, 2024)
+    assert got[1:] == want[1:]
+    assert got[1] > 20 and got[2] > 0 and got[3] < len(words)
+    assert got[0] == pytest.approx(want[0], rel=1e-4)
+    assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
+    if accs is not None:
+        assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+
+
+def test_train_job_is_deterministic_given_seed():
+    V = 6
+    counts = np.arange(1, V + 1) * 10
+    from w2gm._sampling import build_alias_table
+    alias = build_alias_table(counts)
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    words, ends = job_arrays([[0, 1, 2, 3, 4, 5], [5, 4, 3, 2]])
+    results = []
+    for seed in (1, 1, 2):
+        tables = make_tables(V, 2, 3, "diagonal", shared=False, seed=0)
+        out = kernel_state(tables, None, keep, alias, window=3, negative=2).train_job(
+            words, ends, 0.05, 0.05, seed)
+        results.append((out, tables))
+    assert results[0][0] == results[1][0]
+    for name in NAMES:
+        np.testing.assert_array_equal(results[0][1][name], results[1][1][name])
+    assert any(np.any(results[0][1][n] != results[2][1][n]) for n in NAMES)
+
+
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+def test_single_component_logits_not_updated(adagrad):
+    V, K = 4, 1
+    tables = make_tables(V, K, 3, "spherical", shared=False, seed=3)
+    accs = None
+    if adagrad:
+        accs = make_accumulators(tables, 0.5)
+        # zero accumulators would turn a (zero-gradient) logit update into 0/0 = NaN
+        accs["s_in"][...] = 0.0
+        accs["s_out"][...] = 0.0
+    before = {n: tables[n].copy() for n in NAMES}
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    out = kernel_state(tables, accs, keep, deterministic_alias(V, 3), 1, 1).train_job(
+        *job_arrays([[0, 1, 2]]), 0.5, 0.5, 0)
+    assert out[2] > 0
+    np.testing.assert_array_equal(tables["s_in"], before["s_in"])
+    np.testing.assert_array_equal(tables["s_out"], before["s_out"])
+    assert np.any(tables["mu_in"] != before["mu_in"])
+    assert np.any(tables["lv_out"] != before["lv_out"])
+    if adagrad:
+        np.testing.assert_array_equal(accs["s_in"], 0.0)
+        assert np.any(accs["mu_in"] != 0.5)
+
+
+# ---------------------------------------------------------------------------
+# 5. Input validation
+# ---------------------------------------------------------------------------
+
+def small_state(V=4, K=2, Dm=3, cov="diagonal", **kw):
+    tables = make_tables(V, K, Dm, cov, shared=False)
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    return tables, kernel_state(tables, None, keep, deterministic_alias(V, 3), 2, 2, **kw)
+
+
+@pytest.mark.parametrize("words, ends", [
+    ([0, 4], [2]),            # word index == V
+    ([0, -1], [2]),           # negative word index
+    ([0, 1, 2], [2]),         # sentence_ends does not end at len(words)
+    ([0, 1, 2], [4]),         # ... or points past the end
+    ([0, 1, 2], [2, 1, 3]),   # decreasing ends
+])
+def test_train_job_rejects_bad_input(words, ends):
+    tables, state = small_state()
+    before = {n: tables[n].copy() for n in NAMES}
+    with pytest.raises(ValueError):
+        state.train_job(np.array(words, dtype=np.int32), np.array(ends, dtype=np.int64),
+                        0.05, 0.05, 0)
+    for n in NAMES:                     # checked before any update
+        np.testing.assert_array_equal(tables[n], before[n])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="kernel gap: train_job returns zeros instead of raising when "
+                          "words or sentence_ends is empty but the other is not, and casts "
+                          "wider integer words to int32 without a range check")
+@pytest.mark.parametrize("words, ends", [
+    (np.array([0, 1], dtype=np.int32), np.array([], dtype=np.int64)),
+    (np.array([], dtype=np.int32), np.array([5], dtype=np.int64)),
+    (np.array([0, 2 ** 32 + 1], dtype=np.int64), np.array([2], dtype=np.int64)),
+], ids=["words-without-ends", "ends-without-words", "int64-word-wraps"])
+def test_train_job_validation_gaps(words, ends):
+    _, state = small_state()
+    try:
+        state.train_job(words, ends, 0.05, 0.05, 0)
+    except (ValueError, OverflowError):
+        return
+    raise AssertionError("inconsistent job accepted")
+
+
+def test_train_job_empty_job():
+    tables, state = small_state()
+    before = {n: tables[n].copy() for n in NAMES}
+    empty_w = np.array([], dtype=np.int32)
+    assert state.train_job(empty_w, np.array([], dtype=np.int64), 0.05, 0.05, 0) == (0.0, 0, 0, 0, 0)
+    assert state.train_job(empty_w, np.array([0], dtype=np.int64), 0.05, 0.05, 0) == (0.0, 0, 0, 0, 0)
+    # single-word sentences have no context: nothing is sampled or updated
+    out = state.train_job(np.array([0, 1, 2], dtype=np.int32), np.array([1, 2, 3], dtype=np.int64),
+                          0.05, 0.05, 0)
+    assert out == (0.0, 0, 0, 3, 0)
+    for n in NAMES:
+        np.testing.assert_array_equal(tables[n], before[n])
+
+
+def _kernel_args(tables, accs=None, V=4, **over):
+    args = dict(tables)
+    args.update(accumulators=accs, keep=np.full(V, ALWAYS, dtype=np.uint32),
+                alias_prob=np.zeros(V, dtype=np.uint32), alias_index=np.full(V, 3, dtype=np.int32),
+                window=2, negative=2, margin=1.0, eps=EPS, log_var_min=-10.0, log_var_max=10.0)
+    args.update(over)
+    return args
+
+
+def _build(args):
+    return ti.KernelState(args["mu_in"], args["lv_in"], args["s_in"], args["mu_out"],
+                          args["lv_out"], args["s_out"], args["accumulators"], args["keep"],
+                          args["alias_prob"], args["alias_index"], args["window"],
+                          args["negative"], args["margin"], args["eps"],
+                          args["log_var_min"], args["log_var_max"])
+
+
+def test_kernel_state_accepts_valid_tables():
+    tables = make_tables(4, 2, 3, "diagonal", shared=False)
+    _build(_kernel_args(tables))
+    _build(_kernel_args(tables, accs=tuple(make_accumulators(tables)[n] for n in NAMES)))
+    shared = make_tables(4, 2, 3, "spherical", shared=True)
+    _build(_kernel_args(shared))
+
+
+@pytest.mark.parametrize("mutate, exc", [
+    (lambda t: {"mu_in": t["mu_in"].astype(np.float64)}, TypeError),
+    (lambda t: {"lv_out": t["lv_out"].astype(np.float64)}, TypeError),
+    (lambda t: {"s_in": list(t["s_in"])}, TypeError),
+    (lambda t: {"mu_out": np.asfortranarray(t["mu_out"])}, TypeError),
+    (lambda t: {"mu_in": np.ascontiguousarray(t["mu_in"][:, :, :2])}, ValueError),
+    (lambda t: {"mu_in": t["mu_in"][0]}, ValueError),
+    (lambda t: {"lv_in": np.zeros((4, 2, 2), dtype=np.float32)}, ValueError),
+    (lambda t: {"lv_out": np.zeros((4, 2, 1), dtype=np.float32)}, ValueError),
+    (lambda t: {"s_out": np.zeros((4, 3), dtype=np.float32)}, ValueError),
+    (lambda t: {"mu_out": np.zeros((5, 2, 3), dtype=np.float32)}, ValueError),
+    (lambda t: {"keep": np.zeros(3, dtype=np.uint32)}, ValueError),
+    (lambda t: {"alias_prob": np.zeros(5, dtype=np.uint32)}, ValueError),
+    (lambda t: {"alias_index": np.full(4, 4, dtype=np.int32)}, ValueError),
+    (lambda t: {"alias_index": np.full(4, -1, dtype=np.int32)}, ValueError),
+    (lambda t: {"window": 0}, ValueError),
+    (lambda t: {"negative": 0}, ValueError),
+    (lambda t: {"accumulators": tuple(np.ones_like(t[n]) for n in NAMES[:5])}, ValueError),
+    (lambda t: {"accumulators": tuple(np.ones(t[n].shape) for n in NAMES)}, TypeError),
+    (lambda t: {"accumulators": tuple(np.ones((4, 2, 3), np.float32) for n in NAMES)},
+     ValueError),
+], ids=lambda x: "" if callable(x) or isinstance(x, type) else str(x))
+def test_kernel_state_rejects_bad_tables(mutate, exc):
+    tables = make_tables(4, 2, 3, "diagonal", shared=False)
+    with pytest.raises(exc):
+        _build(_kernel_args(tables, **mutate(tables)))
+
+
+def test_kernel_state_rejects_read_only_table():
+    tables = make_tables(4, 2, 3, "diagonal", shared=False)
+    tables["mu_in"].flags.writeable = False
+    with pytest.raises(TypeError):
+        _build(_kernel_args(tables))
+
+
+# ---------------------------------------------------------------------------
+# 6. Non-finite detection
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value", [("mu_in", np.nan), ("mu_in", np.inf),
+                                          ("lv_in", np.nan), ("lv_in", np.inf),
+                                          ("s_in", np.nan), ("s_in", np.inf)])
+def test_nonfinite_sample_is_counted_and_not_spread(field, value):
+    V = 4
+    tables = make_tables(V, 2, 3, "diagonal", shared=False, seed=5)
+    tables[field][0] = value           # every component of word 0's input row
+    before = {n: tables[n].copy() for n in NAMES}
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    state = kernel_state(tables, None, keep, deterministic_alias(V, 3), 1, 1)
+    loss_sum, n_samples, n_active, n_kept, n_nonfinite = state.train_job(
+        *job_arrays([[0, 1]]), 0.05, 0.05, 0)
+    # centre 0 (bad input row) -> non-finite; centre 1 with context 0 (finite
+    # output row) -> a normal active sample
+    assert n_samples == 2
+    assert n_nonfinite == 1
+    assert n_active == 1
+    assert np.isfinite(loss_sum)
+    # the bad value did not leak into any other row
+    for n in NAMES:
+        mask = np.ones(V, dtype=bool)
+        if n == field:
+            mask[0] = False
+        assert np.all(np.isfinite(tables[n][mask])), n
+    # word 0's input row was not updated at all
+    for n in ("mu_in", "lv_in", "s_in"):
+        np.testing.assert_array_equal(tables[n][0], before[n][0])
+
+
+def test_nonfinite_shared_model_skips_everything():
+    V = 4
+    tables = make_tables(V, 2, 3, "spherical", shared=True, seed=6)
+    tables["mu_in"][0, 1, 2] = np.nan
+    before = {n: tables[n].copy() for n in NAMES}
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    state = kernel_state(tables, None, keep, deterministic_alias(V, 3), 1, 1)
+    loss_sum, n_samples, n_active, n_kept, n_nonfinite = state.train_job(
+        *job_arrays([[0, 1]]), 0.05, 0.05, 0)
+    assert (n_samples, n_active, n_nonfinite) == (2, 0, 2)
+    assert loss_sum == 0.0
+    for n in NAMES:
+        np.testing.assert_array_equal(tables[n], before[n])
+
+
+# ---------------------------------------------------------------------------
+# 7. Log-variance clipping
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+def test_log_var_clipping(cov, adagrad):
+    V, lo, hi = 5, -0.05, 0.05
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    sentences = [[0, 1, 2, 0, 1, 2], [2, 0, 1]]
+
+    def run(lv_min, lv_max):
+        tables = make_tables(V, 2, 3, cov, shared=False, seed=8)
+        for n in ("lv_in", "lv_out"):
+            tables[n][...] = 0.0
+        accs = make_accumulators(tables, 1e-3) if adagrad else None
+        state = kernel_state(tables, accs, keep, deterministic_alias(V, 3), 2, 2,
+                             margin=5.0, lv_min=lv_min, lv_max=lv_max)
+        out = state.train_job(*job_arrays(sentences), 2.0, 2.0, 0)
+        assert out[2] > 0
+        return tables
+
+    free = run(-1e3, 1e3)
+    touched_lv = np.concatenate([free["lv_in"][:3].ravel(), free["lv_out"][:4].ravel()])
+    assert np.any(touched_lv < lo) or np.any(touched_lv > hi)     # bounds would be exceeded
+    clipped = run(lo, hi)
+    for n in ("lv_in", "lv_out"):
+        assert np.all(clipped[n] >= np.float32(lo)) and np.all(clipped[n] <= np.float32(hi)), n
+    lv = np.concatenate([clipped["lv_in"].ravel(), clipped["lv_out"].ravel()])
+    assert np.any(np.isin(lv, [np.float32(lo), np.float32(hi)]))   # clipping happened
+    # untouched rows (word 4 never appears; word 3 only as an output negative)
+    np.testing.assert_array_equal(clipped["lv_in"][3:], 0.0)
+    np.testing.assert_array_equal(clipped["lv_out"][4], 0.0)
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_training_with_extreme_values_stays_finite(cov):
+    V = 4
+    tables = make_tables(V, 2, 3, cov, shared=False, seed=9)
+    tables["mu_in"][0, 0, 0] = 1e3
+    tables["mu_out"][1, 1, :] = -1e3
+    tables["lv_in"][1] = -10.0
+    tables["lv_out"][2] = 10.0
+    tables["s_in"][2] = [80.0, -80.0]
+    tables["s_out"][0] = [-80.0, 80.0]
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    accs = make_accumulators(tables, 1e-3)
+    state = kernel_state(tables, accs, keep, deterministic_alias(V, 3), 2, 2,
+                         lv_min=-10.0, lv_max=10.0)
+    out = state.train_job(*job_arrays([[0, 1, 2, 0, 2, 1]]), 0.05, 0.01, 3)
+    assert out[4] == 0
+    assert out[2] > 0 and np.isfinite(out[0])
+    for n in NAMES:
+        assert np.all(np.isfinite(tables[n])), n

@@ -1,0 +1,5 @@
+import sys
+
+from w2gm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,179 @@
+"""The ``w2gm`` command line: train a model, query neighbours, export components.
+
+::
+
+    w2gm train [CORPUS] -o MODEL [--num-mixtures 2 --vector-size 50 ...]
+    w2gm neighbors MODEL WORD [--component K] [--topn 10]
+    w2gm export MODEL -o PATH --component K [--binary]
+
+Training options are the :class:`w2gm.Word2GM` parameter names with dashes.
+Without CORPUS, ``train`` uses the small sample corpus shipped in the package.
+"""
+
+import argparse
+import gzip
+import bz2
+import logging
+import sys
+
+from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
+from w2gm.word2gm import Word2GM
+
+logger = logging.getLogger("w2gm")
+
+
+
+def _defaults():
+    import inspect
+    sig = inspect.signature(Word2GM.__init__)
+    return {name: p.default for name, p in sig.parameters.items()
+            if name not in ("self", "sentences")}
+
+
+# (parameter, type, help); defaults come from Word2GM itself so they never drift
+_TRAIN_OPTIONS = [
+    ("num_mixtures", int, "mixture components K per word"),
+    ("vector_size", int, "dimension D of the component means"),
+    ("covariance", str, "'spherical' or 'diagonal'"),
+    ("window", int, "maximum context window"),
+    ("min_count", int, "drop words rarer than this"),
+    ("sample", float, "subsampling threshold of frequent words (0 disables)"),
+    ("negative", int, "negative context words per positive pair"),
+    ("margin", float, "margin of the max-margin loss"),
+    ("var_scale", float, "initial variance"),
+    ("mu_scale", float, "scale of the uniform mean initialisation"),
+    ("alpha", float, "initial learning rate"),
+    ("min_alpha", float, "final learning rate"),
+    ("epochs", int, "passes over the corpus"),
+    ("workers", int, "training threads"),
+    ("seed", int, "random seed"),
+    ("optimizer", str, "'adagrad' or 'sgd'"),
+    ("adagrad_initial_accumulator", float, "starting value of the Adagrad accumulators"),
+    ("eps", float, "epsilon added to summed variances"),
+    ("batch_words", int, "words per job handed to a worker"),
+]
+
+
+def _open_text(path):
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if path.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+def detect_format(path, probe_bytes=1 << 20):
+    """Guess ``"text8"`` (one huge line) or ``"lines"`` from the first MiB."""
+    with _open_text(path) as f:
+        head = f.read(probe_bytes)
+    if len(head) >= probe_bytes and b"\n" not in head:
+        return "text8"
+    return "lines"
+
+
+def _corpus(path, fmt):
+    if path is None:
+        return Text8Corpus(sample_corpus_path()), "the bundled sample corpus"
+    if fmt == "auto":
+        fmt = detect_format(path)
+    reader = Text8Corpus(path) if fmt == "text8" else LineSentence(path)
+    return reader, f"{path} ({fmt} format)"
+
+
+def build_parser():
+    defaults = _defaults()
+    parser = argparse.ArgumentParser(
+        prog="w2gm", description="Multimodal word distributions (Word2GM): train and query "
+                                 "Gaussian-mixture word embeddings.")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tr = sub.add_parser("train", help="train a model and save it",
+                        description="Train Word2GM on CORPUS (default: the bundled sample).")
+    tr.add_argument("corpus", nargs="?", default=None,
+                    help="corpus file (.txt, .gz or .bz2); omitted: the bundled sample corpus")
+    tr.add_argument("-o", "--output", required=True, help="path of the model file to write")
+    tr.add_argument("--format", choices=["auto", "text8", "lines"], default="auto",
+                    help="corpus format: one sentence a line, or text8 (one huge line); "
+                         "default: guessed from the first MiB")
+    for name, typ, help_text in _TRAIN_OPTIONS:
+        tr.add_argument("--" + name.replace("_", "-"), dest=name, type=typ,
+                        default=defaults[name], help=f"{help_text} (default: {defaults[name]})")
+    tr.add_argument("--separate-output", action="store_true",
+                    help="separate output distributions for context words (the original's wout)")
+    tr.add_argument("--var-bounds", type=float, nargs=2, metavar=("LOWER", "UPPER"), default=None,
+                    help="clip variances to [LOWER, UPPER] after every update")
+
+    nb = sub.add_parser("neighbors", help="nearest neighbours of a word or one of its components")
+    nb.add_argument("model", help="model file written by 'w2gm train'")
+    nb.add_argument("word")
+    nb.add_argument("--component", type=int, default=None,
+                    help="component index; omitted: word-level neighbours by maximum cosine")
+    nb.add_argument("--topn", type=int, default=10)
+
+    ex = sub.add_parser("export", help="write one component's means in word2vec format")
+    ex.add_argument("model")
+    ex.add_argument("-o", "--output", required=True)
+    ex.add_argument("--component", type=int, required=True)
+    ex.add_argument("--binary", action="store_true")
+    return parser
+
+
+def cmd_train(args):
+    corpus, described = _corpus(args.corpus, args.format)
+    params = {name: getattr(args, name) for name, _, _ in _TRAIN_OPTIONS}
+    params["separate_output"] = args.separate_output
+    params["var_bounds"] = args.var_bounds
+    model = Word2GM(**params)  # validates every setting before reading the corpus
+    logger.info("training on %s", described)
+    model.build_vocab(corpus)
+    losses = model.train(corpus)
+    model.save(args.output)
+    stats = model.last_train_stats
+    print(f"trained {model!r} on {described}")
+    print(f"{stats['raw_words']} words in {stats['seconds']:.1f} s: "
+          f"{stats['words_per_second']:.0f} words/s")
+    print("mean loss per epoch: " + " ".join(f"{x:.4f}" for x in losses))
+    print(f"saved to {args.output}")
+    return 0
+
+
+def cmd_neighbors(args):
+    model = Word2GM.load(args.model)
+    result = model.most_similar(args.word, component=args.component, topn=args.topn)
+    for item in result:
+        if args.component is None:
+            word, score = item
+            print(f"{word}\t{score:.4f}")
+        else:
+            word, comp, score = item
+            print(f"{word}:{comp}\t{score:.4f}")
+    return 0
+
+
+def cmd_export(args):
+    model = Word2GM.load(args.model)
+    model.wv.save_word2vec_format(args.output, component=args.component, binary=args.binary)
+    print(f"wrote component {args.component} of {len(model.wv)} words to {args.output}")
+    return 0
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(logging, args.log_level),
+                        format="%(asctime)s %(levelname)s %(message)s")
+    handlers = {"train": cmd_train, "neighbors": cmd_neighbors, "export": cmd_export}
+    try:
+        return handlers[args.command](args)
+    except KeyError as exc:
+        print(f"w2gm: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+    except (ValueError, TypeError, IndexError, FileNotFoundError, IsADirectoryError,
+            FloatingPointError, RuntimeError) as exc:
+        print(f"w2gm: error: {exc}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
