@@ -518,6 +518,9 @@ cdef class KernelState:
     def __init__(self, mu_in, log_var_in, logits_in, mu_out, log_var_out, logits_out,
                  accumulators, keep, alias_prob, alias_index, int window, int negative,
                  double margin, double eps, double log_var_min, double log_var_max):
+        for nm, a in (("mu_in", mu_in), ("log_var_in", log_var_in)):
+            if not isinstance(a, np.ndarray):
+                raise TypeError(f"{nm} must be a float32 ndarray, got {type(a).__name__}")
         if mu_in.ndim != 3:
             raise ValueError(f"mu_in must be (V, K, D), got shape {mu_in.shape}")
         V, K, D = mu_in.shape
@@ -541,9 +544,13 @@ cdef class KernelState:
                     for a, nm, p in zip(accumulators, names, arrays)]
         else:
             accs = None
-        keep = np.ascontiguousarray(keep, dtype=np.uint32)
-        alias_prob = np.ascontiguousarray(alias_prob, dtype=np.uint32)
-        alias_index = np.ascontiguousarray(alias_index, dtype=np.int32)
+        for nm, t, dt in (("keep", keep, np.uint32), ("alias_prob", alias_prob, np.uint32),
+                          ("alias_index", alias_index, np.int32)):
+            if not isinstance(t, np.ndarray) or t.dtype != dt:
+                raise TypeError(f"{nm} must be an ndarray of {np.dtype(dt)}")
+        keep = np.ascontiguousarray(keep)
+        alias_prob = np.ascontiguousarray(alias_prob)
+        alias_index = np.ascontiguousarray(alias_index)
         for nm, t in (("keep", keep), ("alias_prob", alias_prob), ("alias_index", alias_index)):
             if t.shape != (V,):
                 raise ValueError(f"{nm} has shape {t.shape}, expected ({V},)")
@@ -608,18 +615,25 @@ cdef class KernelState:
         ValueError
             If the arrays are inconsistent (checked before any update).
         """
-        cdef const int32_t[::1] wv = np.ascontiguousarray(words, dtype=np.int32)
-        cdef const int64_t[::1] ev = np.ascontiguousarray(sentence_ends, dtype=np.int64)
+        words_np = np.asarray(words)
+        ends_np = np.asarray(sentence_ends)
+        if words_np.ndim != 1 or ends_np.ndim != 1:
+            raise ValueError("words and sentence_ends must be one-dimensional")
+        if words_np.size and (words_np.dtype.kind not in "iu" or words_np.min() < 0
+                              or words_np.max() >= self.V):
+            raise ValueError(f"words must be integer indices in [0, {self.V})")
+        if ends_np.size and ends_np.dtype.kind not in "iu":
+            raise ValueError("sentence_ends must be integers")
+        if (ends_np.size == 0 and words_np.size > 0) or (
+                ends_np.size and (ends_np[-1] != words_np.size or ends_np[0] < 0
+                                  or np.any(np.diff(ends_np) < 0))):
+            raise ValueError("sentence_ends must be non-decreasing and end at len(words)")
+        cdef const int32_t[::1] wv = np.ascontiguousarray(words_np, dtype=np.int32)
+        cdef const int64_t[::1] ev = np.ascontiguousarray(ends_np, dtype=np.int64)
         cdef Py_ssize_t S = ev.shape[0]
         cdef Py_ssize_t N = wv.shape[0]
         if S == 0 or N == 0:
             return (0.0, 0, 0, 0, 0)
-        ends_np = np.asarray(ev)
-        if ends_np[S - 1] != N or ends_np[0] < 0 or (S > 1 and np.any(np.diff(ends_np) < 0)):
-            raise ValueError("sentence_ends must be non-decreasing and end at len(words)")
-        words_np = np.asarray(wv)
-        if words_np.min() < 0 or words_np.max() >= self.V:
-            raise ValueError(f"word indices must lie in [0, {self.V})")
         cdef Py_ssize_t longest = int(np.diff(ends_np, prepend=0).max())
         cdef int K = self.cfg.K, D = self.cfg.D, Dv = self.cfg.Dv
         cdef Py_ssize_t n_scratch = 3 * (K * D + K * Dv + K) + 2 * energy_scratch_len(K, Dv)

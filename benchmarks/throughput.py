@@ -1,0 +1,172 @@
+"""Training throughput of w2gm against gensim's skip-gram, measured in one run.
+
+Prints raw corpus words per second (corpus tokens x epochs / wall seconds of
+``train``; vocabulary building excluded) for w2gm (paper's text8 settings) and
+gensim Word2Vec skip-gram, with 1 and 2 workers, alternating runs, several
+repetitions; the w2gm/gensim ratio (median, min, max); the 1 -> 2 worker
+scaling; peak resident memory of a w2gm training process (a fresh subprocess
+per corpus size) next to its parameter arrays; and w2gm-only rows for other K
+and diagonal covariance.
+
+Usage::
+
+    python benchmarks/throughput.py [--corpus PATH] [--mb 20] [--reps 3] [--epochs 1]
+
+Requires gensim (``pip install ".[benchmark]"``).
+"""
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "corpora",
+                              "wiki-fil8.txt.gz")
+
+W2GM_SETTINGS = dict(num_mixtures=2, vector_size=50, covariance="spherical", window=10,
+                     min_count=5, sample=1e-5, negative=1, optimizer="adagrad")
+GENSIM_SETTINGS = dict(sg=1, vector_size=50, window=10, sample=1e-5, negative=5, min_count=5)
+
+
+def make_slice(src, mb, directory):
+    """Write the first ``mb`` MB of the (text8-format) corpus, cut at a space."""
+    path = os.path.join(directory, f"slice-{mb}mb.txt")
+    with gzip.open(src, "rb") as f:
+        data = f.read(int(mb * 1_000_000))
+    cut = data.rfind(b" ")
+    with open(path, "wb") as out:
+        out.write(data[:cut] if cut > 0 else data)
+    return path
+
+
+def time_w2gm(corpus, workers, epochs, **overrides):
+    from w2gm import Word2GM
+    settings = dict(W2GM_SETTINGS, **overrides)
+    model = Word2GM(workers=workers, epochs=epochs, seed=1, **settings)
+    model.build_vocab(corpus)
+    t = time.perf_counter()
+    model.train(corpus, epochs=epochs)
+    seconds = time.perf_counter() - t
+    return model.corpus_total_words * epochs / seconds
+
+
+def time_gensim(corpus, workers, epochs):
+    from gensim.models import Word2Vec
+    model = Word2Vec(workers=workers, epochs=epochs, seed=1, **GENSIM_SETTINGS)
+    model.build_vocab(corpus)
+    t = time.perf_counter()
+    model.train(corpus, total_examples=model.corpus_count, epochs=epochs)
+    seconds = time.perf_counter() - t
+    return model.corpus_total_words * epochs / seconds
+
+
+def memory_child(path, epochs):
+    """Run in a subprocess: train w2gm, report peak RSS and parameter bytes."""
+    import resource
+    from w2gm import Text8Corpus, Word2GM
+    corpus = Text8Corpus(path)
+    model = Word2GM(workers=2, epochs=epochs, seed=1, **W2GM_SETTINGS)
+    model.build_vocab(corpus)
+    arrays = [model.wv.means, model.wv.log_variances, model.wv.logits]
+    if model.params_out is not None:
+        arrays += list(model.params_out)
+    if model.accumulators is not None:
+        for group in model.accumulators:
+            if group is not None:
+                arrays += list(group)
+    param_bytes = sum(a.nbytes for a in arrays)
+    model.train(corpus)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"peak_rss": peak, "param_bytes": param_bytes, "vocab": len(model.wv)}))
+
+
+def measure_memory(path, epochs):
+    out = subprocess.run([sys.executable, __file__, "--memory-child", path, "--epochs", str(epochs)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--corpus", default=DEFAULT_CORPUS)
+    p.add_argument("--mb", type=float, default=20, help="corpus slice size in MB (default 20)")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--skip-memory", action="store_true")
+    p.add_argument("--skip-variants", action="store_true")
+    p.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child, args.epochs)
+        return
+
+    from w2gm import Text8Corpus
+    import gensim
+    import w2gm
+    print(f"w2gm {w2gm.__version__}, gensim {gensim.__version__}, python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cpus")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make_slice(args.corpus, args.mb, tmp)
+        corpus = Text8Corpus(path)
+        n_tokens = sum(len(s) for s in corpus)
+        print(f"corpus: first {args.mb:g} MB of {os.path.basename(args.corpus)}: {n_tokens} tokens; "
+              f"epochs per run {args.epochs}; {args.reps} repetitions")
+        print(f"w2gm: {W2GM_SETTINGS}")
+        print(f"gensim: {GENSIM_SETTINGS}")
+        rates = {(lib, w): [] for lib in ("w2gm", "gensim") for w in (1, 2)}
+        for rep in range(args.reps):
+            for workers in (1, 2):
+                for lib in (("w2gm", "gensim") if rep % 2 == 0 else ("gensim", "w2gm")):
+                    fn = time_w2gm if lib == "w2gm" else time_gensim
+                    r = fn(corpus, workers, args.epochs)
+                    rates[(lib, workers)].append(r)
+                    print(f"  rep {rep + 1} {lib:6s} workers={workers}: {r:10.0f} words/s", flush=True)
+        print()
+        print("| library | workers | median words/s | min | max |")
+        print("|---|---|---|---|---|")
+        for (lib, w), rs in rates.items():
+            print(f"| {lib} | {w} | {statistics.median(rs):.0f} | {min(rs):.0f} | {max(rs):.0f} |")
+        print()
+        print("| workers | w2gm/gensim median | min | max |")
+        print("|---|---|---|---|")
+        for w in (1, 2):
+            ratios = [a / b for a, b in zip(rates[("w2gm", w)], rates[("gensim", w)])]
+            print(f"| {w} | {statistics.median(ratios):.2f} | {min(ratios):.2f} | {max(ratios):.2f} |")
+        print()
+        for lib in ("w2gm", "gensim"):
+            s = [b / a for a, b in zip(rates[(lib, 1)], rates[(lib, 2)])]
+            print(f"scaling 1 -> 2 workers, {lib}: median {statistics.median(s):.2f}x "
+                  f"(min {min(s):.2f}, max {max(s):.2f})")
+
+        if not args.skip_variants:
+            print()
+            print("w2gm variants (workers=2, median of reps):")
+            print("| K | covariance | D | median words/s |")
+            print("|---|---|---|---|")
+            for K, cov, D in ((1, "spherical", 50), (2, "spherical", 50), (3, "spherical", 50),
+                              (4, "spherical", 50), (2, "diagonal", 50), (2, "spherical", 100)):
+                rs = [time_w2gm(corpus, 2, args.epochs, num_mixtures=K, covariance=cov,
+                                vector_size=D) for _ in range(args.reps)]
+                print(f"| {K} | {cov} | {D} | {statistics.median(rs):.0f} |", flush=True)
+
+        if not args.skip_memory:
+            print()
+            print("peak resident memory of a w2gm training process (workers=2):")
+            print("| corpus | vocabulary | parameter arrays incl. Adagrad | peak RSS | RSS - params |")
+            print("|---|---|---|---|---|")
+            for mb in (10, 100):
+                slice_path = make_slice(args.corpus, mb, tmp)
+                m = measure_memory(slice_path, args.epochs)
+                os.unlink(slice_path)
+                print(f"| {mb} MB | {m['vocab']} | {m['param_bytes'] / 2**20:.1f} MiB | "
+                      f"{m['peak_rss'] / 2**20:.1f} MiB | "
+                      f"{(m['peak_rss'] - m['param_bytes']) / 2**20:.1f} MiB |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
