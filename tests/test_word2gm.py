@@ -103,11 +103,17 @@ def dir_listing(path):
 
 @pytest.fixture(scope="module")
 def sense_corpus():
-    return topic_corpus(102)
+    return topic_corpus(100)
 
 
-SENSE_SETTINGS = dict(num_mixtures=2, vector_size=10, window=5, min_count=1, sample=0,
-                      epochs=5, seed=2, adagrad_initial_accumulator=1.0)
+# Tuned for reliability at < 1 s per model: the two senses separate for 19 of
+# 20 seeds with workers=1; the fixed seed below did so in 100 of 100 runs with
+# workers=2 (thread interleaving makes those runs differ), with all 10
+# neighbours of each component in the right topic.  A small Adagrad initial
+# accumulator (1638.4 made the steps tiny), a wide initial variance and a
+# narrow window make the separation robust.
+SENSE_SETTINGS = dict(num_mixtures=2, vector_size=10, window=3, min_count=1, sample=0,
+                      epochs=5, seed=0, var_scale=0.5, adagrad_initial_accumulator=1.0)
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["workers1", "workers2"])
@@ -189,11 +195,13 @@ def test_train_returns_per_epoch_mean_loss_and_history_grows():
     assert model.train_calls == 2
 
 
-def test_loss_is_bounded_by_margin_at_start():
-    # max(0, m - log E(w,c) + log E(w,c')) averaged at initialisation, where
-    # positive and negative look alike, is close to the margin
-    model = fast_model(margin=1.0)
-    assert 0.5 < model.training_loss[0] <= 1.5
+def test_loss_decreases_and_grows_with_margin():
+    losses = fast_model(epochs=4).training_loss
+    assert len(losses) == 4
+    assert losses[-1] < 0.75 * losses[0]
+    # the max-margin loss max(0, m - log E(w,c) + log E(w,c')) grows with m
+    wide = fast_model(epochs=4, margin=3.0).training_loss
+    assert wide[0] > losses[0] and wide[-1] > losses[-1]
 
 
 # ---------------------------------------------------------------------------
@@ -273,9 +281,6 @@ def test_save_before_build_vocab_raises(tmp_path):
     assert dir_listing(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Word2GM.save writes via tempfile.mkstemp and never "
-                   "chmods, so the model file gets mode 0600 instead of 0666 & ~umask "
-                   "(save_word2vec_format does chmod)")
 def test_saved_file_mode_follows_umask(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
@@ -405,8 +410,6 @@ def test_load_inconsistent_model_raises_value_error(tmp_path, saved_bytes, chang
         Word2GM.load(path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Word2GM.load on a valid .npy file (np.load returns "
-                   "an ndarray, used as a context manager) raises TypeError, not ValueError")
 def test_load_npy_file_raises_value_error(tmp_path):
     path = tmp_path / "array.npy"
     np.save(path, np.arange(10))
@@ -414,9 +417,6 @@ def test_load_npy_file_raises_value_error(tmp_path):
         Word2GM.load(path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Word2GM.load lets TypeError/ValueError from a "
-                   "malformed vocab_json or train_calls escape without the path (TypeError "
-                   "'index_to_key must hold str words', TypeError from int(None))")
 @pytest.mark.parametrize("change", [
     lambda a, m: a.__setitem__("vocab_json", np.frombuffer(
         ("[" + ",".join(str(i) for i in range(len(a["counts"]))) + "]").encode(), np.uint8)),
@@ -607,6 +607,88 @@ def test_train_before_build_vocab_raises_runtime_error():
     with pytest.raises(RuntimeError, match="build_vocab"):
         model.train(SMALL)
     assert "a1" not in model
+
+
+class _FailingCorpus:
+    """Yields SMALL, but the pass number ``fail_on`` raises after ``after`` sentences."""
+
+    def __init__(self, fail_on, after=50):
+        self.fail_on, self.after, self.passes = fail_on, after, 0
+
+    def __iter__(self):
+        self.passes += 1
+        for i, sentence in enumerate(SMALL):
+            if self.passes == self.fail_on and i == self.after:
+                raise OSError("corpus vanished (simulated)")
+            yield sentence
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_corpus_error_during_training_propagates(workers):
+    corpus = _FailingCorpus(fail_on=3)  # vocabulary scan, epoch 1, then epoch 2 fails
+    model = Word2GM(**dict(FAST, workers=workers, epochs=3, batch_words=40))
+    model.build_vocab(corpus)
+    outcome = {}
+
+    def run():
+        try:
+            model.train(corpus)
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "train() hangs after the corpus raised"
+    assert isinstance(outcome.get("error"), OSError) and "simulated" in str(outcome["error"])
+    assert model.training_loss == [] and model.epochs_trained == 0
+
+
+class _CountingState:
+    """Wraps the kernel state to count the jobs the worker threads run."""
+
+    def __init__(self, state):
+        self.state = state
+        self.jobs = 0
+        self.lock = threading.Lock()
+
+    def train_job(self, *args):
+        with self.lock:
+            self.jobs += 1
+        return self.state.train_job(*args)
+
+
+class _InterruptingLogger:
+    """Raises KeyboardInterrupt (as Ctrl-C would) at the first progress report."""
+
+    def info(self, msg, *args):
+        if msg.startswith("EPOCH"):
+            raise KeyboardInterrupt
+
+    def warning(self, *args):
+        pass
+
+    debug = warning
+
+
+def test_interrupt_in_calling_thread_stops_the_workers(monkeypatch):
+    import w2gm.word2gm as w2gm_module
+
+    epochs, batch_words = 40, 50
+    model = Word2GM(**dict(FAST, epochs=epochs, batch_words=batch_words))
+    model.build_vocab(SMALL)
+    counting = {}
+
+    def kernel_state():
+        counting["state"] = _CountingState(Word2GM._kernel_state(model))
+        return counting["state"]
+
+    monkeypatch.setattr(model, "_kernel_state", kernel_state)
+    monkeypatch.setattr(w2gm_module, "logger", _InterruptingLogger())
+    with pytest.raises(KeyboardInterrupt):
+        model.train(SMALL, report_delay=0.0)
+    total_jobs = epochs * math.ceil(sum(map(len, SMALL)) / batch_words)
+    assert counting["state"].jobs < total_jobs // 2, (counting["state"].jobs, total_jobs)
 
 
 # ---------------------------------------------------------------------------

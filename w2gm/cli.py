@@ -14,6 +14,7 @@ import argparse
 import gzip
 import bz2
 import logging
+import os
 import sys
 
 from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
@@ -117,6 +118,21 @@ def build_parser():
     ex.add_argument("-o", "--output", required=True)
     ex.add_argument("--component", type=int, required=True)
     ex.add_argument("--binary", action="store_true")
+
+    ev = sub.add_parser(
+        "evaluate", help="Spearman correlation on word-similarity datasets",
+        description="Spearman rho x 100 between model similarities and human ratings on the "
+                    "eleven bundled word-similarity datasets of the paper's Table 2 (SL, WS, WS-S, "
+                    "WS-R, MEN, MC, RG, YP, MT-287, MT-771, RW), or on the given files.")
+    ev.add_argument("model", help="model file written by 'w2gm train'")
+    ev.add_argument("--metric", action="append", default=None, metavar="M",
+                    help="similarity measure: max_cos (default), avg_cos, expected_likelihood, "
+                         "min_euclidean, neg_kl, or 'all'; repeatable or comma-separated")
+    ev.add_argument("--dataset", action="append", default=None, metavar="PATH",
+                    help="evaluate this word-pair file (word1 word2 score per line) or bundled "
+                         "dataset name instead of the eleven bundled ones; repeatable")
+    ev.add_argument("--case-sensitive", action="store_true",
+                    help="match dataset words exactly (default: lowercased, like gensim)")
     return parser
 
 
@@ -126,6 +142,9 @@ def cmd_train(args):
     params["separate_output"] = args.separate_output
     params["var_bounds"] = args.var_bounds
     model = Word2GM(**params)  # validates every setting before reading the corpus
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(out_dir):
+        raise FileNotFoundError(f"cannot write {args.output!r}: no such directory {out_dir!r}")
     logger.info("training on %s", described)
     model.build_vocab(corpus)
     losses = model.train(corpus)
@@ -159,12 +178,35 @@ def cmd_export(args):
     return 0
 
 
+def _evaluation_metrics(values):
+    from w2gm.evaluation import SIMILARITY_METRICS, _check_metric
+    metrics = []
+    for value in values or ["max_cos"]:
+        for name in value.split(","):
+            name = name.strip()
+            chosen = SIMILARITY_METRICS if name == "all" else (_check_metric(name),)
+            metrics.extend(m for m in chosen if m not in metrics)
+    return metrics
+
+
+def cmd_evaluate(args):
+    from w2gm.evaluation import evaluate_benchmarks, format_table
+    metrics = _evaluation_metrics(args.metric)  # validate before loading the model
+    model = Word2GM.load(args.model)
+    rows = evaluate_benchmarks(model, metrics=metrics, datasets=args.dataset,
+                               case_insensitive=not args.case_sensitive)
+    print(f"Spearman rho x 100, {model!r} from {args.model}")
+    print(format_table(rows, metrics))
+    return 0
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=getattr(logging, args.log_level),
                         format="%(asctime)s %(levelname)s %(message)s")
-    handlers = {"train": cmd_train, "neighbors": cmd_neighbors, "export": cmd_export}
+    handlers = {"train": cmd_train, "neighbors": cmd_neighbors, "export": cmd_export,
+                "evaluate": cmd_evaluate}
     try:
         return handlers[args.command](args)
     except KeyError as exc:

@@ -522,7 +522,8 @@ class Word2GM:
                                 "mean loss %.4f", epoch + 1, 100.0 * frac,
                                 done_raw / (now - start), lr, mean)
         finally:
-            stop.set() if (errors or failure) else None
+            # also on KeyboardInterrupt in this thread: workers finish their current job only
+            stop.set()
             for t in threads:
                 t.join()
         elapsed = time.perf_counter() - start
@@ -542,6 +543,9 @@ class Word2GM:
         for e in range(epochs):
             if ep_raw[e] == 0:
                 logger.warning("epoch %d saw no words: is the corpus restartable?", e + 1)
+            elif ep_samples[e] == 0:
+                logger.warning("epoch %d produced no training samples (no vocabulary word with a "
+                               "context word); its mean loss is NaN", e + 1)
         self.training_loss.extend(losses)
         self.epochs_trained += epochs
         self.last_train_stats = {"seconds": elapsed, "raw_words": done_raw, "kept_words": done_kept,
@@ -615,8 +619,11 @@ class Word2GM:
             json.dumps(self.wv.index_to_key, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
         path = os.fspath(path)
         directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(f"cannot save to {path!r}: no such directory {directory!r}")
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=".tmp")
         try:
+            os.chmod(tmp, _file_mode(path))
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)
                 f.flush()
@@ -644,15 +651,29 @@ class Word2GM:
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"no such model file: {path!r}")
+        if os.path.isdir(path):
+            raise ValueError(f"{path!r} is a directory, not a w2gm model file")
         try:
-            with np.load(path, allow_pickle=False) as z:
+            loaded = np.load(path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            with loaded as z:
                 data = {k: z[k] for k in z.files}
             meta = json.loads(bytes(data.pop("meta_json")).decode("utf-8"))
             words = json.loads(bytes(data.pop("vocab_json")).decode("utf-8"))
         except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, UnicodeDecodeError,
-                EOFError) as exc:
+                TypeError) as exc:
             raise ValueError(f"{path!r} is not a readable w2gm model file "
                              f"(truncated or foreign: {type(exc).__name__}: {exc})") from None
+        try:
+            return cls._from_arrays(path, meta, words, data)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ValueError(f"{path!r} is not a valid w2gm model file: {exc}") from None
+
+    @classmethod
+    def _from_arrays(cls, path, meta, words, data):
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError("its vocabulary is not a list of strings")
         if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
             raise ValueError(f"{path!r} is not a w2gm model file (format {meta.get('format')!r})"
                              if isinstance(meta, dict) else f"{path!r} is not a w2gm model file")
@@ -681,10 +702,19 @@ class Word2GM:
             if a is None or a.shape != shape or a.dtype != dtype:
                 got = None if a is None else (a.shape, str(a.dtype))
                 raise ValueError(f"{path!r}: array {name!r} is {got}, expected {shape} {np.dtype(dtype)}")
+        for name in expected:
+            if name != "counts" and not np.isfinite(data[name]).all():
+                raise ValueError(f"array {name!r} holds NaN or infinite values")
+        if (data["counts"] < 1).any():
+            raise ValueError("array 'counts' holds non-positive counts")
+        losses = meta.get("training_loss", [])
+        if not isinstance(losses, list) or not all(
+                isinstance(x, (int, float)) or x is None for x in losses):
+            raise ValueError("its training_loss is not a list of numbers")
         model.counts = data["counts"]
         model.corpus_total_words = int(meta.get("corpus_total_words", int(model.counts.sum())))
         model.corpus_count = int(meta.get("corpus_count", 0))
-        model.training_loss = list(meta.get("training_loss", []))
+        model.training_loss = [float("nan") if x is None else float(x) for x in losses]
         model.epochs_trained = int(meta.get("epochs_trained", 0))
         model.train_calls = int(meta.get("train_calls", 0))
         c = np.ascontiguousarray
@@ -703,6 +733,16 @@ class Word2GM:
         V = len(self.wv) if self.wv is not None else 0
         return (f"Word2GM(vocab={V}, num_mixtures={self.num_mixtures}, "
                 f"vector_size={self.vector_size}, covariance={self.covariance!r})")
+
+
+def _file_mode(path):
+    """Mode for a new file at ``path``: the existing file's, else 0o666 minus the umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _drain(q):

@@ -1,0 +1,352 @@
+"""Tests for the ``w2gm`` command line (w2gm.cli.main and ``python -m w2gm``)."""
+
+import gzip
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import w2gm
+from w2gm import Word2GM
+from w2gm.cli import detect_format, main
+
+TOPICS = "abcd"
+
+
+def sentences(n=200, length=8, topic_size=10, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        t = TOPICS[i % len(TOPICS)]
+        out.append([f"{t}{j}" for j in rng.integers(0, topic_size, length)])
+    return out
+
+
+SENTENCES = sentences()
+N_TOKENS = sum(len(s) for s in SENTENCES)
+VOCAB = {w for s in SENTENCES for w in s}
+
+FAST_OPTIONS = ["--epochs", "1", "--vector-size", "10", "--min-count", "1", "--workers", "1"]
+
+
+@pytest.fixture
+def lines_file(tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in SENTENCES), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def text8_file(tmp_path):
+    path = tmp_path / "text8-like"
+    path.write_text(" " + " ".join(w for s in SENTENCES for w in s), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli-model")
+    corpus = d / "corpus.txt"
+    corpus.write_text("".join(" ".join(s) + "\n" for s in SENTENCES), encoding="utf-8")
+    out = str(d / "model.w2gm")
+    assert main(["--log-level", "WARNING", "train", str(corpus), "-o", out, *FAST_OPTIONS,
+                 "--num-mixtures", "3", "--epochs", "2"]) == 0
+    return out
+
+
+def listing(path):
+    return sorted(os.listdir(path))
+
+
+# ---------------------------------------------------------------------------
+# format detection
+
+
+def test_detect_format_lines_and_text8(tmp_path, lines_file, text8_file):
+    assert detect_format(lines_file) == "lines"
+    # a small single-line file is indistinguishable from one long line ...
+    assert detect_format(text8_file) == "lines"
+    # ... unless the probe is shorter than the file
+    assert detect_format(text8_file, probe_bytes=1024) == "text8"
+    assert detect_format(lines_file, probe_bytes=1024) == "lines"
+    # a real text8-style file: more than the 1 MiB probe without a newline
+    big = tmp_path / "big-text8"
+    words = " ".join(f"w{i % 5000}" for i in range(250_000))
+    assert len(words) > 1 << 20
+    big.write_text(" " + words)
+    assert detect_format(str(big)) == "text8"
+    gz = tmp_path / "big-text8.gz"
+    gz.write_bytes(gzip.compress((" " + words).encode(), compresslevel=1))
+    assert detect_format(str(gz)) == "text8"
+    gz_lines = tmp_path / "lines.txt.gz"
+    gz_lines.write_bytes(gzip.compress(("a b c\n" * 300_000).encode(), compresslevel=1))
+    assert detect_format(str(gz_lines)) == "lines"
+
+
+# ---------------------------------------------------------------------------
+# train
+
+
+def test_train_lines_file(tmp_path, lines_file, capsys):
+    out = str(tmp_path / "model.w2gm")
+    rc = main(["--log-level", "WARNING", "train", lines_file, "-o", out, *FAST_OPTIONS,
+               "--num-mixtures", "3", "--covariance", "diagonal", "--window", "3",
+               "--sample", "0", "--seed", "7", "--optimizer", "sgd", "--alpha", "0.02",
+               "--margin", "0.5", "--separate-output", "--var-bounds", "0.01", "5"])
+    assert rc == 0
+    stdout = capsys.readouterr().out
+    assert "lines format" in stdout and out in stdout
+    model = Word2GM.load(out)
+    expected = dict(num_mixtures=3, vector_size=10, covariance="diagonal", window=3,
+                    min_count=1, sample=0.0, epochs=1, workers=1, seed=7, optimizer="sgd",
+                    alpha=0.02, margin=0.5, separate_output=True, var_bounds=[0.01, 5.0])
+    settings = model.settings()
+    for name, value in expected.items():
+        assert settings[name] == value, name
+    # untouched options keep the library defaults
+    defaults = Word2GM().settings()
+    for name in ("negative", "var_scale", "mu_scale", "min_alpha", "eps", "batch_words",
+                 "adagrad_initial_accumulator"):
+        assert settings[name] == defaults[name], name
+    assert set(model.wv.index_to_key) == VOCAB
+    assert model.corpus_total_words == N_TOKENS
+    assert model.corpus_count == len(SENTENCES)
+    assert model.epochs_trained == 1 and len(model.training_loss) == 1
+    assert model.params_out is not None and model.accumulators is None
+    assert model.wv.means.shape == (len(VOCAB), 3, 10)
+    assert model.wv.log_variances.shape == (len(VOCAB), 3, 10)
+
+
+@pytest.mark.parametrize("fmt", [None, "text8", "lines"])
+def test_train_text8_file(tmp_path, text8_file, capsys, fmt):
+    out = str(tmp_path / "model.w2gm")
+    argv = ["--log-level", "WARNING", "train", text8_file, "-o", out, *FAST_OPTIONS]
+    if fmt:
+        argv += ["--format", fmt]
+    assert main(argv) == 0
+    stdout = capsys.readouterr().out
+    assert f"{fmt or 'lines'} format" in stdout
+    model = Word2GM.load(out)
+    assert set(model.wv.index_to_key) == VOCAB
+    assert model.corpus_total_words == N_TOKENS
+    assert model.vector_size == 10 and model.min_count == 1 and model.epochs == 1
+
+
+def test_train_gzipped_lines_file(tmp_path):
+    corpus = tmp_path / "corpus.txt.gz"
+    corpus.write_bytes(gzip.compress("".join(" ".join(s) + "\n" for s in SENTENCES).encode()))
+    out = str(tmp_path / "model.w2gm")
+    assert main(["--log-level", "WARNING", "train", str(corpus), "-o", out, *FAST_OPTIONS]) == 0
+    assert Word2GM.load(out).corpus_total_words == N_TOKENS
+
+
+def test_train_bundled_sample_corpus(tmp_path, capsys):
+    out = str(tmp_path / "sample.w2gm")
+    rc = main(["--log-level", "WARNING", "train", "-o", out, "--epochs", "1",
+               "--vector-size", "10"])
+    assert rc == 0
+    assert "sample corpus" in capsys.readouterr().out
+    model = Word2GM.load(out)
+    for word in ("the", "of", "and", "in"):
+        assert word in model.wv
+    assert model.wv.index_to_key[0] == "the"
+    assert model.corpus_total_words == 333_234
+    assert model.min_count == 5
+
+
+def test_train_same_options_same_model(tmp_path, lines_file):
+    outs = [str(tmp_path / f"m{i}.w2gm") for i in range(2)]
+    for out in outs:
+        assert main(["--log-level", "WARNING", "train", lines_file, "-o", out,
+                     *FAST_OPTIONS]) == 0
+    m0, m1 = (Word2GM.load(o) for o in outs)
+    assert np.array_equal(m0.wv.means, m1.wv.means)
+
+
+@pytest.mark.parametrize("option,value,name", [
+    ("--num-mixtures", "0", "num_mixtures"),
+    ("--covariance", "full", "covariance"),
+    ("--optimizer", "adam", "optimizer"),
+    ("--window", "0", "window"),
+    ("--sample", "-1", "sample"),
+    ("--var-scale", "0", "var_scale"),
+    ("--workers", "0", "workers"),
+    ("--alpha", "nan", "alpha"),
+])
+def test_train_bad_option_returns_2_and_writes_nothing(tmp_path, lines_file, capsys, option,
+                                                       value, name):
+    out = tmp_path / "model.w2gm"
+    rc = main(["train", lines_file, "-o", str(out), *FAST_OPTIONS, option, value])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ")
+    assert name in err and value in err
+    assert not out.exists()
+    assert listing(tmp_path) == ["lines.txt"]
+
+
+def test_train_bad_option_with_sample_corpus_fails_before_training(tmp_path, capsys):
+    out = tmp_path / "model.w2gm"
+    assert main(["train", "-o", str(out), "--num-mixtures", "0"]) == 2
+    assert "num_mixtures" in capsys.readouterr().err
+    assert listing(tmp_path) == []
+
+
+def test_train_bad_var_bounds_returns_2(tmp_path, lines_file, capsys):
+    out = tmp_path / "model.w2gm"
+    assert main(["train", lines_file, "-o", str(out), *FAST_OPTIONS,
+                 "--var-bounds", "5", "1"]) == 2
+    assert "var_bounds" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_train_missing_corpus_returns_2(tmp_path, capsys):
+    out = tmp_path / "model.w2gm"
+    missing = str(tmp_path / "no-such-corpus.txt")
+    assert main(["train", missing, "-o", str(out), *FAST_OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ") and "no-such-corpus.txt" in err
+    assert not out.exists()
+
+
+def test_train_into_missing_directory_returns_2(tmp_path, lines_file, capsys):
+    out = tmp_path / "no-such-dir" / "model.w2gm"
+    assert main(["train", lines_file, "-o", str(out), *FAST_OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ") and "no-such-dir" in err
+    assert listing(tmp_path) == ["lines.txt"]
+
+
+def test_train_empty_corpus_returns_2(tmp_path, capsys):
+    corpus = tmp_path / "empty.txt"
+    corpus.write_text("\n\n")
+    out = tmp_path / "model.w2gm"
+    assert main(["train", str(corpus), "-o", str(out), *FAST_OPTIONS]) == 2
+    assert "empty" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_train_non_integer_option_is_an_argparse_error(tmp_path, lines_file, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", lines_file, "-o", str(tmp_path / "m"), "--num-mixtures", "two"])
+    assert exc.value.code == 2
+    assert "--num-mixtures" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# neighbors
+
+
+def test_neighbors_word_level(model_path, capsys):
+    assert main(["neighbors", model_path, "a1", "--topn", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5
+    model = Word2GM.load(model_path)
+    expected = model.most_similar("a1", topn=5)
+    for line, (word, score) in zip(lines, expected):
+        w, s = line.split("\t")
+        assert w == word and float(s) == pytest.approx(score, abs=1e-4)
+
+
+@pytest.mark.parametrize("component", [0, 2])
+def test_neighbors_of_a_component(model_path, capsys, component):
+    assert main(["neighbors", model_path, "b3", "--component", str(component)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 10
+    expected = Word2GM.load(model_path).most_similar("b3", component=component, topn=10)
+    for line, (word, comp, score) in zip(lines, expected):
+        label, s = line.split("\t")
+        assert label == f"{word}:{comp}"
+        assert float(s) == pytest.approx(score, abs=1e-4)
+        assert not label.startswith("b3:")
+
+
+def test_neighbors_unknown_word_returns_2(model_path, capsys):
+    assert main(["neighbors", model_path, "zebra"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("w2gm: error: ") and "zebra" in captured.err
+
+
+@pytest.mark.parametrize("component", ["3", "-1"])
+def test_neighbors_component_out_of_range_returns_2(model_path, capsys, component):
+    assert main(["neighbors", model_path, "a1", "--component", component]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ") and "component" in err and component in err
+
+
+def test_neighbors_missing_model_returns_2(tmp_path, capsys):
+    assert main(["neighbors", str(tmp_path / "none.w2gm"), "a1"]) == 2
+    assert "none.w2gm" in capsys.readouterr().err
+
+
+def test_neighbors_foreign_model_file_returns_2(tmp_path, lines_file, capsys):
+    assert main(["neighbors", lines_file, "a1"]) == 2
+    assert "lines.txt" in capsys.readouterr().err
+
+
+def test_neighbors_bad_topn_returns_2(model_path, capsys):
+    assert main(["neighbors", model_path, "a1", "--topn", "0"]) == 2
+    assert "topn" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# export
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_export_is_readable_by_gensim(tmp_path, model_path, capsys, binary):
+    gensim_models = pytest.importorskip("gensim.models")
+    out = str(tmp_path / "vectors.w2v")
+    argv = ["export", model_path, "-o", out, "--component", "1"]
+    if binary:
+        argv.append("--binary")
+    assert main(argv) == 0
+    assert out in capsys.readouterr().out
+    model = Word2GM.load(model_path)
+    kv = gensim_models.KeyedVectors.load_word2vec_format(out, binary=binary)
+    assert kv.index_to_key == model.wv.index_to_key
+    assert np.array_equal(kv.vectors, model.wv.means[:, 1])
+
+
+def test_export_component_out_of_range_returns_2_and_writes_nothing(tmp_path, model_path, capsys):
+    out = tmp_path / "vectors.txt"
+    assert main(["export", model_path, "-o", str(out), "--component", "3"]) == 2
+    assert "component" in capsys.readouterr().err
+    assert listing(tmp_path) == []
+
+
+def test_export_requires_component(tmp_path, model_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["export", model_path, "-o", str(tmp_path / "v.txt")])
+    assert exc.value.code == 2
+
+
+# ---------------------------------------------------------------------------
+# python -m w2gm
+
+
+def subprocess_env():
+    """The test process's environment, with the imported w2gm's directory on PYTHONPATH."""
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(w2gm.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def test_python_m_w2gm_help():
+    result = subprocess.run([sys.executable, "-m", "w2gm", "--help"], capture_output=True,
+                            text=True, env=subprocess_env(), timeout=60)
+    assert result.returncode == 0, result.stderr
+    for command in ("train", "neighbors", "export"):
+        assert command in result.stdout
+
+
+def test_python_m_w2gm_error_exit_code(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "w2gm", "neighbors",
+                             str(tmp_path / "missing.w2gm"), "word"],
+                            capture_output=True, text=True, env=subprocess_env(), timeout=60)
+    assert result.returncode == 2
+    assert "w2gm: error:" in result.stderr and "missing.w2gm" in result.stderr
