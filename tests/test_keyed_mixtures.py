@@ -6,9 +6,10 @@ import re
 
 import numpy as np
 import pytest
+from scipy.stats import multivariate_normal
 
 import w2gm.keyed_mixtures as keyed_mixtures
-from w2gm.keyed_mixtures import KeyedGaussianMixtures
+from w2gm.keyed_mixtures import SIMILARITY_METRICS, KeyedGaussianMixtures
 
 
 # ---------------------------------------------------------------- fixtures
@@ -517,3 +518,289 @@ def test_save_overwrites_existing_file_and_keeps_mode(hand, tmp_path):
     assert lines[0] == "5 4" and len(lines) == 6
     assert os.stat(target).st_mode & 0o777 == 0o640
     assert os.listdir(tmp_path) == ["vectors.txt"]
+
+
+# ------------------------------------------------------ similarity metrics
+
+LOG_2PI = np.log(2 * np.pi)
+
+
+def one_gaussian_kv(means, variances, logits=None):
+    """K=1 (or given K) mixtures from plain means / variances (variances (V, K, 1 or D))."""
+    means = np.asarray(means, np.float64)
+    variances = np.asarray(variances, np.float64)
+    v, k, _ = means.shape
+    if logits is None:
+        logits = np.zeros((v, k))
+    return KeyedGaussianMixtures([f"w{i}" for i in range(v)], means, np.log(variances), logits)
+
+
+@pytest.fixture
+def tiny_spherical():
+    # w0: N((1, 0), 0.5 I), w1: N((0, 2), 1.5 I) -- variances exact in float32
+    return one_gaussian_kv([[[1.0, 0.0]], [[0.0, 2.0]]], [[[0.5]], [[1.5]]])
+
+
+def stored_variances(kv):
+    """The variances exactly as stored (float32 log-variances), in float64."""
+    return np.exp(kv.log_variances.astype(np.float64))
+
+
+def test_hand_computed_metrics_spherical(tiny_spherical):
+    kv = tiny_spherical
+    assert kv.similarity("w0", "w1", metric="max_cos") == pytest.approx(0.0, abs=1e-12)
+    assert kv.similarity("w0", "w1", metric="avg_cos") == pytest.approx(0.0, abs=1e-12)
+    assert kv.similarity("w0", "w1", metric="min_euclidean") == pytest.approx(-np.sqrt(5.0), rel=1e-12)
+    # nominal values: Sigma = (0.5 + 1.5) I = 2 I, |mu0 - mu1|^2 = 5, D = 2, no epsilon
+    el = -LOG_2PI - 0.5 * np.log(4.0) - 0.5 * 5.0 / 2.0
+    assert kv.similarity("w0", "w1", metric="expected_likelihood") == pytest.approx(el, rel=1e-6)
+    # KL(w0 || w1) = 1/2 [2 * 0.5/1.5 + 5/1.5 - 2 + 2 log 1.5 - 2 log 0.5] = 1 + log 3
+    # KL(w1 || w0) = 1/2 [2 * 1.5/0.5 + 5/0.5 - 2 + 2 log 0.5 - 2 log 1.5] = 7 - log 3
+    assert kv.similarity("w0", "w1", metric="neg_kl") == pytest.approx(-(1 + np.log(3)), rel=1e-6)
+    assert kv.similarity("w1", "w0", metric="neg_kl") == pytest.approx(-(7 - np.log(3)), rel=1e-6)
+    # the same formulas on the exactly stored variances, to full precision (an eps of 1e-4 would show)
+    s0, s1 = stored_variances(kv)[:, 0, 0]
+    el = -LOG_2PI - np.log(s0 + s1) - 0.5 * 5.0 / (s0 + s1)
+    assert kv.similarity("w0", "w1", metric="expected_likelihood") == pytest.approx(el, rel=1e-12)
+    assert kv.similarity("w1", "w0", metric="expected_likelihood") == pytest.approx(el, rel=1e-12)
+    kl01 = 0.5 * (2 * s0 / s1 + 5 / s1 - 2 + 2 * np.log(s1) - 2 * np.log(s0))
+    kl10 = 0.5 * (2 * s1 / s0 + 5 / s0 - 2 + 2 * np.log(s0) - 2 * np.log(s1))
+    assert kv.similarity("w0", "w1", metric="neg_kl") == pytest.approx(-kl01, rel=1e-12)
+    assert kv.similarity("w1", "w0", metric="neg_kl") == pytest.approx(-kl10, rel=1e-12)
+    assert kv.similarity("w0", "w0", metric="neg_kl") == pytest.approx(0.0, abs=1e-12)
+    assert kv.similarity("w0", "w0", metric="min_euclidean") == 0.0
+    # self-similarity under the kernel: log N(0; 0, 2 s0 I) = -log(2 pi) - log(2 s0)
+    assert kv.similarity("w0", "w0", metric="expected_likelihood") == pytest.approx(
+        -LOG_2PI - np.log(2 * s0), rel=1e-12)
+
+
+def test_hand_computed_metrics_diagonal():
+    # w0: N((1, 0), diag(0.5, 2)), w1: N((0, 1), diag(1, 1))
+    kv = one_gaussian_kv([[[1.0, 0.0]], [[0.0, 1.0]]], [[[0.5, 2.0]], [[1.0, 1.0]]])
+    assert kv.covariance == "diagonal"
+    el = -LOG_2PI - 0.5 * np.log(1.5 * 3.0) - 0.5 * (1 / 1.5 + 1 / 3.0)
+    assert kv.similarity("w0", "w1", metric="expected_likelihood") == pytest.approx(el, rel=1e-6)
+    s = stored_variances(kv)[:, 0]  # (2, D) as stored
+    ref = multivariate_normal.logpdf([1.0, -1.0], mean=[0, 0], cov=np.diag(s[0] + s[1]))
+    assert kv.similarity("w0", "w1", metric="expected_likelihood") == pytest.approx(ref, rel=1e-12)
+    # KL(w0||w1) = 1/2 [(0.5 + 2) + (1 + 1) - 2 + (0 + 0) - (log 0.5 + log 2)] = 1.25
+    assert kv.similarity("w0", "w1", metric="neg_kl") == pytest.approx(-1.25, rel=1e-6)
+    # KL(w1||w0) = 1/2 [(2 + 0.5) + (1/0.5 + 1/2) - 2 + (log 0.5 + log 2) - 0] = 1.5
+    assert kv.similarity("w1", "w0", metric="neg_kl") == pytest.approx(-1.5, rel=1e-6)
+    assert kv.similarity("w0", "w1", metric="min_euclidean") == pytest.approx(-np.sqrt(2), rel=1e-12)
+
+
+def brute_force(kv, w1, w2, metric):
+    """Explicit double loop over component pairs, scipy for the Gaussian densities."""
+    i, j = kv.get_index(w1), kv.get_index(w2)
+    m = kv.means.astype(np.float64)
+    var = np.broadcast_to(np.exp(kv.log_variances.astype(np.float64)), m.shape)
+    p = np.exp(kv.logits[i].astype(np.float64)); p /= p.sum()
+    q = np.exp(kv.logits[j].astype(np.float64)); q /= q.sum()
+    k = kv.num_mixtures
+    vals = {}
+    for a in range(k):
+        for b in range(k):
+            mu1, mu2, s1, s2 = m[i, a], m[j, b], var[i, a], var[j, b]
+            vals[a, b] = {
+                "cos": cos64(mu1, mu2),
+                "dist": float(np.linalg.norm(mu1 - mu2)),
+                "xi": multivariate_normal.logpdf(mu1 - mu2, mean=np.zeros_like(mu1), cov=np.diag(s1 + s2)),
+                "kl": 0.5 * float(np.sum(s1 / s2 + (mu2 - mu1) ** 2 / s2 - 1 + np.log(s2) - np.log(s1))),
+            }
+    pairs = [(a, b) for a in range(k) for b in range(k)]
+    if metric == "max_cos":
+        return max(vals[ab]["cos"] for ab in pairs)
+    if metric == "avg_cos":
+        return sum(p[a] * q[b] * vals[a, b]["cos"] for a, b in pairs)
+    if metric == "expected_likelihood":
+        return float(np.log(sum(p[a] * q[b] * np.exp(vals[a, b]["xi"]) for a, b in pairs)))
+    if metric == "min_euclidean":
+        return -min(vals[ab]["dist"] for ab in pairs)
+    if metric == "neg_kl":
+        return -min(vals[ab]["kl"] for ab in pairs)
+    raise AssertionError(metric)
+
+
+def spherical_version(kv):
+    rng = np.random.default_rng(99)
+    v, k, _ = kv.means.shape
+    return KeyedGaussianMixtures(kv.index_to_key, kv.means, rng.normal(-1, 0.5, (v, k, 1)), kv.logits)
+
+
+@pytest.mark.parametrize("metric", SIMILARITY_METRICS)
+@pytest.mark.parametrize("spherical", [False, True])
+def test_metrics_match_brute_force(rand, metric, spherical):
+    kv = spherical_version(rand) if spherical else rand  # K=3, D=6
+    for a, b in [("w0", "w1"), ("w5", "w17"), ("w9", "w9"), ("w24", "w3"), ("w3", "w24")]:
+        got = kv.similarity(a, b, metric=metric)
+        assert isinstance(got, float)
+        assert got == pytest.approx(brute_force(kv, a, b, metric), rel=1e-9, abs=1e-12)
+
+
+def test_spherical_equals_diagonal_with_repeated_variance():
+    rng = np.random.default_rng(5)
+    means = rng.standard_normal((6, 2, 4))
+    logvar = rng.normal(-1, 0.3, (6, 2, 1))
+    logits = rng.standard_normal((6, 2))
+    words = list("abcdef")
+    sph = KeyedGaussianMixtures(words, means, logvar, logits)
+    diag = KeyedGaussianMixtures(words, means, np.repeat(logvar, 4, axis=2), logits)
+    for metric in SIMILARITY_METRICS:
+        for a, b in [("a", "b"), ("c", "f"), ("e", "d")]:
+            assert sph.similarity(a, b, metric) == pytest.approx(diag.similarity(a, b, metric), rel=1e-6)
+
+
+def test_expected_likelihood_is_integral_of_product():
+    # 1-d, K=2: log E(f, g) must equal log of the numerical integral of f(x) g(x)
+    integrate = pytest.importorskip("scipy.integrate")
+    means = np.array([[[-1.0], [2.0]], [[0.5], [3.0]]])
+    var = np.array([[[0.3], [1.2]], [[0.8], [0.25]]])
+    logits = np.array([[0.2, -0.4], [1.0, 0.0]])
+    kv = KeyedGaussianMixtures(["f", "g"], means, np.log(var), logits)
+    # use the stored float32 parameters
+    m = kv.means.astype(np.float64)[:, :, 0]
+    s = np.exp(kv.log_variances.astype(np.float64))[:, :, 0]
+    w = kv.mixture_weights.astype(np.float64)
+    w = w / w.sum(axis=1, keepdims=True)
+
+    def density(x, i):
+        return sum(w[i, k] * np.exp(-0.5 * (x - m[i, k]) ** 2 / s[i, k]) / np.sqrt(2 * np.pi * s[i, k])
+                   for k in range(2))
+
+    value, _ = integrate.quad(lambda x: density(x, 0) * density(x, 1), -20, 20, epsabs=1e-13, limit=200)
+    assert kv.similarity("f", "g", "expected_likelihood") == pytest.approx(np.log(value), rel=1e-6)
+
+
+def test_avg_cos_weights_and_bounds():
+    # f = 0.75 N((1,0)) + 0.25 N((0,1)); g = N((1,0)) in both components -> avg = 0.75
+    means = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [2.0, 0.0]]])
+    kv = KeyedGaussianMixtures(["f", "g"], means, np.zeros((2, 2, 1)), [[np.log(3.0), 0.0], [0.0, 0.0]])
+    assert kv.similarity("f", "g", "avg_cos") == pytest.approx(0.75, rel=1e-6)
+    assert kv.similarity("f", "g", "max_cos") == pytest.approx(1.0, rel=1e-6)
+
+
+def test_neg_kl_is_asymmetric_towards_broader_hypernym():
+    # narrow "dog" inside broad "animal": KL(dog || animal) < KL(animal || dog)
+    kv = one_gaussian_kv([[[0.1, 0.0]], [[0.0, 0.0]]], [[[0.1]], [[2.0]]])
+    kv.index_to_key[:] = ["dog", "animal"]
+    kv.key_to_index.clear()
+    kv.key_to_index.update({"dog": 0, "animal": 1})
+    assert kv.similarity("dog", "animal", "neg_kl") > kv.similarity("animal", "dog", "neg_kl")
+    assert kv.similarity("dog", "animal", "expected_likelihood") == pytest.approx(
+        kv.similarity("animal", "dog", "expected_likelihood"), rel=1e-12)
+
+
+@pytest.mark.parametrize("metric", SIMILARITY_METRICS)
+def test_most_similar_equals_ranking_by_similarity(rand, metric):
+    for query in ["w0", "w13"]:
+        reference = sorted(
+            ((w, rand.similarity(query, w, metric=metric)) for w in rand.index_to_key if w != query),
+            key=lambda t: -t[1],
+        )
+        got = rand.most_similar(query, topn=100, metric=metric)
+        assert [w for w, _ in got] == [w for w, _ in reference]
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in reference], rtol=1e-5, atol=1e-6)
+        assert [w for w, _ in rand.most_similar(query, topn=4, metric=metric)] == [w for w, _ in reference[:4]]
+
+
+@pytest.mark.parametrize("metric", SIMILARITY_METRICS)
+def test_component_search_with_metric_matches_single_gaussians(rand, metric):
+    # component k of the query, weight 1, against each single component of every other word
+    q = rand.get_index("w7")
+    single = {"max_cos": "max_cos", "avg_cos": "max_cos"}.get(metric, metric)
+    for k in range(3):
+        reference = []
+        for w in range(len(rand)):
+            if w == q:
+                continue
+            for c in range(3):
+                pair = KeyedGaussianMixtures(
+                    ["q", "c"], np.stack([rand.means[q, k:k + 1], rand.means[w, c:c + 1]]),
+                    np.stack([rand.log_variances[q, k:k + 1], rand.log_variances[w, c:c + 1]]),
+                    np.zeros((2, 1)),
+                )
+                reference.append((rand.index_to_key[w], c, pair.similarity("q", "c", single)))
+        reference.sort(key=lambda t: -t[2])
+        got = rand.most_similar("w7", component=k, topn=6, metric=metric)
+        assert [(w, c) for w, c, _ in got] == [(w, c) for w, c, _ in reference[:6]]
+        np.testing.assert_allclose([s for *_, s in got], [s for *_, s in reference[:6]], rtol=1e-6, atol=1e-9)
+        assert all(w != "w7" and isinstance(c, int) and isinstance(s, float) for w, c, s in got)
+
+
+def test_component_search_expected_likelihood_ignores_weights(hand):
+    # same means, different logits: the single-Gaussian scores must not change
+    other = KeyedGaussianMixtures(list(HAND_WORDS), HAND_MEANS.copy(), np.zeros((5, 2, 1), np.float32),
+                                  np.arange(10, dtype=np.float32).reshape(5, 2))
+    a = hand.most_similar("bank", component=1, topn=9, metric="expected_likelihood")
+    b = other.most_similar("bank", component=1, topn=9, metric="expected_likelihood")
+    assert a == b
+    # equal variances: the kernel ranks components like the Euclidean distance of the means
+    by_distance = hand.most_similar("bank", component=1, topn=9, metric="min_euclidean")
+    assert [(w, c) for w, c, _ in a] == [(w, c) for w, c, _ in by_distance]
+    assert a[0][:2] == ("twin", 0)  # |(0, .7, 0, 0) - (0, 0, 0, 1)|^2 = 1.49 < 1.70 (money, 0)
+    # and the score is log N(0; d, 2 I) in D = 4
+    assert a[0][2] == pytest.approx(-2 * LOG_2PI - 2 * np.log(2.0) - 0.5 * 1.49 / 2, rel=1e-6)
+
+
+def test_chunked_search_equals_single_chunk(rand, monkeypatch):
+    full = {m: rand.most_similar("w2", topn=24, metric=m) for m in SIMILARITY_METRICS[1:]}
+    comp = {m: rand.most_similar("w2", component=1, topn=30, metric=m) for m in SIMILARITY_METRICS[1:]}
+    pairs = rand.score_pairs(np.arange(25), np.arange(25)[::-1], metric="neg_kl")
+    monkeypatch.setattr(keyed_mixtures, "_CHUNK_WORDS", 4)
+    for m in SIMILARITY_METRICS[1:]:
+        assert rand.most_similar("w2", topn=24, metric=m) == full[m]
+        assert rand.most_similar("w2", component=1, topn=30, metric=m) == comp[m]
+    np.testing.assert_array_equal(rand.score_pairs(np.arange(25), np.arange(25)[::-1], metric="neg_kl"), pairs)
+    monkeypatch.setattr(keyed_mixtures, "_CHUNK_ELEMENTS", 1)  # one word per chunk
+    assert keyed_mixtures._chunk_size(3, 3, 6) == 1
+    assert rand.most_similar("w2", topn=24, metric="avg_cos") == full["avg_cos"]
+
+
+@pytest.mark.parametrize("metric", SIMILARITY_METRICS)
+def test_score_pairs_matches_similarity(rand, metric):
+    i1 = np.array([0, 5, 9, 24, 3])
+    i2 = np.array([1, 17, 9, 3, 24])
+    got = rand.score_pairs(i1, i2, metric=metric)
+    assert got.shape == (5,) and got.dtype == np.float64
+    for t in range(5):
+        expected = rand.similarity(rand.index_to_key[i1[t]], rand.index_to_key[i2[t]], metric)
+        assert got[t] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert rand.score_pairs([], [], metric=metric).shape == (0,)
+
+
+def test_score_pairs_rejects_bad_input(rand):
+    with pytest.raises(ValueError, match="equal length"):
+        rand.score_pairs([0, 1], [2])
+    with pytest.raises(ValueError, match="integer"):
+        rand.score_pairs([0.5], [1.0])
+    with pytest.raises(IndexError, match="25 words"):
+        rand.score_pairs([0, 25], [1, 2])
+
+
+def test_unknown_metric_lists_valid_ones(hand):
+    for call in (
+        lambda: hand.similarity("bank", "river", metric="cosine"),
+        lambda: hand.most_similar("bank", metric="cosine"),
+        lambda: hand.most_similar("bank", component=0, metric="cosine"),
+        lambda: hand.score_pairs([0], [1], metric="cosine"),
+    ):
+        with pytest.raises(ValueError, match="unknown metric 'cosine'.*'max_cos'.*'avg_cos'.*"
+                                             "'expected_likelihood'.*'min_euclidean'.*'neg_kl'"):
+            call()
+
+
+def test_default_metric_unchanged(hand, rand):
+    assert hand.most_similar("bank", topn=4) == hand.most_similar("bank", topn=4, metric="max_cos")
+    assert rand.similarity("w1", "w2") == rand.similarity("w1", "w2", metric="max_cos")
+
+
+def test_evaluate_word_pairs_method_delegates(hand, tmp_path):
+    path = tmp_path / "pairs.txt"
+    path.write_text("bank river 9\nbank money 5\nriver fish 2\nriver unknown 1\n")
+    result = hand.evaluate_word_pairs(path, metric="avg_cos")
+    assert result.n_pairs == 4 and result.n_found == 3
+    assert result.oov_ratio == pytest.approx(25.0)
+    sims = [hand.similarity(a, b, "avg_cos") for a, b in [("bank", "river"), ("bank", "money"), ("river", "fish")]]
+    from scipy.stats import spearmanr
+    assert result.spearman[0] == pytest.approx(spearmanr([9, 5, 2], sims)[0])

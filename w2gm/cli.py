@@ -5,6 +5,7 @@
     w2gm train [CORPUS] -o MODEL [--num-mixtures 2 --vector-size 50 ...]
     w2gm neighbors MODEL WORD [--component K] [--topn 10]
     w2gm export MODEL -o PATH --component K [--binary]
+    w2gm evaluate MODEL [--metric M ...] [--dataset PATH ...]
 
 Training options are the :class:`w2gm.Word2GM` parameter names with dashes.
 Without CORPUS, ``train`` uses the small sample corpus shipped in the package.

@@ -25,8 +25,28 @@ counts         ``(V,)`` int64 or None   corpus frequencies (optional)
 
 together with the vocabulary (``index_to_key`` / ``key_to_index``), and
 answers similarity queries: nearest neighbours of a single mixture component,
-word-level neighbours and pairwise similarity by the maximum cosine similarity
-over component pairs (paper Section 4.1.2, "Maximum Cosine Similarity").
+word-level neighbours and pairwise similarity.  The similarity measures
+(``metric=``, see :data:`SIMILARITY_METRICS`) are those of the paper:
+
+========================= ===================================================
+metric                    similarity of the mixtures ``f`` (weights ``p``)
+                          and ``g`` (weights ``q``)
+========================= ===================================================
+``"max_cos"``             ``max_ij cos(mu_fi, mu_gj)`` (Section 4.1.2, the
+                          default; "MaxSim" in Section 4.4)
+``"avg_cos"``             ``sum_ij p_i q_j cos(mu_fi, mu_gj)`` ("AvgSim",
+                          Section 4.4)
+``"expected_likelihood"`` ``log E(f, g) = log sum_ij p_i q_j exp(xi_ij)``,
+                          ``xi_ij = log N(0; mu_fi - mu_gj, Sigma_fi +
+                          Sigma_gj)`` (eqs. 2-3, Sections 3.4 and 4.1.1)
+``"min_euclidean"``       ``-min_ij ||mu_fi - mu_gj||`` (Section 4.1.3,
+                          negated so that larger is more similar)
+``"neg_kl"``              ``-min_ij KL(N(mu_fi, Sigma_fi) || N(mu_gj,
+                          Sigma_gj))`` (Section 4.6; asymmetric)
+========================= ===================================================
+
+Similarities of many pairs at once: :meth:`KeyedGaussianMixtures.score_pairs`;
+evaluation on word-similarity datasets: :mod:`w2gm.evaluation`.
 
 The arrays are kept by reference (no copy) when they are already float32 and
 C-contiguous, so a trainer can update them in place and the query object sees
@@ -49,7 +69,7 @@ from typing import NamedTuple
 import numpy as np
 import smart_open
 
-__all__ = ["GaussianMixture", "KeyedGaussianMixtures"]
+__all__ = ["GaussianMixture", "KeyedGaussianMixtures", "SIMILARITY_METRICS"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +140,136 @@ def _top_indices(scores, n):
         candidates = np.arange(scores.shape[0])
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order]
+
+
+#: Names accepted by the ``metric`` argument of the similarity methods.
+SIMILARITY_METRICS = ("max_cos", "avg_cos", "expected_likelihood", "min_euclidean", "neg_kl")
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+# Upper bound on the elements of the (n, Ka, Kb, D) float64 temporaries of a chunk (32 MiB).
+_CHUNK_ELEMENTS = 1 << 22
+# At most this many words per chunk in vocabulary-wide searches.
+_CHUNK_WORDS = 4096
+
+
+def _check_metric(metric):
+    """Return `metric` if it names a similarity measure, else raise ValueError listing them."""
+    if not isinstance(metric, str) or metric not in SIMILARITY_METRICS:
+        raise ValueError(
+            f"unknown metric {metric!r}; valid metrics are "
+            + ", ".join(repr(m) for m in SIMILARITY_METRICS)
+        )
+    return metric
+
+
+def _chunk_size(ka, kb, d):
+    """Words per chunk so that an ``(n, ka, kb, d)`` float64 temporary stays bounded."""
+    return max(1, min(_CHUNK_WORDS, _CHUNK_ELEMENTS // max(1, ka * kb * d)))
+
+
+def _log_softmax(logits):
+    """Row-wise log-softmax over the last axis in float64."""
+    s = np.asarray(logits, dtype=np.float64)
+    m = s.max(axis=-1, keepdims=True)
+    return s - (m + np.log(np.exp(s - m).sum(axis=-1, keepdims=True)))
+
+
+def _unit_last(x):
+    """Unit-normalise along the last axis (float64); zero vectors stay zero."""
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.where(norms == 0, 1.0, norms)
+
+
+def _component_scores(metric, means_a, logvar_a, means_b, logvar_b):
+    """Similarity of every component pair of two batches of mixtures.
+
+    Parameters
+    ----------
+    metric : str
+        One of :data:`SIMILARITY_METRICS`.
+    means_a : numpy.ndarray
+        ``(n or 1, Ka, D)`` means of the first mixtures.
+    logvar_a : numpy.ndarray
+        ``(n or 1, Ka, 1)`` (spherical) or ``(n or 1, Ka, D)`` (diagonal)
+        log-variances of the first mixtures.
+    means_b, logvar_b : numpy.ndarray
+        The same for the second mixtures, ``(n or 1, Kb, D)`` and
+        ``(n or 1, Kb, 1 or D)``; a leading 1 broadcasts.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, Ka, Kb)`` float64, entry ``[t, i, j]`` comparing component
+        ``i`` of mixture ``a[t]`` with component ``j`` of ``b[t]``, oriented so
+        that larger is more similar:
+
+        * ``"max_cos"``, ``"avg_cos"``: ``cos(mu_ai, mu_bj)`` (0 for a zero mean);
+        * ``"min_euclidean"``: ``-||mu_ai - mu_bj||``;
+        * ``"expected_likelihood"``: the partial log energy
+          ``xi_ij = log N(0; mu_ai - mu_bj, Sigma_ai + Sigma_bj)`` of eq. (3),
+          including ``-D/2 log(2 pi)`` and without any epsilon;
+        * ``"neg_kl"``: ``-KL(N(mu_ai, Sigma_ai) || N(mu_bj, Sigma_bj))``.
+
+        Mixture weights are not involved (see :func:`_combine`).
+    """
+    _check_metric(metric)
+    ma = np.asarray(means_a, dtype=np.float64)
+    mb = np.asarray(means_b, dtype=np.float64)
+    d = ma.shape[-1]
+    if metric in ("max_cos", "avg_cos"):
+        return _unit_last(ma) @ np.swapaxes(_unit_last(mb), -1, -2)
+    diff = ma[:, :, None, :] - mb[:, None, :, :]  # (n, Ka, Kb, D)
+    sq = np.einsum("nijd,nijd->nij", diff, diff)
+    if metric == "min_euclidean":
+        return -np.sqrt(sq)
+    la = np.asarray(logvar_a, dtype=np.float64)[:, :, None, :]  # (n, Ka, 1, 1|D)
+    lb = np.asarray(logvar_b, dtype=np.float64)[:, None, :, :]  # (n, 1, Kb, 1|D)
+    spherical = la.shape[-1] == 1 and lb.shape[-1] == 1
+    if metric == "expected_likelihood":
+        log_s = np.logaddexp(la, lb)  # log(sigma_a^2 + sigma_b^2), exact for tiny variances
+        if spherical:
+            log_s = log_s[..., 0]
+            logdet = d * log_s
+            quad = sq * np.exp(-log_s)
+        else:
+            log_s = np.broadcast_to(log_s, diff.shape)
+            logdet = log_s.sum(axis=-1)
+            quad = np.einsum("nijd,nijd->nij", diff * diff, np.exp(-log_s))
+        return -0.5 * (d * _LOG_2PI + logdet + quad)
+    if metric == "neg_kl":
+        # KL(a || b) = 1/2 sum_r [s_a/s_b + (m_b - m_a)^2/s_b - 1 + log s_b - log s_a]
+        log_ratio = la - lb  # log(s_a / s_b)
+        if spherical:
+            log_ratio = log_ratio[..., 0]
+            kl = 0.5 * (d * (np.exp(log_ratio) - 1.0 - log_ratio) + sq * np.exp(-lb[..., 0]))
+        else:
+            log_ratio = np.broadcast_to(log_ratio, diff.shape)
+            inv_b = np.broadcast_to(np.exp(-lb), diff.shape)
+            kl = 0.5 * (
+                (np.exp(log_ratio) - 1.0 - log_ratio).sum(axis=-1)
+                + np.einsum("nijd,nijd->nij", diff * diff, inv_b)
+            )
+        return -kl
+    raise AssertionError(metric)  # pragma: no cover - unreachable after _check_metric
+
+
+def _combine(metric, scores, logw_a, logw_b):
+    """Reduce ``(n, Ka, Kb)`` component scores to ``(n,)`` mixture similarities.
+
+    ``logw_a`` ``(n or 1, Ka)`` and ``logw_b`` ``(n or 1, Kb)`` are log mixture
+    weights.  ``"avg_cos"`` takes the weighted mean, ``"expected_likelihood"``
+    the weighted log-sum-exp (eq. 2); the others the maximum over pairs.
+    """
+    n = scores.shape[0]
+    if metric == "avg_cos":
+        w = np.exp(logw_a)[:, :, None] * np.exp(logw_b)[:, None, :]
+        return (w * scores).reshape(n, -1).sum(axis=1)
+    if metric == "expected_likelihood":
+        t = (logw_a[:, :, None] + logw_b[:, None, :] + scores).reshape(n, -1)
+        m = t.max(axis=1)
+        safe = np.where(np.isfinite(m), m, 0.0)
+        return safe + np.log(np.exp(t - safe[:, None]).sum(axis=1))
+    return scores.reshape(n, -1).max(axis=1)
 
 
 def _check_local_path(path):
@@ -466,7 +616,40 @@ class KeyedGaussianMixtures:
 
     # ------------------------------------------------------------ similarity
 
-    def most_similar(self, word, component=None, topn=10):
+    def _log_weights(self, rows):
+        """``(n, K)`` float64 log mixture weights of the words at `rows`."""
+        return _log_softmax(self._logits[rows])
+
+    def _scores_against_vocabulary(self, metric, index, component):
+        """Similarity of word `index` (or one of its components) to every word.
+
+        Returns ``(V,)`` word scores when `component` is None, else ``(V * K,)``
+        component scores (row ``w * K + c``), float64, computed in chunks of at
+        most :data:`_CHUNK_WORDS` words.
+        """
+        vocab_size, k, d = self._means.shape
+        if component is None:
+            qm = self._means[index:index + 1]
+            ql = self._log_variances[index:index + 1]
+            qw = self._log_weights(slice(index, index + 1))
+            out = np.empty(vocab_size, dtype=np.float64)
+        else:
+            qm = self._means[index:index + 1, component:component + 1]
+            ql = self._log_variances[index:index + 1, component:component + 1]
+            out = np.empty(vocab_size * k, dtype=np.float64)
+        step = _chunk_size(qm.shape[1], k, d)
+        for start in range(0, vocab_size, step):
+            stop = min(start + step, vocab_size)
+            comp = _component_scores(
+                metric, qm, ql, self._means[start:stop], self._log_variances[start:stop]
+            )
+            if component is None:
+                out[start:stop] = _combine(metric, comp, qw, self._log_weights(slice(start, stop)))
+            else:
+                out[start * k:stop * k] = comp.reshape(-1)
+        return out
+
+    def most_similar(self, word, component=None, topn=10, metric="max_cos"):
         """Nearest neighbours of a word, or of one of its mixture components.
 
         Parameters
@@ -474,22 +657,31 @@ class KeyedGaussianMixtures:
         word : str
             Query word.
         component : int, optional
-            If given, search neighbours of the mean ``mu[word, component]``
-            among the means of all components of all *other* words (every
-            component of `word` itself is excluded), by cosine similarity.
-            If None, rank the other words by the maximum cosine similarity
-            over component pairs, ``max_{i, j} cos(mu[word, i], mu[v, j])``
-            (Athiwaratkun & Wilson 2017, Section 4.1.2).
+            If given, compare the single Gaussian ``N(mu[word, component],
+            Sigma[word, component])`` with every component of every *other*
+            word (all components of `word` itself are excluded), scoring each
+            candidate component by the single-Gaussian version of `metric`:
+            cosine of the means for ``"max_cos"`` and ``"avg_cos"``, negated
+            Euclidean distance of the means for ``"min_euclidean"``, the
+            partial log energy ``log N(0; mu_q - mu_c, Sigma_q + Sigma_c)``
+            for ``"expected_likelihood"`` (mixture weights play no role) and
+            ``-KL(query component || candidate component)`` for ``"neg_kl"``.
+            If None, rank the other words by ``similarity(word, other, metric)``.
         topn : int, optional
             Number of results (fewer if the vocabulary is smaller).
+        metric : str, optional
+            Similarity measure, one of :data:`SIMILARITY_METRICS` (see
+            :meth:`similarity`); default ``"max_cos"``, the maximum cosine
+            similarity over component pairs (Athiwaratkun & Wilson 2017,
+            Section 4.1.2).
 
         Returns
         -------
         list of tuple
-            With `component`: ``(word, component, cosine)`` triples; without:
+            With `component`: ``(word, component, score)`` triples; without:
             ``(word, score)`` pairs.  Sorted by decreasing similarity, scores
-            are Python floats in ``[-1, 1]``.  Zero-length means have cosine 0
-            with everything.
+            are Python floats (cosines lie in ``[-1, 1]``; zero-length means
+            have cosine 0 with everything).
 
         Raises
         ------
@@ -498,26 +690,38 @@ class KeyedGaussianMixtures:
         IndexError
             If `component` is not an integer in ``0 .. K-1``.
         ValueError
-            If `topn` is not a positive integer.
+            If `topn` is not a positive integer or `metric` is unknown.
 
         Notes
         -----
-        One matrix product against the cached ``(V * K, D)`` unit-normalised
-        means plus ``np.argpartition``; call :meth:`clear_cache` after
-        changing :attr:`means` in place.  Among equal scores the order
-        follows the vocabulary index; which of several tied candidates
-        make the cut-off at `topn` is unspecified.
+        ``"max_cos"`` is one matrix product against the cached ``(V * K, D)``
+        unit-normalised means (float32) plus ``np.argpartition``; call
+        :meth:`clear_cache` after changing :attr:`means` in place.  The other
+        metrics are computed in float64 with NumPy broadcasting, in chunks of
+        at most 4096 words so that temporaries stay below about 32 MiB; the
+        scores equal :meth:`similarity` up to rounding.  Among equal scores
+        the order follows the vocabulary index; which of several tied
+        candidates make the cut-off at `topn` is unspecified.
         """
         topn = self._check_topn(topn)
         index = self.get_index(word)
         if component is not None:
             component = self._check_component(component)
-        unit = self._get_unit_means()
+        metric = _check_metric(metric)
         k = self.num_mixtures
         own = slice(index * k, (index + 1) * k)
 
+        if metric == "max_cos":
+            unit = self._get_unit_means()
+            if component is not None:
+                scores = unit @ unit[index * k + component]  # (V*K,)
+            else:
+                # (V*K, K) cosines against the query's components -> (V,) max per word
+                scores = (unit @ unit[own].T).reshape(len(self), k * k).max(axis=1)
+        else:
+            scores = self._scores_against_vocabulary(metric, index, component)
+
         if component is not None:
-            scores = unit @ unit[index * k + component]  # (V*K,)
             scores[own] = -np.inf
             n = min(topn, scores.shape[0] - k)
             best = _top_indices(scores, n)
@@ -527,8 +731,6 @@ class KeyedGaussianMixtures:
                 for w, c, s in zip(words.tolist(), comps.tolist(), scores[best].tolist())
             ]
 
-        # (V*K, K) cosines against the query's components -> (V,) max per word
-        scores = (unit @ unit[own].T).reshape(len(self), k * k).max(axis=1)
         scores[index] = -np.inf
         n = min(topn, len(self) - 1)
         best = _top_indices(scores, n)
@@ -537,32 +739,147 @@ class KeyedGaussianMixtures:
             for w, s in zip(best.tolist(), scores[best].tolist())
         ]
 
-    def similarity(self, w1, w2):
-        """Maximum cosine similarity between the components of two words.
+    def similarity(self, w1, w2, metric="max_cos"):
+        """Similarity of the mixtures of two words.
 
-        ``max_{i, j} cos(mu[w1, i], mu[w2, j])`` (Athiwaratkun & Wilson 2017,
-        Section 4.1.2); symmetric in its arguments.
+        With ``f = sum_i p_i N(mu_1i, Sigma_1i)`` for `w1` and
+        ``g = sum_j q_j N(mu_2j, Sigma_2j)`` for `w2` (Athiwaratkun & Wilson
+        2017):
+
+        * ``"max_cos"`` (default): ``max_ij cos(mu_1i, mu_2j)``, Section 4.1.2;
+          in ``[-1, 1]``, symmetric.
+        * ``"avg_cos"``: ``sum_ij p_i q_j cos(mu_1i, mu_2j)`` ("AvgSim",
+          Section 4.4); in ``[-1, 1]``, symmetric.
+        * ``"expected_likelihood"``: the log expected likelihood kernel
+          ``log E(f, g) = log sum_ij p_i q_j N(0; mu_1i - mu_2j, Sigma_1i +
+          Sigma_2j)`` (eqs. 2-3, Sections 3.4 and 4.1.1), a true log density
+          including the ``-D/2 log(2 pi)`` constant, symmetric.  No epsilon is
+          added to the summed variances: training adds ``eps`` (1e-4) for
+          numerical safety, but the query evaluates the exact kernel.
+        * ``"min_euclidean"``: ``-min_ij ||mu_1i - mu_2j||`` (Section 4.1.3),
+          negated so that larger means more similar; ``<= 0``, symmetric.
+        * ``"neg_kl"``: ``-min_ij KL(N(mu_1i, Sigma_1i) || N(mu_2j, Sigma_2j))``
+          (Section 4.6) with the closed form for diagonal Gaussians,
+          ``KL = 1/2 sum_r [s1_r/s2_r + (m2_r - m1_r)^2/s2_r - 1 + log s2_r
+          - log s1_r]``; ``<= 0`` and **asymmetric**: for entailment
+          ``w1 |= w2`` pass the hyponym first (``-KL(hyponym || hypernym)``
+          is large when the hyponym's distribution lies inside the broader
+          hypernym's).
+
+        Spherical log-variances ``(V, K, 1)`` stand for ``sigma^2 I`` in all
+        ``D`` dimensions.
 
         Parameters
         ----------
         w1, w2 : str
             Vocabulary words.
+        metric : str, optional
+            One of :data:`SIMILARITY_METRICS`.
 
         Returns
         -------
         float
-            Similarity in ``[-1, 1]``, computed in float64 from the current
-            :attr:`means` (not from the cache).  Zero-length means have
-            cosine 0.
+            Computed in float64 from the current parameters (not from the
+            cache).  Zero-length means have cosine 0.
 
         Raises
         ------
         KeyError
             If either word is not in the vocabulary.
+        ValueError
+            If `metric` is unknown (the message lists the valid ones).
         """
-        a = _unit_rows(self._means[self.get_index(w1)].astype(np.float64))
-        b = _unit_rows(self._means[self.get_index(w2)].astype(np.float64))
-        return float((a @ b.T).max())
+        i1 = self.get_index(w1)
+        i2 = self.get_index(w2)
+        metric = _check_metric(metric)
+        if metric == "max_cos":
+            a = _unit_rows(self._means[i1].astype(np.float64))
+            b = _unit_rows(self._means[i2].astype(np.float64))
+            return float((a @ b.T).max())
+        return float(self.score_pairs([i1], [i2], metric=metric)[0])
+
+    def score_pairs(self, index1, index2, metric="max_cos"):
+        """Similarities of many word pairs at once, given by row indices.
+
+        Vectorised form of :meth:`similarity`: entry ``t`` is
+        ``similarity(index_to_key[index1[t]], index_to_key[index2[t]], metric)``
+        (up to rounding), computed with NumPy broadcasting in chunks of at
+        most 4096 pairs.
+
+        Parameters
+        ----------
+        index1, index2 : array_like of int
+            ``(N,)`` row indices into the vocabulary (e.g. from
+            :attr:`key_to_index`).
+        metric : str, optional
+            One of :data:`SIMILARITY_METRICS`.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(N,)`` float64 similarities.
+
+        Raises
+        ------
+        ValueError
+            If `metric` is unknown, or the index arrays are not 1-d integer
+            arrays of equal length.
+        IndexError
+            If an index is out of range.
+        """
+        metric = _check_metric(metric)
+        i1 = np.asarray(index1)
+        i2 = np.asarray(index2)
+        if i1.size == 0 and i2.size == 0:
+            return np.empty(0, dtype=np.float64)
+        if (
+            i1.ndim != 1 or i2.ndim != 1 or i1.shape != i2.shape
+            or not np.issubdtype(i1.dtype, np.integer) or not np.issubdtype(i2.dtype, np.integer)
+        ):
+            raise ValueError(
+                f"index1 and index2 must be 1-d integer arrays of equal length, got shapes "
+                f"{i1.shape} ({i1.dtype}) and {i2.shape} ({i2.dtype})"
+            )
+        vocab_size, k, d = self._means.shape
+        for arr in (i1, i2):
+            if arr.size and (arr.min() < -vocab_size or arr.max() >= vocab_size):
+                raise IndexError(f"word index out of range for a vocabulary of {vocab_size} words")
+        out = np.empty(i1.shape[0], dtype=np.float64)
+        step = _chunk_size(k, k, d)
+        for start in range(0, i1.shape[0], step):
+            a = i1[start:start + step]
+            b = i2[start:start + step]
+            comp = _component_scores(
+                metric, self._means[a], self._log_variances[a], self._means[b], self._log_variances[b]
+            )
+            out[start:start + step] = _combine(metric, comp, self._log_weights(a), self._log_weights(b))
+        return out
+
+    def evaluate_word_pairs(self, path, metric="max_cos", case_insensitive=True):
+        """Correlation of model similarities with human ratings of word pairs.
+
+        Delegates to :func:`w2gm.evaluation.evaluate_word_pairs` (see there
+        for the file format and the result fields).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Word-pair file (``word1 word2 score`` per line), e.g.
+            ``w2gm.evaluation.bundled_dataset_path("WS")``.
+        metric : str, optional
+            One of :data:`SIMILARITY_METRICS`.
+        case_insensitive : bool, optional
+            Compare dataset and vocabulary words lowercased.
+
+        Returns
+        -------
+        w2gm.evaluation.WordPairsResult
+            ``pearson``, ``spearman`` (each ``(statistic, p-value)``),
+            ``oov_ratio`` (percent), ``n_pairs``, ``n_found``, ``n_malformed``.
+        """
+        from w2gm.evaluation import evaluate_word_pairs
+
+        return evaluate_word_pairs(self, path, metric=metric, case_insensitive=case_insensitive)
 
     # ------------------------------------------------------ word2vec format
 

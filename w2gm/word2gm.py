@@ -564,13 +564,17 @@ class Word2GM:
         return all(np.isfinite(a).all() for a in arrays)
 
     # ------------------------------------------------------------------- queries
-    def most_similar(self, word, component=None, topn=10):
+    def most_similar(self, word, component=None, topn=10, metric="max_cos"):
         """Nearest neighbours; see :meth:`KeyedGaussianMixtures.most_similar`."""
-        return self.wv.most_similar(word, component=component, topn=topn)
+        return self.wv.most_similar(word, component=component, topn=topn, metric=metric)
 
-    def similarity(self, w1, w2):
+    def similarity(self, w1, w2, metric="max_cos"):
         """Word similarity; see :meth:`KeyedGaussianMixtures.similarity`."""
-        return self.wv.similarity(w1, w2)
+        return self.wv.similarity(w1, w2, metric=metric)
+
+    def evaluate_word_pairs(self, path, metric="max_cos", case_insensitive=True):
+        """Correlation with human similarity ratings; see :func:`w2gm.evaluation.evaluate_word_pairs`."""
+        return self.wv.evaluate_word_pairs(path, metric=metric, case_insensitive=case_insensitive)
 
     def __contains__(self, word):
         return self.wv is not None and word in self.wv

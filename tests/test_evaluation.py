@@ -1,0 +1,437 @@
+"""Tests for w2gm.evaluation and the ``w2gm evaluate`` command."""
+
+import math
+import os
+import re
+
+import numpy as np
+import pytest
+from scipy.stats import pearsonr, spearmanr
+
+from w2gm import KeyedGaussianMixtures, Word2GM
+from w2gm import evaluation as ev
+from w2gm.cli import main
+from w2gm.keyed_mixtures import SIMILARITY_METRICS
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+# ---------------------------------------------------------------- fixtures
+
+def unit(angle_degrees):
+    a = np.deg2rad(angle_degrees)
+    return [np.cos(a), np.sin(a)]
+
+
+@pytest.fixture
+def angles():
+    """K=1, D=2 words at given angles: cos(word, 'base') is known exactly."""
+    words = {"base": 0, "a": 10, "b": 30, "c": 50, "d": 70, "e": 85, "Upper": 20}
+    means = np.array([[unit(a)] for a in words.values()])
+    return KeyedGaussianMixtures(list(words), means, np.zeros((len(words), 1, 1)), np.zeros((len(words), 1)))
+
+
+def write(tmp_path, name, text, newline="\n"):
+    path = tmp_path / name
+    path.write_bytes(text.replace("\n", newline).encode("utf-8"))
+    return str(path)
+
+
+# ------------------------------------------------------------ word-pair files
+
+def test_read_tab_and_space_and_crlf(tmp_path):
+    tab = write(tmp_path, "tab.txt", "cat\tdog\t7.5\nsun\tmoon\t2\n")
+    space = write(tmp_path, "space.txt", "cat dog 7.5\nsun  moon 2\n")
+    crlf = write(tmp_path, "crlf.txt", "cat\tdog\t7.5\nsun\tmoon\t2\n", newline="\r\n")
+    no_final_newline = write(tmp_path, "nofinal.txt", "cat dog 7.5\nsun moon 2")
+    trailing_tab = write(tmp_path, "trail.txt", "cat dog 7.5\t\nsun moon 2\n", newline="\r\n")
+    for path in (tab, space, crlf, no_final_newline, trailing_tab):
+        data = ev.read_word_pairs(path)
+        assert data.pairs == [("cat", "dog", 7.5), ("sun", "moon", 2.0)], path
+        assert data.n_malformed == 0
+
+
+def test_read_simlex_header_picks_named_column(tmp_path):
+    text = ("word1\tword2\tPOS\tSimLex999\tconc(w1)\tconc(w2)\n"
+            "old\tnew\tA\t1.58\t2.72\t2.81\n"
+            "smart\tintelligent\tA\t9.2\t1.75\t2.46\n")
+    data = ev.read_word_pairs(write(tmp_path, "simlex.txt", text, newline="\r\n"))
+    assert data.pairs == [("old", "new", 1.58), ("smart", "intelligent", 9.2)]
+    # a header without SimLex999 -> 3rd column
+    other = ev.read_word_pairs(write(tmp_path, "hdr.txt", "w1 w2 score extra\na b 3 99\n"))
+    assert other.pairs == [("a", "b", 3.0)]
+
+
+def test_read_comments_blank_lines_and_case(tmp_path):
+    path = write(tmp_path, "c.txt", "# a comment\n\nCat Dog 1\n  # indented comment\nSun moon 2\n")
+    assert ev.read_word_pairs(path).pairs == [("Cat", "Dog", 1.0), ("Sun", "moon", 2.0)]
+    assert ev.read_word_pairs(path, case_insensitive=True).pairs == [("cat", "dog", 1.0), ("sun", "moon", 2.0)]
+
+
+def test_read_malformed_lines_skipped_with_warning(tmp_path):
+    text = "cat dog 1\nonly two\nsun moon high\nsea sky nan\nfour five 4\nx\n"
+    path = write(tmp_path, "bad.txt", text)
+    with pytest.warns(UserWarning, match=r"skipped 4 malformed line\(s\).*first at line 2"):
+        data = ev.read_word_pairs(path)
+    assert data.pairs == [("cat", "dog", 1.0), ("four", "five", 4.0)]
+    assert data.n_malformed == 4
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "header1 header2 score\n",
+                                  "a b\nc d\n"])
+def test_read_no_valid_pair_raises_naming_file(tmp_path, text):
+    path = write(tmp_path, "empty.txt", text)
+    with pytest.raises(ValueError, match=re.escape(path)):
+        ev.read_word_pairs(path)
+
+
+def test_missing_file_raises(tmp_path):
+    with pytest.raises(OSError):
+        ev.read_word_pairs(str(tmp_path / "nope.txt"))
+
+
+# ------------------------------------------------------- evaluate_word_pairs
+
+def test_evaluate_word_pairs_values_and_oov(angles, tmp_path):
+    text = ("base\ta\t9\nbase\tb\t7\nbase\tc\t8\nbase\td\t2\nbase\te\t1\n"
+            "base\tzzz\t5\nqqq\ta\t3\nbase\tUPPER\t6\n")
+    path = write(tmp_path, "pairs.txt", text)
+    res = ev.evaluate_word_pairs(angles, path)  # case-insensitive by default: UPPER -> Upper
+    assert res.n_pairs == 8 and res.n_found == 6 and res.n_malformed == 0
+    assert res.oov_ratio == pytest.approx(100 * 2 / 8)
+    gold = [9, 7, 8, 2, 1, 6]
+    sims = [np.cos(np.deg2rad(a)) for a in (10, 30, 50, 70, 85, 20)]
+    assert res.spearman[0] == pytest.approx(spearmanr(gold, sims)[0], rel=1e-12)
+    assert res.spearman[1] == pytest.approx(spearmanr(gold, sims)[1], rel=1e-6)
+    assert res.pearson[0] == pytest.approx(pearsonr(gold, sims)[0], rel=1e-6)
+    strict = ev.evaluate_word_pairs(angles, path, case_insensitive=False)
+    assert strict.n_found == 5 and strict.oov_ratio == pytest.approx(100 * 3 / 8)
+
+
+def test_case_insensitive_prefers_lowest_index():
+    kv = KeyedGaussianMixtures(["apple", "Apple", "pie"], [[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 0.1]]],
+                               np.zeros((3, 1, 1)), np.zeros((3, 1)))
+    lookup = ev._Lookup(kv, True)
+    assert lookup.get("APPLE") == 0 and lookup.get("Pie") == 2 and lookup.get("x") is None
+    assert ev._Lookup(kv, False).get("Apple") == 1
+
+
+def test_evaluate_word_pairs_every_metric_and_model_object(angles, tmp_path):
+    path = write(tmp_path, "p.txt", "base a 9\nbase b 7\nbase c 8\nbase d 2\n")
+    for metric in SIMILARITY_METRICS:
+        res = ev.evaluate_word_pairs(angles, path, metric=metric)
+        sims = [angles.similarity("base", w, metric) for w in "abcd"]
+        assert res.spearman[0] == pytest.approx(spearmanr([9, 7, 8, 2], sims)[0]), metric
+    with pytest.raises(ValueError, match="unknown metric 'dot'"):
+        ev.evaluate_word_pairs(angles, path, metric="dot")
+
+    class FakeModel:
+        wv = angles
+    assert ev.evaluate_word_pairs(FakeModel(), path).n_found == 4
+    with pytest.raises(TypeError, match="KeyedGaussianMixtures"):
+        ev.evaluate_word_pairs(object(), path)
+
+
+def test_evaluate_word_pairs_undefined_correlation_is_nan(angles, tmp_path):
+    path = write(tmp_path, "p.txt", "base a 1\nzzz yyy 2\n")
+    res = ev.evaluate_word_pairs(angles, path)
+    assert res.n_found == 1 and math.isnan(res.spearman[0]) and math.isnan(res.pearson[0])
+
+
+# ----------------------------------------------------------- bundled datasets
+
+EXPECTED_COUNTS = {"SL": 999, "WS": 353, "WS-S": 203, "WS-R": 252, "MEN": 3000, "MC": 30, "RG": 65,
+                   "YP": 130, "MT-287": 287, "MT-771": 771, "RW": 2034}
+
+
+def test_bundled_datasets_present_with_documented_counts():
+    assert list(ev.BENCHMARKS) == list(EXPECTED_COUNTS)  # the paper's Table 2 order
+    readme = open(os.path.join(ROOT, "w2gm", "data", "similarity", "README.md"), encoding="utf-8").read()
+    for name, count in EXPECTED_COUNTS.items():
+        path = ev.bundled_dataset_path(name)
+        assert os.path.isfile(path)
+        assert os.path.basename(path) == ev.BENCHMARKS[name]
+        data = ev.read_word_pairs(path)
+        assert len(data.pairs) == count, name
+        assert data.n_malformed == 0, name
+        assert re.search(rf"\| {re.escape(name)} \| `{re.escape(ev.BENCHMARKS[name])}` \| {count} \|", readme)
+    assert ev.bundled_dataset_path("ws-s") == ev.bundled_dataset_path("EN-WS-353-SIM.txt")
+    with pytest.raises(ValueError, match="unknown dataset 'WS-999'.*SL"):
+        ev.bundled_dataset_path("WS-999")
+
+
+def test_package_data_ships_similarity_files():
+    text = open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8").read()
+    assert '"data/similarity/*"' in text
+
+
+def test_evaluate_benchmarks_and_format_table(angles, tmp_path):
+    rows = ev.evaluate_benchmarks(angles, metrics=("max_cos", "neg_kl"))
+    assert [r.name for r in rows] == list(EXPECTED_COUNTS)
+    assert [r.total for r in rows] == list(EXPECTED_COUNTS.values())
+    assert all(r.found == 0 and math.isnan(r.scores["max_cos"]) for r in rows)
+    table = ev.format_table(rows, ("max_cos", "neg_kl"))
+    lines = table.splitlines()
+    assert lines[0].split() == ["dataset", "max_cos", "neg_kl", "pairs", "found"]
+    assert len(lines) == 13 and lines[-1].split() == ["RW", "nan", "nan", "0/2034"]
+
+    path = write(tmp_path, "mine.txt", "base a 9\nbase b 7\nbase c 8\nbase d 2\nbase zz 1\n")
+    rows = ev.evaluate_benchmarks(angles, metrics="avg_cos", datasets=[path, "MC"])
+    assert rows[0].name == "mine.txt" and rows[0].found == 4 and rows[0].total == 5
+    expected = 100 * spearmanr([9, 7, 8, 2], [angles.similarity("base", w, "avg_cos") for w in "abcd"])[0]
+    assert rows[0].scores["avg_cos"] == pytest.approx(expected)
+    assert rows[1].name == "MC" and rows[1].total == 30
+    assert f"{expected:.2f}" in ev.format_table(rows, ["avg_cos"])
+    with pytest.raises(FileNotFoundError, match="nothing.txt"):
+        ev.evaluate_benchmarks(angles, datasets=[str(tmp_path / "nothing.txt")])
+    with pytest.raises(ValueError, match="unknown metric"):
+        ev.evaluate_benchmarks(angles, metrics=("max_cos", "bogus"))
+
+
+# ----------------------------------------------------------------- entailment
+
+@pytest.fixture
+def entail_files(tmp_path):
+    # cos(hyponym, base): a .985, Upper .940, b .866, c .643, d .342, e .087
+    positive = write(tmp_path, "pos.txt", "a-n\tbase-n\nc-n\tbase-n\nd-n\tbase-n\nunknown-n\tbase-n\n")
+    negative = write(tmp_path, "neg.txt", "# Baroni et al. 2012 style\nUPPER-n\tbase-n\nb-n\tbase-n\n"
+                                         "e-n\tbase-n\n", newline="\r\n")
+    return positive, negative
+
+
+def test_read_entailment_pairs_strips_pos_suffix(tmp_path):
+    path = write(tmp_path, "e.txt", "aircraft-n\tvehicle-n\nrun-v\tmove-v\nx-ray-n\tpicture-n\nwell-being\tstate-n\n"
+                                    "Big-j Thing-n\n")
+    assert ev.read_entailment_pairs(path) == [("aircraft", "vehicle"), ("run", "move"), ("x-ray", "picture"),
+                                              ("well-being", "state"), ("Big", "Thing")]
+    assert ev.read_entailment_pairs(path, case_insensitive=True)[-1] == ("big", "thing")
+    bad = write(tmp_path, "bad.txt", "a-n\tb-n\nlonely-n\n")
+    with pytest.warns(UserWarning, match="first at line 2"):
+        assert ev.read_entailment_pairs(bad) == [("a", "b")]
+    with pytest.raises(ValueError, match="empty.txt"):
+        ev.read_entailment_pairs(write(tmp_path, "empty.txt", ""))
+
+
+def test_average_precision_and_best_f1_by_hand():
+    # ranked: P N P N P N N
+    scores = np.array([0.9, 0.8, 0.7, 0.5, 0.4, 0.3, 0.2])
+    labels = np.array([1, 0, 1, 0, 1, 0, 0], dtype=bool)
+    # AP = (1/1 + 2/3 + 3/5) / 3
+    assert ev.average_precision(scores, labels) == pytest.approx((1 + 2 / 3 + 3 / 5) / 3)
+    # F1 at the cut after rank r: 2 tp / (r + P): r=1 .5, r=3 .667, r=5 .75 (best), r=7 .6
+    f1, t, lower = ev.best_f1(scores, labels)
+    assert f1 == pytest.approx(0.75) and t == 0.4 and lower == 0.3
+    # ties are grouped: scores [1, 1, 0], labels [P, N, P]: .5 * .5 + .5 * 2/3
+    assert ev.average_precision([1.0, 1.0, 0.0], [True, False, True]) == pytest.approx(0.25 + 1 / 3)
+    assert ev.best_f1([1.0, 1.0, 0.0], [True, False, True])[0] == pytest.approx(2 * 2 / (3 + 2))
+    assert math.isnan(ev.average_precision([1.0, 2.0], [False, False]))
+
+
+def test_evaluate_entailment_hand_computed(angles, entail_files):
+    positive, negative = entail_files
+    res = ev.evaluate_entailment(angles, positive, negative, metric="max_cos")
+    assert (res.n_total, res.n_found, res.n_positive, res.n_negative) == (7, 6, 3, 3)
+    # ranked by cosine: a(P) .985, Upper(N) .940, b(N) .866, c(P) .643, d(P) .342, e(N) .087
+    assert res.average_precision == pytest.approx((1 + 2 / 4 + 3 / 5) / 3)
+    # F1: r=1 2/4, r=4 4/7, r=5 6/8 (best)
+    assert res.best_f1 == pytest.approx(0.75)
+    assert res.best_threshold == pytest.approx(np.cos(np.deg2rad(70)), rel=1e-6)
+    assert res.metric == "max_cos"
+    # CV needs >= folds pairs: 6 found, 5 folds
+    assert 0 <= res.cv_f1 <= 1 and 0 <= res.cv_accuracy <= 1
+    few = ev.evaluate_entailment(angles, positive, negative, metric="max_cos", folds=7)
+    assert math.isnan(few.cv_f1) and few.best_f1 == res.best_f1
+
+
+def test_evaluate_entailment_neg_kl_direction(tmp_path):
+    # narrow hyponyms near the broad hypernym: -KL(hypo || hyper) > -KL(hyper || hypo)
+    rng = np.random.default_rng(0)
+    n = 12
+    hyper_means = rng.standard_normal((n, 1, 3))
+    hypo_means = hyper_means + 0.1 * rng.standard_normal((n, 1, 3))
+    words = [f"hyper{i}" for i in range(n)] + [f"hypo{i}" for i in range(n)]
+    kv = KeyedGaussianMixtures(words, np.concatenate([hyper_means, hypo_means]),
+                               np.log(np.r_[np.full(n, 2.0), np.full(n, 0.1)]).reshape(-1, 1, 1),
+                               np.zeros((2 * n, 1)))
+    pos = write(tmp_path, "pos.txt", "".join(f"hypo{i}-n\thyper{i}-n\n" for i in range(n)))
+    neg = write(tmp_path, "neg.txt", "".join(f"hyper{i}-n\thypo{i}-n\n" for i in range(n)))
+    res = ev.evaluate_entailment(kv, pos, neg)  # default neg_kl
+    assert res.metric == "neg_kl"
+    assert res.average_precision == 1.0 and res.best_f1 == 1.0
+    # perfectly separable with a wide gap: the cross-validated threshold is perfect too
+    assert res.cv_f1 == 1.0 and res.cv_accuracy == 1.0
+    # the symmetric cosine cannot tell the direction
+    cos = ev.evaluate_entailment(kv, pos, neg, metric="max_cos")
+    assert cos.best_f1 < 1.0
+    # deterministic folds
+    assert ev.evaluate_entailment(kv, pos, neg, metric="max_cos", seed=3) == \
+        ev.evaluate_entailment(kv, pos, neg, metric="max_cos", seed=3)
+    with pytest.raises(ValueError, match="folds"):
+        ev.evaluate_entailment(kv, pos, neg, folds=1)
+
+
+def test_cv_threshold_by_hand():
+    # positives 10, 9, 8, 1 ; negatives 7, 6, 5, 4, 3, 2 -> pooled predictions
+    scores = np.array([10, 9, 8, 1, 7, 6, 5, 4, 3, 2], dtype=float)
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
+    f1, acc = ev._cv_threshold(scores, labels, folds=5, seed=0)
+    assert 0 <= f1 <= 1 and 0 <= acc <= 1
+    # each training set has its best F1 with the cut between 8 and 7 (or lower): the three high
+    # positives are always found, the low positive (1) never, so F1 <= 6/7 and accuracy <= .9
+    assert f1 <= 6 / 7 + 1e-12 and acc <= 0.9 + 1e-12
+    assert ev._cv_threshold(scores, labels, folds=5, seed=0) == (f1, acc)
+
+
+# ----------------------------------------------------------------------- SCWS
+
+@pytest.fixture
+def bank_kv():
+    """'bank' has a river component (x axis) and a money component (y axis)."""
+    words = ["bank", "river", "water", "shore", "money", "loan", "cash", "the"]
+    d = 4
+    means = np.zeros((len(words), 2, d))
+    means[0] = [[1.0, 0, 0, 0], [0, 1.0, 0, 0]]
+    for i, (w, v) in enumerate([("river", [1.0, 0.1, 0, 0]), ("water", [0.9, 0, 0.2, 0]),
+                                ("shore", [1.0, 0.05, 0, 0.2]), ("money", [0.1, 1.0, 0, 0]),
+                                ("loan", [0, 0.9, 0.2, 0]), ("cash", [0.02, 1.0, 0, 0.4]),
+                                ("the", [0, 0, 0, 0.3])], start=1):
+        means[i] = [v, v]
+    logvar = np.full((len(words), 2, 1), np.log(0.1))
+    return KeyedGaussianMixtures(words, means, logvar, np.zeros((len(words), 2)))
+
+
+def test_context_sense_weights_pick_the_matching_component(bank_kv):
+    r = ev.context_sense_weights(bank_kv, "bank", ["river", "water"])
+    assert r.shape == (2,) and r.sum() == pytest.approx(1.0)
+    assert np.argmax(r) == 0 and r[0] > 0.99
+    r = ev.context_sense_weights(bank_kv, "bank", ["the", "loan", "Money", "unknownword"])
+    assert np.argmax(r) == 1 and r[1] > 0.99
+    np.testing.assert_allclose(ev.context_sense_weights(bank_kv, "bank", ["zzz"]), [0.5, 0.5])
+    with pytest.raises(KeyError, match="nowhere"):
+        ev.context_sense_weights(bank_kv, "nowhere", ["river"])
+
+
+def scws_line(i, w1, ctx1, w2, ctx2, rating):
+    ratings = "\t".join(["5.0"] * 10)
+    return f"{i}\t{w1}\tn\t{w2}\tn\t{ctx1}\t{ctx2}\t{rating}\t{ratings}\n"
+
+
+RIVER_CTX = "we sat on the <b> bank </b> of the river , water all around ."
+MONEY_CTX = "she took a loan from the <b> bank </b> to get money ."
+FAR_CTX = "river water river water shore river . x x x x x x I went to the <b> bank </b> for cash loan"
+
+
+def test_evaluate_scws_context_aware_scores(bank_kv, tmp_path):
+    lines = [
+        scws_line(1, "bank", RIVER_CTX, "shore", "the <b> shore </b> of the river", 9.0),
+        scws_line(2, "bank", MONEY_CTX, "shore", "the <b> shore </b> of the river", 1.0),
+        scws_line(3, "Bank", MONEY_CTX, "cash", "pay in <b> cash </b> money", 8.5),
+        scws_line(4, "bank", RIVER_CTX, "cash", "pay in <b> cash </b> money", 0.5),
+        scws_line(5, "bank", FAR_CTX, "money", "the <b> money </b> is gone", 9.5),
+        scws_line(6, "bank", RIVER_CTX, "oov", "an <b> oov </b> word", 3.0),
+    ]
+    path = write(tmp_path, "ratings.txt", "".join(lines))
+    items = ev.read_scws(path)
+    assert len(items) == 6
+    assert items[0].word1 == "bank" and items[0].context1[items[0].position1] == "bank"
+    assert "<b>" not in items[0].context1 and "</b>" not in items[0].context1
+    assert items[0].rating == 9.0
+
+    res = ev.evaluate_scws(bank_kv, path)
+    assert res.n_pairs == 6 and res.n_found == 5
+    # without context, (bank, shore) gets the same score in items 1 and 2 -> imperfect ranking
+    assert res.max_sim < 100
+    # with context: bank's river component (0) in items 1, 4, its money component (1) in 2, 3, 5;
+    # the cosines of the chosen components order the pairs exactly like the ratings
+    m = bank_kv.means.astype(float)
+    chosen = [(0, "shore"), (1, "shore"), (1, "cash"), (0, "cash"), (1, "money")]
+    cosines = []
+    for k, w in chosen:
+        other = m[bank_kv.get_index(w), 0]
+        cosines.append(m[0, k] @ other / np.linalg.norm(m[0, k]) / np.linalg.norm(other))
+    gold = [9.0, 1.0, 8.5, 0.5, 9.5]
+    assert res.max_sim_c == pytest.approx(100 * spearmanr(gold, cosines)[0]) == pytest.approx(100.0)
+    assert res.avg_sim_c == pytest.approx(100.0)
+    # MaxSim by hand: the best component pair, whatever the context
+    maxsim = [bank_kv.similarity("bank", w, "max_cos") for _, w in chosen]
+    assert maxsim[0] == maxsim[1] and maxsim[2] == maxsim[3]
+    assert res.max_sim == pytest.approx(100 * spearmanr(gold, maxsim)[0])
+    # AvgSim by hand: mixture weights 1/2, 1/2
+    pairs = [("bank", "shore"), ("bank", "shore"), ("bank", "cash"), ("bank", "cash"), ("bank", "money")]
+    expected = 100 * spearmanr(gold, [bank_kv.similarity(a, b, "avg_cos") for a, b in pairs])[0]
+    assert res.avg_sim == pytest.approx(expected)
+    # a window of 5 hides the river words of item 5 (they are > 5 tokens away); a huge one does not
+    wide = ev.evaluate_scws(bank_kv, path, window=100)
+    assert wide.max_sim_c < res.max_sim_c
+
+
+def test_read_scws_malformed(tmp_path):
+    good = scws_line(1, "bank", RIVER_CTX, "shore", "the <b> shore </b>", 9.0)
+    path = write(tmp_path, "r.txt", good + "2\ttoo\tfew\n" + scws_line(3, "a", "no marker", "b", "<b> b </b>", 1)
+                 + scws_line(4, "a", "<b> a </b>", "b", "<b> b </b>", "high"))
+    with pytest.warns(UserWarning, match=r"skipped 3 malformed.*first at line 2"):
+        assert len(ev.read_scws(path)) == 1
+    with pytest.raises(ValueError, match="no valid SCWS"):
+        ev.read_scws(write(tmp_path, "e.txt", ""))
+
+
+# ------------------------------------------------------------------------ CLI
+
+@pytest.fixture(scope="module")
+def tiny_model_path(tmp_path_factory):
+    # sentences with some WordSim-353 / MC words so a few pairs are found
+    words = ["car", "automobile", "journey", "voyage", "king", "queen", "tiger", "cat", "money", "bank"]
+    rng = np.random.default_rng(0)
+    sentences = [list(rng.choice(words, 6)) for _ in range(60)]
+    model = Word2GM(sentences, num_mixtures=2, vector_size=4, window=2, min_count=1, sample=0,
+                    epochs=1, workers=1, seed=1)
+    path = str(tmp_path_factory.mktemp("model") / "tiny.npz")
+    model.save(path)
+    return path
+
+
+def test_cli_evaluate_default_table(tiny_model_path, capsys):
+    assert main(["--log-level", "WARNING", "evaluate", tiny_model_path]) == 0
+    out = capsys.readouterr().out
+    lines = out.strip().splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("dataset"))
+    assert lines[header].split() == ["dataset", "max_cos", "pairs", "found"]
+    names = [line.split()[0] for line in lines[header + 2:]]
+    assert names == list(EXPECTED_COUNTS)
+    mc = next(line for line in lines if line.startswith("MC "))
+    found, total = mc.split()[-1].split("/")
+    assert total == "30" and int(found) >= 1  # car-automobile, journey-voyage
+
+
+def test_cli_evaluate_metric_all_and_dataset(tiny_model_path, tmp_path, capsys):
+    path = write(tmp_path, "mine.txt", "car automobile 9\nking queen 8\ntiger cat 7\nmoney bank 3\n"
+                                       "car zebra 1\n")
+    assert main(["evaluate", tiny_model_path, "--metric", "all", "--dataset", path,
+                 "--dataset", "WS"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("dataset"))
+    assert lines[header].split()[1:6] == list(SIMILARITY_METRICS)
+    rows = lines[header + 2:]
+    assert [r.split()[0] for r in rows] == ["mine.txt", "WS"]
+    assert rows[0].split()[-1] == "4/5"
+    model = Word2GM.load(tiny_model_path)
+    expected = ev.evaluate_word_pairs(model, path, metric="neg_kl").spearman[0] * 100
+    assert rows[0].split()[5] == f"{expected:.2f}"
+
+    assert main(["evaluate", tiny_model_path, "--metric", "avg_cos,min_euclidean", "--metric", "avg_cos",
+                 "--dataset", path]) == 0
+    header_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("dataset"))
+    assert header_line.split() == ["dataset", "avg_cos", "min_euclidean", "pairs", "found"]
+
+
+def test_cli_evaluate_errors(tiny_model_path, tmp_path, capsys):
+    assert main(["evaluate", tiny_model_path, "--metric", "cosine"]) == 2
+    assert re.search(r"w2gm: error: unknown metric 'cosine'.*'max_cos'", capsys.readouterr().err)
+    assert main(["evaluate", tiny_model_path, "--dataset", str(tmp_path / "missing.txt")]) == 2
+    assert "w2gm: error:" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path / "no-model.npz")]) == 2
+    assert "no such model file" in capsys.readouterr().err
+    empty = write(tmp_path, "empty.txt", "")
+    assert main(["evaluate", tiny_model_path, "--dataset", empty]) == 2
+    assert "no valid word pair" in capsys.readouterr().err
