@@ -336,9 +336,10 @@ def subprocess_env():
     return env
 
 
-def test_python_m_w2gm_help():
+def test_python_m_w2gm_help(tmp_path):
+    # run outside the source tree: `python -m` puts the working directory first on sys.path
     result = subprocess.run([sys.executable, "-m", "w2gm", "--help"], capture_output=True,
-                            text=True, env=subprocess_env(), timeout=60)
+                            text=True, env=subprocess_env(), timeout=60, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for command in ("train", "neighbors", "export"):
         assert command in result.stdout
@@ -347,6 +348,7 @@ def test_python_m_w2gm_help():
 def test_python_m_w2gm_error_exit_code(tmp_path):
     result = subprocess.run([sys.executable, "-m", "w2gm", "neighbors",
                              str(tmp_path / "missing.w2gm"), "word"],
-                            capture_output=True, text=True, env=subprocess_env(), timeout=60)
+                            capture_output=True, text=True, env=subprocess_env(), timeout=60,
+                            cwd=tmp_path)
     assert result.returncode == 2
     assert "w2gm: error:" in result.stderr and "missing.w2gm" in result.stderr
