@@ -82,18 +82,57 @@ cdef inline floating log_softmax(int K, const floating *s, floating *out) noexce
     return acc
 
 
+cdef inline floating sq_dist(const floating *a, const floating *b, int D) noexcept nogil:
+    """Squared Euclidean distance ``sum_r (a_r - b_r)^2``.
+
+    Summed in four interleaved partial sums: without -ffast-math the compiler
+    must keep a single running sum in order, one dependent add per element;
+    four independent sums map onto one SIMD register and pipeline.
+    """
+    cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, d0, d1, d2, d3
+    cdef int r = 0
+    while r + 4 <= D:
+        d0 = a[r] - b[r]
+        d1 = a[r + 1] - b[r + 1]
+        d2 = a[r + 2] - b[r + 2]
+        d3 = a[r + 3] - b[r + 3]
+        s0 = s0 + d0 * d0
+        s1 = s1 + d1 * d1
+        s2 = s2 + d2 * d2
+        s3 = s3 + d3 * d3
+        r += 4
+    while r < D:
+        d0 = a[r] - b[r]
+        s0 = s0 + d0 * d0
+        r += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 # ---------------------------------------------------------------------------
 # Energy: forward (eq. 2-3) and backward (hand-derived gradients)
 # ---------------------------------------------------------------------------
+
+cdef inline void prepare_side(int K, int Dv, const floating *lv, const floating *s,
+                              floating *var, floating *logp) noexcept nogil:
+    """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K)."""
+    cdef int i
+    for i in range(K * Dv):
+        var[i] = f_exp(lv[i])
+    log_softmax(K, s, logp)
+
 
 cdef floating log_energy_fwd(
         int K, int D, int Dv,
         const floating *mu_f, const floating *lv_f, const floating *s_f,
         const floating *mu_g, const floating *lv_g, const floating *s_g,
-        floating eps,
+        floating eps, bint prepare_f,
         floating *var_f, floating *var_g, floating *logp_f, floating *logp_g,
         floating *S, floating *sqd, floating *xi, floating *gamma) noexcept nogil:
     """Log energy ``log E(f, g)`` (eq. 2) and what its gradient needs.
+
+    With ``prepare_f`` false, ``var_f`` and ``logp_f`` must already hold the
+    f side's variances and log weights (:c:func:`prepare_side`): the trainer
+    computes them once per centre word instead of once per context word.
 
     Outputs (caller-owned scratch): ``var_f``, ``var_g`` (K*Dv) variances;
     ``logp_f``, ``logp_g`` (K) log mixture weights; ``S`` (K*K*Dv) summed
@@ -106,11 +145,9 @@ cdef floating log_energy_fwd(
     cdef const floating *a
     cdef const floating *b
     cdef floating *Sv
-    for i in range(K * Dv):
-        var_f[i] = f_exp(lv_f[i])
-        var_g[i] = f_exp(lv_g[i])
-    log_softmax(K, s_f, logp_f)
-    log_softmax(K, s_g, logp_g)
+    if prepare_f:
+        prepare_side(K, Dv, lv_f, s_f, var_f, logp_f)
+    prepare_side(K, Dv, lv_g, s_g, var_g, logp_g)
     for i in range(K):
         a = mu_f + i * D
         for j in range(K):
@@ -119,10 +156,7 @@ cdef floating log_energy_fwd(
             if Dv == 1:
                 Sij = var_f[i] + var_g[j] + eps
                 S[ij] = Sij
-                acc = 0
-                for r in range(D):
-                    d = a[r] - b[r]
-                    acc = acc + d * d
+                acc = sq_dist(a, b, D)
                 sqd[ij] = acc
                 xi[ij] = <floating>(-0.5) * (D * f_log(Sij) + acc / Sij)
             else:
@@ -251,8 +285,8 @@ cdef void energy_scratch_init(EnergyScratch *es, void *base, int K, int Dv,
 cdef inline floating energy_fwd_s(EnergyScratch *es, int K, int D, int Dv,
                                   const floating *mu_f, const floating *lv_f, const floating *s_f,
                                   const floating *mu_g, const floating *lv_g, const floating *s_g,
-                                  floating eps) noexcept nogil:
-    return log_energy_fwd(K, D, Dv, mu_f, lv_f, s_f, mu_g, lv_g, s_g, eps,
+                                  floating eps, bint prepare_f=1) noexcept nogil:
+    return log_energy_fwd(K, D, Dv, mu_f, lv_f, s_f, mu_g, lv_g, s_g, eps, prepare_f,
                           <floating *>es.var_f, <floating *>es.var_g,
                           <floating *>es.logp_f, <floating *>es.logp_g,
                           <floating *>es.S, <floating *>es.sqd,
@@ -393,6 +427,9 @@ cdef JobResult run_job(const Config *cfg, const int32_t *words, const int64_t *e
     cdef EnergyScratch pos, neg
     energy_scratch_init(&pos, gn + nparam, K, Dv, sizeof(float))
     energy_scratch_init(&neg, gn + nparam + energy_scratch_len(K, Dv), K, Dv, sizeof(float))
+    # the centre word's variances and log weights are shared by both energies
+    neg.var_f = pos.var_f
+    neg.logp_f = pos.logp_f
     cdef Py_ssize_t s_i, start, stop, t, n, i, j, lo, hi
     cdef int k, eff
     cdef int32_t w, c, cn
@@ -427,6 +464,9 @@ cdef JobResult run_job(const Config *cfg, const int32_t *words, const int64_t *e
                 hi = n
             memset(gw, 0, nparam * sizeof(float))
             n_w_active = 0
+            # the centre word's input row is only written after its window
+            prepare_side(K, Dv, cfg.lv_in + wv, cfg.s_in + ws,
+                         <float *>pos.var_f, <float *>pos.logp_f)
             for j in range(lo, hi):
                 if j == i:
                     continue
@@ -434,7 +474,8 @@ cdef JobResult run_job(const Config *cfg, const int32_t *words, const int64_t *e
                 cm = <size_t>c * K * D; cv = <size_t>c * K * Dv; cs = <size_t>c * K
                 log_e_pos = energy_fwd_s(&pos, K, D, Dv,
                                          cfg.mu_in + wm, cfg.lv_in + wv, cfg.s_in + ws,
-                                         cfg.mu_out + cm, cfg.lv_out + cv, cfg.s_out + cs, cfg.eps)
+                                         cfg.mu_out + cm, cfg.lv_out + cv, cfg.s_out + cs, cfg.eps,
+                                         0)
                 n_active = 0
                 for k in range(cfg.negative):
                     cn = draw_negative(&rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
@@ -443,7 +484,8 @@ cdef JobResult run_job(const Config *cfg, const int32_t *words, const int64_t *e
                     nm = <size_t>cn * K * D; nv = <size_t>cn * K * Dv; ns = <size_t>cn * K
                     log_e_neg = energy_fwd_s(&neg, K, D, Dv,
                                              cfg.mu_in + wm, cfg.lv_in + wv, cfg.s_in + ws,
-                                             cfg.mu_out + nm, cfg.lv_out + nv, cfg.s_out + ns, cfg.eps)
+                                             cfg.mu_out + nm, cfg.lv_out + nv, cfg.s_out + ns, cfg.eps,
+                                             0)
                     l = cfg.margin - log_e_pos + log_e_neg
                     res.n_samples += 1
                     if not_finite(l):
