@@ -29,7 +29,8 @@ DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "
                               "wiki-fil8.txt.gz")
 
 W2GM_SETTINGS = dict(num_mixtures=2, vector_size=50, covariance="spherical", window=10,
-                     min_count=5, sample=1e-5, negative=1, optimizer="adagrad")
+                     min_count=5, sample=1e-5, negative=1, optimizer="adagrad", alpha=0.05,
+                     min_alpha=1e-5)
 GENSIM_SETTINGS = dict(sg=1, vector_size=50, window=10, sample=1e-5, negative=5, min_count=5)
 
 
@@ -65,13 +66,16 @@ def time_gensim(corpus, workers, epochs):
     return model.corpus_total_words * epochs / seconds
 
 
-def memory_child(path, epochs):
-    """Run in a subprocess: train w2gm, report peak RSS and parameter bytes."""
+def memory_child(path, epochs, vocab_path=None):
+    """Run in a subprocess: train w2gm, report peak RSS and parameter bytes.
+
+    The vocabulary is built from ``vocab_path`` (default: the training corpus).
+    """
     import resource
     from w2gm import Text8Corpus, Word2GM
     corpus = Text8Corpus(path)
     model = Word2GM(workers=2, epochs=epochs, seed=1, **W2GM_SETTINGS)
-    model.build_vocab(corpus)
+    model.build_vocab(Text8Corpus(vocab_path) if vocab_path else corpus)
     arrays = [model.wv.means, model.wv.log_variances, model.wv.logits]
     if model.params_out is not None:
         arrays += list(model.params_out)
@@ -80,14 +84,23 @@ def memory_child(path, epochs):
             if group is not None:
                 arrays += list(group)
     param_bytes = sum(a.nbytes for a in arrays)
+    # reset the resident-set high-water mark (Linux >= 4.0), so that VmHWM after train()
+    # is the peak of training alone (vocabulary scan excluded)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
     model.train(corpus)
+    with open("/proc/self/status") as f:
+        hwm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"peak_rss": peak, "param_bytes": param_bytes, "vocab": len(model.wv)}))
+    print(json.dumps({"peak_rss": peak, "train_peak_rss": hwm, "param_bytes": param_bytes,
+                      "vocab": len(model.wv)}))
 
 
-def measure_memory(path, epochs):
-    out = subprocess.run([sys.executable, __file__, "--memory-child", path, "--epochs", str(epochs)],
-                         check=True, capture_output=True, text=True)
+def measure_memory(path, epochs, vocab_path=None):
+    cmd = [sys.executable, __file__, "--memory-child", path, "--epochs", str(epochs)]
+    if vocab_path:
+        cmd += ["--vocab-from", vocab_path]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -100,9 +113,10 @@ def main():
     p.add_argument("--skip-memory", action="store_true")
     p.add_argument("--skip-variants", action="store_true")
     p.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--vocab-from", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.memory_child:
-        memory_child(args.memory_child, args.epochs)
+        memory_child(args.memory_child, args.epochs, args.vocab_from)
         return
 
     from w2gm import Text8Corpus
@@ -156,16 +170,22 @@ def main():
 
         if not args.skip_memory:
             print()
-            print("peak resident memory of a w2gm training process (workers=2):")
-            print("| corpus | vocabulary | parameter arrays incl. Adagrad | peak RSS | RSS - params |")
-            print("|---|---|---|---|---|")
-            for mb in (10, 100):
-                slice_path = make_slice(args.corpus, mb, tmp)
-                m = measure_memory(slice_path, args.epochs)
-                os.unlink(slice_path)
-                print(f"| {mb} MB | {m['vocab']} | {m['param_bytes'] / 2**20:.1f} MiB | "
-                      f"{m['peak_rss'] / 2**20:.1f} MiB | "
-                      f"{(m['peak_rss'] - m['param_bytes']) / 2**20:.1f} MiB |", flush=True)
+            print("peak resident memory of a w2gm process (workers=2): during train() alone, and "
+                  "over the whole process including the vocabulary scan")
+            print("| training corpus | vocabulary from | words | parameter arrays incl. Adagrad | "
+                  "train() peak RSS | train() peak - params | whole-process peak RSS | "
+                  "whole-process peak - params |")
+            print("|---|---|---|---|---|---|---|---|")
+            paths = {mb: make_slice(args.corpus, mb, tmp) for mb in (10, 100)}
+            for mb, vocab_mb in ((10, 10), (100, 100), (10, 100)):
+                m = measure_memory(paths[mb], args.epochs,
+                                   None if vocab_mb == mb else paths[vocab_mb])
+                mib = 2 ** 20
+                print(f"| {mb} MB | {vocab_mb} MB | {m['vocab']} | {m['param_bytes'] / mib:.1f} MiB | "
+                      f"{m['train_peak_rss'] / mib:.1f} MiB | "
+                      f"{(m['train_peak_rss'] - m['param_bytes']) / mib:.1f} MiB | "
+                      f"{m['peak_rss'] / mib:.1f} MiB | "
+                      f"{(m['peak_rss'] - m['param_bytes']) / mib:.1f} MiB |", flush=True)
 
 
 if __name__ == "__main__":

@@ -286,6 +286,9 @@ class Word2GM:
         self.corpus_count = n_sentences
         logger.info("vocabulary: %d of %d distinct words kept (min_count=%d), %d of %d corpus words",
                     len(words), len(counts), self.min_count, int(self.counts.sum()), n_words)
+        # free the counts of all distinct words before the parameters are allocated, so that
+        # the two never occupy memory at the same time
+        del counts, kept
         self._init_params(words)
         return self
 
