@@ -3,8 +3,8 @@
 Trains on the shared text8-format corpus, with the same number of epochs for every model:
 
 * w2gm K=2 and K=1: D=50, spherical, window 10, min_count 5, sample 1e-5, one negative,
-  Adagrad, alpha 0.05 -> 1e-5. These are the paper's text8 settings, plus any ``--set``
-  overrides.
+  Adagrad, and the library's defaults otherwise (alpha 0.1, var_scale 0.5), plus any ``--set``
+  overrides. ``--set '{"alpha": 0.05, "var_scale": 0.05}'`` gives the paper's text8 settings.
 * gensim Word2Vec skip-gram: vector_size 50, window 10, sample 1e-5, negative 5, min_count 5.
 
 It then prints one table of Spearman x 100 on the eleven datasets of the paper's Table 2. The
@@ -37,19 +37,20 @@ DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "
 ORIGINAL_TEXT8 = {"SL": 18.9, "WS": 60.8, "WS-S": 65.7, "WS-R": 60.0, "MEN": 59.3, "MC": 55.6,
                   "RG": 51.6, "YP": 31.2, "MT-287": 62.3, "MT-771": 50.1, "RW": 9.8}
 
-PAPER_SETTINGS = dict(vector_size=50, covariance="spherical", window=10, min_count=5, sample=1e-5,
-                      negative=1, optimizer="adagrad", alpha=0.05, min_alpha=1e-5)
+W2GM_SETTINGS = dict(vector_size=50, covariance="spherical", window=10, min_count=5, sample=1e-5,
+                     negative=1, optimizer="adagrad")
 GENSIM_SETTINGS = dict(sg=1, vector_size=50, window=10, sample=1e-5, negative=5, min_count=5)
 W2GM_METRICS = ("max_cos", "expected_likelihood", "min_euclidean")
 
 
 def train_w2gm(corpus, K, epochs, workers, overrides, save_dir):
     from w2gm import Word2GM
-    settings = dict(PAPER_SETTINGS, num_mixtures=K, epochs=epochs, workers=workers, seed=1)
+    settings = dict(W2GM_SETTINGS, num_mixtures=K, epochs=epochs, workers=workers, seed=1)
     settings.update(overrides)
     t = time.perf_counter()
     model = Word2GM(corpus, **settings)
     seconds = time.perf_counter() - t
+    print(f"w2gm K={K} settings: {model.settings()}")
     print(f"w2gm K={K} {overrides or ''}: {seconds:.0f} s (vocabulary + training), "
           f"{model.last_train_stats['words_per_second']:.0f} words/s, mean loss per epoch "
           + " ".join(f"{x:.4f}" for x in model.training_loss), flush=True)

@@ -30,7 +30,7 @@ DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "
 
 W2GM_SETTINGS = dict(num_mixtures=2, vector_size=50, covariance="spherical", window=10,
                      min_count=5, sample=1e-5, negative=1, optimizer="adagrad", alpha=0.05,
-                     min_alpha=1e-5)
+                     min_alpha=1e-5, var_scale=0.05)
 GENSIM_SETTINGS = dict(sg=1, vector_size=50, window=10, sample=1e-5, negative=5, min_count=5)
 
 
@@ -71,7 +71,6 @@ def memory_child(path, epochs, vocab_path=None):
 
     The vocabulary is built from ``vocab_path`` (default: the training corpus).
     """
-    import resource
     from w2gm import Text8Corpus, Word2GM
     corpus = Text8Corpus(path)
     model = Word2GM(workers=2, epochs=epochs, seed=1, **W2GM_SETTINGS)
@@ -84,16 +83,22 @@ def memory_child(path, epochs, vocab_path=None):
             if group is not None:
                 arrays += list(group)
     param_bytes = sum(a.nbytes for a in arrays)
-    # reset the resident-set high-water mark (Linux >= 4.0), so that VmHWM after train()
-    # is the peak of training alone (vocabulary scan excluded)
+    # VmHWM is the resident-set high-water mark of this process image (ru_maxrss is not: on
+    # Linux it carries over the forking parent's peak).  Read it after the vocabulary scan,
+    # reset it (Linux >= 4.0), and read it again after train(): the second reading is the
+    # peak of training alone.
+    vocab_peak = _vm_hwm()
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     model.train(corpus)
+    train_peak = _vm_hwm()
+    print(json.dumps({"peak_rss": max(vocab_peak, train_peak), "train_peak_rss": train_peak,
+                      "param_bytes": param_bytes, "vocab": len(model.wv)}))
+
+
+def _vm_hwm():
     with open("/proc/self/status") as f:
-        hwm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"peak_rss": peak, "train_peak_rss": hwm, "param_bytes": param_bytes,
-                      "vocab": len(model.wv)}))
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
 
 
 def measure_memory(path, epochs, vocab_path=None):
@@ -104,6 +109,26 @@ def measure_memory(path, epochs, vocab_path=None):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def print_speed_tables(rates):
+    """Median/min/max words/s per library and worker count, ratios and scaling."""
+    print()
+    print("| library | workers | median words/s | min | max |")
+    print("|---|---|---|---|---|")
+    for (lib, w), rs in rates.items():
+        print(f"| {lib} | {w} | {statistics.median(rs):.0f} | {min(rs):.0f} | {max(rs):.0f} |")
+    print()
+    print("| workers | w2gm/gensim median | min | max |")
+    print("|---|---|---|---|")
+    for w in (1, 2):
+        ratios = [a / b for a, b in zip(rates[("w2gm", w)], rates[("gensim", w)])]
+        print(f"| {w} | {statistics.median(ratios):.2f} | {min(ratios):.2f} | {max(ratios):.2f} |")
+    print()
+    for lib in ("w2gm", "gensim"):
+        s = [b / a for a, b in zip(rates[(lib, 1)], rates[(lib, 2)])]
+        print(f"scaling 1 -> 2 workers, {lib}: median {statistics.median(s):.2f}x "
+              f"(min {min(s):.2f}, max {max(s):.2f})")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
@@ -112,6 +137,7 @@ def main():
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--skip-memory", action="store_true")
     p.add_argument("--skip-variants", action="store_true")
+    p.add_argument("--skip-speed", action="store_true", help="only the memory measurement")
     p.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--vocab-from", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -133,31 +159,17 @@ def main():
         print(f"w2gm: {W2GM_SETTINGS}")
         print(f"gensim: {GENSIM_SETTINGS}")
         rates = {(lib, w): [] for lib in ("w2gm", "gensim") for w in (1, 2)}
-        for rep in range(args.reps):
+        for rep in range(0 if args.skip_speed else args.reps):
             for workers in (1, 2):
                 for lib in (("w2gm", "gensim") if rep % 2 == 0 else ("gensim", "w2gm")):
                     fn = time_w2gm if lib == "w2gm" else time_gensim
                     r = fn(corpus, workers, args.epochs)
                     rates[(lib, workers)].append(r)
                     print(f"  rep {rep + 1} {lib:6s} workers={workers}: {r:10.0f} words/s", flush=True)
-        print()
-        print("| library | workers | median words/s | min | max |")
-        print("|---|---|---|---|---|")
-        for (lib, w), rs in rates.items():
-            print(f"| {lib} | {w} | {statistics.median(rs):.0f} | {min(rs):.0f} | {max(rs):.0f} |")
-        print()
-        print("| workers | w2gm/gensim median | min | max |")
-        print("|---|---|---|---|")
-        for w in (1, 2):
-            ratios = [a / b for a, b in zip(rates[("w2gm", w)], rates[("gensim", w)])]
-            print(f"| {w} | {statistics.median(ratios):.2f} | {min(ratios):.2f} | {max(ratios):.2f} |")
-        print()
-        for lib in ("w2gm", "gensim"):
-            s = [b / a for a, b in zip(rates[(lib, 1)], rates[(lib, 2)])]
-            print(f"scaling 1 -> 2 workers, {lib}: median {statistics.median(s):.2f}x "
-                  f"(min {min(s):.2f}, max {max(s):.2f})")
+        if not args.skip_speed:
+            print_speed_tables(rates)
 
-        if not args.skip_variants:
+        if not args.skip_variants and not args.skip_speed:
             print()
             print("w2gm variants (workers=2, median of reps):")
             print("| K | covariance | D | median words/s |")

@@ -95,12 +95,15 @@ class Word2GM:
     margin : float
         Margin m of the max-margin loss (Section 3.3).
     var_scale : float
-        Initial variance of every component (Appendix A.2: 0.05).
+        Initial variance of every component.  Default 0.5; the paper
+        (Appendix A.2) uses 0.05 (see ``docs/quality.md`` for the measured
+        ablation behind the default).
     mu_scale : float
         Means start uniform in ``+-mu_scale * sqrt(3 / D)`` (Appendix A.2).
     alpha, min_alpha : float
         Learning rate, decaying linearly from ``alpha`` to ``min_alpha`` over
-        the whole training (Appendix A.2: 0.05 to 1e-5).
+        the whole training.  Defaults 0.1 and 1e-5; the paper (Appendix A.2)
+        uses 0.05 to 1e-5 (see ``docs/quality.md``).
     epochs : int
         Passes over the corpus.
     workers : int
@@ -136,8 +139,8 @@ class Word2GM:
     """
 
     def __init__(self, sentences=None, num_mixtures=2, vector_size=50, covariance="spherical",
-                 window=10, min_count=5, sample=1e-5, negative=1, margin=1.0, var_scale=0.05,
-                 mu_scale=1.0, alpha=0.05, min_alpha=1e-5, epochs=5, workers=3, seed=1,
+                 window=10, min_count=5, sample=1e-5, negative=1, margin=1.0, var_scale=0.5,
+                 mu_scale=1.0, alpha=0.1, min_alpha=1e-5, epochs=5, workers=3, seed=1,
                  optimizer="adagrad", adagrad_initial_accumulator=0.1, separate_output=False,
                  var_bounds=None, eps=1e-4, batch_words=10000):
         self.num_mixtures = num_mixtures
