@@ -12,17 +12,16 @@ Without CORPUS, ``train`` uses the small sample corpus shipped in the package.
 """
 
 import argparse
-import gzip
-import bz2
 import logging
 import os
 import sys
+
+import smart_open
 
 from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
 from w2gm.word2gm import Word2GM
 
 logger = logging.getLogger("w2gm")
-
 
 
 def _defaults():
@@ -56,17 +55,9 @@ _TRAIN_OPTIONS = [
 ]
 
 
-def _open_text(path):
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if path.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    return open(path, "rb")
-
-
 def detect_format(path, probe_bytes=1 << 20):
-    """Guess ``"text8"`` (one huge line) or ``"lines"`` from the first MiB."""
-    with _open_text(path) as f:
+    """Guess ``"text8"`` (one huge line) or ``"lines"`` from the first MiB (decompressed)."""
+    with smart_open.open(path, "rb") as f:
         head = f.read(probe_bytes)
     if len(head) >= probe_bytes and b"\n" not in head:
         return "text8"

@@ -42,6 +42,7 @@ from typing import NamedTuple
 import numpy as np
 import smart_open
 from scipy import stats
+from scipy.special import log_softmax, logsumexp
 
 from w2gm.keyed_mixtures import (
     SIMILARITY_METRICS,
@@ -910,11 +911,8 @@ def _sense_log_posterior(wv, index, context_indices):
         wv.means[index:index + 1], wv.log_variances[index:index + 1],
         wv.means[ctx], wv.log_variances[ctx],
     )  # (C, K, Kc)
-    t = xi + _log_softmax(wv.logits[ctx])[:, None, :]
-    m = t.max(axis=2, keepdims=True)
-    log_e = (m + np.log(np.exp(t - m).sum(axis=2, keepdims=True)))[:, :, 0]  # (C, K)
-    total = log_prior + log_e.sum(axis=0)
-    return total - (total.max() + np.log(np.exp(total - total.max()).sum()))
+    log_e = logsumexp(xi + _log_softmax(wv.logits[ctx])[:, None, :], axis=2)  # (C, K)
+    return log_softmax(log_prior + log_e.sum(axis=0))
 
 
 def context_sense_weights(kv, word, context, case_insensitive=True):

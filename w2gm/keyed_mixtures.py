@@ -68,6 +68,7 @@ from typing import NamedTuple
 
 import numpy as np
 import smart_open
+from scipy.special import log_softmax, logsumexp, softmax
 
 __all__ = ["GaussianMixture", "KeyedGaussianMixtures", "SIMILARITY_METRICS"]
 
@@ -112,18 +113,7 @@ def _as_float32_array(name, value, expected):
 
 def _stable_softmax(logits):
     """Row-wise softmax over the last axis, computed in float64, returned as float32."""
-    s = np.asarray(logits, dtype=np.float64)
-    s = s - s.max(axis=-1, keepdims=True)
-    e = np.exp(s)
-    e /= e.sum(axis=-1, keepdims=True)
-    return e.astype(np.float32)
-
-
-def _unit_rows(mat):
-    """Divide each row by its Euclidean norm; all-zero rows stay zero (cosine 0)."""
-    norms = np.linalg.norm(mat, axis=1)
-    norms[norms == 0] = 1
-    return mat / norms[:, None]
+    return softmax(np.asarray(logits, dtype=np.float64), axis=-1).astype(np.float32)
 
 
 def _top_indices(scores, n):
@@ -169,13 +159,11 @@ def _chunk_size(ka, kb, d):
 
 def _log_softmax(logits):
     """Row-wise log-softmax over the last axis in float64."""
-    s = np.asarray(logits, dtype=np.float64)
-    m = s.max(axis=-1, keepdims=True)
-    return s - (m + np.log(np.exp(s - m).sum(axis=-1, keepdims=True)))
+    return log_softmax(np.asarray(logits, dtype=np.float64), axis=-1)
 
 
 def _unit_last(x):
-    """Unit-normalise along the last axis (float64); zero vectors stay zero."""
+    """Unit-normalise along the last axis (dtype kept); zero vectors stay zero (cosine 0)."""
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.where(norms == 0, 1.0, norms)
 
@@ -265,10 +253,7 @@ def _combine(metric, scores, logw_a, logw_b):
         w = np.exp(logw_a)[:, :, None] * np.exp(logw_b)[:, None, :]
         return (w * scores).reshape(n, -1).sum(axis=1)
     if metric == "expected_likelihood":
-        t = (logw_a[:, :, None] + logw_b[:, None, :] + scores).reshape(n, -1)
-        m = t.max(axis=1)
-        safe = np.where(np.isfinite(m), m, 0.0)
-        return safe + np.log(np.exp(t - safe[:, None]).sum(axis=1))
+        return logsumexp((logw_a[:, :, None] + logw_b[:, None, :] + scores).reshape(n, -1), axis=1)
     return scores.reshape(n, -1).max(axis=1)
 
 
@@ -513,7 +498,7 @@ class KeyedGaussianMixtures:
         if self._unit_means is None:
             vocab_size, num_mixtures, vector_size = self._means.shape
             flat = self._means.reshape(vocab_size * num_mixtures, vector_size)
-            self._unit_means = _unit_rows(flat)
+            self._unit_means = _unit_last(flat)
         return self._unit_means
 
     # -------------------------------------------------------------- vocabulary
@@ -793,8 +778,8 @@ class KeyedGaussianMixtures:
         i2 = self.get_index(w2)
         metric = _check_metric(metric)
         if metric == "max_cos":
-            a = _unit_rows(self._means[i1].astype(np.float64))
-            b = _unit_rows(self._means[i2].astype(np.float64))
+            a = _unit_last(self._means[i1].astype(np.float64))
+            b = _unit_last(self._means[i2].astype(np.float64))
             return float((a @ b.T).max())
         return float(self.score_pairs([i1], [i2], metric=metric)[0])
 
