@@ -17,7 +17,7 @@ once per vocabulary and expose the primitives to the tests.
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
-from libc.math cimport sqrt
+from libc.math cimport floor, fmin, sqrt
 
 cnp.import_array()
 
@@ -48,7 +48,7 @@ def subsampling_thresholds(counts, double sample):
     ValueError
         If ``sample`` is negative or a count is not positive.
     """
-    c = np.asarray(counts, dtype=np.float64)
+    c = np.ascontiguousarray(counts, dtype=np.float64)
     if sample < 0:
         raise ValueError(f"sample must be >= 0, got {sample!r}")
     if c.ndim != 1:
@@ -58,10 +58,17 @@ def subsampling_thresholds(counts, double sample):
     out = np.full(c.shape, 0xFFFFFFFF, dtype=np.uint32)
     if sample == 0 or c.size == 0:
         return out
-    t = sample * c.sum()
-    p = (np.sqrt(c / t) + 1.0) * t / c
-    frac = p < 1.0
-    out[frac] = np.floor(p[frac] * 4294967296.0).astype(np.uint32)
+    # one pass without (V,) temporaries; the same operations, in the same order, as the
+    # NumPy expression (sqrt(c / t) + 1) * t / c
+    cdef double t = sample * c.sum()
+    cdef double p
+    cdef const double[::1] cv = c
+    cdef uint32_t[::1] ov = out
+    cdef Py_ssize_t i
+    for i in range(cv.shape[0]):
+        p = (sqrt(cv[i] / t) + 1.0) * t / cv[i]
+        if p < 1.0:
+            ov[i] = <uint32_t>floor(p * 4294967296.0)
     return out
 
 
@@ -94,32 +101,42 @@ def build_alias_table(counts, double power=0.75):
     if w.min() <= 0:
         raise ValueError(f"counts must be positive, got minimum {w.min()!r}")
     cdef Py_ssize_t n = w.shape[0]
-    cdef cnp.ndarray[double, ndim=1] scaled = (w ** power) * (n / (w ** power).sum())
-    cdef cnp.ndarray[int32_t, ndim=1] alias = np.arange(n, dtype=np.int32)
-    cdef cnp.ndarray[double, ndim=1] prob = np.ones(n, dtype=np.float64)
-    cdef cnp.ndarray[int64_t, ndim=1] small = np.empty(n, dtype=np.int64)
-    cdef cnp.ndarray[int64_t, ndim=1] large = np.empty(n, dtype=np.int64)
+    if n > 2147483647:
+        raise ValueError(f"at most 2**31 - 1 words, got {n}")
+    # Memory: 20 bytes per word at the peak (the float64 weights, scaled in place, the
+    # uint32 probabilities, the int32 aliases and one int32 work array whose front holds
+    # the "small" stack and whose back holds the "large" stack; together they never hold
+    # more than n entries).
+    if w is counts or w.base is not None or not w.flags.writeable or not w.flags.c_contiguous:
+        w = np.array(w, dtype=np.float64)
+    np.power(w, power, out=w)
+    w *= n / w.sum()
+    cdef double[::1] scaled = w
+    alias = np.arange(n, dtype=np.int32)
+    out = np.full(n, 0xFFFFFFFF, dtype=np.uint32)   # probability 1 unless set below
+    cdef int32_t[::1] av = alias
+    cdef uint32_t[::1] pv = out
+    cdef int32_t[::1] work = np.empty(n, dtype=np.int32)
     cdef Py_ssize_t ns = 0, nl = 0, i, s, l
     for i in range(n):
         if scaled[i] < 1.0:
-            small[ns] = i
+            work[ns] = <int32_t>i
             ns += 1
         else:
-            large[nl] = i
+            work[n - 1 - nl] = <int32_t>i
             nl += 1
     while ns > 0 and nl > 0:
         ns -= 1
-        s = small[ns]
-        l = large[nl - 1]
-        prob[s] = scaled[s]
-        alias[s] = <int32_t>l
+        s = work[ns]
+        l = work[n - nl]
+        pv[s] = <uint32_t>fmin(floor(scaled[s] * 4294967296.0), 4294967295.0)
+        av[s] = <int32_t>l
         scaled[l] = (scaled[l] + scaled[s]) - 1.0
         if scaled[l] < 1.0:
             nl -= 1
-            small[ns] = l
+            work[ns] = <int32_t>l
             ns += 1
     # leftovers (numerical round-off) keep probability 1 and alias to themselves
-    out = np.minimum(np.floor(prob * 4294967296.0), 4294967295.0).astype(np.uint32)
     return out, alias
 
 
