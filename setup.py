@@ -20,6 +20,13 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
     Extension(
+        "w2gm._vocab",
+        ["w2gm/_vocab.pyx"],
+        include_dirs=[np.get_include()],
+        extra_compile_args=COMPILE_ARGS,
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    ),
+    Extension(
         "w2gm._train_inner",
         ["w2gm/_train_inner.pyx"],
         include_dirs=[np.get_include()],

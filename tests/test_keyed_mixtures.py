@@ -525,14 +525,16 @@ def test_save_overwrites_existing_file_and_keeps_mode(hand, tmp_path):
 LOG_2PI = np.log(2 * np.pi)
 
 
-def one_gaussian_kv(means, variances, logits=None):
+def one_gaussian_kv(means, variances, logits=None, words=None):
     """K=1 (or given K) mixtures from plain means / variances (variances (V, K, 1 or D))."""
     means = np.asarray(means, np.float64)
     variances = np.asarray(variances, np.float64)
     v, k, _ = means.shape
     if logits is None:
         logits = np.zeros((v, k))
-    return KeyedGaussianMixtures([f"w{i}" for i in range(v)], means, np.log(variances), logits)
+    if words is None:
+        words = [f"w{i}" for i in range(v)]
+    return KeyedGaussianMixtures(words, means, np.log(variances), logits)
 
 
 @pytest.fixture
@@ -682,10 +684,7 @@ def test_avg_cos_weights_and_bounds():
 
 def test_neg_kl_is_asymmetric_towards_broader_hypernym():
     # narrow "dog" inside broad "animal": KL(dog || animal) < KL(animal || dog)
-    kv = one_gaussian_kv([[[0.1, 0.0]], [[0.0, 0.0]]], [[[0.1]], [[2.0]]])
-    kv.index_to_key[:] = ["dog", "animal"]
-    kv.key_to_index.clear()
-    kv.key_to_index.update({"dog": 0, "animal": 1})
+    kv = one_gaussian_kv([[[0.1, 0.0]], [[0.0, 0.0]]], [[[0.1]], [[2.0]]], words=["dog", "animal"])
     assert kv.similarity("dog", "animal", "neg_kl") > kv.similarity("animal", "dog", "neg_kl")
     assert kv.similarity("dog", "animal", "expected_likelihood") == pytest.approx(
         kv.similarity("animal", "dog", "expected_likelihood"), rel=1e-12)

@@ -781,3 +781,27 @@ def test_word2vec_export_read_by_gensim(tmp_path, binary, component):
     assert np.array_equal(kv.vectors, model.wv.means[:, component])
     other = model.wv.means[:, 1 - component]
     assert not np.array_equal(kv.vectors, other)
+
+
+@pytest.mark.parametrize("covariance,separate_output", [("spherical", False), ("diagonal", True)])
+def test_initial_parameters_follow_appendix_a2(covariance, separate_output):
+    corpus = [[f"w{i % 300}" for i in range(j, j + 50)] for j in range(0, 3000, 50)]
+    model = Word2GM(num_mixtures=3, vector_size=40, covariance=covariance, min_count=1,
+                    mu_scale=2.0, var_scale=0.3, separate_output=separate_output, seed=7)
+    model.build_vocab(corpus)
+    bound = 2.0 * math.sqrt(3.0 / 40)
+    sides = [model.wv.means] + ([model.params_out[0]] if separate_output else [])
+    for mu in sides:
+        assert mu.dtype == np.float32 and mu.shape == (300, 3, 40)
+        assert mu.min() >= -bound and mu.max() < bound
+        # uniform on [-b, b): mean 0, standard deviation b / sqrt(3) (36,000 draws)
+        assert abs(mu.mean()) < 0.02 * bound
+        assert mu.std() == pytest.approx(bound / math.sqrt(3.0), rel=0.02)
+    if separate_output:
+        assert not np.array_equal(model.wv.means, model.params_out[0])
+    dv = 1 if covariance == "spherical" else 40
+    np.testing.assert_array_equal(model.wv.log_variances, np.full((300, 3, dv), np.float32(math.log(0.3))))
+    np.testing.assert_array_equal(model.wv.logits, np.zeros((300, 3), np.float32))
+    again = Word2GM(num_mixtures=3, vector_size=40, covariance=covariance, min_count=1,
+                    mu_scale=2.0, var_scale=0.3, separate_output=separate_output, seed=7)
+    np.testing.assert_array_equal(again.build_vocab(corpus).wv.means, model.wv.means)

@@ -162,12 +162,14 @@ class _Lookup:
                 table.setdefault(word.lower(), i)
             self.table = table
         else:
-            self.table = kv.key_to_index
+            self.table = None
+            self.words = kv.vocabulary_table
 
     def get(self, word):
         if self.case_insensitive:
-            word = word.lower()
-        return self.table.get(word)
+            return self.table.get(word.lower())
+        index = self.words.index(word)
+        return index if index >= 0 else None
 
 
 def _open_lines(path):

@@ -70,6 +70,8 @@ import numpy as np
 import smart_open
 from scipy.special import log_softmax, logsumexp, softmax
 
+from ._vocab import WordTable
+
 __all__ = ["GaussianMixture", "KeyedGaussianMixtures", "SIMILARITY_METRICS"]
 
 logger = logging.getLogger(__name__)
@@ -355,8 +357,11 @@ class KeyedGaussianMixtures:
 
     Parameters
     ----------
-    index_to_key : sequence of str
-        The ``V`` vocabulary words; position ``i`` names row ``i`` of every array.
+    index_to_key : sequence of str or w2gm._vocab.WordTable
+        The ``V`` vocabulary words; position ``i`` names row ``i`` of every
+        array.  A :class:`~w2gm._vocab.WordTable` (as built by
+        :meth:`w2gm.Word2GM.build_vocab`) is used as is, without a ``str``
+        object per word.
     means : numpy.ndarray
         ``(V, K, D)`` float32, component means ``mu[w, k]``.
     log_variances : numpy.ndarray
@@ -385,19 +390,21 @@ class KeyedGaussianMixtures:
     """
 
     def __init__(self, index_to_key, means, log_variances, logits, counts=None):
-        index_to_key = list(index_to_key)
-        key_to_index = {}
-        for i, word in enumerate(index_to_key):
-            if not isinstance(word, str):
-                raise TypeError(
-                    f"index_to_key must hold str words, got {word!r} ({type(word).__name__}) at position {i}"
-                )
-            j = key_to_index.setdefault(word, i)
-            if j != i:
-                raise ValueError(
-                    f"duplicate word {word!r} in index_to_key (positions {j} and {i})"
-                )
-        vocab_size = len(index_to_key)
+        if isinstance(index_to_key, WordTable):
+            table = index_to_key
+        else:
+            table = WordTable()
+            for i, word in enumerate(index_to_key):
+                if not isinstance(word, str):
+                    raise TypeError(
+                        f"index_to_key must hold str words, got {word!r} ({type(word).__name__}) at position {i}"
+                    )
+                j = table.add_word(word)
+                if j != i:
+                    raise ValueError(
+                        f"duplicate word {word!r} in index_to_key (positions {j} and {i})"
+                    )
+        vocab_size = len(table)
 
         means = _as_float32_array("means", means, "(V, K, D)")
         if means.ndim != 3 or means.shape[0] != vocab_size or 0 in means.shape[1:]:
@@ -431,8 +438,9 @@ class KeyedGaussianMixtures:
                 raise ValueError(f"counts has shape {counts.shape}, expected (V,) = {(vocab_size,)}")
             counts = counts.astype(np.int64, copy=False)
 
-        self.index_to_key = index_to_key
-        self.key_to_index = key_to_index
+        self._table = table
+        self._index_to_key = None
+        self._key_to_index = None
         self._means = means
         self._log_variances = log_variances
         self._logits = logits
@@ -503,9 +511,36 @@ class KeyedGaussianMixtures:
 
     # -------------------------------------------------------------- vocabulary
 
+    @property
+    def index_to_key(self):
+        """list of str: the ``V`` words in row order (most frequent first after training).
+
+        Built from the compact vocabulary table on first access and cached;
+        training and lookups do not need it.
+        """
+        if self._index_to_key is None:
+            self._index_to_key = self._table.words()
+        return self._index_to_key
+
+    @property
+    def key_to_index(self):
+        """dict: word -> row index, built on first access and cached (as in gensim).
+
+        Membership tests and :meth:`get_index` use the compact vocabulary
+        table and do not build it.
+        """
+        if self._key_to_index is None:
+            self._key_to_index = {word: i for i, word in enumerate(self.index_to_key)}
+        return self._key_to_index
+
+    @property
+    def vocabulary_table(self):
+        """w2gm._vocab.WordTable: the compact word -> index table (no ``str`` per word)."""
+        return self._table
+
     def __len__(self):
         """Number of words ``V``."""
-        return len(self.index_to_key)
+        return len(self._table)
 
     def __iter__(self):
         """Iterate over the words in index order."""
@@ -513,10 +548,7 @@ class KeyedGaussianMixtures:
 
     def __contains__(self, word):
         """Whether `word` is in the vocabulary."""
-        try:
-            return word in self.key_to_index
-        except TypeError:  # unhashable
-            return False
+        return word in self._table
 
     def get_index(self, word):
         """Row index of `word`.
@@ -536,10 +568,10 @@ class KeyedGaussianMixtures:
         KeyError
             If `word` is not in the vocabulary (the message names it).
         """
-        try:
-            return self.key_to_index[word]
-        except (KeyError, TypeError):
-            raise KeyError(f"word {word!r} not in vocabulary") from None
+        index = self._table.index(word) if isinstance(word, str) else -1
+        if index < 0:
+            raise KeyError(f"word {word!r} not in vocabulary")
+        return index
 
     def __getitem__(self, word):
         """Mixture parameters of `word`.
@@ -712,7 +744,7 @@ class KeyedGaussianMixtures:
             best = _top_indices(scores, n)
             words, comps = np.divmod(best, k)
             return [
-                (self.index_to_key[w], int(c), float(s))
+                (self._table.word(w), int(c), float(s))
                 for w, c, s in zip(words.tolist(), comps.tolist(), scores[best].tolist())
             ]
 
@@ -720,7 +752,7 @@ class KeyedGaussianMixtures:
         n = min(topn, len(self) - 1)
         best = _top_indices(scores, n)
         return [
-            (self.index_to_key[w], float(s))
+            (self._table.word(w), float(s))
             for w, s in zip(best.tolist(), scores[best].tolist())
         ]
 

@@ -14,7 +14,6 @@ the shared parameter arrays; the calling thread collects job results and logs
 progress about once a second.
 """
 
-import itertools
 import json
 import logging
 import math
@@ -24,12 +23,12 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections import Counter
 
 import numpy as np
 
 from w2gm._sampling import build_alias_table, subsampling_thresholds
 from w2gm._train_inner import KernelState
+from w2gm._vocab import WordTable
 from w2gm.keyed_mixtures import KeyedGaussianMixtures
 
 logger = logging.getLogger(__name__)
@@ -259,39 +258,43 @@ class Word2GM:
             If the corpus is empty or no word reaches ``min_count``.
         """
         _check_corpus(sentences, passes=1)
-        counts = Counter()
+        # counted in a compact table (no str object per distinct word), so that the rare
+        # words dropped below leave no fragmented Python heap behind
+        table = WordTable()
         n_sentences = 0
         n_words = 0
         next_report = progress_per
         for n_sentences, sentence in enumerate(sentences, 1):
             _check_sentence(sentence, n_sentences)
-            counts.update(sentence)
-            n_words += len(sentence)
+            try:
+                n_words += table.add(sentence)
+            except TypeError as exc:
+                raise TypeError(f"sentence #{n_sentences}: {exc}") from None
             if n_words >= next_report:
                 logger.info("vocabulary scan: %d sentences, %d words, %d distinct", n_sentences,
-                            n_words, len(counts))
+                            n_words, len(table))
                 next_report += progress_per
         if n_words == 0:
             raise ValueError(f"the corpus is empty ({n_sentences} sentences, 0 words): "
                              "cannot build a vocabulary")
-        bad = next((w for w in counts if not isinstance(w, str)), None)
-        if bad is not None:
-            raise TypeError(f"tokens must be str, found {type(bad).__name__} {bad!r}")
-        kept = [(w, c) for w, c in counts.items() if c >= self.min_count]
-        if not kept:
+        all_counts = table.counts()
+        kept = np.flatnonzero(all_counts >= self.min_count)
+        if kept.size == 0:
             raise ValueError(
                 f"min_count={self.min_count} leaves the vocabulary empty: the most frequent of "
-                f"{len(counts)} distinct words occurs {max(counts.values())} times")
-        kept.sort(key=lambda wc: -wc[1])
-        words = [w for w, _ in kept]
-        self.counts = np.array([c for _, c in kept], dtype=np.int64)
+                f"{len(table)} distinct words occurs {int(all_counts.max())} times")
+        # decreasing count, ties in first-seen order (a stable sort), as in gensim
+        order = kept[np.argsort(-all_counts[kept], kind="stable")]
+        n_distinct = len(table)
+        # free the table of all distinct words before the parameters are allocated, so that
+        # the two never occupy memory at the same time
+        words = table.select(order)
+        del table, all_counts, kept, order
+        self.counts = words.counts()
         self.corpus_total_words = n_words
         self.corpus_count = n_sentences
         logger.info("vocabulary: %d of %d distinct words kept (min_count=%d), %d of %d corpus words",
-                    len(words), len(counts), self.min_count, int(self.counts.sum()), n_words)
-        # free the counts of all distinct words before the parameters are allocated, so that
-        # the two never occupy memory at the same time
-        del counts, kept
+                    len(words), n_distinct, self.min_count, int(self.counts.sum()), n_words)
         self._init_params(words)
         return self
 
@@ -302,7 +305,12 @@ class Word2GM:
         bound = self.mu_scale * math.sqrt(3.0 / D)
 
         def fresh():
-            return (rng.uniform(-bound, bound, size=(V, K, D)).astype(np.float32),
+            # drawn directly in float32 and scaled in place: no (V, K, D) float64 temporary,
+            # which would double the peak memory of build_vocab
+            mu = rng.random((V, K, D), dtype=np.float32)
+            mu *= np.float32(2.0 * bound)
+            mu -= np.float32(bound)
+            return (mu,
                     np.full((V, K, Dv), math.log(self.var_scale), dtype=np.float32),
                     np.zeros((V, K), dtype=np.float32))
 
@@ -405,25 +413,18 @@ class Word2GM:
         stop = threading.Event()
         errors = []
         planned = float(total_words) * epochs
-        index = self.wv.key_to_index
+        lookup = self.wv.vocabulary_table.lookup
         batch_words = self.batch_words
 
         def producer():
             try:
-                get = index.get
-                minus_one = itertools.repeat(-1)
                 done_raw = 0
                 job_no = 0
 
-                def emit(ids, ends, raw, epoch):
+                def emit(parts, ends, raw, epoch):
                     nonlocal done_raw, job_no
-                    arr = np.fromiter(ids, dtype=np.int32, count=len(ids))
+                    arr = parts[0] if len(parts) == 1 else np.concatenate(parts)
                     ends_arr = np.asarray(ends, dtype=np.int64)
-                    if (arr < 0).any():
-                        keep = arr >= 0
-                        csum = np.concatenate(([0], np.cumsum(keep)))
-                        arr = arr[keep]
-                        ends_arr = csum[ends_arr]
                     a0 = start_alpha - (start_alpha - end_alpha) * min(1.0, done_raw / planned)
                     done_raw += raw
                     a1 = start_alpha - (start_alpha - end_alpha) * min(1.0, done_raw / planned)
@@ -437,19 +438,26 @@ class Word2GM:
                             continue
 
                 for epoch in range(epochs):
-                    ids, ends, raw = [], [], 0
+                    # vocabulary indices of each sentence (out-of-vocabulary words dropped, as
+                    # in word2vec), looked up in C; ends[i] = words in sentences 0..i
+                    parts, ends, n_ids, raw = [], [], 0, 0
                     for number, sentence in enumerate(sentences, 1):
                         if stop.is_set():
                             return
                         _check_sentence(sentence, number)
-                        ids.extend(map(get, sentence, minus_one))
-                        ends.append(len(ids))
+                        try:
+                            ids = lookup(sentence)
+                        except TypeError as exc:
+                            raise TypeError(f"sentence #{number}: {exc}") from None
+                        parts.append(ids)
+                        n_ids += len(ids)
+                        ends.append(n_ids)
                         raw += len(sentence)
-                        if len(ids) >= batch_words:
-                            emit(ids, ends, raw, epoch)
-                            ids, ends, raw = [], [], 0
-                    if ids:
-                        emit(ids, ends, raw, epoch)
+                        if n_ids >= batch_words:
+                            emit(parts, ends, raw, epoch)
+                            parts, ends, n_ids, raw = [], [], 0, 0
+                    if parts:
+                        emit(parts, ends, raw, epoch)
                     results.put(("epoch_end", epoch))
             except BaseException as exc:  # handed to the calling thread
                 errors.append(exc)
@@ -567,7 +575,9 @@ class Word2GM:
         arrays = list(self._params_in())
         if self.separate_output:
             arrays += list(self.params_out)
-        return all(np.isfinite(a).all() for a in arrays)
+        # a float64 sum of float32 values cannot overflow, and is NaN or infinite exactly when
+        # some value is; unlike np.isfinite(a).all() it allocates no (V, K, D) temporary
+        return all(math.isfinite(np.sum(a, dtype=np.float64)) for a in arrays)
 
     # ------------------------------------------------------------------- queries
     def most_similar(self, word, component=None, topn=10, metric="max_cos"):

@@ -1,0 +1,174 @@
+"""The compact vocabulary table (w2gm._vocab.WordTable) against Python dict / Counter."""
+
+import pickle
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from w2gm import KeyedGaussianMixtures, Word2GM
+from w2gm._vocab import WordTable
+
+# one word per PEP 393 kind (1, 2 and 4 bytes per code unit), Latin-1 beyond ASCII,
+# a lone surrogate (not encodable as UTF-8), the empty string and a NUL inside a word; 2- and
+# 4-byte words follow odd-length 1-byte ones, so their storage must be padded to alignment
+ODD_WORDS = ["a", "日本", "abc", "😀", "é", "ᴀᴮ", "café", "a😀b", "\ud800", "", "a\x00b", "b"]
+
+
+def random_words(rng, n, alphabet="abcdefghij", max_len=6):
+    lengths = rng.integers(1, max_len + 1, size=n)
+    letters = rng.integers(0, len(alphabet), size=int(lengths.sum()))
+    out, pos = [], 0
+    for length in lengths:
+        out.append("".join(alphabet[i] for i in letters[pos:pos + length]))
+        pos += length
+    return out
+
+
+def test_counts_and_order_match_counter_on_a_zipfian_stream():
+    rng = np.random.default_rng(3)
+    tokens = random_words(rng, 200_000, max_len=5)  # many repeats and ~100k distinct
+    table = WordTable()
+    for start in range(0, len(tokens), 997):
+        assert table.add(tokens[start:start + 997]) == len(tokens[start:start + 997])
+    reference = Counter(tokens)  # insertion order = first-seen order
+    assert len(table) == len(reference)
+    assert table.words() == list(reference)
+    assert table.counts().tolist() == list(reference.values())
+    assert table.counts().dtype == np.int64
+
+
+def test_every_kind_of_str_is_a_distinct_exact_key():
+    table = WordTable()
+    table.add(ODD_WORDS + ODD_WORDS[::-1] + ["é"])
+    assert table.words() == ODD_WORDS
+    for i, word in enumerate(ODD_WORDS):
+        assert table.index(word) == i
+        assert table.word(i) == word and type(table.word(i)) is str
+        assert word in table
+    assert table.counts().tolist() == [3 if w == "é" else 2 for w in ODD_WORDS]
+    # equal strings built differently are the same key; near misses are not
+    assert table.index("".join(["c", "a", "f", "\u00e9"])) == ODD_WORDS.index("café")
+    for missing in ["A", "cafe", "cafe\u0301", "日", "a\x00", "\udc00", " "]:
+        assert table.index(missing) == -1
+        assert missing not in table
+
+
+def test_str_subclass_tokens_count_as_their_str_value():
+    class Token(str):
+        pass
+
+    table = WordTable()
+    table.add([Token("bank"), "bank", Token("é")])
+    assert table.words() == ["bank", "é"]
+    assert table.counts().tolist() == [2, 1]
+    assert table.index(Token("é")) == 1
+
+
+def test_lookup_drops_unknown_words_like_a_dict_filter():
+    rng = np.random.default_rng(5)
+    vocab = sorted(set(random_words(rng, 3000)))
+    table = WordTable()
+    for w in vocab:
+        table.add_word(w)
+    index = {w: i for i, w in enumerate(vocab)}
+    sentence = random_words(rng, 5000, alphabet="abcdefghijk")
+    got = table.lookup(sentence)
+    assert got.dtype == np.int32
+    assert got.tolist() == [index[w] for w in sentence if w in index]
+    assert table.lookup(tuple(sentence)).tolist() == got.tolist()
+    assert table.lookup(iter(sentence)).tolist() == got.tolist()
+    assert table.lookup([]).shape == (0,)
+    assert table.lookup(["zzzzzzzz"]).shape == (0,)
+
+
+def test_select_renumbers_and_keeps_counts():
+    table = WordTable()
+    table.add(["x", "y", "y", "z", "z", "z"])
+    kept = table.select(np.array([2, 1]))
+    assert kept.words() == ["z", "y"]
+    assert kept.counts().tolist() == [3, 2]
+    assert kept.index("x") == -1 and kept.index("z") == 0
+    assert len(table.select([])) == 0
+    with pytest.raises(ValueError, match="word number 1 appears twice"):
+        table.select([1, 0, 1])
+    with pytest.raises(IndexError, match="word number 3 out of range"):
+        table.select([0, 3])
+    with pytest.raises(IndexError, match="word number -1 out of range"):
+        table.select([-1])
+
+
+def test_bad_tokens_raise_type_error_naming_them():
+    table = WordTable()
+    with pytest.raises(TypeError, match=r"tokens must be str, found int 5"):
+        table.add(["a", 5])
+    with pytest.raises(TypeError, match=r"found bytes b'x'"):
+        table.lookup(["a", b"x"])
+    with pytest.raises(TypeError, match="found NoneType None"):
+        table.index(None)
+    with pytest.raises(TypeError, match="found float 1.5"):
+        table.add_word(1.5)
+    with pytest.raises(ValueError, match="count must be >= 0, got -1"):
+        table.add_word("a", -1)
+    with pytest.raises(IndexError, match="word number 7 out of range for a table of"):
+        table.word(7)
+    assert 5 not in table and None not in table and ["a"] not in table
+
+
+def test_growth_pickle_and_memory():
+    words = [f"w{i}" for i in range(100_000)]
+    table = WordTable()
+    for i, w in enumerate(words):
+        assert table.add_word(w, i) == i
+    assert all(table.index(w) == i for i, w in enumerate(words))
+    again = pickle.loads(pickle.dumps(table))
+    assert again.words() == words and again.counts().tolist() == list(range(100_000))
+    # well under the ~120 bytes per word of a dict of str (bookkeeping + the characters)
+    assert table.nbytes < 80 * len(words)
+    assert "100000 words" in repr(table)
+
+
+def test_keyed_mixtures_vocabulary_views_agree_with_the_table():
+    words = ["the", "bank", "é", "日本"]
+    kv = KeyedGaussianMixtures(words, np.zeros((4, 2, 3)), np.zeros((4, 2, 1)), np.zeros((4, 2)))
+    assert kv.index_to_key == words
+    assert kv.key_to_index == {w: i for i, w in enumerate(words)}
+    assert len(kv) == 4 and list(kv) == words
+    assert kv.get_index("日本") == 3 and "é" in kv and "e" not in kv and 3 not in kv
+    with pytest.raises(KeyError, match="'river' not in vocabulary"):
+        kv.get_index("river")
+    with pytest.raises(KeyError, match="not in vocabulary"):
+        kv.get_index(["unhashable"])
+    # a WordTable is used as is
+    table = WordTable()
+    for w in words:
+        table.add_word(w)
+    kv2 = KeyedGaussianMixtures(table, kv.means, kv.log_variances, kv.logits)
+    assert kv2.vocabulary_table is table and kv2.index_to_key == words
+
+
+def test_build_vocab_matches_a_counter_reference():
+    rng = np.random.default_rng(11)
+    corpus = [random_words(rng, int(n), alphabet="abcdef", max_len=3)
+              for n in rng.integers(0, 40, size=300)]
+    model = Word2GM(min_count=3, vector_size=4, num_mixtures=2, epochs=1, workers=1)
+    model.build_vocab(corpus)
+    counts = Counter(w for s in corpus for w in s)
+    kept = sorted(((w, c) for w, c in counts.items() if c >= 3), key=lambda wc: -wc[1])
+    assert model.wv.index_to_key == [w for w, _ in kept]
+    assert model.counts.tolist() == [c for _, c in kept]
+    assert model.corpus_total_words == sum(counts.values())
+    assert model.corpus_count == len(corpus)
+
+
+def test_non_str_token_is_reported_with_its_sentence():
+    model = Word2GM(min_count=1, vector_size=4, num_mixtures=2, epochs=1, workers=1)
+    with pytest.raises(TypeError, match=r"sentence #2: tokens must be str, found int 7"):
+        model.build_vocab([["a", "b"], ["a", 7]])
+    model.build_vocab([["a", "b"], ["b", "a"]])
+    before = model.wv.means.copy()
+    with pytest.raises(TypeError, match=r"sentence #3: tokens must be str, found NoneType None"):
+        model.train([["a", "b"], ["b"], ["a", None]])
+    # the bad sentence is found before the first job (batch_words=10000) is handed out
+    assert model.wv.index_to_key == ["a", "b"]
+    np.testing.assert_array_equal(model.wv.means, before)

@@ -1,0 +1,425 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Compact vocabulary table: word -> index and count, with no Python object per word.
+
+A Python ``dict`` of ``str`` costs about 120 bytes per word (the string object,
+the dict entry and the int index), and counting a corpus with a ``Counter``
+leaves the heap fragmented by hundreds of thousands of rare words that are then
+dropped.  :class:`WordTable` keeps every word as the raw code units of its
+canonical ``str`` representation (PEP 393 kind 1, 2 or 4) in one growing byte
+buffer, with an open-addressing hash table (linear probing, load factor at most
+1/2) of int32 entry numbers, about 40 bytes per word in all.  Words are numbered
+in first-insertion order; ``str`` objects are created only when a word is asked
+for (:meth:`WordTable.word`, :meth:`WordTable.words`).
+
+The table is used by :meth:`w2gm.Word2GM.build_vocab` to count the corpus, by
+the training producer thread to turn sentences into int32 index arrays
+(:meth:`WordTable.lookup`), and by :class:`w2gm.KeyedGaussianMixtures` as its
+vocabulary.  Methods that take Python objects hold the GIL; the table is not
+changed after the vocabulary is built, so concurrent lookups are safe.
+"""
+
+import numpy as np
+cimport numpy as cnp
+from cpython.unicode cimport (PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LENGTH,
+                              PyUnicode_KIND, PyUnicode_FromKindAndData)
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy
+
+cnp.import_array()
+
+cdef extern from *:
+    """
+    /* Before Python 3.12 a str made by deprecated C APIs may not be in its canonical
+       (PEP 393) form yet; PyUnicode_READY converts it.  From 3.12 every str is. */
+    static int w2gm_unicode_ready(PyObject *o) {
+    #if PY_VERSION_HEX < 0x030C0000
+        return PyUnicode_READY(o);
+    #else
+        (void)o;
+        return 0;
+    #endif
+    }
+    """
+    int w2gm_unicode_ready(object o) except -1
+
+# at most 2**31 - 1 words: entry numbers are int32, like the training index arrays
+cdef Py_ssize_t MAX_WORDS = 2147483647
+
+
+cdef inline uint64_t _hash(const uint8_t* p, Py_ssize_t n, int kind) noexcept nogil:
+    """FNV-1a over the code units, then the murmur3 finaliser (spreads the low bits)."""
+    cdef uint64_t h = 14695981039346656037ULL ^ <uint64_t>kind
+    cdef Py_ssize_t i
+    for i in range(n):
+        h = (h ^ p[i]) * 1099511628211ULL
+    h ^= h >> 33
+    h *= 0xff51afd7ed558ccdULL
+    h ^= h >> 33
+    h *= 0xc4ceb9fe1a85ec53ULL
+    h ^= h >> 33
+    return h
+
+
+cdef inline int64_t _align(int64_t offset, int kind) noexcept nogil:
+    return (offset + kind - 1) & ~(<int64_t>kind - 1)
+
+
+cdef class WordTable:
+    """Words numbered 0..n-1 in first-insertion order, each with an int64 count.
+
+    Equality of words is ``str`` equality.  Memory: 4 to 8 bytes of hash slots,
+    ``8 + 8 + 8 + 1`` bytes of hash, offset, count and kind per word, plus its code
+    units (one byte per character for Latin-1 text; 2- and 4-byte units are aligned,
+    which costs at most 3 bytes of padding), see :attr:`nbytes`.
+
+    Raises
+    ------
+    TypeError
+        When a token or word is not a ``str`` (the message shows it).
+    MemoryError
+        If the table cannot grow.
+    """
+    cdef Py_ssize_t n          # number of words
+    cdef Py_ssize_t cap        # capacity of the per-word arrays
+    cdef Py_ssize_t n_slots    # hash slots, a power of two
+    cdef int32_t* slots        # entry number or -1
+    cdef uint64_t* hashes      # (cap,)
+    cdef int64_t* offsets      # (cap + 1,) byte offsets into chars: word e is [_start(e), offsets[e+1])
+    cdef uint8_t* kinds        # (cap,) PEP 393 kind: bytes per code unit
+    cdef int64_t* cnt          # (cap,) counts
+    cdef uint8_t* chars
+    cdef Py_ssize_t chars_cap
+
+    def __cinit__(self):
+        self.n = 0
+        self.cap = 0
+        self.n_slots = 0
+        self.chars_cap = 0
+        self._reserve(16)
+        self._reserve_chars(256)
+        self._rehash(32)
+        self.offsets[0] = 0
+
+    def __dealloc__(self):
+        free(self.slots)
+        free(self.hashes)
+        free(self.offsets)
+        free(self.kinds)
+        free(self.cnt)
+        free(self.chars)
+
+    # ----------------------------------------------------------------- storage
+    cdef int _reserve(self, Py_ssize_t cap) except -1:
+        cdef void* p
+        if cap <= self.cap:
+            return 0
+        p = realloc(self.hashes, cap * sizeof(uint64_t))
+        if p == NULL:
+            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
+        self.hashes = <uint64_t*>p
+        p = realloc(self.offsets, (cap + 1) * sizeof(int64_t))
+        if p == NULL:
+            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
+        self.offsets = <int64_t*>p
+        p = realloc(self.kinds, cap * sizeof(uint8_t))
+        if p == NULL:
+            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
+        self.kinds = <uint8_t*>p
+        p = realloc(self.cnt, cap * sizeof(int64_t))
+        if p == NULL:
+            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
+        self.cnt = <int64_t*>p
+        self.cap = cap
+        return 0
+
+    cdef int _reserve_chars(self, Py_ssize_t nbytes) except -1:
+        cdef void* p
+        if nbytes <= self.chars_cap:
+            return 0
+        p = realloc(self.chars, nbytes)
+        if p == NULL:
+            raise MemoryError(f"vocabulary table: cannot grow to {nbytes} bytes of words")
+        self.chars = <uint8_t*>p
+        self.chars_cap = nbytes
+        return 0
+
+    cdef int _rehash(self, Py_ssize_t n_slots) except -1:
+        cdef int32_t* slots = <int32_t*>malloc(n_slots * sizeof(int32_t))
+        cdef Py_ssize_t i, pos
+        cdef uint64_t mask = <uint64_t>(n_slots - 1)
+        if slots == NULL:
+            raise MemoryError(f"vocabulary table: cannot allocate {n_slots} hash slots")
+        for i in range(n_slots):
+            slots[i] = -1
+        for i in range(self.n):
+            pos = <Py_ssize_t>(self.hashes[i] & mask)
+            while slots[pos] >= 0:
+                pos = (pos + 1) & mask
+            slots[pos] = <int32_t>i
+        free(self.slots)
+        self.slots = slots
+        self.n_slots = n_slots
+        return 0
+
+    cdef inline int64_t _start(self, Py_ssize_t e) noexcept nogil:
+        """First byte of word e: the end of word e - 1 rounded up to a multiple of its kind.
+
+        2- and 4-byte code units are thus aligned (the buffer comes from malloc), as
+        PyUnicode_FromKindAndData expects of its Py_UCS2 / Py_UCS4 input.
+        """
+        return _align(self.offsets[e], self.kinds[e])
+
+    cdef inline Py_ssize_t _find(self, int kind, const uint8_t* data, Py_ssize_t nbytes,
+                                 uint64_t h) noexcept:
+        """Slot of the word, or of the empty slot where it would go."""
+        cdef uint64_t mask = <uint64_t>(self.n_slots - 1)
+        cdef Py_ssize_t pos = <Py_ssize_t>(h & mask)
+        cdef int32_t e
+        while True:
+            e = self.slots[pos]
+            if e < 0:
+                return pos
+            if (self.hashes[e] == h and self.kinds[e] == kind
+                    and self.offsets[e + 1] - self._start(e) == nbytes
+                    and memcmp(self.chars + self._start(e), data, nbytes) == 0):
+                return pos
+            pos = (pos + 1) & mask
+
+    cdef Py_ssize_t _insert(self, int kind, const uint8_t* data, Py_ssize_t nbytes,
+                            uint64_t h, int64_t count) except -1:
+        """Add ``count`` to the word, appending it if new; returns its number."""
+        cdef Py_ssize_t pos = self._find(kind, data, nbytes, h)
+        cdef Py_ssize_t e = self.slots[pos]
+        cdef int64_t start
+        if e >= 0:
+            self.cnt[e] += count
+            return e
+        if self.n >= MAX_WORDS:
+            raise OverflowError(f"vocabulary table: more than {MAX_WORDS} distinct words")
+        if 2 * (self.n + 1) > self.n_slots:
+            self._rehash(2 * self.n_slots)
+            pos = self._find(kind, data, nbytes, h)
+        if self.n == self.cap:
+            self._reserve(2 * self.cap)
+        start = _align(self.offsets[self.n], kind)
+        if start + nbytes > self.chars_cap:
+            self._reserve_chars(max(2 * self.chars_cap, start + nbytes))
+        e = self.n
+        if nbytes:
+            memcpy(self.chars + start, data, nbytes)
+        self.offsets[e + 1] = start + nbytes
+        self.hashes[e] = h
+        self.kinds[e] = <uint8_t>kind
+        self.cnt[e] = count
+        self.slots[pos] = <int32_t>e
+        self.n += 1
+        return e
+
+    cdef inline Py_ssize_t _add(self, object token, int64_t count) except -1:
+        cdef int kind
+        cdef const uint8_t* data
+        cdef Py_ssize_t nbytes
+        if not PyUnicode_Check(token):
+            raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}")
+        w2gm_unicode_ready(token)
+        kind = PyUnicode_KIND(token)
+        data = <const uint8_t*>PyUnicode_DATA(token)
+        nbytes = PyUnicode_GET_LENGTH(token) * kind
+        return self._insert(kind, data, nbytes, _hash(data, nbytes, kind), count)
+
+    cdef inline Py_ssize_t _index(self, object token) except -2:
+        """Number of the word, -1 if absent; TypeError if not a str."""
+        cdef int kind
+        cdef const uint8_t* data
+        cdef Py_ssize_t nbytes
+        if not PyUnicode_Check(token):
+            raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}")
+        w2gm_unicode_ready(token)
+        kind = PyUnicode_KIND(token)
+        data = <const uint8_t*>PyUnicode_DATA(token)
+        nbytes = PyUnicode_GET_LENGTH(token) * kind
+        return self.slots[self._find(kind, data, nbytes, _hash(data, nbytes, kind))]
+
+    # ------------------------------------------------------------------ public
+    def add(self, tokens):
+        """Count every token of a sentence (new words are appended).
+
+        Parameters
+        ----------
+        tokens : list or tuple of str (any iterable is accepted)
+
+        Returns
+        -------
+        int
+            Number of tokens counted.
+
+        Raises
+        ------
+        TypeError
+            At the first token that is not a ``str``; the tokens before it
+            have been counted.
+        """
+        cdef Py_ssize_t m = 0
+        cdef object token
+        if type(tokens) is list:
+            for token in <list>tokens:
+                self._add(token, 1)
+                m += 1
+        elif type(tokens) is tuple:
+            for token in <tuple>tokens:
+                self._add(token, 1)
+                m += 1
+        else:
+            for token in tokens:
+                self._add(token, 1)
+                m += 1
+        return m
+
+    def add_word(self, word, count=0):
+        """Add ``count`` to `word` (appending it if new) and return its number.
+
+        Raises
+        ------
+        TypeError
+            If `word` is not a ``str``.
+        ValueError
+            If `count` is negative.
+        """
+        cdef int64_t c = count
+        if c < 0:
+            raise ValueError(f"count must be >= 0, got {count!r}")
+        return self._add(word, c)
+
+    def lookup(self, tokens):
+        """Numbers of the tokens that are in the table, in order (others skipped).
+
+        Parameters
+        ----------
+        tokens : list or tuple of str (other iterables are copied to a list)
+
+        Returns
+        -------
+        ndarray of int32, shape (m,)
+            ``m <= len(tokens)``: out-of-vocabulary tokens are dropped, as
+            word2vec drops them before windows are formed.
+
+        Raises
+        ------
+        TypeError
+            If a token is not a ``str``.
+        """
+        cdef Py_ssize_t j = 0, e
+        cdef object token
+        cdef int32_t[::1] ov
+        if type(tokens) is not list and type(tokens) is not tuple:
+            tokens = list(tokens)
+        out = np.empty(len(tokens), dtype=np.int32)
+        ov = out
+        for token in tokens:
+            e = self._index(token)
+            if e >= 0:
+                ov[j] = <int32_t>e
+                j += 1
+        return out[:j] if j < ov.shape[0] else out
+
+    def index(self, word):
+        """Number of `word`, or -1 if it is not in the table.
+
+        Raises
+        ------
+        TypeError
+            If `word` is not a ``str``.
+        """
+        return self._index(word)
+
+    def __contains__(self, word):
+        return PyUnicode_Check(word) and self._index(word) >= 0
+
+    def word(self, Py_ssize_t i):
+        """The word numbered `i` (a new ``str``).
+
+        Raises
+        ------
+        IndexError
+            If `i` is not in ``0..len-1``.
+        """
+        if i < 0 or i >= self.n:
+            raise IndexError(f"word number {i} out of range for a table of {self.n} words")
+        return self._word(i)
+
+    cdef inline object _word(self, Py_ssize_t i):
+        cdef int kind = self.kinds[i]
+        cdef int64_t start = self._start(i)
+        return PyUnicode_FromKindAndData(kind, self.chars + start, (self.offsets[i + 1] - start) // kind)
+
+    def words(self):
+        """All words in number order, as a new list of ``str``."""
+        cdef Py_ssize_t i
+        return [self._word(i) for i in range(self.n)]
+
+    def counts(self):
+        """Counts of all words, as a new int64 array of shape (n,)."""
+        out = np.empty(self.n, dtype=np.int64)
+        cdef int64_t[::1] ov = out
+        cdef Py_ssize_t i
+        for i in range(self.n):
+            ov[i] = self.cnt[i]
+        return out
+
+    def select(self, order):
+        """A new table holding the words numbered ``order[0], order[1], ...``, renumbered 0, 1, ...
+
+        Counts are carried over.  Used to keep the words that reach
+        ``min_count``, sorted by decreasing count.
+
+        Raises
+        ------
+        IndexError
+            If a number is out of range.
+        ValueError
+            If a number appears twice.
+        """
+        cdef cnp.int64_t[::1] idx = np.ascontiguousarray(order, dtype=np.int64)
+        cdef WordTable out = WordTable()
+        cdef Py_ssize_t t, e, nbytes
+        cdef int64_t start
+        cdef Py_ssize_t n_slots = 32
+        out._reserve(max(16, idx.shape[0]))
+        out._reserve_chars(max(256, self.offsets[self.n] + 3 * idx.shape[0]))
+        while n_slots < 2 * idx.shape[0]:
+            n_slots *= 2
+        out._rehash(n_slots)
+        for t in range(idx.shape[0]):
+            e = idx[t]
+            if e < 0 or e >= self.n:
+                raise IndexError(f"word number {e} out of range for a table of {self.n} words")
+            start = self._start(e)
+            nbytes = self.offsets[e + 1] - start
+            if out._insert(self.kinds[e], self.chars + start, nbytes, self.hashes[e],
+                           self.cnt[e]) != t:
+                raise ValueError(f"word number {e} appears twice in the selection")
+        return out
+
+    def __len__(self):
+        return self.n
+
+    @property
+    def nbytes(self):
+        """Bytes of memory the table holds (allocated capacity)."""
+        return (self.n_slots * sizeof(int32_t)
+                + self.cap * (sizeof(uint64_t) + sizeof(int64_t) + sizeof(uint8_t) + sizeof(int64_t))
+                + sizeof(int64_t) + self.chars_cap)
+
+    def __reduce__(self):
+        return (_rebuild, (self.words(), self.counts()))
+
+    def __repr__(self):
+        return f"<WordTable of {self.n} words, {self.nbytes} bytes>"
+
+
+def _rebuild(words, counts):
+    table = WordTable()
+    for word, count in zip(words, counts):
+        table.add_word(word, int(count))
+    return table
