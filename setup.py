@@ -11,28 +11,16 @@ from setuptools import Extension, setup
 # other machines.
 COMPILE_ARGS = ["-O3", "-fno-math-errno"]
 
+# the kernels (_train_inner, _sampling) and the vocabulary table (_vocab)
 extensions = [
     Extension(
-        "w2gm._sampling",
-        ["w2gm/_sampling.pyx"],
+        f"w2gm.{name}",
+        [f"w2gm/{name}.pyx"],
         include_dirs=[np.get_include()],
         extra_compile_args=COMPILE_ARGS,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    ),
-    Extension(
-        "w2gm._vocab",
-        ["w2gm/_vocab.pyx"],
-        include_dirs=[np.get_include()],
-        extra_compile_args=COMPILE_ARGS,
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    ),
-    Extension(
-        "w2gm._train_inner",
-        ["w2gm/_train_inner.pyx"],
-        include_dirs=[np.get_include()],
-        extra_compile_args=COMPILE_ARGS,
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    ),
+    )
+    for name in ("_sampling", "_vocab", "_train_inner")
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}))

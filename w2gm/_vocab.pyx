@@ -61,6 +61,25 @@ cdef inline uint64_t _hash(const uint8_t* p, Py_ssize_t n, int kind) noexcept no
     return h
 
 
+cdef struct _Key:
+    int kind                   # PEP 393 kind: 1, 2 or 4 bytes per code unit
+    const uint8_t* data        # the str's own code units (borrowed)
+    Py_ssize_t nbytes
+    uint64_t hash
+
+
+cdef inline int _key(object token, _Key* k) except -1:
+    """The table key of a str token: its canonical code units; TypeError for other objects."""
+    if not PyUnicode_Check(token):
+        raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}")
+    w2gm_unicode_ready(token)
+    k.kind = PyUnicode_KIND(token)
+    k.data = <const uint8_t*>PyUnicode_DATA(token)
+    k.nbytes = PyUnicode_GET_LENGTH(token) * k.kind
+    k.hash = _hash(k.data, k.nbytes, k.kind)
+    return 0
+
+
 cdef inline int64_t _align(int64_t offset, int kind) noexcept nogil:
     return (offset + kind - 1) & ~(<int64_t>kind - 1)
 
@@ -217,29 +236,15 @@ cdef class WordTable:
         return e
 
     cdef inline Py_ssize_t _add(self, object token, int64_t count) except -1:
-        cdef int kind
-        cdef const uint8_t* data
-        cdef Py_ssize_t nbytes
-        if not PyUnicode_Check(token):
-            raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}")
-        w2gm_unicode_ready(token)
-        kind = PyUnicode_KIND(token)
-        data = <const uint8_t*>PyUnicode_DATA(token)
-        nbytes = PyUnicode_GET_LENGTH(token) * kind
-        return self._insert(kind, data, nbytes, _hash(data, nbytes, kind), count)
+        cdef _Key k
+        _key(token, &k)
+        return self._insert(k.kind, k.data, k.nbytes, k.hash, count)
 
     cdef inline Py_ssize_t _index(self, object token) except -2:
         """Number of the word, -1 if absent; TypeError if not a str."""
-        cdef int kind
-        cdef const uint8_t* data
-        cdef Py_ssize_t nbytes
-        if not PyUnicode_Check(token):
-            raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}")
-        w2gm_unicode_ready(token)
-        kind = PyUnicode_KIND(token)
-        data = <const uint8_t*>PyUnicode_DATA(token)
-        nbytes = PyUnicode_GET_LENGTH(token) * kind
-        return self.slots[self._find(kind, data, nbytes, _hash(data, nbytes, kind))]
+        cdef _Key k
+        _key(token, &k)
+        return self.slots[self._find(k.kind, k.data, k.nbytes, k.hash)]
 
     # ------------------------------------------------------------------ public
     def add(self, tokens):
