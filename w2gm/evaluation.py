@@ -172,12 +172,17 @@ class _Lookup:
         return index if index >= 0 else None
 
 
-def _open_lines(path):
-    """Yield ``(line_number, line)`` with line endings (LF or CRLF) removed."""
+def _data_lines(path):
+    """Yield ``(line_number, line)`` of the non-blank lines not starting with ``#``.
+
+    Line endings (LF or CRLF) are removed; the line is otherwise as in the file.
+    """
     with smart_open.open(os.fspath(path), "r", encoding="utf-8", errors="replace", newline="") as fin:
         text = fin.read()
     for number, line in enumerate(text.splitlines(), start=1):
-        yield number, line
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith("#"):
+            yield number, line
 
 
 def _fields(line):
@@ -287,11 +292,8 @@ def read_word_pairs(path, case_insensitive=False):
     first_bad = None
     score_col = 2
     seen_data = False
-    for number, line in _open_lines(path):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        fields = _fields(stripped)
+    for number, line in _data_lines(path):
+        fields = _fields(line)
         if not seen_data:
             seen_data = True
             if len(fields) >= 3 and _parse_float(fields[2]) is None:
@@ -570,11 +572,8 @@ def read_entailment_pairs(path, case_insensitive=False):
     pairs = []
     malformed = 0
     first_bad = None
-    for number, line in _open_lines(path):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        fields = _fields(stripped)
+    for number, line in _data_lines(path):
+        fields = _fields(line)
         if len(fields) < 2 or not fields[0] or not fields[1]:
             malformed += 1
             first_bad = first_bad or number
@@ -874,9 +873,7 @@ def read_scws(path):
     items = []
     malformed = 0
     first_bad = None
-    for number, line in _open_lines(path):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, line in _data_lines(path):
         fields = line.rstrip("\r\n").split("\t")
         ok = len(fields) >= 8
         if ok:
