@@ -80,6 +80,14 @@ cdef inline int _key(object token, _Key* k) except -1:
     return 0
 
 
+cdef void* _grow(void* p, size_t nbytes, Py_ssize_t cap) except NULL:
+    """realloc, or MemoryError (``p`` stays valid and owned by the table)."""
+    cdef void* q = realloc(p, nbytes)
+    if q == NULL:
+        raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
+    return q
+
+
 cdef inline int64_t _align(int64_t offset, int kind) noexcept nogil:
     return (offset + kind - 1) & ~(<int64_t>kind - 1)
 
@@ -130,25 +138,12 @@ cdef class WordTable:
 
     # ----------------------------------------------------------------- storage
     cdef int _reserve(self, Py_ssize_t cap) except -1:
-        cdef void* p
         if cap <= self.cap:
             return 0
-        p = realloc(self.hashes, cap * sizeof(uint64_t))
-        if p == NULL:
-            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
-        self.hashes = <uint64_t*>p
-        p = realloc(self.offsets, (cap + 1) * sizeof(int64_t))
-        if p == NULL:
-            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
-        self.offsets = <int64_t*>p
-        p = realloc(self.kinds, cap * sizeof(uint8_t))
-        if p == NULL:
-            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
-        self.kinds = <uint8_t*>p
-        p = realloc(self.cnt, cap * sizeof(int64_t))
-        if p == NULL:
-            raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
-        self.cnt = <int64_t*>p
+        self.hashes = <uint64_t*>_grow(self.hashes, cap * sizeof(uint64_t), cap)
+        self.offsets = <int64_t*>_grow(self.offsets, (cap + 1) * sizeof(int64_t), cap)
+        self.kinds = <uint8_t*>_grow(self.kinds, cap * sizeof(uint8_t), cap)
+        self.cnt = <int64_t*>_grow(self.cnt, cap * sizeof(int64_t), cap)
         self.cap = cap
         return 0
 
