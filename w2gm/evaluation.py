@@ -162,13 +162,12 @@ class _Lookup:
                 table.setdefault(word.lower(), i)
             self.table = table
         else:
-            self.table = None
-            self.words = kv.vocabulary_table
+            self.table = kv.vocabulary_table
 
     def get(self, word):
         if self.case_insensitive:
             return self.table.get(word.lower())
-        index = self.words.index(word)
+        index = self.table.index(word)
         return index if index >= 0 else None
 
 
