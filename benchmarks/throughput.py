@@ -75,13 +75,8 @@ def memory_child(path, epochs, vocab_path=None):
     corpus = Text8Corpus(path)
     model = Word2GM(workers=2, epochs=epochs, seed=1, **W2GM_SETTINGS)
     model.build_vocab(Text8Corpus(vocab_path) if vocab_path else corpus)
-    arrays = [model.wv.means, model.wv.log_variances, model.wv.logits]
-    if model.params_out is not None:
-        arrays += list(model.params_out)
-    if model.accumulators is not None:
-        for group in model.accumulators:
-            if group is not None:
-                arrays += list(group)
+    groups = [model.params_in, model.params_out, model.accumulators_in, model.accumulators_out]
+    arrays = [a for group in groups if group is not None for a in group]
     param_bytes = sum(a.nbytes for a in arrays)
     # VmHWM is the resident-set high-water mark of this process image (ru_maxrss is not: on
     # Linux it carries over the forking parent's peak).  Read it after the vocabulary scan,

@@ -114,7 +114,7 @@ def test_train_lines_file(tmp_path, lines_file, capsys):
     assert model.corpus_total_words == N_TOKENS
     assert model.corpus_count == len(SENTENCES)
     assert model.epochs_trained == 1 and len(model.training_loss) == 1
-    assert model.params_out is not None and model.accumulators is None
+    assert model.params_out is not None and model.accumulators_in is None
     assert model.wv.means.shape == (len(VOCAB), 3, 10)
     assert model.wv.log_variances.shape == (len(VOCAB), 3, 10)
 

@@ -55,15 +55,13 @@ def fast_model(sentences=SMALL, **overrides):
 
 def all_arrays(model):
     """name -> array for every parameter and optimizer array of the model."""
-    names = ("means", "log_variances", "logits")
-    out = dict(zip(names, (model.wv.means, model.wv.log_variances, model.wv.logits)))
+    out = model.params_in.named()
     if model.params_out is not None:
-        out.update({n + "_out": a for n, a in zip(names, model.params_out)})
-    if model.accumulators is not None:
-        acc_in, acc_out = model.accumulators
-        out.update({"adagrad_" + n: a for n, a in zip(names, acc_in)})
-        if acc_out is not None:
-            out.update({"adagrad_" + n + "_out": a for n, a in zip(names, acc_out)})
+        out.update(model.params_out.named(suffix="_out"))
+    if model.accumulators_in is not None:
+        out.update(model.accumulators_in.named(prefix="adagrad_"))
+    if model.accumulators_out is not None:
+        out.update(model.accumulators_out.named(prefix="adagrad_", suffix="_out"))
     return out
 
 
@@ -227,9 +225,9 @@ def test_save_load_round_trip_is_exact(tmp_path, extra):
     if extra.get("separate_output"):
         assert loaded.params_out is not None
     if extra.get("optimizer") == "sgd":
-        assert loaded.accumulators is None
+        assert loaded.accumulators_in is None and loaded.accumulators_out is None
     else:
-        assert loaded.accumulators is not None
+        assert loaded.accumulators_in is not None
     assert loaded.wv.index_to_key == model.wv.index_to_key
     assert loaded.wv.key_to_index == model.wv.key_to_index
     assert loaded.counts.dtype == model.counts.dtype
@@ -663,7 +661,7 @@ class _InterruptingLogger:
 
 
 def test_interrupt_in_calling_thread_stops_the_workers(monkeypatch):
-    import w2gm.word2gm as w2gm_module
+    import w2gm.training as training_module
 
     epochs, batch_words = 40, 50
     model = Word2GM(**dict(FAST, epochs=epochs, batch_words=batch_words))
@@ -675,7 +673,7 @@ def test_interrupt_in_calling_thread_stops_the_workers(monkeypatch):
         return counting["state"]
 
     monkeypatch.setattr(model, "_kernel_state", kernel_state)
-    monkeypatch.setattr(w2gm_module, "logger", _InterruptingLogger())
+    monkeypatch.setattr(training_module, "logger", _InterruptingLogger())
     with pytest.raises(KeyboardInterrupt):
         model.train(SMALL, report_delay=0.0)
     total_jobs = epochs * math.ceil(sum(map(len, SMALL)) / batch_words)
@@ -711,7 +709,7 @@ def test_saving_nan_model_raises_and_writes_nothing(tmp_path):
         bad.save(tmp_path / "other.w2gm")
     assert dir_listing(tmp_path) == ["model.w2gm"]
     inf_out = fast_model(separate_output=True)
-    inf_out.params_out[2][0, 0] = np.inf
+    inf_out.params_out.logits[0, 0] = np.inf
     with pytest.raises(FloatingPointError):
         inf_out.save(tmp_path / "other.w2gm")
     assert dir_listing(tmp_path) == ["model.w2gm"]
@@ -781,7 +779,7 @@ def test_initial_parameters_follow_appendix_a2(covariance, separate_output):
                     mu_scale=2.0, var_scale=0.3, separate_output=separate_output, seed=7)
     model.build_vocab(corpus)
     bound = 2.0 * math.sqrt(3.0 / 40)
-    sides = [model.wv.means] + ([model.params_out[0]] if separate_output else [])
+    sides = [model.wv.means] + ([model.params_out.means] if separate_output else [])
     for mu in sides:
         assert mu.dtype == np.float32 and mu.shape == (300, 3, 40)
         assert mu.min() >= -bound and mu.max() < bound
@@ -789,7 +787,7 @@ def test_initial_parameters_follow_appendix_a2(covariance, separate_output):
         assert abs(mu.mean()) < 0.02 * bound
         assert mu.std() == pytest.approx(bound / math.sqrt(3.0), rel=0.02)
     if separate_output:
-        assert not np.array_equal(model.wv.means, model.params_out[0])
+        assert not np.array_equal(model.wv.means, model.params_out.means)
     dv = 1 if covariance == "spherical" else 40
     np.testing.assert_array_equal(model.wv.log_variances, np.full((300, 3, dv), np.float32(math.log(0.3))))
     np.testing.assert_array_equal(model.wv.logits, np.zeros((300, 3), np.float32))

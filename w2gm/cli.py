@@ -7,7 +7,11 @@
     w2gm export MODEL -o PATH --component K [--binary]
     w2gm evaluate MODEL [--metric M ...] [--dataset PATH ...]
 
-Training options are the :class:`w2gm.Word2GM` parameter names with dashes.
+Training options are the :class:`w2gm.Word2GM` parameter names with dashes; their
+defaults, help and validation come from :mod:`w2gm.settings`.  Errors about
+the user's input or files (:class:`w2gm.exceptions.W2GMError`, ``OSError``)
+print one line and exit with status 2; any other exception is a bug and
+keeps its traceback.
 Without CORPUS, ``train`` uses the small sample corpus shipped in the package.
 """
 
@@ -19,40 +23,13 @@ import sys
 import smart_open
 
 from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
+from w2gm.evaluation import evaluate_benchmarks, format_table
+from w2gm.exceptions import W2GMError
+from w2gm.settings import add_arguments, arguments_to_settings
+from w2gm.similarity import SIMILARITY_METRICS, check_metric
 from w2gm.word2gm import Word2GM
 
 logger = logging.getLogger("w2gm")
-
-
-def _defaults():
-    import inspect
-    sig = inspect.signature(Word2GM.__init__)
-    return {name: p.default for name, p in sig.parameters.items()
-            if name not in ("self", "sentences")}
-
-
-# (parameter, type, help); defaults come from Word2GM itself so they never drift
-_TRAIN_OPTIONS = [
-    ("num_mixtures", int, "mixture components K per word"),
-    ("vector_size", int, "dimension D of the component means"),
-    ("covariance", str, "'spherical' or 'diagonal'"),
-    ("window", int, "maximum context window"),
-    ("min_count", int, "drop words rarer than this"),
-    ("sample", float, "subsampling threshold of frequent words (0 disables)"),
-    ("negative", int, "negative context words per positive pair"),
-    ("margin", float, "margin of the max-margin loss"),
-    ("var_scale", float, "initial variance"),
-    ("mu_scale", float, "scale of the uniform mean initialisation"),
-    ("alpha", float, "initial learning rate"),
-    ("min_alpha", float, "final learning rate"),
-    ("epochs", int, "passes over the corpus"),
-    ("workers", int, "training threads"),
-    ("seed", int, "random seed"),
-    ("optimizer", str, "'adagrad' or 'sgd'"),
-    ("adagrad_initial_accumulator", float, "starting value of the Adagrad accumulators"),
-    ("eps", float, "epsilon added to summed variances"),
-    ("batch_words", int, "words per job handed to a worker"),
-]
 
 
 def detect_format(path, probe_bytes=1 << 20):
@@ -74,7 +51,6 @@ def _corpus(path, fmt):
 
 
 def build_parser():
-    defaults = _defaults()
     parser = argparse.ArgumentParser(
         prog="w2gm", description="Multimodal word distributions (Word2GM): train and query "
                                  "Gaussian-mixture word embeddings.")
@@ -90,13 +66,7 @@ def build_parser():
     tr.add_argument("--format", choices=["auto", "text8", "lines"], default="auto",
                     help="corpus format: one sentence a line, or text8 (one huge line); "
                          "default: guessed from the first MiB")
-    for name, typ, help_text in _TRAIN_OPTIONS:
-        tr.add_argument("--" + name.replace("_", "-"), dest=name, type=typ,
-                        default=defaults[name], help=f"{help_text} (default: {defaults[name]})")
-    tr.add_argument("--separate-output", action="store_true",
-                    help="separate output distributions for context words (the original's wout)")
-    tr.add_argument("--var-bounds", type=float, nargs=2, metavar=("LOWER", "UPPER"), default=None,
-                    help="clip variances to [LOWER, UPPER] after every update")
+    add_arguments(tr)
 
     nb = sub.add_parser("neighbors", help="nearest neighbours of a word or one of its components")
     nb.add_argument("model", help="model file written by 'w2gm train'")
@@ -130,13 +100,8 @@ def build_parser():
 
 def cmd_train(args):
     corpus, described = _corpus(args.corpus, args.format)
-    params = {name: getattr(args, name) for name, _, _ in _TRAIN_OPTIONS}
-    params["separate_output"] = args.separate_output
-    params["var_bounds"] = args.var_bounds
-    model = Word2GM(**params)  # validates every setting before reading the corpus
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(out_dir):
-        raise FileNotFoundError(f"cannot write {args.output!r}: no such directory {out_dir!r}")
+    model = Word2GM(**arguments_to_settings(args))  # validates every setting before reading the corpus
+    _check_output_file(args.output)
     logger.info("training on %s", described)
     model.build_vocab(corpus)
     losses = model.train(corpus)
@@ -148,6 +113,15 @@ def cmd_train(args):
     print("mean loss per epoch: " + " ".join(f"{x:.4f}" for x in losses))
     print(f"saved to {args.output}")
     return 0
+
+
+def _check_output_file(path):
+    """Fail before any work if ``path`` cannot become a file (missing directory, or a directory)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot write {path!r}: no such directory {directory!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
 
 
 def cmd_neighbors(args):
@@ -171,18 +145,16 @@ def cmd_export(args):
 
 
 def _evaluation_metrics(values):
-    from w2gm.evaluation import SIMILARITY_METRICS, _check_metric
     metrics = []
     for value in values or ["max_cos"]:
         for name in value.split(","):
             name = name.strip()
-            chosen = SIMILARITY_METRICS if name == "all" else (_check_metric(name),)
+            chosen = SIMILARITY_METRICS if name == "all" else (check_metric(name),)
             metrics.extend(m for m in chosen if m not in metrics)
     return metrics
 
 
 def cmd_evaluate(args):
-    from w2gm.evaluation import evaluate_benchmarks, format_table
     metrics = _evaluation_metrics(args.metric)  # validate before loading the model
     model = Word2GM.load(args.model)
     rows = evaluate_benchmarks(model, metrics=metrics, datasets=args.dataset,
@@ -201,10 +173,9 @@ def main(argv=None):
                 "evaluate": cmd_evaluate}
     try:
         return handlers[args.command](args)
-    except KeyError as exc:
-        print(f"w2gm: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
-    except (ValueError, TypeError, IndexError, FileNotFoundError, IsADirectoryError,
-            FloatingPointError, RuntimeError) as exc:
+    except (W2GMError, OSError) as exc:
+        # problems with the user's input or files: one line; anything else is a bug and keeps
+        # its traceback
         print(f"w2gm: error: {exc}", file=sys.stderr)
     return 2
 

@@ -84,12 +84,17 @@ import warnings
 
 import smart_open
 
+from w2gm.exceptions import CorpusError
+
 __all__ = [
     "CorpusDecodingWarning",
     "LineSentence",
     "Text8Corpus",
+    "check_corpus",
+    "check_sentence",
     "sample_corpus",
     "sample_corpus_path",
+    "sentence_tokens",
 ]
 
 #: Default maximum number of tokens per sentence (the same as gensim's).
@@ -443,3 +448,66 @@ def sample_corpus(max_sentence_length=MAX_SENTENCE_LENGTH):
         If the data file is missing from the installation.
     """
     return Text8Corpus(sample_corpus_path(), max_sentence_length=max_sentence_length)
+
+
+# ---------------------------------------------------------------------------
+# checks of user-supplied corpora
+
+
+def check_corpus(corpus, passes, name="sentences"):
+    """Reject a corpus that cannot work, before any work starts.
+
+    Parameters
+    ----------
+    corpus : object
+        Should be an iterable of token lists.
+    passes : int
+        How many passes the caller will make (a one-shot iterator allows one).
+    name : str
+        The argument's name, for the message.
+
+    Raises
+    ------
+    CorpusError
+        (a ``TypeError``) for None, a ``str``/``bytes``, a non-iterable, or a
+        one-shot iterator when ``passes > 1``; the message says what to pass.
+    """
+    if corpus is None:
+        raise CorpusError(f"{name} must be an iterable of token lists, got None")
+    if isinstance(corpus, (str, bytes)):
+        raise CorpusError(
+            f"{name} must be an iterable of token lists, got a {type(corpus).__name__}; "
+            "to read a file use w2gm.LineSentence(path) or w2gm.Text8Corpus(path)")
+    try:
+        iterator = iter(corpus)
+    except TypeError:
+        raise CorpusError(f"{name} must be an iterable of token lists, got {type(corpus).__name__}") from None
+    if iterator is corpus and passes > 1:
+        raise CorpusError(
+            f"{name} is a one-shot iterator ({type(corpus).__name__}) but {passes} passes over it "
+            "are needed (vocabulary scan and/or several epochs); pass a restartable iterable "
+            "instead: a list of token lists, w2gm.LineSentence / w2gm.Text8Corpus, or a class "
+            "whose __iter__ reopens the data")
+
+
+def check_sentence(sentence, number):
+    """Raise :class:`CorpusError` if sentence ``number`` (1-based) is a string, not a token list."""
+    if isinstance(sentence, (str, bytes)):
+        raise CorpusError(
+            f"sentence #{number} is a {type(sentence).__name__} ({str(sentence)[:40]!r}...), not a list "
+            "of tokens; split your text first (e.g. line.split()) or use w2gm.LineSentence")
+
+
+def sentence_tokens(method, sentence, number):
+    """``method(sentence)`` (a vocabulary-table count or lookup), naming the sentence on a bad token.
+
+    Raises
+    ------
+    CorpusError
+        If ``sentence`` is a string or holds a token that is not a ``str``.
+    """
+    check_sentence(sentence, number)
+    try:
+        return method(sentence)
+    except TypeError as exc:
+        raise CorpusError(f"sentence #{number}: {exc}") from None

@@ -1,0 +1,40 @@
+"""Shared fixtures of the test suite.
+
+* ``no_leaked_training_threads`` (autouse): after every test, no thread
+  started by w2gm training (name prefix ``w2gm-``) may still be alive:
+  ``train()`` must have joined all of them, whatever happened.
+* ``topic_sentences``: a factory of synthetic topic corpora (each sentence
+  drawn from one topic's words), cheap to make at any size.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+
+from w2gm.training import THREAD_PREFIX
+
+
+def training_threads():
+    """The live threads started by w2gm training."""
+    return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_training_threads():
+    yield
+    leaked = training_threads()
+    assert not leaked, f"training threads still alive after the test: {[t.name for t in leaked]}"
+
+
+def make_topic_sentences(seed, n_sentences, length=12, topic_size=30, topics="abcd"):
+    """Sentences of ``length`` words, sentence ``i`` drawn from topic ``topics[i % len(topics)]``."""
+    rng = np.random.default_rng(seed)
+    return [[f"{topics[i % len(topics)]}{j}" for j in rng.integers(0, topic_size, length)]
+            for i in range(n_sentences)]
+
+
+@pytest.fixture(scope="session")
+def topic_sentences():
+    """Factory fixture: ``topic_sentences(seed, n_sentences, ...)`` (see :func:`make_topic_sentences`)."""
+    return make_topic_sentences

@@ -1,0 +1,233 @@
+"""The thread lifecycle of ``Word2GM.train`` under injected faults (w2gm.training).
+
+Every exit path must stop and join every thread and re-raise the original
+exception within seconds: a corpus that raises mid-epoch (also while the job
+queue is full), Ctrl-C at random moments and during thread start, divergence,
+a failing worker, a failing callback.  Each training runs in a watchdog so
+that a hang fails the test instead of the suite; the autouse fixture of
+``conftest.py`` checks after each test that no ``w2gm-`` thread is alive.
+"""
+
+import _thread
+import random
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import training_threads
+
+from w2gm import Word2GM
+from w2gm.exceptions import CorpusError, TrainingDivergedError
+
+SETTINGS = dict(num_mixtures=2, vector_size=10, window=3, min_count=1, sample=0, workers=2, seed=3)
+# seconds within which train() must raise after the fault
+DEADLINE = 10.0
+
+
+class RaisingCorpus:
+    """Yields ``sentences``; on pass ``fail_on`` raises ``error`` before sentence ``after``."""
+
+    def __init__(self, sentences, fail_on, after, error=None):
+        self.sentences, self.fail_on, self.after = sentences, fail_on, after
+        self.error = error if error is not None else OSError("network drive vanished (injected)")
+        self.passes = 0
+        self.raised_at = None
+
+    def __iter__(self):
+        self.passes += 1
+        for i, sentence in enumerate(self.sentences):
+            if self.passes == self.fail_on and i == self.after:
+                self.raised_at = time.monotonic()
+                raise self.error
+            yield sentence
+
+
+def train_in_watchdog(model, corpus, **kwargs):
+    """Run ``model.train`` in a thread; return ``(exception or None, seconds)``; fail on a hang."""
+    outcome = {}
+
+    def body():
+        started = time.monotonic()
+        try:
+            model.train(corpus, **kwargs)
+        except BaseException as exc:
+            outcome["error"] = exc
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=body, name="test-watchdog", daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "train() hangs"
+    return outcome.get("error"), outcome["seconds"]
+
+
+@pytest.fixture(scope="module")
+def big_corpus(topic_sentences):
+    # 600k words: 6 jobs of 100k words per epoch
+    return topic_sentences(1, n_sentences=50_000, length=12)
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_corpus_error_with_full_queue_raises_and_joins(big_corpus, trial):
+    """The reported deadlock: corpus raises after 5 jobs of 100k words, workers=2 (queue full)."""
+    model = Word2GM(**dict(SETTINGS, epochs=2, batch_words=100_000, seed=trial))
+    model.build_vocab(big_corpus)
+    corpus = RaisingCorpus(big_corpus, fail_on=2, after=5 * 100_000 // 12 + 1)
+    error, _ = train_in_watchdog(model, corpus)
+    assert error is corpus.error
+    assert time.monotonic() - corpus.raised_at < DEADLINE
+    assert not training_threads()
+    assert model.epochs_trained == 0 and model.training_loss == []
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_bad_sentence_mid_epoch_raises_corpus_error(topic_sentences, workers):
+    sentences = topic_sentences(2, n_sentences=2000)
+    model = Word2GM(**dict(SETTINGS, epochs=2, workers=workers, batch_words=500))
+    model.build_vocab(sentences)
+    bad = sentences[:1500] + ["not a token list"] + sentences[1500:]
+    error, seconds = train_in_watchdog(model, bad)
+    assert isinstance(error, CorpusError) and "sentence #1501" in str(error)
+    assert seconds < DEADLINE and not training_threads()
+
+
+class _RaisingKernel:
+    """Wraps the kernel; the ``fail_at``-th job raises ``error`` in the worker thread."""
+
+    def __init__(self, kernel, fail_at, error):
+        self.kernel, self.fail_at, self.error = kernel, fail_at, error
+        self.jobs = 0
+        self.lock = threading.Lock()
+
+    def train_job(self, *args):
+        with self.lock:
+            self.jobs += 1
+            fail = self.jobs == self.fail_at
+        if fail:
+            raise self.error
+        return self.kernel.train_job(*args)
+
+
+def test_worker_error_is_reraised_and_all_threads_joined(big_corpus, monkeypatch):
+    model = Word2GM(**dict(SETTINGS, epochs=2, batch_words=20_000))
+    model.build_vocab(big_corpus)
+    error = MemoryError("worker failure (injected)")
+    kernel = _RaisingKernel(Word2GM._kernel_state(model), fail_at=7, error=error)
+    monkeypatch.setattr(model, "_kernel_state", lambda: kernel)
+    raised, seconds = train_in_watchdog(model, big_corpus)
+    assert raised is error
+    assert seconds < DEADLINE and not training_threads()
+
+
+def test_divergence_raises_training_diverged_error(topic_sentences):
+    sentences = topic_sentences(3, n_sentences=3000)
+    model = Word2GM(**dict(SETTINGS, epochs=3, batch_words=1000))
+    model.build_vocab(sentences)
+    model.wv.means[:] = np.nan
+    error, seconds = train_in_watchdog(model, sentences)
+    assert isinstance(error, TrainingDivergedError) and isinstance(error, FloatingPointError)
+    assert "epoch 1 of 3" in str(error)
+    assert seconds < DEADLINE and not training_threads()
+
+
+class RecordingCallback:
+    """Records the hooks called, and raises ``error`` at the hook ``fail_in`` (epoch ``fail_epoch``)."""
+
+    def __init__(self, fail_in=None, fail_epoch=0, error=None):
+        self.calls = []
+        self.fail_in, self.fail_epoch, self.error = fail_in, fail_epoch, error
+        self.epochs_seen = []
+
+    def _hook(self, name, model):
+        self.calls.append(name)
+        epoch = max(0, self.calls.count("on_epoch_begin") - 1)
+        if name == self.fail_in and epoch == self.fail_epoch:
+            raise self.error
+
+    def on_train_begin(self, model):
+        self._hook("on_train_begin", model)
+
+    def on_epoch_begin(self, model):
+        self._hook("on_epoch_begin", model)
+
+    def on_epoch_end(self, model):
+        self.epochs_seen.append(model.wv.means.copy())
+        self._hook("on_epoch_end", model)
+
+    def on_train_end(self, model):
+        self._hook("on_train_end", model)
+
+
+def test_callbacks_are_called_in_gensim_order(topic_sentences):
+    sentences = topic_sentences(4, n_sentences=1000)
+    callback = RecordingCallback()
+    model = Word2GM(sentences, callbacks=[callback], **dict(SETTINGS, epochs=3, batch_words=500))
+    assert callback.calls == (["on_train_begin"] + ["on_epoch_begin", "on_epoch_end"] * 3
+                              + ["on_train_end"])
+    # each epoch end sees parameters that the next epoch changed further
+    assert not np.array_equal(callback.epochs_seen[0], callback.epochs_seen[1])
+    assert np.array_equal(callback.epochs_seen[-1], model.wv.means)
+
+
+@pytest.mark.parametrize("hook,epoch", [("on_train_begin", 0), ("on_epoch_begin", 0),
+                                        ("on_epoch_begin", 1), ("on_epoch_end", 0),
+                                        ("on_epoch_end", 2), ("on_train_end", 2)])
+def test_failing_callback_is_reraised_and_all_threads_joined(topic_sentences, hook, epoch):
+    sentences = topic_sentences(5, n_sentences=3000)
+    model = Word2GM(**dict(SETTINGS, epochs=3, batch_words=1000))
+    model.build_vocab(sentences)
+    error = RuntimeError(f"callback {hook} failed (injected)")
+    raised, seconds = train_in_watchdog(model, sentences,
+                                        callbacks=[RecordingCallback(hook, epoch, error)])
+    assert raised is error
+    assert seconds < DEADLINE and not training_threads()
+
+
+def test_ctrl_c_at_random_moments(big_corpus):
+    """Ctrl-C (a real SIGINT via interrupt_main) at 25 random moments, thread start included."""
+    model = Word2GM(**dict(SETTINGS, epochs=20, batch_words=10_000))
+    model.build_vocab(big_corpus)
+    rng = random.Random(0)
+    outcomes = []
+    for _ in range(25):
+        delay = rng.choice([0.0, 0.0005, 0.001, 0.002]) if rng.random() < 0.4 else rng.uniform(0, 0.3)
+        timer = threading.Timer(delay, _thread.interrupt_main)
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            timer.start()
+            model.train(big_corpus)  # 12M words: far longer than any delay
+        outcomes.append(time.monotonic() - started - delay)
+        timer.join()
+        assert not training_threads()
+    assert max(outcomes) < DEADLINE, outcomes
+
+
+@pytest.mark.parametrize("when", ["before_start", "after_start", "signal_during_start"])
+def test_ctrl_c_during_thread_start(topic_sentences, monkeypatch, when):
+    """Ctrl-C while the second thread is being started (before or after it runs)."""
+    sentences = topic_sentences(6, n_sentences=20_000)
+    model = Word2GM(**dict(SETTINGS, epochs=5, workers=3, batch_words=2000))
+    model.build_vocab(sentences)
+    real_start = threading.Thread.start
+    calls = []
+
+    def start(thread):
+        calls.append(thread.name)
+        if len(calls) != 2:
+            return real_start(thread)
+        if when == "before_start":
+            raise KeyboardInterrupt
+        if when == "after_start":
+            real_start(thread)
+            raise KeyboardInterrupt
+        _thread.interrupt_main()  # a real SIGINT arriving now
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with pytest.raises(KeyboardInterrupt):
+        model.train(sentences)
+    monkeypatch.undo()
+    assert not training_threads()
+    # a held-back Ctrl-C arrives once every thread has started
+    assert len(calls) == (4 if when == "signal_during_start" else 2)

@@ -1,0 +1,246 @@
+"""The training settings of :class:`w2gm.Word2GM`: one owner of defaults, validation, help and storage.
+
+Every setting is declared once, in :data:`SETTINGS`, with its default, its
+type and range, and a one-line help text (in the spirit of fastText's
+``args.cc``).  From that table come:
+
+* the defaults of :class:`w2gm.Word2GM` (its signature reads :data:`DEFAULTS`);
+* the validation (:func:`validate_settings`), run by the model's constructor
+  and again by ``train``; a bad value raises
+  :class:`w2gm.exceptions.ParameterError` (a ``ValueError``) naming the
+  setting, the value and the accepted range;
+* the model file's ``settings`` record (:func:`settings_to_json`,
+  :func:`settings_from_json`);
+* the ``w2gm train`` options, one ``--dashed-name`` per setting
+  (:func:`add_arguments`), with the same help and defaults.
+
+Where a default differs from the paper (Athiwaratkun & Wilson 2017,
+Appendix A.2), the help text says so and ``docs/quality.md`` has the measurement.
+"""
+
+import math
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from w2gm.exceptions import ParameterError
+
+__all__ = ["Setting", "SETTINGS", "DEFAULTS", "SETTING_NAMES", "validate_settings",
+           "settings_to_json", "settings_from_json", "add_arguments", "arguments_to_settings"]
+
+
+class Setting(NamedTuple):
+    """Declaration of one training setting.
+
+    Attributes
+    ----------
+    name : str
+        The :class:`w2gm.Word2GM` parameter (and ``--dashed-name`` option).
+    default : object
+        Default value.
+    kind : str
+        ``"int"``, ``"float"``, ``"choice"``, ``"bool"`` or ``"bounds"``
+        (None or a ``(lower, upper)`` pair of positive floats).
+    help : str
+        One line for ``w2gm train --help``.
+    low : float or None
+        Smallest accepted value (numbers only).
+    strict : bool
+        Whether ``low`` itself is excluded.
+    choices : tuple
+        Accepted values of a ``"choice"`` setting.
+    """
+
+    name: str
+    default: object
+    kind: str
+    help: str
+    low: object = None
+    strict: bool = False
+    choices: tuple = ()
+
+    def check(self, value):
+        """Return `value` normalised (Python int/float/tuple) or raise :class:`ParameterError`."""
+        return _CHECKERS[self.kind](self, value)
+
+
+def _check_int(setting, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < setting.low:
+        raise ParameterError(f"{setting.name} must be an integer >= {setting.low}, got {value!r}")
+    return int(value)
+
+
+def _check_float(setting, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ParameterError(f"{setting.name} must be a finite number, got {value!r}")
+    if setting.low is not None and (value <= setting.low if setting.strict else value < setting.low):
+        raise ParameterError(
+            f"{setting.name} must be {'>' if setting.strict else '>='} {setting.low}, got {value!r}")
+    return float(value)
+
+
+def _check_choice(setting, value):
+    if not isinstance(value, str) or value not in setting.choices:
+        allowed = " or ".join(repr(c) for c in setting.choices)
+        raise ParameterError(f"{setting.name} must be {allowed}, got {value!r}")
+    return value
+
+
+def _check_bool(setting, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{setting.name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_bounds(setting, value):
+    if value is None:
+        return None
+    try:
+        lower, upper = value
+        valid = all(isinstance(b, numbers.Real) and not isinstance(b, bool) and math.isfinite(b) and b > 0
+                    for b in (lower, upper)) and lower <= upper
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ParameterError(f"{setting.name} must be None or (lower, upper) with 0 < lower <= upper, "
+                             f"got {value!r}")
+    return (float(lower), float(upper))
+
+
+_CHECKERS = {"int": _check_int, "float": _check_float, "choice": _check_choice, "bool": _check_bool,
+             "bounds": _check_bounds}
+
+#: The settings in the order of the :class:`w2gm.Word2GM` signature.
+SETTINGS = (
+    Setting("num_mixtures", 2, "int", "mixture components K per word (paper: 2)", low=1),
+    Setting("vector_size", 50, "int", "dimension D of the component means (paper: 50)", low=1),
+    Setting("covariance", "spherical", "choice", "covariance of each component",
+            choices=("spherical", "diagonal")),
+    Setting("window", 10, "int", "maximum context window; each centre word draws its own in 1..window",
+            low=1),
+    Setting("min_count", 5, "int", "drop words rarer than this", low=1),
+    Setting("sample", 1e-5, "float", "subsampling threshold of frequent words (0 disables)", low=0.0),
+    Setting("negative", 1, "int", "negative context words per positive pair (paper: 1)", low=1),
+    Setting("margin", 1.0, "float", "margin m of the max-margin loss (Section 3.3)", low=0.0,
+            strict=True),
+    Setting("var_scale", 0.5, "float", "initial variance of every component (paper: 0.05)", low=0.0,
+            strict=True),
+    Setting("mu_scale", 1.0, "float", "means start uniform in +-mu_scale*sqrt(3/D)", low=0.0),
+    Setting("alpha", 0.1, "float", "initial learning rate (paper: 0.05)", low=0.0, strict=True),
+    Setting("min_alpha", 1e-5, "float", "final learning rate", low=0.0),
+    Setting("epochs", 5, "int", "passes over the corpus", low=1),
+    Setting("workers", 3, "int", "training threads", low=1),
+    Setting("seed", 1, "int", "random seed; workers=1 is deterministic", low=0),
+    Setting("optimizer", "adagrad", "choice", "per-parameter Adagrad or plain SGD",
+            choices=("adagrad", "sgd")),
+    Setting("adagrad_initial_accumulator", 0.1, "float", "starting value of the Adagrad accumulators",
+            low=0.0, strict=True),
+    Setting("separate_output", False, "bool",
+            "separate output distributions for context words (the original's wout)"),
+    Setting("var_bounds", None, "bounds", "clip variances to [LOWER, UPPER] after every update"),
+    Setting("eps", 1e-4, "float", "epsilon added to summed variances (Appendix A.2)", low=0.0),
+    Setting("batch_words", 10000, "int", "words per job handed to a worker thread", low=1),
+)
+
+#: Setting name -> default value.
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+#: Setting names in signature order.
+SETTING_NAMES = tuple(DEFAULTS)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def validate_settings(values):
+    """Check every setting and their consistency; return them normalised.
+
+    Parameters
+    ----------
+    values : dict
+        ``{name: value}`` for every name in :data:`SETTING_NAMES`.
+
+    Returns
+    -------
+    dict
+        The values as plain Python types (NumPy scalars converted, bounds
+        as a tuple).
+
+    Raises
+    ------
+    ParameterError
+        For the first invalid value (the message names the setting, the
+        value and the accepted range), for ``min_alpha > alpha``, or for an
+        unknown or missing name.
+    """
+    unknown = sorted(set(values) - set(_BY_NAME))
+    missing = [name for name in SETTING_NAMES if name not in values]
+    if unknown or missing:
+        raise ParameterError(f"unknown settings {unknown} / missing settings {missing}")
+    out = {name: _BY_NAME[name].check(values[name]) for name in SETTING_NAMES}
+    if out["min_alpha"] > out["alpha"]:
+        raise ParameterError(f"min_alpha ({out['min_alpha']!r}) must not exceed alpha ({out['alpha']!r})")
+    return out
+
+
+def settings_to_json(values):
+    """The settings as a JSON-serialisable dict (bounds as a list)."""
+    return {name: list(v) if isinstance(v, tuple) else v for name, v in validate_settings(values).items()}
+
+
+def settings_from_json(record):
+    """Settings read back from a model file: known names only, each validated.
+
+    Parameters
+    ----------
+    record : dict
+        As written by :func:`settings_to_json`.  Names missing from an older
+        file take their default.
+
+    Returns
+    -------
+    dict
+        Validated settings for every name in :data:`SETTING_NAMES`.
+
+    Raises
+    ------
+    ParameterError
+        If `record` is not a dict, holds an unknown name, or a value is
+        invalid.
+    """
+    if not isinstance(record, dict):
+        raise ParameterError(f"the settings record is a {type(record).__name__}, not a dict")
+    unknown = sorted(set(record) - set(_BY_NAME), key=str)
+    if unknown:
+        raise ParameterError(f"unknown settings {unknown}")
+    values = dict(DEFAULTS, **record)
+    if isinstance(values["var_bounds"], list):
+        values["var_bounds"] = tuple(values["var_bounds"])
+    return validate_settings(values)
+
+
+_ARG_TYPES = {"int": int, "float": float, "choice": str}
+
+
+def add_arguments(parser):
+    """Add one ``--dashed-name`` option per setting to an argparse parser.
+
+    Help texts and defaults come from :data:`SETTINGS`; the values are
+    validated by :func:`validate_settings` when the model is built.
+    """
+    for s in SETTINGS:
+        flag = "--" + s.name.replace("_", "-")
+        if s.kind == "bool":
+            parser.add_argument(flag, dest=s.name, action="store_true", default=s.default, help=s.help)
+        elif s.kind == "bounds":
+            parser.add_argument(flag, dest=s.name, type=float, nargs=2, metavar=("LOWER", "UPPER"),
+                                default=s.default, help=s.help)
+        else:
+            parser.add_argument(flag, dest=s.name, type=_ARG_TYPES[s.kind], default=s.default,
+                                help=f"{s.help} (default: {s.default})")
+
+
+def arguments_to_settings(args):
+    """The settings of an argparse namespace built with :func:`add_arguments`."""
+    values = {name: getattr(args, name) for name in SETTING_NAMES}
+    if values["var_bounds"] is not None:
+        values["var_bounds"] = tuple(values["var_bounds"])
+    return values
