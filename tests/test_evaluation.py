@@ -66,7 +66,8 @@ def test_read_simlex_header_picks_named_column(tmp_path):
 def test_read_comments_blank_lines_and_case(tmp_path):
     path = write(tmp_path, "c.txt", "# a comment\n\nCat Dog 1\n  # indented comment\nSun moon 2\n")
     assert ev.read_word_pairs(path).pairs == [("Cat", "Dog", 1.0), ("Sun", "moon", 2.0)]
-    assert ev.read_word_pairs(path, case_insensitive=True).pairs == [("cat", "dog", 1.0), ("sun", "moon", 2.0)]
+    assert ev.read_word_pairs(path, case_insensitive=True).pairs == [("cat", "dog", 1.0),
+                                                                     ("sun", "moon", 2.0)]
 
 
 def test_read_malformed_lines_skipped_with_warning(tmp_path):
@@ -201,8 +202,8 @@ def entail_files(tmp_path):
 
 
 def test_read_entailment_pairs_strips_pos_suffix(tmp_path):
-    path = write(tmp_path, "e.txt", "aircraft-n\tvehicle-n\nrun-v\tmove-v\nx-ray-n\tpicture-n\nwell-being\tstate-n\n"
-                                    "Big-j Thing-n\n")
+    path = write(tmp_path, "e.txt", "aircraft-n\tvehicle-n\nrun-v\tmove-v\nx-ray-n\tpicture-n\n"
+                                    "well-being\tstate-n\nBig-j Thing-n\n")
     assert ev.read_entailment_pairs(path) == [("aircraft", "vehicle"), ("run", "move"), ("x-ray", "picture"),
                                               ("well-being", "state"), ("Big", "Thing")]
     assert ev.read_entailment_pairs(path, case_insensitive=True)[-1] == ("big", "thing")
@@ -292,7 +293,7 @@ def bank_kv():
     d = 4
     means = np.zeros((len(words), 2, d))
     means[0] = [[1.0, 0, 0, 0], [0, 1.0, 0, 0]]
-    for i, (w, v) in enumerate([("river", [1.0, 0.1, 0, 0]), ("water", [0.9, 0, 0.2, 0]),
+    for i, (_word, v) in enumerate([("river", [1.0, 0.1, 0, 0]), ("water", [0.9, 0, 0.2, 0]),
                                 ("shore", [1.0, 0.05, 0, 0.2]), ("money", [0.1, 1.0, 0, 0]),
                                 ("loan", [0, 0.9, 0.2, 0]), ("cash", [0.02, 1.0, 0, 0.4]),
                                 ("the", [0, 0, 0, 0.3])], start=1):
@@ -368,7 +369,8 @@ def test_evaluate_scws_context_aware_scores(bank_kv, tmp_path):
 
 def test_read_scws_malformed(tmp_path):
     good = scws_line(1, "bank", RIVER_CTX, "shore", "the <b> shore </b>", 9.0)
-    path = write(tmp_path, "r.txt", good + "2\ttoo\tfew\n" + scws_line(3, "a", "no marker", "b", "<b> b </b>", 1)
+    path = write(tmp_path, "r.txt", good + "2\ttoo\tfew\n"
+                 + scws_line(3, "a", "no marker", "b", "<b> b </b>", 1)
                  + scws_line(4, "a", "<b> a </b>", "b", "<b> b </b>", "high"))
     with pytest.warns(UserWarning, match=r"skipped 3 malformed.*first at line 2"):
         assert len(ev.read_scws(path)) == 1

@@ -11,7 +11,6 @@ from scipy.stats import multivariate_normal
 import w2gm.keyed_mixtures as keyed_mixtures
 from w2gm.keyed_mixtures import SIMILARITY_METRICS, KeyedGaussianMixtures
 
-
 # ---------------------------------------------------------------- fixtures
 
 # Hand-made 2-component mixtures in 4-d.  Directions: x = "river", y = "money".
@@ -105,7 +104,8 @@ def test_float64_input_converted_to_float32():
     np.testing.assert_array_equal(kv.means, means)
 
 
-@pytest.mark.parametrize("d, stored, expected", [(4, 1, "spherical"), (4, 4, "diagonal"), (1, 1, "spherical")])
+@pytest.mark.parametrize("d, stored, expected",
+                         [(4, 1, "spherical"), (4, 4, "diagonal"), (1, 1, "spherical")])
 def test_covariance_kind(d, stored, expected):
     kv = KeyedGaussianMixtures(
         ["a", "b"],
@@ -279,7 +279,8 @@ def test_similarity_symmetric_and_matches_reference(rand, hand):
 
 def test_zero_mean_has_zero_cosine():
     means = np.array([[[0.0, 0.0]], [[1.0, 0.0]], [[-1.0, 0.5]]], dtype=np.float32)
-    kv = KeyedGaussianMixtures(["zero", "a", "b"], means, np.zeros((3, 1, 1), np.float32), np.zeros((3, 1), np.float32))
+    kv = KeyedGaussianMixtures(["zero", "a", "b"], means, np.zeros((3, 1, 1), np.float32),
+                               np.zeros((3, 1), np.float32))
     assert kv.similarity("zero", "a") == 0.0
     scores = dict(kv.most_similar("a"))
     assert scores["zero"] == 0.0 and np.isfinite(scores["b"])
@@ -597,8 +598,10 @@ def brute_force(kv, w1, w2, metric):
     i, j = kv.get_index(w1), kv.get_index(w2)
     m = kv.means.astype(np.float64)
     var = np.broadcast_to(np.exp(kv.log_variances.astype(np.float64)), m.shape)
-    p = np.exp(kv.logits[i].astype(np.float64)); p /= p.sum()
-    q = np.exp(kv.logits[j].astype(np.float64)); q /= q.sum()
+    p = np.exp(kv.logits[i].astype(np.float64))
+    p /= p.sum()
+    q = np.exp(kv.logits[j].astype(np.float64))
+    q /= q.sum()
     k = kv.num_mixtures
     vals = {}
     for a in range(k):
@@ -700,7 +703,8 @@ def test_most_similar_equals_ranking_by_similarity(rand, metric):
         got = rand.most_similar(query, topn=100, metric=metric)
         assert [w for w, _ in got] == [w for w, _ in reference]
         np.testing.assert_allclose([s for _, s in got], [s for _, s in reference], rtol=1e-5, atol=1e-6)
-        assert [w for w, _ in rand.most_similar(query, topn=4, metric=metric)] == [w for w, _ in reference[:4]]
+        top4 = rand.most_similar(query, topn=4, metric=metric)
+        assert [w for w, _ in top4] == [w for w, _ in reference[:4]]
 
 
 @pytest.mark.parametrize("metric", SIMILARITY_METRICS)
@@ -750,7 +754,8 @@ def test_chunked_search_equals_single_chunk(rand, monkeypatch):
     for m in SIMILARITY_METRICS[1:]:
         assert rand.most_similar("w2", topn=24, metric=m) == full[m]
         assert rand.most_similar("w2", component=1, topn=30, metric=m) == comp[m]
-    np.testing.assert_array_equal(rand.score_pairs(np.arange(25), np.arange(25)[::-1], metric="neg_kl"), pairs)
+    np.testing.assert_array_equal(
+        rand.score_pairs(np.arange(25), np.arange(25)[::-1], metric="neg_kl"), pairs)
     monkeypatch.setattr(keyed_mixtures, "_CHUNK_ELEMENTS", 1)  # one word per chunk
     assert keyed_mixtures._chunk_size(3, 3, 6) == 1
     assert rand.most_similar("w2", topn=24, metric="avg_cos") == full["avg_cos"]
@@ -800,6 +805,7 @@ def test_evaluate_word_pairs_method_delegates(hand, tmp_path):
     result = hand.evaluate_word_pairs(path, metric="avg_cos")
     assert result.n_pairs == 4 and result.n_found == 3
     assert result.oov_ratio == pytest.approx(25.0)
-    sims = [hand.similarity(a, b, "avg_cos") for a, b in [("bank", "river"), ("bank", "money"), ("river", "fish")]]
+    pairs = [("bank", "river"), ("bank", "money"), ("river", "fish")]
+    sims = [hand.similarity(a, b, "avg_cos") for a, b in pairs]
     from scipy.stats import spearmanr
     assert result.spearman[0] == pytest.approx(spearmanr([9, 5, 2], sims)[0])
