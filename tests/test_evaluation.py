@@ -1,4 +1,4 @@
-"""Tests for w2gm.evaluation and the ``w2gm evaluate`` command."""
+"""Tests for the w2gm.evaluation package (datasets, word_pairs, entailment, scws) and ``w2gm evaluate``."""
 
 import math
 import os
@@ -11,7 +11,8 @@ from scipy.stats import pearsonr, spearmanr
 from w2gm import KeyedGaussianMixtures, Word2GM
 from w2gm import evaluation as ev
 from w2gm.cli import main
-from w2gm.keyed_mixtures import SIMILARITY_METRICS
+from w2gm.evaluation import datasets, entailment, scws, word_pairs
+from w2gm.similarity import SIMILARITY_METRICS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -36,6 +37,46 @@ def write(tmp_path, name, text, newline="\n"):
     path = tmp_path / name
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     return str(path)
+
+
+# ------------------------------------------------------------------ layout
+
+OLD_PUBLIC_NAMES = [
+    "BENCHMARKS", "SIMILARITY_METRICS", "BenchmarkRow", "EntailmentResult", "SCWSPair", "SCWSResult",
+    "WordPairs", "WordPairsResult", "average_precision", "best_f1", "bundled_dataset_path",
+    "context_sense_weights", "evaluate_benchmarks", "evaluate_entailment", "evaluate_scws",
+    "evaluate_word_pairs", "format_table", "read_entailment_pairs", "read_scws", "read_word_pairs",
+]
+
+
+def test_package_reexports_the_public_names_of_each_task_module():
+    assert sorted(ev.__all__) == sorted(OLD_PUBLIC_NAMES)
+    homes = {
+        datasets: ["BENCHMARKS", "SCWSPair", "WordPairs", "bundled_dataset_path", "read_entailment_pairs",
+                   "read_scws", "read_word_pairs"],
+        word_pairs: ["BenchmarkRow", "WordPairsResult", "evaluate_benchmarks", "evaluate_word_pairs",
+                     "format_table"],
+        entailment: ["EntailmentResult", "average_precision", "best_f1", "evaluate_entailment"],
+        scws: ["SCWSResult", "context_sense_weights", "evaluate_scws"],
+    }
+    for module, names in homes.items():
+        for name in names:
+            assert getattr(ev, name) is getattr(module, name), name
+            assert name in module.__all__, name
+            assert name == "BENCHMARKS" or getattr(module, name).__module__ == module.__name__, name
+    from w2gm import similarity
+    assert ev.SIMILARITY_METRICS is similarity.SIMILARITY_METRICS
+    assert sum(len(names) for names in homes.values()) + 1 == len(OLD_PUBLIC_NAMES)
+
+
+def test_evaluation_modules_do_not_import_keyed_mixtures():
+    # keyed_mixtures imports w2gm.evaluation.word_pairs, so the reverse would be a cycle
+    import ast
+    for module in (ev, datasets, word_pairs, entailment, scws):
+        tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+        assert not {"w2gm.keyed_mixtures", "w2gm.word2gm", "w2gm"} & imported, module.__name__
 
 
 # ------------------------------------------------------------ word-pair files
@@ -113,9 +154,9 @@ def test_evaluate_word_pairs_values_and_oov(angles, tmp_path):
 def test_case_insensitive_prefers_lowest_index():
     kv = KeyedGaussianMixtures(["apple", "Apple", "pie"], [[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 0.1]]],
                                np.zeros((3, 1, 1)), np.zeros((3, 1)))
-    lookup = ev._Lookup(kv, True)
+    lookup = word_pairs.VocabularyLookup(kv, True)
     assert lookup.get("APPLE") == 0 and lookup.get("Pie") == 2 and lookup.get("x") is None
-    assert ev._Lookup(kv, False).get("Apple") == 1
+    assert word_pairs.VocabularyLookup(kv, False).get("Apple") == 1
 
 
 def test_evaluate_word_pairs_every_metric_and_model_object(angles, tmp_path):
@@ -276,12 +317,14 @@ def test_cv_threshold_by_hand():
     # positives 10, 9, 8, 1 ; negatives 7, 6, 5, 4, 3, 2 -> pooled predictions
     scores = np.array([10, 9, 8, 1, 7, 6, 5, 4, 3, 2], dtype=float)
     labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
-    f1, acc = ev._cv_threshold(scores, labels, folds=5, seed=0)
+    f1, acc = entailment.cross_validated_threshold(scores, labels, folds=5, seed=0)
     assert 0 <= f1 <= 1 and 0 <= acc <= 1
     # each training set has its best F1 with the cut between 8 and 7 (or lower): the three high
     # positives are always found, the low positive (1) never, so F1 <= 6/7 and accuracy <= .9
     assert f1 <= 6 / 7 + 1e-12 and acc <= 0.9 + 1e-12
-    assert ev._cv_threshold(scores, labels, folds=5, seed=0) == (f1, acc)
+    assert entailment.cross_validated_threshold(scores, labels, folds=5, seed=0) == (f1, acc)
+    # array_like input, the same result
+    assert entailment.cross_validated_threshold(scores.tolist(), labels.tolist(), 5, 0) == (f1, acc)
 
 
 # ----------------------------------------------------------------------- SCWS

@@ -794,6 +794,12 @@ def test_unknown_metric_lists_valid_ones(hand):
             call()
 
 
+def test_metric_names_come_from_similarity_module():
+    from w2gm import similarity
+    assert keyed_mixtures.SIMILARITY_METRICS is similarity.SIMILARITY_METRICS
+    assert "SIMILARITY_METRICS" in keyed_mixtures.__all__
+
+
 def test_default_metric_unchanged(hand, rand):
     assert hand.most_similar("bank", topn=4) == hand.most_similar("bank", topn=4, metric="max_cos")
     assert rand.similarity("w1", "w2") == rand.similarity("w1", "w2", metric="max_cos")

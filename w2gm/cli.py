@@ -171,7 +171,8 @@ def cmd_export(args):
 
 
 def _evaluation_metrics(values):
-    from w2gm.evaluation import SIMILARITY_METRICS, _check_metric
+    from w2gm.similarity import SIMILARITY_METRICS
+    from w2gm.similarity import check_metric as _check_metric
     metrics = []
     for value in values or ["max_cos"]:
         for name in value.split(","):
