@@ -12,6 +12,12 @@ from w2gm import KeyedGaussianMixtures, Word2GM
 from w2gm import evaluation as ev
 from w2gm.cli import main
 from w2gm.evaluation import datasets, entailment, scws, word_pairs
+from w2gm.exceptions import (
+    DatasetFormatError,
+    ParameterError,
+    W2GMError,
+    WordNotInVocabularyError,
+)
 from w2gm.similarity import SIMILARITY_METRICS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -480,3 +486,69 @@ def test_cli_evaluate_errors(tiny_model_path, tmp_path, capsys):
     empty = write(tmp_path, "empty.txt", "")
     assert main(["evaluate", tiny_model_path, "--dataset", empty]) == 2
     assert "no valid word pair" in capsys.readouterr().err
+
+
+# ------------------------------------------------------- w2gm exception classes
+
+def test_dataset_without_valid_items_raises_dataset_format_error(angles, tmp_path):
+    empty = write(tmp_path, "empty.txt", "# nothing here\n")
+    calls = [
+        lambda: ev.read_word_pairs(empty),
+        lambda: ev.read_entailment_pairs(empty),
+        lambda: ev.read_scws(empty),
+        lambda: ev.evaluate_word_pairs(angles, empty),
+        lambda: angles.evaluate_word_pairs(empty),
+        lambda: ev.evaluate_benchmarks(angles, datasets=[empty]),
+        lambda: ev.evaluate_entailment(angles, empty, empty),
+        lambda: ev.evaluate_scws(angles, empty),
+    ]
+    for call in calls:
+        with pytest.raises(DatasetFormatError, match=re.escape(empty)) as info:
+            call()
+        assert isinstance(info.value, ValueError) and isinstance(info.value, W2GMError)
+
+
+def test_bad_arguments_raise_parameter_error(angles, tmp_path, entail_files):
+    pairs = write(tmp_path, "p.txt", "base a 9\nbase b 7\n")
+    ratings = write(tmp_path, "r.txt", scws_line(1, "base", "<b> base </b> a", "a", "<b> a </b> b", 3.0))
+    positive, negative = entail_files
+    calls = [
+        (lambda: ev.evaluate_word_pairs(angles, pairs, metric="dot"), "unknown metric 'dot'"),
+        (lambda: angles.evaluate_word_pairs(pairs, metric="dot"), "unknown metric 'dot'"),
+        (lambda: ev.evaluate_benchmarks(angles, metrics=("max_cos", "bogus")), "unknown metric 'bogus'"),
+        (lambda: ev.evaluate_benchmarks(angles, metrics=()), "metrics is empty"),
+        (lambda: ev.bundled_dataset_path("WS-999"), "unknown dataset 'WS-999'"),
+        (lambda: ev.bundled_dataset_path(None), "unknown dataset None"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, metric="dot"), "unknown metric"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, folds=1),
+         "folds must be an integer >= 2"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, folds=2.0), "got 2.0"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, folds=True), "got True"),
+        (lambda: entailment.cross_validated_threshold([1.0, 0.0], [True, False], folds=0), "got 0"),
+        (lambda: ev.evaluate_scws(angles, ratings, window=-1), "window must be a non-negative integer"),
+        (lambda: ev.evaluate_scws(angles, ratings, window=1.5), "got 1.5"),
+    ]
+    for call, message in calls:
+        with pytest.raises(ParameterError, match=re.escape(message)) as info:
+            call()
+        assert isinstance(info.value, ValueError) and isinstance(info.value, W2GMError)
+    assert ev.evaluate_scws(angles, ratings, window=0).n_found == 1
+
+
+def test_unknown_target_word_raises_word_not_in_vocabulary_error(bank_kv):
+    with pytest.raises(WordNotInVocabularyError, match="word 'nowhere' not in vocabulary") as info:
+        ev.context_sense_weights(bank_kv, "nowhere", ["river"])
+    assert isinstance(info.value, KeyError) and isinstance(info.value, W2GMError)
+    with pytest.raises(WordNotInVocabularyError):
+        ev.context_sense_weights(bank_kv, "BANK", ["river"], case_insensitive=False)
+
+
+def test_non_embeddings_are_a_type_error_not_a_w2gm_error(tmp_path):
+    path = write(tmp_path, "p.txt", "base a 9\n")
+
+    class Untrained:
+        wv = None
+    for kv, extra in ((object(), ""), (Untrained(), "without vectors")):
+        with pytest.raises(TypeError, match=f"KeyedGaussianMixtures or a trained Word2GM.*{extra}") as info:
+            ev.evaluate_word_pairs(kv, path)
+        assert not isinstance(info.value, W2GMError)
