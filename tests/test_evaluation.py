@@ -1,4 +1,4 @@
-"""Tests for w2gm.evaluation and the ``w2gm evaluate`` command."""
+"""Tests for the w2gm.evaluation package (datasets, word_pairs, entailment, scws) and ``w2gm evaluate``."""
 
 import math
 import os
@@ -11,7 +11,14 @@ from scipy.stats import pearsonr, spearmanr
 from w2gm import KeyedGaussianMixtures, Word2GM
 from w2gm import evaluation as ev
 from w2gm.cli import main
-from w2gm.keyed_mixtures import SIMILARITY_METRICS
+from w2gm.evaluation import datasets, entailment, scws, word_pairs
+from w2gm.exceptions import (
+    DatasetFormatError,
+    ParameterError,
+    W2GMError,
+    WordNotInVocabularyError,
+)
+from w2gm.similarity import SIMILARITY_METRICS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -36,6 +43,46 @@ def write(tmp_path, name, text, newline="\n"):
     path = tmp_path / name
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     return str(path)
+
+
+# ------------------------------------------------------------------ layout
+
+OLD_PUBLIC_NAMES = [
+    "BENCHMARKS", "SIMILARITY_METRICS", "BenchmarkRow", "EntailmentResult", "SCWSPair", "SCWSResult",
+    "WordPairs", "WordPairsResult", "average_precision", "best_f1", "bundled_dataset_path",
+    "context_sense_weights", "evaluate_benchmarks", "evaluate_entailment", "evaluate_scws",
+    "evaluate_word_pairs", "format_table", "read_entailment_pairs", "read_scws", "read_word_pairs",
+]
+
+
+def test_package_reexports_the_public_names_of_each_task_module():
+    assert sorted(ev.__all__) == sorted(OLD_PUBLIC_NAMES)
+    homes = {
+        datasets: ["BENCHMARKS", "SCWSPair", "WordPairs", "bundled_dataset_path", "read_entailment_pairs",
+                   "read_scws", "read_word_pairs"],
+        word_pairs: ["BenchmarkRow", "WordPairsResult", "evaluate_benchmarks", "evaluate_word_pairs",
+                     "format_table"],
+        entailment: ["EntailmentResult", "average_precision", "best_f1", "evaluate_entailment"],
+        scws: ["SCWSResult", "context_sense_weights", "evaluate_scws"],
+    }
+    for module, names in homes.items():
+        for name in names:
+            assert getattr(ev, name) is getattr(module, name), name
+            assert name in module.__all__, name
+            assert name == "BENCHMARKS" or getattr(module, name).__module__ == module.__name__, name
+    from w2gm import similarity
+    assert ev.SIMILARITY_METRICS is similarity.SIMILARITY_METRICS
+    assert sum(len(names) for names in homes.values()) + 1 == len(OLD_PUBLIC_NAMES)
+
+
+def test_evaluation_modules_do_not_import_keyed_mixtures():
+    # keyed_mixtures imports w2gm.evaluation.word_pairs, so the reverse would be a cycle
+    import ast
+    for module in (ev, datasets, word_pairs, entailment, scws):
+        tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+        assert not {"w2gm.keyed_mixtures", "w2gm.word2gm", "w2gm"} & imported, module.__name__
 
 
 # ------------------------------------------------------------ word-pair files
@@ -66,7 +113,8 @@ def test_read_simlex_header_picks_named_column(tmp_path):
 def test_read_comments_blank_lines_and_case(tmp_path):
     path = write(tmp_path, "c.txt", "# a comment\n\nCat Dog 1\n  # indented comment\nSun moon 2\n")
     assert ev.read_word_pairs(path).pairs == [("Cat", "Dog", 1.0), ("Sun", "moon", 2.0)]
-    assert ev.read_word_pairs(path, case_insensitive=True).pairs == [("cat", "dog", 1.0), ("sun", "moon", 2.0)]
+    assert ev.read_word_pairs(path, case_insensitive=True).pairs == [("cat", "dog", 1.0),
+                                                                     ("sun", "moon", 2.0)]
 
 
 def test_read_malformed_lines_skipped_with_warning(tmp_path):
@@ -112,9 +160,9 @@ def test_evaluate_word_pairs_values_and_oov(angles, tmp_path):
 def test_case_insensitive_prefers_lowest_index():
     kv = KeyedGaussianMixtures(["apple", "Apple", "pie"], [[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 0.1]]],
                                np.zeros((3, 1, 1)), np.zeros((3, 1)))
-    lookup = ev._Lookup(kv, True)
+    lookup = word_pairs.VocabularyLookup(kv, True)
     assert lookup.get("APPLE") == 0 and lookup.get("Pie") == 2 and lookup.get("x") is None
-    assert ev._Lookup(kv, False).get("Apple") == 1
+    assert word_pairs.VocabularyLookup(kv, False).get("Apple") == 1
 
 
 def test_evaluate_word_pairs_every_metric_and_model_object(angles, tmp_path):
@@ -201,8 +249,8 @@ def entail_files(tmp_path):
 
 
 def test_read_entailment_pairs_strips_pos_suffix(tmp_path):
-    path = write(tmp_path, "e.txt", "aircraft-n\tvehicle-n\nrun-v\tmove-v\nx-ray-n\tpicture-n\nwell-being\tstate-n\n"
-                                    "Big-j Thing-n\n")
+    path = write(tmp_path, "e.txt", "aircraft-n\tvehicle-n\nrun-v\tmove-v\nx-ray-n\tpicture-n\n"
+                                    "well-being\tstate-n\nBig-j Thing-n\n")
     assert ev.read_entailment_pairs(path) == [("aircraft", "vehicle"), ("run", "move"), ("x-ray", "picture"),
                                               ("well-being", "state"), ("Big", "Thing")]
     assert ev.read_entailment_pairs(path, case_insensitive=True)[-1] == ("big", "thing")
@@ -275,12 +323,14 @@ def test_cv_threshold_by_hand():
     # positives 10, 9, 8, 1 ; negatives 7, 6, 5, 4, 3, 2 -> pooled predictions
     scores = np.array([10, 9, 8, 1, 7, 6, 5, 4, 3, 2], dtype=float)
     labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
-    f1, acc = ev._cv_threshold(scores, labels, folds=5, seed=0)
+    f1, acc = entailment.cross_validated_threshold(scores, labels, folds=5, seed=0)
     assert 0 <= f1 <= 1 and 0 <= acc <= 1
     # each training set has its best F1 with the cut between 8 and 7 (or lower): the three high
     # positives are always found, the low positive (1) never, so F1 <= 6/7 and accuracy <= .9
     assert f1 <= 6 / 7 + 1e-12 and acc <= 0.9 + 1e-12
-    assert ev._cv_threshold(scores, labels, folds=5, seed=0) == (f1, acc)
+    assert entailment.cross_validated_threshold(scores, labels, folds=5, seed=0) == (f1, acc)
+    # array_like input, the same result
+    assert entailment.cross_validated_threshold(scores.tolist(), labels.tolist(), 5, 0) == (f1, acc)
 
 
 # ----------------------------------------------------------------------- SCWS
@@ -292,7 +342,7 @@ def bank_kv():
     d = 4
     means = np.zeros((len(words), 2, d))
     means[0] = [[1.0, 0, 0, 0], [0, 1.0, 0, 0]]
-    for i, (w, v) in enumerate([("river", [1.0, 0.1, 0, 0]), ("water", [0.9, 0, 0.2, 0]),
+    for i, (_word, v) in enumerate([("river", [1.0, 0.1, 0, 0]), ("water", [0.9, 0, 0.2, 0]),
                                 ("shore", [1.0, 0.05, 0, 0.2]), ("money", [0.1, 1.0, 0, 0]),
                                 ("loan", [0, 0.9, 0.2, 0]), ("cash", [0.02, 1.0, 0, 0.4]),
                                 ("the", [0, 0, 0, 0.3])], start=1):
@@ -368,7 +418,8 @@ def test_evaluate_scws_context_aware_scores(bank_kv, tmp_path):
 
 def test_read_scws_malformed(tmp_path):
     good = scws_line(1, "bank", RIVER_CTX, "shore", "the <b> shore </b>", 9.0)
-    path = write(tmp_path, "r.txt", good + "2\ttoo\tfew\n" + scws_line(3, "a", "no marker", "b", "<b> b </b>", 1)
+    path = write(tmp_path, "r.txt", good + "2\ttoo\tfew\n"
+                 + scws_line(3, "a", "no marker", "b", "<b> b </b>", 1)
                  + scws_line(4, "a", "<b> a </b>", "b", "<b> b </b>", "high"))
     with pytest.warns(UserWarning, match=r"skipped 3 malformed.*first at line 2"):
         assert len(ev.read_scws(path)) == 1
@@ -435,3 +486,69 @@ def test_cli_evaluate_errors(tiny_model_path, tmp_path, capsys):
     empty = write(tmp_path, "empty.txt", "")
     assert main(["evaluate", tiny_model_path, "--dataset", empty]) == 2
     assert "no valid word pair" in capsys.readouterr().err
+
+
+# ------------------------------------------------------- w2gm exception classes
+
+def test_dataset_without_valid_items_raises_dataset_format_error(angles, tmp_path):
+    empty = write(tmp_path, "empty.txt", "# nothing here\n")
+    calls = [
+        lambda: ev.read_word_pairs(empty),
+        lambda: ev.read_entailment_pairs(empty),
+        lambda: ev.read_scws(empty),
+        lambda: ev.evaluate_word_pairs(angles, empty),
+        lambda: angles.evaluate_word_pairs(empty),
+        lambda: ev.evaluate_benchmarks(angles, datasets=[empty]),
+        lambda: ev.evaluate_entailment(angles, empty, empty),
+        lambda: ev.evaluate_scws(angles, empty),
+    ]
+    for call in calls:
+        with pytest.raises(DatasetFormatError, match=re.escape(empty)) as info:
+            call()
+        assert isinstance(info.value, ValueError) and isinstance(info.value, W2GMError)
+
+
+def test_bad_arguments_raise_parameter_error(angles, tmp_path, entail_files):
+    pairs = write(tmp_path, "p.txt", "base a 9\nbase b 7\n")
+    ratings = write(tmp_path, "r.txt", scws_line(1, "base", "<b> base </b> a", "a", "<b> a </b> b", 3.0))
+    positive, negative = entail_files
+    calls = [
+        (lambda: ev.evaluate_word_pairs(angles, pairs, metric="dot"), "unknown metric 'dot'"),
+        (lambda: angles.evaluate_word_pairs(pairs, metric="dot"), "unknown metric 'dot'"),
+        (lambda: ev.evaluate_benchmarks(angles, metrics=("max_cos", "bogus")), "unknown metric 'bogus'"),
+        (lambda: ev.evaluate_benchmarks(angles, metrics=()), "metrics is empty"),
+        (lambda: ev.bundled_dataset_path("WS-999"), "unknown dataset 'WS-999'"),
+        (lambda: ev.bundled_dataset_path(None), "unknown dataset None"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, metric="dot"), "unknown metric"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, folds=1),
+         "folds must be an integer >= 2"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, folds=2.0), "got 2.0"),
+        (lambda: ev.evaluate_entailment(angles, positive, negative, folds=True), "got True"),
+        (lambda: entailment.cross_validated_threshold([1.0, 0.0], [True, False], folds=0), "got 0"),
+        (lambda: ev.evaluate_scws(angles, ratings, window=-1), "window must be a non-negative integer"),
+        (lambda: ev.evaluate_scws(angles, ratings, window=1.5), "got 1.5"),
+    ]
+    for call, message in calls:
+        with pytest.raises(ParameterError, match=re.escape(message)) as info:
+            call()
+        assert isinstance(info.value, ValueError) and isinstance(info.value, W2GMError)
+    assert ev.evaluate_scws(angles, ratings, window=0).n_found == 1
+
+
+def test_unknown_target_word_raises_word_not_in_vocabulary_error(bank_kv):
+    with pytest.raises(WordNotInVocabularyError, match="word 'nowhere' not in vocabulary") as info:
+        ev.context_sense_weights(bank_kv, "nowhere", ["river"])
+    assert isinstance(info.value, KeyError) and isinstance(info.value, W2GMError)
+    with pytest.raises(WordNotInVocabularyError):
+        ev.context_sense_weights(bank_kv, "BANK", ["river"], case_insensitive=False)
+
+
+def test_non_embeddings_are_a_type_error_not_a_w2gm_error(tmp_path):
+    path = write(tmp_path, "p.txt", "base a 9\n")
+
+    class Untrained:
+        wv = None
+    for kv, extra in ((object(), ""), (Untrained(), "without vectors")):
+        with pytest.raises(TypeError, match=f"KeyedGaussianMixtures or a trained Word2GM.*{extra}") as info:
+            ev.evaluate_word_pairs(kv, path)
+        assert not isinstance(info.value, W2GMError)

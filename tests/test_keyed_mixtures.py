@@ -9,8 +9,14 @@ import pytest
 from scipy.stats import multivariate_normal
 
 import w2gm.keyed_mixtures as keyed_mixtures
+from w2gm.exceptions import (
+    ComponentIndexError,
+    ParameterError,
+    W2GMError,
+    Word2VecFormatError,
+    WordNotInVocabularyError,
+)
 from w2gm.keyed_mixtures import SIMILARITY_METRICS, KeyedGaussianMixtures
-
 
 # ---------------------------------------------------------------- fixtures
 
@@ -105,7 +111,8 @@ def test_float64_input_converted_to_float32():
     np.testing.assert_array_equal(kv.means, means)
 
 
-@pytest.mark.parametrize("d, stored, expected", [(4, 1, "spherical"), (4, 4, "diagonal"), (1, 1, "spherical")])
+@pytest.mark.parametrize("d, stored, expected",
+                         [(4, 1, "spherical"), (4, 4, "diagonal"), (1, 1, "spherical")])
 def test_covariance_kind(d, stored, expected):
     kv = KeyedGaussianMixtures(
         ["a", "b"],
@@ -279,7 +286,8 @@ def test_similarity_symmetric_and_matches_reference(rand, hand):
 
 def test_zero_mean_has_zero_cosine():
     means = np.array([[[0.0, 0.0]], [[1.0, 0.0]], [[-1.0, 0.5]]], dtype=np.float32)
-    kv = KeyedGaussianMixtures(["zero", "a", "b"], means, np.zeros((3, 1, 1), np.float32), np.zeros((3, 1), np.float32))
+    kv = KeyedGaussianMixtures(["zero", "a", "b"], means, np.zeros((3, 1, 1), np.float32),
+                               np.zeros((3, 1), np.float32))
     assert kv.similarity("zero", "a") == 0.0
     scores = dict(kv.most_similar("a"))
     assert scores["zero"] == 0.0 and np.isfinite(scores["b"])
@@ -597,8 +605,10 @@ def brute_force(kv, w1, w2, metric):
     i, j = kv.get_index(w1), kv.get_index(w2)
     m = kv.means.astype(np.float64)
     var = np.broadcast_to(np.exp(kv.log_variances.astype(np.float64)), m.shape)
-    p = np.exp(kv.logits[i].astype(np.float64)); p /= p.sum()
-    q = np.exp(kv.logits[j].astype(np.float64)); q /= q.sum()
+    p = np.exp(kv.logits[i].astype(np.float64))
+    p /= p.sum()
+    q = np.exp(kv.logits[j].astype(np.float64))
+    q /= q.sum()
     k = kv.num_mixtures
     vals = {}
     for a in range(k):
@@ -700,7 +710,8 @@ def test_most_similar_equals_ranking_by_similarity(rand, metric):
         got = rand.most_similar(query, topn=100, metric=metric)
         assert [w for w, _ in got] == [w for w, _ in reference]
         np.testing.assert_allclose([s for _, s in got], [s for _, s in reference], rtol=1e-5, atol=1e-6)
-        assert [w for w, _ in rand.most_similar(query, topn=4, metric=metric)] == [w for w, _ in reference[:4]]
+        top4 = rand.most_similar(query, topn=4, metric=metric)
+        assert [w for w, _ in top4] == [w for w, _ in reference[:4]]
 
 
 @pytest.mark.parametrize("metric", SIMILARITY_METRICS)
@@ -750,7 +761,8 @@ def test_chunked_search_equals_single_chunk(rand, monkeypatch):
     for m in SIMILARITY_METRICS[1:]:
         assert rand.most_similar("w2", topn=24, metric=m) == full[m]
         assert rand.most_similar("w2", component=1, topn=30, metric=m) == comp[m]
-    np.testing.assert_array_equal(rand.score_pairs(np.arange(25), np.arange(25)[::-1], metric="neg_kl"), pairs)
+    np.testing.assert_array_equal(
+        rand.score_pairs(np.arange(25), np.arange(25)[::-1], metric="neg_kl"), pairs)
     monkeypatch.setattr(keyed_mixtures, "_CHUNK_ELEMENTS", 1)  # one word per chunk
     assert keyed_mixtures._chunk_size(3, 3, 6) == 1
     assert rand.most_similar("w2", topn=24, metric="avg_cos") == full["avg_cos"]
@@ -789,6 +801,12 @@ def test_unknown_metric_lists_valid_ones(hand):
             call()
 
 
+def test_metric_names_come_from_similarity_module():
+    from w2gm import similarity
+    assert keyed_mixtures.SIMILARITY_METRICS is similarity.SIMILARITY_METRICS
+    assert "SIMILARITY_METRICS" in keyed_mixtures.__all__
+
+
 def test_default_metric_unchanged(hand, rand):
     assert hand.most_similar("bank", topn=4) == hand.most_similar("bank", topn=4, metric="max_cos")
     assert rand.similarity("w1", "w2") == rand.similarity("w1", "w2", metric="max_cos")
@@ -800,6 +818,142 @@ def test_evaluate_word_pairs_method_delegates(hand, tmp_path):
     result = hand.evaluate_word_pairs(path, metric="avg_cos")
     assert result.n_pairs == 4 and result.n_found == 3
     assert result.oov_ratio == pytest.approx(25.0)
-    sims = [hand.similarity(a, b, "avg_cos") for a, b in [("bank", "river"), ("bank", "money"), ("river", "fish")]]
+    pairs = [("bank", "river"), ("bank", "money"), ("river", "fish")]
+    sims = [hand.similarity(a, b, "avg_cos") for a, b in pairs]
     from scipy.stats import spearmanr
     assert result.spearman[0] == pytest.approx(spearmanr([9, 5, 2], sims)[0])
+
+
+# ------------------------------------------------------- w2gm exception classes
+
+def assert_raises_w2gm(cls, builtin, call, match=None):
+    with pytest.raises(cls, match=match) as info:
+        call()
+    assert isinstance(info.value, builtin) and isinstance(info.value, W2GMError)
+    return info.value
+
+
+def test_unknown_word_raises_word_not_in_vocabulary_error(hand):
+    for call in (
+        lambda: hand.get_index("xyzzy"),
+        lambda: hand.get_index(3),
+        lambda: hand["xyzzy"],
+        lambda: hand.most_similar("xyzzy"),
+        lambda: hand.most_similar("xyzzy", component=0),
+        lambda: hand.similarity("bank", "xyzzy"),
+        lambda: hand.similarity("xyzzy", "bank", metric="neg_kl"),
+    ):
+        exc = assert_raises_w2gm(WordNotInVocabularyError, KeyError, call, match="not in vocabulary")
+        assert str(exc).startswith("word ") and str(exc).endswith(" not in vocabulary")  # not quoted
+
+
+@pytest.mark.parametrize("component", [2, -1, 1.0, "0", True, None])
+def test_bad_component_raises_component_index_error(hand, tmp_path, component):
+    if component is not None:  # None means "no component" for most_similar
+        assert_raises_w2gm(ComponentIndexError, IndexError,
+                           lambda: hand.most_similar("bank", component=component), match="out of range")
+    assert_raises_w2gm(ComponentIndexError, IndexError,
+                       lambda: hand.save_word2vec_format(tmp_path / "x.txt", component=component),
+                       match="0 to 1")
+    assert os.listdir(tmp_path) == []
+
+
+def test_word_index_out_of_range_stays_a_plain_index_error(rand):
+    with pytest.raises(IndexError, match="25 words") as info:
+        rand.score_pairs([0, 25], [1, 2])
+    assert not isinstance(info.value, ComponentIndexError)
+
+
+def test_bad_arguments_raise_parameter_error(hand, rand):
+    calls = [
+        (lambda: hand.most_similar("bank", topn=0), "topn must be a positive integer"),
+        (lambda: hand.most_similar("bank", component=0, topn=2.5), "topn"),
+        (lambda: hand.most_similar("bank", metric="cosine"), "unknown metric 'cosine'"),
+        (lambda: hand.most_similar("bank", component=1, metric="cosine"), "unknown metric"),
+        (lambda: hand.similarity("bank", "river", metric="cosine"), "unknown metric"),
+        (lambda: rand.score_pairs([0], [1], metric="cosine"), "unknown metric"),
+        (lambda: rand.score_pairs([0, 1], [2]), "equal length"),
+        (lambda: rand.score_pairs([0.5], [1.0]), "integer"),
+        (lambda: rand.score_pairs([[0]], [[1]]), "1-d"),
+        (lambda: KeyedGaussianMixtures.load_word2vec_format([]), "paths is empty"),
+    ]
+    for call, message in calls:
+        assert_raises_w2gm(ParameterError, ValueError, call, match=re.escape(message))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(words=["a", "a"]), "duplicate word 'a'"),
+    (dict(means=np.ones((2, 1, 2), np.int32)), "means must be a floating-point array"),
+    (dict(means=np.ones((3, 1, 2))), "means has shape (3, 1, 2)"),
+    (dict(means=np.ones((2, 0, 2))), "means has shape (2, 0, 2)"),
+    (dict(log_variances=np.zeros((2, 1, 3))), "log_variances has shape (2, 1, 3)"),
+    (dict(log_variances=np.zeros((2, 1, 1), bool)), "log_variances must be a floating-point array"),
+    (dict(logits=np.zeros((2, 2))), "logits has shape (2, 2)"),
+    (dict(counts=np.ones(2)), "counts must be an integer array"),
+    (dict(counts=np.ones(3, int)), "counts has shape (3,)"),
+])
+def test_bad_constructor_arguments_raise_parameter_error(kwargs, message):
+    args = dict(words=["a", "b"], means=np.ones((2, 1, 2)), log_variances=np.zeros((2, 1, 1)),
+                logits=np.zeros((2, 1)), counts=None)
+    args.update(kwargs)
+    assert_raises_w2gm(ParameterError, ValueError, lambda: KeyedGaussianMixtures(
+        args["words"], args["means"], args["log_variances"], args["logits"], counts=args["counts"]),
+        match=re.escape(message))
+
+
+def test_non_str_word_stays_a_type_error():
+    with pytest.raises(TypeError, match="position 1") as info:
+        KeyedGaussianMixtures(["a", 3], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
+    assert not isinstance(info.value, W2GMError)
+
+
+def test_malformed_word2vec_files_raise_word2vec_format_error(hand, tmp_path):
+    good = tmp_path / "good.txt"
+    hand.save_word2vec_format(good, component=0)
+    text = good.read_text()
+    cases = {
+        "header.txt": ("five 4\n", "invalid word2vec header"),
+        "negative.txt": ("-1 4\n", "need vocab_size >= 0"),
+        "short.txt": (text[: text.index("twin ")], "unexpected end of file after 4 of 5"),
+        "values.txt": (text.replace("twin 0 0 0 1", "twin 0 0 1"), "has 3 values for word 'twin'"),
+        "nan.txt": (text.replace("twin 0 0 0 1", "twin 0 0 x 1"), "not a number"),
+    }
+    for name, (content, message) in cases.items():
+        (tmp_path / name).write_text(content)
+        assert_raises_w2gm(Word2VecFormatError, ValueError,
+                           lambda n=name: KeyedGaussianMixtures.load_word2vec_format([tmp_path / n]),
+                           match=re.escape(message))
+    binary = tmp_path / "good.bin"
+    hand.save_word2vec_format(binary, component=0, binary=True)
+    (tmp_path / "cut.bin").write_bytes(binary.read_bytes()[:-10])
+    assert_raises_w2gm(Word2VecFormatError, ValueError,
+                       lambda: KeyedGaussianMixtures.load_word2vec_format([tmp_path / "cut.bin"],
+                                                                          binary=True),
+                       match="unexpected end of file")
+
+
+def test_mismatched_word2vec_files_raise_word2vec_format_error(tmp_path):
+    def write(name, rows, dim=2):
+        path = tmp_path / name
+        path.write_text(f"{len(rows)} {dim}\n" + "".join(f"{w} {' '.join(['0.5'] * dim)}\n" for w in rows))
+        return path
+
+    a = write("a.txt", ["cat", "dog", "eel"])
+    cases = [
+        (write("b.txt", ["cat", "eel", "dog"]), r"'eel' at position 1.*'dog'"),
+        (write("c.txt", ["cat", "dog"]), r"has 2 words.*has 3; first unmatched word is 'eel' at position 2"),
+        (write("e.txt", ["cat", "dog", "eel", "fox"]), r"has 4 words.*'fox' at position 3"),
+        (write("d.txt", ["cat", "dog", "eel"], dim=3), "vector size 3"),
+    ]
+    for other, message in cases:
+        assert_raises_w2gm(Word2VecFormatError, ValueError,
+                           lambda o=other: KeyedGaussianMixtures.load_word2vec_format([a, o]), match=message)
+
+
+@pytest.mark.parametrize("bad_word", ["new york", "tab\there", "", "line\nbreak"])
+def test_unwritable_word_raises_word2vec_format_error(tmp_path, bad_word):
+    kv = KeyedGaussianMixtures(["ok", bad_word], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
+    assert_raises_w2gm(Word2VecFormatError, ValueError,
+                       lambda: kv.save_word2vec_format(tmp_path / "out.txt", component=0),
+                       match=re.escape(repr(bad_word)))
+    assert os.listdir(tmp_path) == []

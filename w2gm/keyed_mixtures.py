@@ -26,27 +26,16 @@ counts         ``(V,)`` int64 or None   corpus frequencies (optional)
 together with the vocabulary (``index_to_key`` / ``key_to_index``), and
 answers similarity queries: nearest neighbours of a single mixture component,
 word-level neighbours and pairwise similarity.  The similarity measures
-(``metric=``, see :data:`SIMILARITY_METRICS`) are those of the paper:
-
-========================= ===================================================
-metric                    similarity of the mixtures ``f`` (weights ``p``)
-                          and ``g`` (weights ``q``)
-========================= ===================================================
-``"max_cos"``             ``max_ij cos(mu_fi, mu_gj)`` (Section 4.1.2, the
-                          default; "MaxSim" in Section 4.4)
-``"avg_cos"``             ``sum_ij p_i q_j cos(mu_fi, mu_gj)`` ("AvgSim",
-                          Section 4.4)
-``"expected_likelihood"`` ``log E(f, g) = log sum_ij p_i q_j exp(xi_ij)``,
-                          ``xi_ij = log N(0; mu_fi - mu_gj, Sigma_fi +
-                          Sigma_gj)`` (eqs. 2-3, Sections 3.4 and 4.1.1)
-``"min_euclidean"``       ``-min_ij ||mu_fi - mu_gj||`` (Section 4.1.3,
-                          negated so that larger is more similar)
-``"neg_kl"``              ``-min_ij KL(N(mu_fi, Sigma_fi) || N(mu_gj,
-                          Sigma_gj))`` (Section 4.6; asymmetric)
-========================= ===================================================
+(``metric=``, see :data:`SIMILARITY_METRICS`: ``"max_cos"``, ``"avg_cos"``,
+``"expected_likelihood"``, ``"min_euclidean"``, ``"neg_kl"``) are those of
+the paper; they are defined, on plain arrays, in :mod:`w2gm.similarity`,
+which this module uses.
 
 Similarities of many pairs at once: :meth:`KeyedGaussianMixtures.score_pairs`;
-evaluation on word-similarity datasets: :mod:`w2gm.evaluation`.
+correlation with human ratings of a word-pair file:
+:meth:`KeyedGaussianMixtures.evaluate_word_pairs`, which delegates to
+:mod:`w2gm.evaluation.word_pairs`; the other evaluation tasks are in
+:mod:`w2gm.evaluation`.
 
 The arrays are kept by reference (no copy) when they are already float32 and
 C-contiguous, so a trainer can update them in place and the query object sees
@@ -68,9 +57,24 @@ from typing import NamedTuple
 
 import numpy as np
 import smart_open
-from scipy.special import log_softmax, logsumexp, softmax
 
-from ._vocab import WordTable
+from w2gm._vocab import WordTable
+from w2gm.evaluation.word_pairs import evaluate_word_pairs as _evaluate_word_pairs
+from w2gm.exceptions import (
+    ComponentIndexError,
+    ParameterError,
+    Word2VecFormatError,
+    WordNotInVocabularyError,
+)
+from w2gm.similarity import (
+    SIMILARITY_METRICS,
+    check_metric,
+    combine_components,
+    component_scores,
+    log_mixture_weights,
+    mixture_weights,
+    unit_vectors,
+)
 
 __all__ = ["GaussianMixture", "KeyedGaussianMixtures", "SIMILARITY_METRICS"]
 
@@ -103,7 +107,7 @@ def _as_float32_array(name, value, expected):
     """Return `value` as a float32 C-contiguous ndarray, copying only if needed."""
     arr = np.asarray(value)
     if not np.issubdtype(arr.dtype, np.floating):
-        raise ValueError(
+        raise ParameterError(
             f"{name} must be a floating-point array {expected} (float32), got dtype {arr.dtype} "
             f"with shape {arr.shape}"
         )
@@ -113,9 +117,36 @@ def _as_float32_array(name, value, expected):
     return arr
 
 
-def _stable_softmax(logits):
-    """Row-wise softmax over the last axis, computed in float64, returned as float32."""
-    return softmax(np.asarray(logits, dtype=np.float64), axis=-1).astype(np.float32)
+def _word_table(index_to_key):
+    """The vocabulary as a :class:`WordTable` (`index_to_key` itself if it is one)."""
+    if isinstance(index_to_key, WordTable):
+        return index_to_key
+    table = WordTable()
+    for i, word in enumerate(index_to_key):
+        if not isinstance(word, str):
+            raise TypeError(
+                f"index_to_key must hold str words, got {word!r} ({type(word).__name__}) "
+                f"at position {i}"
+            )
+        j = table.add_word(word)
+        if j != i:
+            raise ParameterError(
+                f"duplicate word {word!r} in index_to_key (positions {j} and {i})"
+            )
+    return table
+
+
+def _int64_counts(counts, vocab_size):
+    """`counts` as a ``(V,)`` int64 array, or ParameterError naming its dtype or shape."""
+    counts = np.asarray(counts)
+    if not np.issubdtype(counts.dtype, np.integer):
+        raise ParameterError(
+            f"counts must be an integer array (V,), got dtype {counts.dtype} "
+            f"with shape {counts.shape}"
+        )
+    if counts.shape != (vocab_size,):
+        raise ParameterError(f"counts has shape {counts.shape}, expected (V,) = {(vocab_size,)}")
+    return counts.astype(np.int64, copy=False)
 
 
 def _top_indices(scores, n):
@@ -134,129 +165,15 @@ def _top_indices(scores, n):
     return candidates[order]
 
 
-#: Names accepted by the ``metric`` argument of the similarity methods.
-SIMILARITY_METRICS = ("max_cos", "avg_cos", "expected_likelihood", "min_euclidean", "neg_kl")
-
-_LOG_2PI = float(np.log(2.0 * np.pi))
 # Upper bound on the elements of the (n, Ka, Kb, D) float64 temporaries of a chunk (32 MiB).
 _CHUNK_ELEMENTS = 1 << 22
 # At most this many words per chunk in vocabulary-wide searches.
 _CHUNK_WORDS = 4096
 
 
-def _check_metric(metric):
-    """Return `metric` if it names a similarity measure, else raise ValueError listing them."""
-    if not isinstance(metric, str) or metric not in SIMILARITY_METRICS:
-        raise ValueError(
-            f"unknown metric {metric!r}; valid metrics are "
-            + ", ".join(repr(m) for m in SIMILARITY_METRICS)
-        )
-    return metric
-
-
 def _chunk_size(ka, kb, d):
     """Words per chunk so that an ``(n, ka, kb, d)`` float64 temporary stays bounded."""
     return max(1, min(_CHUNK_WORDS, _CHUNK_ELEMENTS // max(1, ka * kb * d)))
-
-
-def _log_softmax(logits):
-    """Row-wise log-softmax over the last axis in float64."""
-    return log_softmax(np.asarray(logits, dtype=np.float64), axis=-1)
-
-
-def _unit_last(x):
-    """Unit-normalise along the last axis (dtype kept); zero vectors stay zero (cosine 0)."""
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
-
-
-def _component_scores(metric, means_a, logvar_a, means_b, logvar_b):
-    """Similarity of every component pair of two batches of mixtures.
-
-    Parameters
-    ----------
-    metric : str
-        One of :data:`SIMILARITY_METRICS`.
-    means_a : numpy.ndarray
-        ``(n or 1, Ka, D)`` means of the first mixtures.
-    logvar_a : numpy.ndarray
-        ``(n or 1, Ka, 1)`` (spherical) or ``(n or 1, Ka, D)`` (diagonal)
-        log-variances of the first mixtures.
-    means_b, logvar_b : numpy.ndarray
-        The same for the second mixtures, ``(n or 1, Kb, D)`` and
-        ``(n or 1, Kb, 1 or D)``; a leading 1 broadcasts.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n, Ka, Kb)`` float64, entry ``[t, i, j]`` comparing component
-        ``i`` of mixture ``a[t]`` with component ``j`` of ``b[t]``, oriented so
-        that larger is more similar:
-
-        * ``"max_cos"``, ``"avg_cos"``: ``cos(mu_ai, mu_bj)`` (0 for a zero mean);
-        * ``"min_euclidean"``: ``-||mu_ai - mu_bj||``;
-        * ``"expected_likelihood"``: the partial log energy
-          ``xi_ij = log N(0; mu_ai - mu_bj, Sigma_ai + Sigma_bj)`` of eq. (3),
-          including ``-D/2 log(2 pi)`` and without any epsilon;
-        * ``"neg_kl"``: ``-KL(N(mu_ai, Sigma_ai) || N(mu_bj, Sigma_bj))``.
-
-        Mixture weights are not involved (see :func:`_combine`).
-    """
-    _check_metric(metric)
-    ma = np.asarray(means_a, dtype=np.float64)
-    mb = np.asarray(means_b, dtype=np.float64)
-    d = ma.shape[-1]
-    if metric in ("max_cos", "avg_cos"):
-        return _unit_last(ma) @ np.swapaxes(_unit_last(mb), -1, -2)
-    diff = ma[:, :, None, :] - mb[:, None, :, :]  # (n, Ka, Kb, D)
-    sq = np.einsum("nijd,nijd->nij", diff, diff)
-    if metric == "min_euclidean":
-        return -np.sqrt(sq)
-    la = np.asarray(logvar_a, dtype=np.float64)[:, :, None, :]  # (n, Ka, 1, 1|D)
-    lb = np.asarray(logvar_b, dtype=np.float64)[:, None, :, :]  # (n, 1, Kb, 1|D)
-    spherical = la.shape[-1] == 1 and lb.shape[-1] == 1
-    if metric == "expected_likelihood":
-        log_s = np.logaddexp(la, lb)  # log(sigma_a^2 + sigma_b^2), exact for tiny variances
-        if spherical:
-            log_s = log_s[..., 0]
-            logdet = d * log_s
-            quad = sq * np.exp(-log_s)
-        else:
-            log_s = np.broadcast_to(log_s, diff.shape)
-            logdet = log_s.sum(axis=-1)
-            quad = np.einsum("nijd,nijd->nij", diff * diff, np.exp(-log_s))
-        return -0.5 * (d * _LOG_2PI + logdet + quad)
-    if metric == "neg_kl":
-        # KL(a || b) = 1/2 sum_r [s_a/s_b + (m_b - m_a)^2/s_b - 1 + log s_b - log s_a]
-        log_ratio = la - lb  # log(s_a / s_b)
-        if spherical:
-            log_ratio = log_ratio[..., 0]
-            kl = 0.5 * (d * (np.exp(log_ratio) - 1.0 - log_ratio) + sq * np.exp(-lb[..., 0]))
-        else:
-            log_ratio = np.broadcast_to(log_ratio, diff.shape)
-            inv_b = np.broadcast_to(np.exp(-lb), diff.shape)
-            kl = 0.5 * (
-                (np.exp(log_ratio) - 1.0 - log_ratio).sum(axis=-1)
-                + np.einsum("nijd,nijd->nij", diff * diff, inv_b)
-            )
-        return -kl
-    raise AssertionError(metric)  # pragma: no cover - unreachable after _check_metric
-
-
-def _combine(metric, scores, logw_a, logw_b):
-    """Reduce ``(n, Ka, Kb)`` component scores to ``(n,)`` mixture similarities.
-
-    ``logw_a`` ``(n or 1, Ka)`` and ``logw_b`` ``(n or 1, Kb)`` are log mixture
-    weights.  ``"avg_cos"`` takes the weighted mean, ``"expected_likelihood"``
-    the weighted log-sum-exp (eq. 2); the others the maximum over pairs.
-    """
-    n = scores.shape[0]
-    if metric == "avg_cos":
-        w = np.exp(logw_a)[:, :, None] * np.exp(logw_b)[:, None, :]
-        return (w * scores).reshape(n, -1).sum(axis=1)
-    if metric == "expected_likelihood":
-        return logsumexp((logw_a[:, :, None] + logw_b[:, None, :] + scores).reshape(n, -1), axis=1)
-    return scores.reshape(n, -1).max(axis=1)
 
 
 def _check_local_path(path):
@@ -276,6 +193,26 @@ def _current_umask():
     return mask
 
 
+def _check_same_words(words, first_path, other_words, path, k):
+    """Raise Word2VecFormatError naming the first difference if component `k`'s words differ."""
+    if other_words == words:
+        return
+    for i, (expected, found) in enumerate(zip(words, other_words)):
+        if expected != found:
+            raise Word2VecFormatError(
+                f"{path} (component {k}) has word {found!r} at position {i}, "
+                f"but {first_path} (component 0) has {expected!r}; all files must list "
+                f"the same words in the same order"
+            )
+    i = min(len(words), len(other_words))
+    extra = (other_words[i], path) if len(other_words) > i else (words[i], first_path)
+    raise Word2VecFormatError(
+        f"{path} (component {k}) has {len(other_words)} words, "
+        f"but {first_path} (component 0) has {len(words)}; first unmatched word is "
+        f"{extra[0]!r} at position {i} in {extra[1]}"
+    )
+
+
 def _read_word2vec_file(path, binary):
     """Read one word2vec-format file; return ``(words, vectors (V, D) float32)``."""
     with smart_open.open(path, "rb") as fin:
@@ -283,11 +220,11 @@ def _read_word2vec_file(path, binary):
         try:
             vocab_size, vector_size = (int(x) for x in header.split())
         except ValueError:
-            raise ValueError(
+            raise Word2VecFormatError(
                 f"{path}: invalid word2vec header {header[:80]!r}; expected '<vocab_size> <vector_size>'"
             ) from None
         if vocab_size < 0 or vector_size < 1:
-            raise ValueError(
+            raise Word2VecFormatError(
                 f"{path}: invalid word2vec header {header[:80]!r}; need vocab_size >= 0 and vector_size >= 1"
             )
         vectors = np.empty((vocab_size, vector_size), dtype=np.float32)
@@ -304,19 +241,19 @@ def _read_text_body(fin, path, vectors):
     for i in range(vocab_size):
         line = fin.readline()
         if not line:
-            raise ValueError(
+            raise Word2VecFormatError(
                 f"{path}: unexpected end of file after {i} of {vocab_size} vectors"
             )
         parts = line.decode("utf-8").rstrip().split(" ")
         if len(parts) != vector_size + 1:
-            raise ValueError(
+            raise Word2VecFormatError(
                 f"{path}: line {i + 2} has {len(parts) - 1} values for word {parts[0]!r}, "
                 f"expected {vector_size}"
             )
         try:
             vectors[i] = np.asarray(parts[1:], dtype=np.float32)
         except ValueError:
-            raise ValueError(
+            raise Word2VecFormatError(
                 f"{path}: line {i + 2} (word {parts[0]!r}) holds a value that is not a number"
             ) from None
         words.append(parts[0])
@@ -336,7 +273,7 @@ def _read_binary_body(fin, path, vectors):
                 break
             more = fin.read(_BINARY_READ_CHUNK)
             if not more:
-                raise ValueError(
+                raise Word2VecFormatError(
                     f"{path}: unexpected end of file after {i} of {vocab_size} vectors"
                 )
             buf = buf[pos:] + more
@@ -376,10 +313,10 @@ class KeyedGaussianMixtures:
     ------
     TypeError
         If a vocabulary entry is not a ``str``.
-    ValueError
-        On duplicate words, if an array has a non-floating dtype (integer
-        dtype for `counts`), or if the shapes are inconsistent; the message
-        names the array and its shape.
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) On duplicate words, if an array has a non-floating
+        dtype (integer dtype for `counts`), or if the shapes are
+        inconsistent; the message names the array and its shape.
 
     Notes
     -----
@@ -390,25 +327,12 @@ class KeyedGaussianMixtures:
     """
 
     def __init__(self, index_to_key, means, log_variances, logits, counts=None):
-        if isinstance(index_to_key, WordTable):
-            table = index_to_key
-        else:
-            table = WordTable()
-            for i, word in enumerate(index_to_key):
-                if not isinstance(word, str):
-                    raise TypeError(
-                        f"index_to_key must hold str words, got {word!r} ({type(word).__name__}) at position {i}"
-                    )
-                j = table.add_word(word)
-                if j != i:
-                    raise ValueError(
-                        f"duplicate word {word!r} in index_to_key (positions {j} and {i})"
-                    )
+        table = _word_table(index_to_key)
         vocab_size = len(table)
 
         means = _as_float32_array("means", means, "(V, K, D)")
         if means.ndim != 3 or means.shape[0] != vocab_size or 0 in means.shape[1:]:
-            raise ValueError(
+            raise ParameterError(
                 f"means has shape {means.shape}, expected (V, K, D) with V={vocab_size} "
                 f"(the number of words) and K, D >= 1"
             )
@@ -417,26 +341,16 @@ class KeyedGaussianMixtures:
         log_variances = _as_float32_array("log_variances", log_variances, "(V, K, 1) or (V, K, D)")
         allowed = {(vocab_size, num_mixtures, 1), (vocab_size, num_mixtures, vector_size)}
         if log_variances.shape not in allowed:
-            raise ValueError(
+            raise ParameterError(
                 f"log_variances has shape {log_variances.shape}, expected (V, K, 1) = "
                 f"{(vocab_size, num_mixtures, 1)} or (V, K, D) = {(vocab_size, num_mixtures, vector_size)}"
             )
 
         logits = _as_float32_array("logits", logits, "(V, K)")
         if logits.shape != (vocab_size, num_mixtures):
-            raise ValueError(
+            raise ParameterError(
                 f"logits has shape {logits.shape}, expected (V, K) = {(vocab_size, num_mixtures)}"
             )
-
-        if counts is not None:
-            counts = np.asarray(counts)
-            if not np.issubdtype(counts.dtype, np.integer):
-                raise ValueError(
-                    f"counts must be an integer array (V,), got dtype {counts.dtype} with shape {counts.shape}"
-                )
-            if counts.shape != (vocab_size,):
-                raise ValueError(f"counts has shape {counts.shape}, expected (V,) = {(vocab_size,)}")
-            counts = counts.astype(np.int64, copy=False)
 
         self._table = table
         self._index_to_key = None
@@ -444,7 +358,7 @@ class KeyedGaussianMixtures:
         self._means = means
         self._log_variances = log_variances
         self._logits = logits
-        self.counts = counts
+        self.counts = None if counts is None else _int64_counts(counts, vocab_size)
         self._unit_means = None
 
     # ------------------------------------------------------------------ arrays
@@ -476,7 +390,7 @@ class KeyedGaussianMixtures:
         Computed in float64 after subtracting each row's maximum, so large
         logits do not overflow; every row sums to 1.
         """
-        return _stable_softmax(self._logits)
+        return mixture_weights(self._logits)
 
     @property
     def vector_size(self):
@@ -506,7 +420,7 @@ class KeyedGaussianMixtures:
         if self._unit_means is None:
             vocab_size, num_mixtures, vector_size = self._means.shape
             flat = self._means.reshape(vocab_size * num_mixtures, vector_size)
-            self._unit_means = _unit_last(flat)
+            self._unit_means = unit_vectors(flat)
         return self._unit_means
 
     # -------------------------------------------------------------- vocabulary
@@ -565,12 +479,13 @@ class KeyedGaussianMixtures:
 
         Raises
         ------
-        KeyError
-            If `word` is not in the vocabulary (the message names it).
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If `word` is not in the vocabulary (the message
+            names it).
         """
         index = self._table.index(word) if isinstance(word, str) else -1
         if index < 0:
-            raise KeyError(f"word {word!r} not in vocabulary")
+            raise WordNotInVocabularyError(f"word {word!r} not in vocabulary")
         return index
 
     def __getitem__(self, word):
@@ -589,14 +504,14 @@ class KeyedGaussianMixtures:
 
         Raises
         ------
-        KeyError
-            If `word` is not in the vocabulary.
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If `word` is not in the vocabulary.
         """
         i = self.get_index(word)
         return GaussianMixture(
             means=self._means[i].copy(),
             variances=np.exp(self._log_variances[i]),
-            weights=_stable_softmax(self._logits[i]),
+            weights=mixture_weights(self._logits[i]),
         )
 
     def __repr__(self):
@@ -615,7 +530,7 @@ class KeyedGaussianMixtures:
             and 0 <= component < k
         )
         if not valid:
-            raise IndexError(
+            raise ComponentIndexError(
                 f"component {component!r} is out of range: valid components are the integers "
                 f"0 to {k - 1} (K={k})"
             )
@@ -628,14 +543,14 @@ class KeyedGaussianMixtures:
             or isinstance(topn, (bool, np.bool_))
             or topn < 1
         ):
-            raise ValueError(f"topn must be a positive integer, got {topn!r}")
+            raise ParameterError(f"topn must be a positive integer, got {topn!r}")
         return int(topn)
 
     # ------------------------------------------------------------ similarity
 
     def _log_weights(self, rows):
         """``(n, K)`` float64 log mixture weights of the words at `rows`."""
-        return _log_softmax(self._logits[rows])
+        return log_mixture_weights(self._logits[rows])
 
     def _scores_against_vocabulary(self, metric, index, component):
         """Similarity of word `index` (or one of its components) to every word.
@@ -657,11 +572,11 @@ class KeyedGaussianMixtures:
         step = _chunk_size(qm.shape[1], k, d)
         for start in range(0, vocab_size, step):
             stop = min(start + step, vocab_size)
-            comp = _component_scores(
+            comp = component_scores(
                 metric, qm, ql, self._means[start:stop], self._log_variances[start:stop]
             )
             if component is None:
-                out[start:stop] = _combine(metric, comp, qw, self._log_weights(slice(start, stop)))
+                out[start:stop] = combine_components(metric, comp, qw, self._log_weights(slice(start, stop)))
             else:
                 out[start * k:stop * k] = comp.reshape(-1)
         return out
@@ -702,12 +617,14 @@ class KeyedGaussianMixtures:
 
         Raises
         ------
-        KeyError
-            If `word` is not in the vocabulary.
-        IndexError
-            If `component` is not an integer in ``0 .. K-1``.
-        ValueError
-            If `topn` is not a positive integer or `metric` is unknown.
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If `word` is not in the vocabulary.
+        w2gm.exceptions.ComponentIndexError
+            (an ``IndexError``) If `component` is not an integer in
+            ``0 .. K-1``.
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `topn` is not a positive integer or `metric`
+            is unknown.
 
         Notes
         -----
@@ -724,7 +641,7 @@ class KeyedGaussianMixtures:
         index = self.get_index(word)
         if component is not None:
             component = self._check_component(component)
-        metric = _check_metric(metric)
+        metric = check_metric(metric)
         k = self.num_mixtures
         own = slice(index * k, (index + 1) * k)
 
@@ -801,17 +718,18 @@ class KeyedGaussianMixtures:
 
         Raises
         ------
-        KeyError
-            If either word is not in the vocabulary.
-        ValueError
-            If `metric` is unknown (the message lists the valid ones).
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If either word is not in the vocabulary.
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `metric` is unknown (the message lists the
+            valid ones).
         """
         i1 = self.get_index(w1)
         i2 = self.get_index(w2)
-        metric = _check_metric(metric)
+        metric = check_metric(metric)
         if metric == "max_cos":
-            a = _unit_last(self._means[i1].astype(np.float64))
-            b = _unit_last(self._means[i2].astype(np.float64))
+            a = unit_vectors(self._means[i1].astype(np.float64))
+            b = unit_vectors(self._means[i2].astype(np.float64))
             return float((a @ b.T).max())
         return float(self.score_pairs([i1], [i2], metric=metric)[0])
 
@@ -838,13 +756,14 @@ class KeyedGaussianMixtures:
 
         Raises
         ------
-        ValueError
-            If `metric` is unknown, or the index arrays are not 1-d integer
-            arrays of equal length.
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `metric` is unknown, or the index arrays are
+            not 1-d integer arrays of equal length.
         IndexError
-            If an index is out of range.
+            If an index is out of range (a plain ``IndexError``, as NumPy
+            indexing raises).
         """
-        metric = _check_metric(metric)
+        metric = check_metric(metric)
         i1 = np.asarray(index1)
         i2 = np.asarray(index2)
         if i1.size == 0 and i2.size == 0:
@@ -853,7 +772,7 @@ class KeyedGaussianMixtures:
             i1.ndim != 1 or i2.ndim != 1 or i1.shape != i2.shape
             or not np.issubdtype(i1.dtype, np.integer) or not np.issubdtype(i2.dtype, np.integer)
         ):
-            raise ValueError(
+            raise ParameterError(
                 f"index1 and index2 must be 1-d integer arrays of equal length, got shapes "
                 f"{i1.shape} ({i1.dtype}) and {i2.shape} ({i2.dtype})"
             )
@@ -866,17 +785,19 @@ class KeyedGaussianMixtures:
         for start in range(0, i1.shape[0], step):
             a = i1[start:start + step]
             b = i2[start:start + step]
-            comp = _component_scores(
+            comp = component_scores(
                 metric, self._means[a], self._log_variances[a], self._means[b], self._log_variances[b]
             )
-            out[start:start + step] = _combine(metric, comp, self._log_weights(a), self._log_weights(b))
+            out[start:start + step] = combine_components(
+                metric, comp, self._log_weights(a), self._log_weights(b)
+            )
         return out
 
     def evaluate_word_pairs(self, path, metric="max_cos", case_insensitive=True):
         """Correlation of model similarities with human ratings of word pairs.
 
-        Delegates to :func:`w2gm.evaluation.evaluate_word_pairs` (see there
-        for the file format and the result fields).
+        Delegates to :func:`w2gm.evaluation.word_pairs.evaluate_word_pairs`
+        (see there for the file format and the result fields).
 
         Parameters
         ----------
@@ -893,10 +814,15 @@ class KeyedGaussianMixtures:
         w2gm.evaluation.WordPairsResult
             ``pearson``, ``spearman`` (each ``(statistic, p-value)``),
             ``oov_ratio`` (percent), ``n_pairs``, ``n_found``, ``n_malformed``.
-        """
-        from w2gm.evaluation import evaluate_word_pairs
 
-        return evaluate_word_pairs(self, path, metric=metric, case_insensitive=case_insensitive)
+        Raises
+        ------
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `metric` is unknown.
+        w2gm.exceptions.DatasetFormatError
+            (a ``ValueError``) If the file holds no valid pair.
+        """
+        return _evaluate_word_pairs(self, path, metric=metric, case_insensitive=case_insensitive)
 
     # ------------------------------------------------------ word2vec format
 
@@ -926,18 +852,21 @@ class KeyedGaussianMixtures:
 
         Raises
         ------
-        IndexError
-            If `component` is not an integer in ``0 .. K-1``.
+        w2gm.exceptions.ComponentIndexError
+            (an ``IndexError``) If `component` is not an integer in
+            ``0 .. K-1``.
+        w2gm.exceptions.Word2VecFormatError
+            (a ``ValueError``) If a word is empty or contains whitespace (the
+            format separates words from values by a space; the message names
+            the word).
         ValueError
-            If a word is empty or contains whitespace (the format separates
-            words from values by a space; the message names the word), or if
-            `path` is a URL rather than a local path.
+            If `path` is a URL rather than a local path.
         """
         component = self._check_component(component)
         path = _check_local_path(path)
         for word in self.index_to_key:
             if not word or _WHITESPACE.search(word):
-                raise ValueError(
+                raise Word2VecFormatError(
                     f"word {word!r} is empty or contains whitespace and cannot be written in word2vec format"
                 )
 
@@ -998,8 +927,10 @@ class KeyedGaussianMixtures:
         ------
         TypeError
             If `paths` is a single path rather than a sequence of paths.
-        ValueError
-            If `paths` is empty, a file is malformed or truncated, the files
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `paths` is empty.
+        w2gm.exceptions.Word2VecFormatError
+            (a ``ValueError``) If a file is malformed or truncated, the files
             differ in vector size, or their word lists differ (the message
             names the first mismatching position and words).
         """
@@ -1010,7 +941,7 @@ class KeyedGaussianMixtures:
             )
         paths = list(paths)
         if not paths:
-            raise ValueError("paths is empty: need one word2vec file per mixture component")
+            raise ParameterError("paths is empty: need one word2vec file per mixture component")
 
         words, first = _read_word2vec_file(paths[0], binary)
         vocab_size, vector_size = first.shape
@@ -1020,25 +951,11 @@ class KeyedGaussianMixtures:
         for k, path in enumerate(paths[1:], start=1):
             other_words, vectors = _read_word2vec_file(path, binary)
             if vectors.shape[1] != vector_size:
-                raise ValueError(
+                raise Word2VecFormatError(
                     f"{path} (component {k}) has vector size {vectors.shape[1]}, "
                     f"but {paths[0]} (component 0) has {vector_size}"
                 )
-            if other_words != words:
-                for i, (expected, found) in enumerate(zip(words, other_words)):
-                    if expected != found:
-                        raise ValueError(
-                            f"{path} (component {k}) has word {found!r} at position {i}, "
-                            f"but {paths[0]} (component 0) has {expected!r}; all files must list "
-                            f"the same words in the same order"
-                        )
-                i = min(len(words), len(other_words))
-                extra = (other_words[i], path) if len(other_words) > i else (words[i], paths[0])
-                raise ValueError(
-                    f"{path} (component {k}) has {len(other_words)} words, "
-                    f"but {paths[0]} (component 0) has {vocab_size}; first unmatched word is "
-                    f"{extra[0]!r} at position {i} in {extra[1]}"
-                )
+            _check_same_words(words, paths[0], other_words, path, k)
             means[:, k] = vectors
 
         num_mixtures = len(paths)

@@ -1,0 +1,371 @@
+"""Readers of the evaluation datasets, and the bundled word-similarity datasets.
+
+* Word similarity: one ``word1 word2 score`` per line
+  (:func:`read_word_pairs`); the eleven datasets of Table 2 of Athiwaratkun &
+  Wilson (2017) are bundled in ``w2gm/data/similarity/`` (:data:`BENCHMARKS`,
+  :func:`bundled_dataset_path`).
+* Lexical entailment: ``hyponym-n<TAB>hypernym-n`` pairs of Baroni et al.
+  (2012) (:func:`read_entailment_pairs`).
+* Contextual word similarity: the SCWS ``ratings.txt`` of Huang et al. (2012)
+  (:func:`read_scws`).
+
+All readers share one line reader: UTF-8 (undecodable bytes replaced), LF or
+CRLF line endings, gzip/bz2 via ``smart_open``, blank lines and lines
+starting with ``#`` ignored.  Malformed lines are skipped with a
+``UserWarning`` naming their number and the first one; a file with no valid
+item raises :class:`w2gm.exceptions.DatasetFormatError` (a ``ValueError``).
+"""
+
+import logging
+import math
+import os
+import re
+import warnings
+from collections import OrderedDict
+from typing import NamedTuple
+
+import smart_open
+
+from w2gm.exceptions import DatasetFormatError, ParameterError
+
+__all__ = [
+    "BENCHMARKS",
+    "SCWSPair",
+    "WordPairs",
+    "bundled_dataset_path",
+    "read_entailment_pairs",
+    "read_scws",
+    "read_word_pairs",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The eleven word-similarity datasets of Table 2 of the paper, in its order:
+#: paper name -> file name in ``w2gm/data/similarity/``.
+BENCHMARKS = OrderedDict(
+    [
+        ("SL", "SimLex-999.txt"),
+        ("WS", "EN-WS-353-ALL.txt"),
+        ("WS-S", "EN-WS-353-SIM.txt"),
+        ("WS-R", "EN-WS-353-REL.txt"),
+        ("MEN", "EN-MEN-TR-3k.txt"),
+        ("MC", "EN-MC-30.txt"),
+        ("RG", "EN-RG-65.txt"),
+        ("YP", "EN-YP-130.txt"),
+        ("MT-287", "EN-MTurk-287.txt"),
+        ("MT-771", "EN-MTurk-771.txt"),
+        ("RW", "EN-RW-STANFORD.txt"),
+    ]
+)
+
+_DATA_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "similarity"
+)
+_SCORE_COLUMN_NAMES = ("SimLex999",)
+_POS_SUFFIX = re.compile(r"-[A-Za-z]$")
+
+
+def bundled_dataset_path(name):
+    """Absolute path of one of the bundled word-similarity datasets.
+
+    Parameters
+    ----------
+    name : str
+        Paper name (a key of :data:`BENCHMARKS`, e.g. ``"WS"``, ``"SL"``,
+        ``"MT-771"``; case-insensitive) or file name (e.g.
+        ``"EN-WS-353-ALL.txt"``).
+
+    Returns
+    -------
+    str
+        Path inside ``w2gm/data/similarity/``.
+
+    Raises
+    ------
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) If `name` is neither a dataset name nor a bundled
+        file name (the message lists the names).
+    """
+    if isinstance(name, str):
+        for key, filename in BENCHMARKS.items():
+            if name.upper() == key or name == filename:
+                return os.path.join(_DATA_DIR, filename)
+    raise ParameterError(
+        f"unknown dataset {name!r}; bundled datasets are "
+        + ", ".join(f"{k} ({f})" for k, f in BENCHMARKS.items())
+    )
+
+
+# ------------------------------------------------------------ line reading
+
+def _data_lines(path):
+    """Yield ``(line_number, line)`` of the non-blank lines not starting with ``#``.
+
+    Line endings (LF or CRLF) are removed; the line is otherwise as in the file.
+    """
+    with smart_open.open(os.fspath(path), "r", encoding="utf-8", errors="replace", newline="") as fin:
+        text = fin.read()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith("#"):
+            yield number, line
+
+
+def _fields(line):
+    """Split a data line on tabs if it has any (after stripping), else on spaces."""
+    line = line.strip()
+    if "\t" in line:
+        return [f.strip() for f in line.split("\t")]
+    return line.split()
+
+
+def _parse_float(text):
+    """`text` as a finite float, or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _warn_malformed(path, count, first, what):
+    """Warn (and log) that `count` malformed lines were skipped, the first at line `first`."""
+    if count:
+        message = (
+            f"{path}: skipped {count} malformed line(s) ({what}); first at line {first}"
+        )
+        warnings.warn(message, UserWarning, stacklevel=3)
+        logger.warning(message)
+
+
+# ------------------------------------------------------------- word pairs
+
+class WordPairs(NamedTuple):
+    """Word pairs read by :func:`read_word_pairs`.
+
+    Attributes
+    ----------
+    pairs : list of tuple
+        ``(word1, word2, score)`` with ``score`` a float, in file order.
+    n_malformed : int
+        Lines skipped as malformed (too few columns, non-numeric score).
+    """
+
+    pairs: list
+    n_malformed: int
+
+
+def _header_score_column(fields):
+    """Column of the score if `fields` (the first data line) is a header, else None."""
+    if len(fields) >= 3 and _parse_float(fields[2]) is None:
+        for name in _SCORE_COLUMN_NAMES:
+            if name in fields:
+                return fields.index(name)
+        return 2
+    return None
+
+
+def read_word_pairs(path, case_insensitive=False):
+    """Read a word-similarity dataset: one ``word1 word2 score`` per line.
+
+    Columns are separated by tabs (if a line has any) or spaces; LF and CRLF
+    line endings are accepted, as is a gzip/bz2 file (via ``smart_open``).
+    Blank lines and lines starting with ``#`` are ignored.  If the 3rd
+    column of the first data line is not a number, that line is a header:
+    the score is then read from the column named ``SimLex999`` when present
+    (SimLex-999: ``word1 word2 POS SimLex999 ...``), else from the 3rd.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset file.
+    case_insensitive : bool, optional
+        Lowercase the words (default False: words as in the file).
+
+    Returns
+    -------
+    WordPairs
+        ``(pairs, n_malformed)``; ``pairs`` is a list of
+        ``(word1, word2, score)``.
+
+    Raises
+    ------
+    w2gm.exceptions.DatasetFormatError
+        (a ``ValueError``) If the file holds no valid pair (e.g. it is
+        empty); the message names the file.
+    OSError
+        If the file cannot be read.
+
+    Warns
+    -----
+    UserWarning
+        If malformed lines (fewer columns than needed, or a non-numeric or
+        non-finite score) were skipped; the message gives their number and
+        the first offending line number.
+    """
+    pairs = []
+    malformed = 0
+    first_bad = None
+    score_col = 2
+    seen_data = False
+    for number, line in _data_lines(path):
+        fields = _fields(line)
+        if not seen_data:
+            seen_data = True
+            header_col = _header_score_column(fields)
+            if header_col is not None:
+                score_col = header_col
+                continue
+        score = _parse_float(fields[score_col]) if len(fields) > score_col else None
+        if len(fields) < 3 or score is None or not fields[0] or not fields[1]:
+            malformed += 1
+            if first_bad is None:
+                first_bad = number
+            continue
+        w1, w2 = fields[0], fields[1]
+        if case_insensitive:
+            w1, w2 = w1.lower(), w2.lower()
+        pairs.append((w1, w2, score))
+    if not pairs:
+        raise DatasetFormatError(f"{os.fspath(path)}: no valid word pair (word1 word2 score) found")
+    _warn_malformed(os.fspath(path), malformed, first_bad, "need 'word1 word2 score' with a numeric score")
+    return WordPairs(pairs, malformed)
+
+
+# ------------------------------------------------------------- entailment
+
+def read_entailment_pairs(path, case_insensitive=False):
+    """Read entailment pairs in the Baroni et al. (2012) format.
+
+    One pair a line, ``hyponym-n<TAB>hypernym-n`` (tabs or spaces; further
+    columns are ignored); a single-letter part-of-speech suffix ``-x``
+    (``-n``, ``-v``, ``-j``, ...) is stripped from each word.  Blank lines and
+    ``#`` comments are ignored.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    case_insensitive : bool, optional
+        Lowercase the words.
+
+    Returns
+    -------
+    list of tuple
+        ``(hyponym, hypernym)`` pairs in file order.
+
+    Raises
+    ------
+    w2gm.exceptions.DatasetFormatError
+        (a ``ValueError``) If the file holds no pair; the message names the
+        file.
+
+    Warns
+    -----
+    UserWarning
+        If lines with fewer than two columns were skipped.
+    """
+    pairs = []
+    malformed = 0
+    first_bad = None
+    for number, line in _data_lines(path):
+        fields = _fields(line)
+        if len(fields) < 2 or not fields[0] or not fields[1]:
+            malformed += 1
+            first_bad = first_bad or number
+            continue
+        w1 = _POS_SUFFIX.sub("", fields[0])
+        w2 = _POS_SUFFIX.sub("", fields[1])
+        if case_insensitive:
+            w1, w2 = w1.lower(), w2.lower()
+        pairs.append((w1, w2))
+    if not pairs:
+        raise DatasetFormatError(f"{os.fspath(path)}: no entailment pair (hyponym<TAB>hypernym) found")
+    _warn_malformed(os.fspath(path), malformed, first_bad, "need two columns")
+    return pairs
+
+
+# ------------------------------------------------------------------- SCWS
+
+class SCWSPair(NamedTuple):
+    """One SCWS item: two words, each in its own context, and the mean rating."""
+
+    word1: str
+    context1: list
+    position1: int
+    word2: str
+    context2: list
+    position2: int
+    rating: float
+
+
+def _locate_target(context):
+    """Tokens of a context without the ``<b> ... </b>`` markers, and the target's position."""
+    tokens = context.split()
+    try:
+        start = tokens.index("<b>")
+    except ValueError:
+        return None, None
+    clean = tokens[:start] + [t for t in tokens[start + 1:] if t not in ("<b>", "</b>")]
+    if start >= len(clean):
+        return None, None
+    return clean, start
+
+
+def _scws_item(line):
+    """The :class:`SCWSPair` of one tab-separated SCWS line, or None if it is malformed."""
+    fields = line.rstrip("\r\n").split("\t")
+    if len(fields) < 8:
+        return None
+    rating = _parse_float(fields[7].strip())
+    ctx1, pos1 = _locate_target(fields[5])
+    ctx2, pos2 = _locate_target(fields[6])
+    if rating is None or ctx1 is None or ctx2 is None:
+        return None
+    return SCWSPair(fields[1].strip(), ctx1, pos1, fields[3].strip(), ctx2, pos2, rating)
+
+
+def read_scws(path):
+    """Read the Stanford Contextual Word Similarities dataset (Huang et al. 2012).
+
+    Tab-separated lines: id, word1, POS1, word2, POS2, context1, context2,
+    average rating, then the ten individual ratings (ignored).  The target
+    word is marked ``<b> word </b>`` in its (tokenised) context.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``ratings.txt`` file.
+
+    Returns
+    -------
+    list of SCWSPair
+        With the contexts as token lists (markers removed) and the target's
+        token position in each.
+
+    Raises
+    ------
+    w2gm.exceptions.DatasetFormatError
+        (a ``ValueError``) If the file holds no valid item.
+
+    Warns
+    -----
+    UserWarning
+        If lines with fewer than 8 columns, a non-numeric rating or no
+        ``<b>`` marker were skipped.
+    """
+    items = []
+    malformed = 0
+    first_bad = None
+    for number, line in _data_lines(path):
+        item = _scws_item(line)
+        if item is None:
+            malformed += 1
+            first_bad = first_bad or number
+            continue
+        items.append(item)
+    if not items:
+        raise DatasetFormatError(f"{os.fspath(path)}: no valid SCWS item found")
+    _warn_malformed(os.fspath(path), malformed, first_bad,
+                    "need 8+ tab-separated columns, a numeric rating and <b> word </b> in both contexts")
+    return items
