@@ -362,12 +362,18 @@ def deterministic_alias(V, word):
     return np.zeros(V, dtype=np.uint32), np.full(V, word, dtype=np.int32)
 
 
+def group(d, side):
+    """``(means, log_variances, logits)`` of one side of a table dict (None stays None)."""
+    if d is None:
+        return None
+    return tuple(d[f"{k}_{side}"] for k in ("mu", "lv", "s"))
+
+
 def kernel_state(tables, accs, keep, alias, window, negative, margin=1.0, eps=EPS,
                  lv_min=-10.0, lv_max=10.0):
-    return ti.KernelState(
-        *(tables[n] for n in NAMES),
-        None if accs is None else tuple(accs[n] for n in NAMES),
-        keep, alias[0], alias[1], window, negative, margin, eps, lv_min, lv_max)
+    return ti.KernelState(group(tables, "in"), group(tables, "out"), group(accs, "in"),
+                          group(accs, "out"), keep, alias[0], alias[1], window, negative,
+                          margin, eps, lv_min, lv_max)
 
 
 def job_arrays(sentences):
@@ -623,62 +629,89 @@ def test_train_job_empty_job():
 
 
 def _kernel_args(tables, accs=None, V=4, **over):
-    args = dict(tables)
-    args.update(accumulators=accs, keep=np.full(V, ALWAYS, dtype=np.uint32),
+    """KernelState arguments; ``over`` replaces single tables (by flat name) or arguments."""
+    flat = dict(tables)
+    flat.update((k, v) for k, v in over.items() if k in NAMES)
+    args = dict(params_in=group(flat, "in"), params_out=group(flat, "out"),
+                accumulators_in=group(accs, "in"), accumulators_out=group(accs, "out"),
+                keep=np.full(V, ALWAYS, dtype=np.uint32),
                 alias_prob=np.zeros(V, dtype=np.uint32), alias_index=np.full(V, 3, dtype=np.int32),
                 window=2, negative=2, margin=1.0, eps=EPS, log_var_min=-10.0, log_var_max=10.0)
-    args.update(over)
+    args.update((k, v) for k, v in over.items() if k not in NAMES)
     return args
 
 
 def _build(args):
-    return ti.KernelState(args["mu_in"], args["lv_in"], args["s_in"], args["mu_out"],
-                          args["lv_out"], args["s_out"], args["accumulators"], args["keep"],
-                          args["alias_prob"], args["alias_index"], args["window"],
-                          args["negative"], args["margin"], args["eps"],
-                          args["log_var_min"], args["log_var_max"])
+    """KernelState from :func:`_kernel_args`, positionally (checks the argument order)."""
+    return ti.KernelState(args["params_in"], args["params_out"], args["accumulators_in"],
+                          args["accumulators_out"], args["keep"], args["alias_prob"],
+                          args["alias_index"], args["window"], args["negative"], args["margin"],
+                          args["eps"], args["log_var_min"], args["log_var_max"])
 
 
 def test_kernel_state_accepts_valid_tables():
     tables = make_tables(4, 2, 3, "diagonal", shared=False)
     _build(_kernel_args(tables))
-    _build(_kernel_args(tables, accs=tuple(make_accumulators(tables)[n] for n in NAMES)))
+    _build(_kernel_args(tables, accs=make_accumulators(tables)))
     shared = make_tables(4, 2, 3, "spherical", shared=True)
     _build(_kernel_args(shared))
+    _build(_kernel_args(shared, accs=make_accumulators(shared)))
+    # any sequence of three arrays will do
+    _build(_kernel_args(tables, params_in=list(group(tables, "in"))))
 
 
-@pytest.mark.parametrize("mutate, exc", [
-    (lambda t: {"mu_in": t["mu_in"].astype(np.float64)}, TypeError),
-    (lambda t: {"lv_out": t["lv_out"].astype(np.float64)}, TypeError),
-    (lambda t: {"s_in": list(t["s_in"])}, TypeError),
-    (lambda t: {"mu_out": np.asfortranarray(t["mu_out"])}, TypeError),
-    (lambda t: {"mu_in": np.ascontiguousarray(t["mu_in"][:, :, :2])}, ValueError),
-    (lambda t: {"mu_in": t["mu_in"][0]}, ValueError),
-    (lambda t: {"lv_in": np.zeros((4, 2, 2), dtype=np.float32)}, ValueError),
-    (lambda t: {"lv_out": np.zeros((4, 2, 1), dtype=np.float32)}, ValueError),
-    (lambda t: {"s_out": np.zeros((4, 3), dtype=np.float32)}, ValueError),
-    (lambda t: {"mu_out": np.zeros((5, 2, 3), dtype=np.float32)}, ValueError),
-    (lambda t: {"keep": np.zeros(3, dtype=np.uint32)}, ValueError),
-    (lambda t: {"alias_prob": np.zeros(5, dtype=np.uint32)}, ValueError),
-    (lambda t: {"alias_index": np.full(4, 4, dtype=np.int32)}, ValueError),
-    (lambda t: {"alias_index": np.full(4, -1, dtype=np.int32)}, ValueError),
-    (lambda t: {"window": 0}, ValueError),
-    (lambda t: {"negative": 0}, ValueError),
-    (lambda t: {"accumulators": tuple(np.ones_like(t[n]) for n in NAMES[:5])}, ValueError),
-    (lambda t: {"accumulators": tuple(np.ones(t[n].shape) for n in NAMES)}, TypeError),
-    (lambda t: {"accumulators": tuple(np.ones((4, 2, 3), np.float32) for n in NAMES)},
-     ValueError),
+def _ones(t, side, n=3, dtype=np.float32):
+    """Accumulator-like arrays for one side of ``t`` (the first ``n`` of the three)."""
+    return tuple(np.ones(a.shape, dtype) for a in group(t, side)[:n])
+
+
+@pytest.mark.parametrize("mutate, exc, match", [
+    (lambda t: {"mu_in": t["mu_in"].astype(np.float64)}, TypeError, "params_in.means"),
+    (lambda t: {"lv_out": t["lv_out"].astype(np.float64)}, TypeError, "params_out.log_variances"),
+    (lambda t: {"s_in": list(t["s_in"])}, TypeError, "params_in.logits"),
+    (lambda t: {"mu_out": np.asfortranarray(t["mu_out"])}, TypeError, "params_out.means"),
+    (lambda t: {"mu_in": np.ascontiguousarray(t["mu_in"][:, :, :2])}, ValueError,
+     "params_in.log_variances"),
+    (lambda t: {"mu_in": t["mu_in"][0]}, ValueError, "params_in.means"),
+    (lambda t: {"lv_in": np.zeros((4, 2, 2), dtype=np.float32)}, ValueError, "params_in.log_variances"),
+    (lambda t: {"lv_out": np.zeros((4, 2, 1), dtype=np.float32)}, ValueError,
+     "params_out.log_variances"),
+    (lambda t: {"s_out": np.zeros((4, 3), dtype=np.float32)}, ValueError, "params_out.logits"),
+    (lambda t: {"mu_out": np.zeros((5, 2, 3), dtype=np.float32)}, ValueError, "params_out.means"),
+    (lambda t: {"params_in": t["mu_in"]}, TypeError, "params_in must be a sequence"),
+    (lambda t: {"params_out": group(t, "out")[:2]}, ValueError, "params_out must hold 3"),
+    (lambda t: {"keep": np.zeros(3, dtype=np.uint32)}, ValueError, "keep"),
+    (lambda t: {"alias_prob": np.zeros(5, dtype=np.uint32)}, ValueError, "alias_prob"),
+    (lambda t: {"alias_index": np.full(4, 4, dtype=np.int32)}, ValueError, "alias_index"),
+    (lambda t: {"alias_index": np.full(4, -1, dtype=np.int32)}, ValueError, "alias_index"),
+    (lambda t: {"window": 0}, ValueError, "window"),
+    (lambda t: {"negative": 0}, ValueError, "negative"),
+    (lambda t: {"accumulators_in": _ones(t, "in", n=2), "accumulators_out": _ones(t, "out")},
+     ValueError, "accumulators_in must hold 3"),
+    (lambda t: {"accumulators_in": _ones(t, "in"), "accumulators_out": _ones(t, "out", dtype=float)},
+     TypeError, "accumulators_out.means"),
+    (lambda t: {"accumulators_in": tuple(np.ones((4, 2, 3), np.float32) for _ in range(3)),
+                "accumulators_out": _ones(t, "out")}, ValueError, "accumulators_in.logits"),
+    (lambda t: {"accumulators_in": _ones(t, "in"), "accumulators_out": None}, ValueError,
+     "both be None"),
+    (lambda t: {"accumulators_in": None, "accumulators_out": _ones(t, "out")}, ValueError,
+     "both be None"),
+    # shared parameters need shared accumulators, separate ones separate accumulators
+    (lambda t: {"params_out": group(t, "in"), "accumulators_in": _ones(t, "in"),
+                "accumulators_out": _ones(t, "in")}, ValueError, "accumulators_out.means"),
+    (lambda t: dict(zip(("accumulators_in", "accumulators_out"), [_ones(t, "in")] * 2)),
+     ValueError, "accumulators_out.means"),
 ], ids=lambda x: "" if callable(x) or isinstance(x, type) else str(x))
-def test_kernel_state_rejects_bad_tables(mutate, exc):
+def test_kernel_state_rejects_bad_tables(mutate, exc, match):
     tables = make_tables(4, 2, 3, "diagonal", shared=False)
-    with pytest.raises(exc):
+    with pytest.raises(exc, match=match):
         _build(_kernel_args(tables, **mutate(tables)))
 
 
 def test_kernel_state_rejects_read_only_table():
     tables = make_tables(4, 2, 3, "diagonal", shared=False)
     tables["mu_in"].flags.writeable = False
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="params_in.means"):
         _build(_kernel_args(tables))
 
 
