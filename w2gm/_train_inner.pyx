@@ -164,14 +164,14 @@ cdef inline floating squared_distance(const floating *a, const floating *b, int 
 # Energy forward: [eq. 3] partial energies, [eq. 2] log energy
 # ---------------------------------------------------------------------------
 
-# var = exp(lv) (Appendix A.2 optimises log d); log_w = log softmax(s) [A.2 softmax]
+# var = exp(lv) (Appendix A.2 optimises log d); log_weights = log softmax(s) [A.2 softmax]
 cdef inline void variances_and_log_weights(int K, int Dv, const floating *lv, const floating *s,
-                                           floating *var, floating *log_w) noexcept nogil:
+                                           floating *var, floating *log_weights) noexcept nogil:
     """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K) of one word."""
     cdef int i
     for i in range(K * Dv):
         var[i] = f_exp(lv[i])
-    log_softmax(K, s, log_w)
+    log_softmax(K, s, log_weights)
 
 
 # [eq. 3] spherical: S_ij = var_f,i + var_g,j + eps,
@@ -467,15 +467,15 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int K, int D, 
     Each gradient buffer's three blocks are contiguous (mu, lv, s), so one
     ``memset`` of ``K*D + K*Dv + K`` floats from its ``mu`` clears it.
     """
-    cdef float *p = block
-    p = mixture_row_init(&scratch.grad_w, p, K, D, Dv)
-    p = mixture_row_init(&scratch.grad_c, p, K, D, Dv)
-    p = mixture_row_init(&scratch.grad_neg, p, K, D, Dv)
-    scratch.var_w = p
-    scratch.log_p_w = p + K * Dv
-    p = scratch.log_p_w + K
-    p = pair_scratch_init(&scratch.pos, p, K, Dv)
-    pair_scratch_init(&scratch.neg, p, K, Dv)
+    cdef float *cursor = block
+    cursor = mixture_row_init(&scratch.grad_w, cursor, K, D, Dv)
+    cursor = mixture_row_init(&scratch.grad_c, cursor, K, D, Dv)
+    cursor = mixture_row_init(&scratch.grad_neg, cursor, K, D, Dv)
+    scratch.var_w = cursor
+    scratch.log_p_w = cursor + K * Dv
+    cursor = scratch.log_p_w + K
+    cursor = pair_scratch_init(&scratch.pos, cursor, K, Dv)
+    pair_scratch_init(&scratch.neg, cursor, K, Dv)
 
 
 cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *kept,
@@ -629,6 +629,12 @@ def _triple(group, name):
     return items
 
 
+def _side_arrays(group, name, shapes):
+    """The checked arrays of one parameter or accumulator group, named ``name.field``."""
+    return [_f32(a, f"{name}.{field}", shape)
+            for a, field, shape in zip(_triple(group, name), _FIELDS, shapes)]
+
+
 cdef void _side_init(SideParams *side, list arrays, list accumulators):
     side.mu = <float *>cnp.PyArray_DATA(arrays[0])
     side.lv = <float *>cnp.PyArray_DATA(arrays[1])
@@ -687,9 +693,9 @@ cdef class KernelState:
     def __init__(self, params_in, params_out, accumulators_in, accumulators_out,
                  keep, alias_prob, alias_index, int window, int negative,
                  double margin, double eps, double log_var_min, double log_var_max):
-        p_in = _triple(params_in, "params_in")
-        p_out = _triple(params_out, "params_out")
-        means, log_variances = p_in[0], p_in[1]
+        group_in = _triple(params_in, "params_in")
+        group_out = _triple(params_out, "params_out")
+        means, log_variances = group_in[0], group_in[1]
         for nm, a in (("params_in.means", means), ("params_in.log_variances", log_variances)):
             if not isinstance(a, np.ndarray):
                 raise TypeError(f"{nm} must be a float32 ndarray, got {type(a).__name__}")
@@ -705,32 +711,30 @@ cdef class KernelState:
         if window < 1 or negative < 1:
             raise ValueError(f"window and negative must be >= 1, got {window}, {negative}")
         shapes = ((V, K, D), (V, K, Dv), (V, K))
-        arrays_in = [_f32(a, f"params_in.{f}", sh) for a, f, sh in zip(p_in, _FIELDS, shapes)]
-        arrays_out = [_f32(a, f"params_out.{f}", sh) for a, f, sh in zip(p_out, _FIELDS, shapes)]
+        arrays_in = _side_arrays(group_in, "params_in", shapes)
+        arrays_out = _side_arrays(group_out, "params_out", shapes)
         if (accumulators_in is None) != (accumulators_out is None):
             raise ValueError("accumulators_in and accumulators_out must both be None (SGD) "
                              "or both hold 3 arrays (Adagrad)")
         accs_in = accs_out = None
         if accumulators_in is not None:
-            accs_in = [_f32(a, f"accumulators_in.{f}", sh)
-                       for a, f, sh in zip(_triple(accumulators_in, "accumulators_in"), _FIELDS, shapes)]
-            accs_out = [_f32(a, f"accumulators_out.{f}", sh)
-                        for a, f, sh in zip(_triple(accumulators_out, "accumulators_out"), _FIELDS,
-                                            shapes)]
-            for f, p_i, p_o, a_i, a_o in zip(_FIELDS, arrays_in, arrays_out, accs_in, accs_out):
-                if (p_o is p_i) != (a_o is a_i):
-                    raise ValueError(f"accumulators_out.{f} must be accumulators_in.{f} exactly "
-                                     f"when params_out.{f} is params_in.{f}")
-        for nm, t, dt in (("keep", keep, np.uint32), ("alias_prob", alias_prob, np.uint32),
-                          ("alias_index", alias_index, np.int32)):
-            if not isinstance(t, np.ndarray) or t.dtype != dt:
+            accs_in = _side_arrays(accumulators_in, "accumulators_in", shapes)
+            accs_out = _side_arrays(accumulators_out, "accumulators_out", shapes)
+            # shared parameters are updated through one accumulator, separate ones through two
+            for k, field in enumerate(_FIELDS):
+                if (arrays_out[k] is arrays_in[k]) != (accs_out[k] is accs_in[k]):
+                    raise ValueError(f"accumulators_out.{field} must be accumulators_in.{field} "
+                                     f"exactly when params_out.{field} is params_in.{field}")
+        for nm, table, dt in (("keep", keep, np.uint32), ("alias_prob", alias_prob, np.uint32),
+                              ("alias_index", alias_index, np.int32)):
+            if not isinstance(table, np.ndarray) or table.dtype != dt:
                 raise TypeError(f"{nm} must be an ndarray of {np.dtype(dt)}")
         keep = np.ascontiguousarray(keep)
         alias_prob = np.ascontiguousarray(alias_prob)
         alias_index = np.ascontiguousarray(alias_index)
-        for nm, t in (("keep", keep), ("alias_prob", alias_prob), ("alias_index", alias_index)):
-            if t.shape != (V,):
-                raise ValueError(f"{nm} has shape {t.shape}, expected ({V},)")
+        for nm, table in (("keep", keep), ("alias_prob", alias_prob), ("alias_index", alias_index)):
+            if table.shape != (V,):
+                raise ValueError(f"{nm} has shape {table.shape}, expected ({V},)")
         if alias_index.size and (alias_index.min() < 0 or alias_index.max() >= V):
             raise ValueError("alias_index holds indices outside the vocabulary")
         self.refs = (arrays_in, arrays_out, accs_in, accs_out, keep, alias_prob, alias_index)
@@ -793,7 +797,7 @@ cdef class KernelState:
         if ends_np.size and ends_np.dtype.kind not in "iu":
             raise ValueError("sentence_ends must be integers")
         if (ends_np.size == 0 and words_np.size > 0) or (
-                ends_np.size and (ends_np[-1] != words_np.size or ends_np[0] < 0
+                ends_np.size and (ends_np[ends_np.size - 1] != words_np.size or ends_np[0] < 0
                                   or np.any(np.diff(ends_np) < 0))):
             raise ValueError("sentence_ends must be non-decreasing and end at len(words)")
         # populate: the job's arrays and its own scratch
@@ -808,7 +812,7 @@ cdef class KernelState:
         cdef float *block = <float *>malloc(train_scratch_len(K, D, Dv) * sizeof(float))
         cdef int32_t *kept = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
         cdef TrainScratch scratch
-        cdef JobResult r
+        cdef JobResult result
         if block == NULL or kept == NULL:
             free(block)
             free(kept)
@@ -817,12 +821,12 @@ cdef class KernelState:
         try:
             # train
             with nogil:
-                r = run_job(&self.cfg, &scratch, kept, &wv[0], &ev[0], n_sentences,
-                            alpha_start, alpha_end, seed)
+                result = run_job(&self.cfg, &scratch, kept, &wv[0], &ev[0], n_sentences,
+                                 alpha_start, alpha_end, seed)
         finally:
             free(block)
             free(kept)
-        return (r.loss_sum, r.n_samples, r.n_active, r.n_kept, r.n_nonfinite)
+        return (result.loss_sum, result.n_samples, result.n_active, result.n_kept, result.n_nonfinite)
 
 
 # ---------------------------------------------------------------------------
@@ -849,13 +853,13 @@ def _component_arrays(mu, log_var, logits, name):
 
 cdef class _Prepared64:
     """float64 variances (K*Dv) and log mixture weights (K) of one f-side word."""
-    cdef double[::1] var, log_w
+    cdef double[::1] var, log_weights
 
     def __cinit__(self, const double[:, ::1] lv, const double[::1] s):
         cdef int K = lv.shape[0], Dv = lv.shape[1]
         self.var = np.zeros(K * Dv)
-        self.log_w = np.zeros(K)
-        variances_and_log_weights(K, Dv, &lv[0, 0], &s[0], &self.var[0], &self.log_w[0])
+        self.log_weights = np.zeros(K)
+        variances_and_log_weights(K, Dv, &lv[0, 0], &s[0], &self.var[0], &self.log_weights[0])
 
 
 cdef class _PairScratch64:
@@ -875,7 +879,7 @@ cdef double _forward64(const double[:, ::1] mu_f, _Prepared64 f,
                        const double[:, ::1] mu_g, const double[:, ::1] lv_g, const double[::1] s_g,
                        double eps, _PairScratch64 pair):
     return log_energy_fwd(mu_f.shape[0], mu_f.shape[1], lv_g.shape[1],
-                          &mu_f[0, 0], &f.var[0], &f.log_w[0], &mu_g[0, 0], &lv_g[0, 0], &s_g[0],
+                          &mu_f[0, 0], &f.var[0], &f.log_weights[0], &mu_g[0, 0], &lv_g[0, 0], &s_g[0],
                           eps, &pair.var_g[0], &pair.log_q[0], &pair.S[0], &pair.sqdist[0],
                           &pair.xi[0], &pair.gamma[0])
 
@@ -886,7 +890,7 @@ cdef void _backward64(double coef, const double[:, ::1] mu_f, _Prepared64 f,
     cdef double[:, ::1] grad_mu_g = grad_g[0], grad_lv_g = grad_g[1]
     cdef double[::1] grad_s_f = grad_f[2], grad_s_g = grad_g[2]
     log_energy_bwd(mu_f.shape[0], mu_f.shape[1], grad_lv_f.shape[1], coef, &mu_f[0, 0], &mu_g[0, 0],
-                   &f.var[0], &pair.var_g[0], &f.log_w[0], &pair.log_q[0],
+                   &f.var[0], &pair.var_g[0], &f.log_weights[0], &pair.log_q[0],
                    &pair.S[0], &pair.sqdist[0], &pair.gamma[0],
                    &grad_mu_f[0, 0], &grad_lv_f[0, 0], &grad_s_f[0],
                    &grad_mu_g[0, 0], &grad_lv_g[0, 0], &grad_s_g[0])
