@@ -10,8 +10,12 @@ Distributions"), not from the Cython kernel:
   inputs; the stability tests use :func:`log_energy_stable`);
 * the max-margin loss of Section 3.3;
 * analytic gradients of ``log E`` (checked against finite differences in the
-  tests) and a pure-Python model of the training job, including a replica of
-  the documented random number generator (xorshift64* seeded by splitmix64).
+  tests);
+* :func:`train_job`, the one float64 model of the whole trainer that every
+  trainer test compares ``KernelState.train_job`` with, including a replica
+  of the documented random number generator (xorshift64* seeded by
+  splitmix64).  :func:`deterministic_alias` builds a noise table that always
+  draws one chosen word, to force the negative where a test needs it.
 
 A word's parameters are a tuple ``(means (K, D), log_vars (K, Dv), logits
 (K,))`` with ``Dv = 1`` (spherical) or ``Dv = D`` (diagonal).
@@ -174,6 +178,11 @@ class Rng:
         return int(alias_index[column])
 
 
+def deterministic_alias(V, word):
+    """Alias table ``(alias_prob, alias_index)`` whose every draw returns ``word``."""
+    return np.zeros(V, dtype=np.uint32), np.full(V, word, dtype=np.int32)
+
+
 # ---------------------------------------------------------------------------
 # Training job
 # ---------------------------------------------------------------------------
@@ -209,8 +218,14 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     ``params`` maps :data:`PARAM_NAMES` to float64 arrays (the same array objects
     for in/out when the output distributions are shared); ``accs`` likewise or
     None.  The sequence of random draws and updates follows the documented
-    order.  Not meant for the case where a centre word is its own context or
-    negative while in/out parameters are shared.
+    order: per centre word one reduced window, per context word ``negative``
+    draws (a draw equal to the context word is skipped, not counted); each
+    active negative's output row is updated at once, the context word's
+    output row after its negatives, the centre word's input row once after
+    its whole window.  Energies are recomputed from the current rows, so
+    this is not meant for the case where a centre word is its own context
+    or negative while in/out parameters are shared (the kernel computes the
+    centre word's variances and weights once per centre word).
 
     Returns ``(loss_sum, n_samples, n_active, n_kept, n_nonfinite)``.
     """
@@ -243,12 +258,12 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
                     n_samples += 1
                     neg_row = _row(params, "out", cn)
                     neg = log_energy_stable(w_row, neg_row, eps)
-                    l = margin - pos + neg
-                    if not np.isfinite(l):
+                    sample_loss = margin - pos + neg
+                    if not np.isfinite(sample_loss):
                         n_nonfinite += 1
                         continue
-                    if l > 0:
-                        loss_sum += l
+                    if sample_loss > 0:
+                        loss_sum += sample_loss
                         n_active += 1
                         gf, gg = log_energy_grads(w_row, neg_row, eps)
                         for acc, g in zip(gw, gf):

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+import reference as ref
 from scipy import stats
 
 from w2gm import _sampling as smp
-
-import reference as ref
 
 TWO32 = 2.0 ** 32
 ALWAYS = 0xFFFFFFFF

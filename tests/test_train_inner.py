@@ -4,15 +4,12 @@ The NumPy float64 reference (tests/reference.py) is written from the paper's
 formulas (eq. 2-3, Section 3.3, Appendix A.2), independently of the kernel.
 """
 
-import copy
-
 import numpy as np
 import pytest
+import reference as ref
 from scipy.special import logsumexp
 
 from w2gm import _train_inner as ti
-
-import reference as ref
 
 EPS = 1e-4
 D = 4
@@ -358,16 +355,18 @@ def to64(d):
     return out
 
 
-def deterministic_alias(V, word):
-    return np.zeros(V, dtype=np.uint32), np.full(V, word, dtype=np.int32)
+def group(d, side):
+    """``(means, log_variances, logits)`` of one side of a table dict (None stays None)."""
+    if d is None:
+        return None
+    return tuple(d[f"{k}_{side}"] for k in ("mu", "lv", "s"))
 
 
 def kernel_state(tables, accs, keep, alias, window, negative, margin=1.0, eps=EPS,
                  lv_min=-10.0, lv_max=10.0):
-    return ti.KernelState(
-        *(tables[n] for n in NAMES),
-        None if accs is None else tuple(accs[n] for n in NAMES),
-        keep, alias[0], alias[1], window, negative, margin, eps, lv_min, lv_max)
+    return ti.KernelState(group(tables, "in"), group(tables, "out"), group(accs, "in"),
+                          group(accs, "out"), keep, alias[0], alias[1], window, negative,
+                          margin, eps, lv_min, lv_max)
 
 
 def job_arrays(sentences):
@@ -376,59 +375,23 @@ def job_arrays(sentences):
     return words, ends
 
 
-def row(params, side, w):
-    return tuple(params[f"{k}_{side}"][w] for k in ("mu", "lv", "s"))
+def train_both(tables, accs, keep, alias, window, negative, sentences, alpha_start, alpha_end,
+               seed, margin=1.0, lv_min=-10.0, lv_max=10.0):
+    """One job through the kernel (float32 ``tables`` in place) and the reference.
 
-
-def apply(params, accs, side, w, grads, lr, lv_min, lv_max):
-    """Documented update rule: SGD or Adagrad, clip log-vars, logits only if K > 1."""
-    K = params["mu_in"].shape[1]
-    for kind, g in zip(("mu", "lv", "s"), grads):
-        if kind == "s" and K == 1:
-            continue
-        name = f"{kind}_{side}"
-        x = params[name]
-        if accs is None:
-            x[w] = x[w] - lr * g
-        else:
-            accs[name][w] = accs[name][w] + g * g
-            x[w] = x[w] - lr * g / np.sqrt(accs[name][w])
-        if kind == "lv":
-            x[w] = np.clip(x[w], lv_min, lv_max)
-
-
-def reference_window1(params, accs, sentences, neg_word, margin, eps, lv_min, lv_max,
-                      alpha_start, alpha_end):
-    """window=1, negative=1, every negative draw = neg_word, no subsampling.
-
-    Uses the kernel's float64 ``loss_and_grads`` on table rows, applied in the
-    documented order: negative's output row, then the context's output row, and
-    the centre's input row once after its whole window.
+    The reference (:func:`reference.train_job`) trains float64 copies, which
+    share arrays exactly where the float32 tables do.  Returns ``(got, want,
+    params64, accs64)``: the two result tuples and the reference's tables.
     """
-    N = sum(len(s) for s in sentences)
-    losses = []
-    start = 0
-    for sent in sentences:
-        lr = alpha_start + (alpha_end - alpha_start) * start / N
-        for i, w in enumerate(sent):
-            gw = None
-            for j in (i - 1, i + 1):
-                if not 0 <= j < len(sent):
-                    continue
-                c = sent[j]
-                if c == neg_word:
-                    continue
-                loss, g = ti.loss_and_grads(row(params, "in", w), row(params, "out", c),
-                                            row(params, "out", neg_word), margin, eps)
-                losses.append(loss)
-                if loss > 0:
-                    apply(params, accs, "out", neg_word, g["n"], lr, lv_min, lv_max)
-                    apply(params, accs, "out", c, g["c"], lr, lv_min, lv_max)
-                    gw = g["w"] if gw is None else tuple(a + b for a, b in zip(gw, g["w"]))
-            if gw is not None:
-                apply(params, accs, "in", w, gw, lr, lv_min, lv_max)
-        start += len(sent)
-    return losses
+    params = to64(tables)
+    accs64 = to64(accs)
+    words, ends = job_arrays(sentences)
+    state = kernel_state(tables, accs, keep, alias, window, negative, margin=margin,
+                         lv_min=lv_min, lv_max=lv_max)
+    got = state.train_job(words, ends, alpha_start, alpha_end, seed)
+    want = ref.train_job(params, accs64, keep, alias[0], alias[1], window, negative, margin, EPS,
+                         lv_min, lv_max, words, ends, alpha_start, alpha_end, seed)
+    return got, want, params, accs64
 
 
 def assert_tables_close(tables32, params64, rtol=1e-4, atol=1e-5):
@@ -453,27 +416,23 @@ SENTENCE_CASES = {
 @pytest.mark.parametrize("case", list(SENTENCE_CASES))
 @pytest.mark.parametrize("margin", [1.0, 200.0])
 def test_train_job_matches_reference(cov, adagrad, shared, case, margin):
+    """window=1, negative=1, every negative draw = word 3 (which is in no sentence), no subsampling."""
     V, K, Dm = 4, 2, 3
     sentences = SENTENCE_CASES[case]
     tables = make_tables(V, K, Dm, cov, shared, seed=11)
     accs = make_accumulators(tables, 0.5) if adagrad else None
-    params = to64(tables)
-    accs64 = to64(accs)
-    before = copy.deepcopy(params)
-    lv_min, lv_max = -10.0, 10.0
-    a0, a1 = 0.05, 0.01
+    before = to64(tables)
     keep = np.full(V, ALWAYS, dtype=np.uint32)
-    state = kernel_state(tables, accs, keep, deterministic_alias(V, 3), window=1, negative=1,
-                         margin=margin, lv_min=lv_min, lv_max=lv_max)
-    words, ends = job_arrays(sentences)
-    loss_sum, n_samples, n_active, n_kept, n_nonfinite = state.train_job(words, ends, a0, a1, 99)
-
-    losses = reference_window1(params, accs64, sentences, 3, margin, EPS, lv_min, lv_max, a0, a1)
-    assert n_kept == len(words)
-    assert n_samples == len(losses) == 2 * (len(words) - len(sentences))
-    assert n_active == sum(l > 0 for l in losses) >= 1
+    got, want, params, accs64 = train_both(tables, accs, keep, ref.deterministic_alias(V, 3), 1, 1,
+                                           sentences, 0.05, 0.01, 99, margin=margin)
+    loss_sum, n_samples, n_active, n_kept, n_nonfinite = got
+    words = sum(len(s) for s in sentences)
+    assert got[1:] == want[1:]
+    assert n_kept == words
+    assert n_samples == 2 * (words - len(sentences))
+    assert n_active >= 1
     assert n_nonfinite == 0
-    assert loss_sum == pytest.approx(sum(losses), rel=1e-5)
+    assert loss_sum == pytest.approx(want[0], rel=1e-5)
     assert_tables_close(tables, params)
     if accs is not None:
         assert_tables_close(accs, accs64)
@@ -505,17 +464,11 @@ def test_train_job_matches_reference_with_random_sampling(cov, adagrad):
     keep = subsampling_thresholds(counts, 0.01)
     assert np.any(keep != ALWAYS)
     sentences = [list(rng.integers(0, V, rng.integers(1, 13))) for _ in range(6)]
-    words, ends = job_arrays(sentences)
+    words = np.concatenate(sentences)
     tables = make_tables(V, K, Dm, cov, shared=False, seed=22)
     accs = make_accumulators(tables, 0.3) if adagrad else None
-    params = to64(tables)
-    accs64 = to64(accs)
-    args = dict(window=3, negative=3, margin=1.0, eps=EPS, lv_min=-6.0, lv_max=2.0)
-    state = kernel_state(tables, accs, keep, alias, **args)
-    got = state.train_job(words, ends, 0.1, 0.01, 2024)
-    want = ref.train_job(params, accs64, keep, alias[0], alias[1], args["window"],
-                         args["negative"], args["margin"], args["eps"], args["lv_min"],
-                         args["lv_max"], words, ends, 0.1, 0.01, 2024)
+    got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.1, 0.01,
+                                           2024, lv_min=-6.0, lv_max=2.0)
     assert got[1:] == want[1:]
     assert got[1] > 20 and got[2] > 0 and got[3] < len(words)
     assert got[0] == pytest.approx(want[0], rel=1e-4)
@@ -530,12 +483,15 @@ def test_train_job_is_deterministic_given_seed():
     from w2gm._sampling import build_alias_table
     alias = build_alias_table(counts)
     keep = np.full(V, ALWAYS, dtype=np.uint32)
-    words, ends = job_arrays([[0, 1, 2, 3, 4, 5], [5, 4, 3, 2]])
+    sentences = [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2]]
     results = []
     for seed in (1, 1, 2):
         tables = make_tables(V, 2, 3, "diagonal", shared=False, seed=0)
-        out = kernel_state(tables, None, keep, alias, window=3, negative=2).train_job(
-            words, ends, 0.05, 0.05, seed)
+        out, want, params, _ = train_both(tables, None, keep, alias, 3, 2, sentences, 0.05, 0.05,
+                                          seed)
+        # every run also agrees with the reference
+        assert out[1:] == want[1:] and out[0] == pytest.approx(want[0], rel=1e-5)
+        assert_tables_close(tables, params)
         results.append((out, tables))
     assert results[0][0] == results[1][0]
     for name in NAMES:
@@ -555,9 +511,13 @@ def test_single_component_logits_not_updated(adagrad):
         accs["s_out"][...] = 0.0
     before = {n: tables[n].copy() for n in NAMES}
     keep = np.full(V, ALWAYS, dtype=np.uint32)
-    out = kernel_state(tables, accs, keep, deterministic_alias(V, 3), 1, 1).train_job(
-        *job_arrays([[0, 1, 2]]), 0.5, 0.5, 0)
+    out, want, params, accs64 = train_both(tables, accs, keep, ref.deterministic_alias(V, 3), 1, 1,
+                                           [[0, 1, 2]], 0.5, 0.5, 0)
     assert out[2] > 0
+    assert out[1:] == want[1:] and out[0] == pytest.approx(want[0], rel=1e-5)
+    assert_tables_close(tables, params)
+    if adagrad:
+        assert_tables_close(accs, accs64)
     np.testing.assert_array_equal(tables["s_in"], before["s_in"])
     np.testing.assert_array_equal(tables["s_out"], before["s_out"])
     assert np.any(tables["mu_in"] != before["mu_in"])
@@ -574,7 +534,7 @@ def test_single_component_logits_not_updated(adagrad):
 def small_state(V=4, K=2, Dm=3, cov="diagonal", **kw):
     tables = make_tables(V, K, Dm, cov, shared=False)
     keep = np.full(V, ALWAYS, dtype=np.uint32)
-    return tables, kernel_state(tables, None, keep, deterministic_alias(V, 3), 2, 2, **kw)
+    return tables, kernel_state(tables, None, keep, ref.deterministic_alias(V, 3), 2, 2, **kw)
 
 
 @pytest.mark.parametrize("words, ends", [
@@ -623,62 +583,89 @@ def test_train_job_empty_job():
 
 
 def _kernel_args(tables, accs=None, V=4, **over):
-    args = dict(tables)
-    args.update(accumulators=accs, keep=np.full(V, ALWAYS, dtype=np.uint32),
+    """KernelState arguments; ``over`` replaces single tables (by flat name) or arguments."""
+    flat = dict(tables)
+    flat.update((k, v) for k, v in over.items() if k in NAMES)
+    args = dict(params_in=group(flat, "in"), params_out=group(flat, "out"),
+                accumulators_in=group(accs, "in"), accumulators_out=group(accs, "out"),
+                keep=np.full(V, ALWAYS, dtype=np.uint32),
                 alias_prob=np.zeros(V, dtype=np.uint32), alias_index=np.full(V, 3, dtype=np.int32),
                 window=2, negative=2, margin=1.0, eps=EPS, log_var_min=-10.0, log_var_max=10.0)
-    args.update(over)
+    args.update((k, v) for k, v in over.items() if k not in NAMES)
     return args
 
 
 def _build(args):
-    return ti.KernelState(args["mu_in"], args["lv_in"], args["s_in"], args["mu_out"],
-                          args["lv_out"], args["s_out"], args["accumulators"], args["keep"],
-                          args["alias_prob"], args["alias_index"], args["window"],
-                          args["negative"], args["margin"], args["eps"],
-                          args["log_var_min"], args["log_var_max"])
+    """KernelState from :func:`_kernel_args`, positionally (checks the argument order)."""
+    return ti.KernelState(args["params_in"], args["params_out"], args["accumulators_in"],
+                          args["accumulators_out"], args["keep"], args["alias_prob"],
+                          args["alias_index"], args["window"], args["negative"], args["margin"],
+                          args["eps"], args["log_var_min"], args["log_var_max"])
 
 
 def test_kernel_state_accepts_valid_tables():
     tables = make_tables(4, 2, 3, "diagonal", shared=False)
     _build(_kernel_args(tables))
-    _build(_kernel_args(tables, accs=tuple(make_accumulators(tables)[n] for n in NAMES)))
+    _build(_kernel_args(tables, accs=make_accumulators(tables)))
     shared = make_tables(4, 2, 3, "spherical", shared=True)
     _build(_kernel_args(shared))
+    _build(_kernel_args(shared, accs=make_accumulators(shared)))
+    # any sequence of three arrays will do
+    _build(_kernel_args(tables, params_in=list(group(tables, "in"))))
 
 
-@pytest.mark.parametrize("mutate, exc", [
-    (lambda t: {"mu_in": t["mu_in"].astype(np.float64)}, TypeError),
-    (lambda t: {"lv_out": t["lv_out"].astype(np.float64)}, TypeError),
-    (lambda t: {"s_in": list(t["s_in"])}, TypeError),
-    (lambda t: {"mu_out": np.asfortranarray(t["mu_out"])}, TypeError),
-    (lambda t: {"mu_in": np.ascontiguousarray(t["mu_in"][:, :, :2])}, ValueError),
-    (lambda t: {"mu_in": t["mu_in"][0]}, ValueError),
-    (lambda t: {"lv_in": np.zeros((4, 2, 2), dtype=np.float32)}, ValueError),
-    (lambda t: {"lv_out": np.zeros((4, 2, 1), dtype=np.float32)}, ValueError),
-    (lambda t: {"s_out": np.zeros((4, 3), dtype=np.float32)}, ValueError),
-    (lambda t: {"mu_out": np.zeros((5, 2, 3), dtype=np.float32)}, ValueError),
-    (lambda t: {"keep": np.zeros(3, dtype=np.uint32)}, ValueError),
-    (lambda t: {"alias_prob": np.zeros(5, dtype=np.uint32)}, ValueError),
-    (lambda t: {"alias_index": np.full(4, 4, dtype=np.int32)}, ValueError),
-    (lambda t: {"alias_index": np.full(4, -1, dtype=np.int32)}, ValueError),
-    (lambda t: {"window": 0}, ValueError),
-    (lambda t: {"negative": 0}, ValueError),
-    (lambda t: {"accumulators": tuple(np.ones_like(t[n]) for n in NAMES[:5])}, ValueError),
-    (lambda t: {"accumulators": tuple(np.ones(t[n].shape) for n in NAMES)}, TypeError),
-    (lambda t: {"accumulators": tuple(np.ones((4, 2, 3), np.float32) for n in NAMES)},
-     ValueError),
+def _ones(t, side, n=3, dtype=np.float32):
+    """Accumulator-like arrays for one side of ``t`` (the first ``n`` of the three)."""
+    return tuple(np.ones(a.shape, dtype) for a in group(t, side)[:n])
+
+
+@pytest.mark.parametrize("mutate, exc, match", [
+    (lambda t: {"mu_in": t["mu_in"].astype(np.float64)}, TypeError, "params_in.means"),
+    (lambda t: {"lv_out": t["lv_out"].astype(np.float64)}, TypeError, "params_out.log_variances"),
+    (lambda t: {"s_in": list(t["s_in"])}, TypeError, "params_in.logits"),
+    (lambda t: {"mu_out": np.asfortranarray(t["mu_out"])}, TypeError, "params_out.means"),
+    (lambda t: {"mu_in": np.ascontiguousarray(t["mu_in"][:, :, :2])}, ValueError,
+     "params_in.log_variances"),
+    (lambda t: {"mu_in": t["mu_in"][0]}, ValueError, "params_in.means"),
+    (lambda t: {"lv_in": np.zeros((4, 2, 2), dtype=np.float32)}, ValueError, "params_in.log_variances"),
+    (lambda t: {"lv_out": np.zeros((4, 2, 1), dtype=np.float32)}, ValueError,
+     "params_out.log_variances"),
+    (lambda t: {"s_out": np.zeros((4, 3), dtype=np.float32)}, ValueError, "params_out.logits"),
+    (lambda t: {"mu_out": np.zeros((5, 2, 3), dtype=np.float32)}, ValueError, "params_out.means"),
+    (lambda t: {"params_in": t["mu_in"]}, TypeError, "params_in must be a sequence"),
+    (lambda t: {"params_out": group(t, "out")[:2]}, ValueError, "params_out must hold 3"),
+    (lambda t: {"keep": np.zeros(3, dtype=np.uint32)}, ValueError, "keep"),
+    (lambda t: {"alias_prob": np.zeros(5, dtype=np.uint32)}, ValueError, "alias_prob"),
+    (lambda t: {"alias_index": np.full(4, 4, dtype=np.int32)}, ValueError, "alias_index"),
+    (lambda t: {"alias_index": np.full(4, -1, dtype=np.int32)}, ValueError, "alias_index"),
+    (lambda t: {"window": 0}, ValueError, "window"),
+    (lambda t: {"negative": 0}, ValueError, "negative"),
+    (lambda t: {"accumulators_in": _ones(t, "in", n=2), "accumulators_out": _ones(t, "out")},
+     ValueError, "accumulators_in must hold 3"),
+    (lambda t: {"accumulators_in": _ones(t, "in"), "accumulators_out": _ones(t, "out", dtype=float)},
+     TypeError, "accumulators_out.means"),
+    (lambda t: {"accumulators_in": tuple(np.ones((4, 2, 3), np.float32) for _ in range(3)),
+                "accumulators_out": _ones(t, "out")}, ValueError, "accumulators_in.logits"),
+    (lambda t: {"accumulators_in": _ones(t, "in"), "accumulators_out": None}, ValueError,
+     "both be None"),
+    (lambda t: {"accumulators_in": None, "accumulators_out": _ones(t, "out")}, ValueError,
+     "both be None"),
+    # shared parameters need shared accumulators, separate ones separate accumulators
+    (lambda t: {"params_out": group(t, "in"), "accumulators_in": _ones(t, "in"),
+                "accumulators_out": _ones(t, "in")}, ValueError, "accumulators_out.means"),
+    (lambda t: dict(zip(("accumulators_in", "accumulators_out"), [_ones(t, "in")] * 2)),
+     ValueError, "accumulators_out.means"),
 ], ids=lambda x: "" if callable(x) or isinstance(x, type) else str(x))
-def test_kernel_state_rejects_bad_tables(mutate, exc):
+def test_kernel_state_rejects_bad_tables(mutate, exc, match):
     tables = make_tables(4, 2, 3, "diagonal", shared=False)
-    with pytest.raises(exc):
+    with pytest.raises(exc, match=match):
         _build(_kernel_args(tables, **mutate(tables)))
 
 
 def test_kernel_state_rejects_read_only_table():
     tables = make_tables(4, 2, 3, "diagonal", shared=False)
     tables["mu_in"].flags.writeable = False
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="params_in.means"):
         _build(_kernel_args(tables))
 
 
@@ -695,7 +682,7 @@ def test_nonfinite_sample_is_counted_and_not_spread(field, value):
     tables[field][0] = value           # every component of word 0's input row
     before = {n: tables[n].copy() for n in NAMES}
     keep = np.full(V, ALWAYS, dtype=np.uint32)
-    state = kernel_state(tables, None, keep, deterministic_alias(V, 3), 1, 1)
+    state = kernel_state(tables, None, keep, ref.deterministic_alias(V, 3), 1, 1)
     loss_sum, n_samples, n_active, n_kept, n_nonfinite = state.train_job(
         *job_arrays([[0, 1]]), 0.05, 0.05, 0)
     # centre 0 (bad input row) -> non-finite; centre 1 with context 0 (finite
@@ -721,7 +708,7 @@ def test_nonfinite_shared_model_skips_everything():
     tables["mu_in"][0, 1, 2] = np.nan
     before = {n: tables[n].copy() for n in NAMES}
     keep = np.full(V, ALWAYS, dtype=np.uint32)
-    state = kernel_state(tables, None, keep, deterministic_alias(V, 3), 1, 1)
+    state = kernel_state(tables, None, keep, ref.deterministic_alias(V, 3), 1, 1)
     loss_sum, n_samples, n_active, n_kept, n_nonfinite = state.train_job(
         *job_arrays([[0, 1]]), 0.05, 0.05, 0)
     assert (n_samples, n_active, n_nonfinite) == (2, 0, 2)
@@ -746,10 +733,14 @@ def test_log_var_clipping(cov, adagrad):
         for n in ("lv_in", "lv_out"):
             tables[n][...] = 0.0
         accs = make_accumulators(tables, 1e-3) if adagrad else None
-        state = kernel_state(tables, accs, keep, deterministic_alias(V, 3), 2, 2,
-                             margin=5.0, lv_min=lv_min, lv_max=lv_max)
-        out = state.train_job(*job_arrays(sentences), 2.0, 2.0, 0)
+        out, want, params, accs64 = train_both(tables, accs, keep, ref.deterministic_alias(V, 3), 2, 2,
+                                               sentences, 2.0, 2.0, 0, margin=5.0,
+                                               lv_min=lv_min, lv_max=lv_max)
         assert out[2] > 0
+        assert out[1:] == want[1:] and out[0] == pytest.approx(want[0], rel=1e-5)
+        assert_tables_close(tables, params)
+        if adagrad:
+            assert_tables_close(accs, accs64)
         return tables
 
     free = run(-1e3, 1e3)
@@ -777,9 +768,11 @@ def test_training_with_extreme_values_stays_finite(cov):
     tables["s_out"][0] = [-80.0, 80.0]
     keep = np.full(V, ALWAYS, dtype=np.uint32)
     accs = make_accumulators(tables, 1e-3)
-    state = kernel_state(tables, accs, keep, deterministic_alias(V, 3), 2, 2,
-                         lv_min=-10.0, lv_max=10.0)
-    out = state.train_job(*job_arrays([[0, 1, 2, 0, 2, 1]]), 0.05, 0.01, 3)
+    out, want, params, accs64 = train_both(tables, accs, keep, ref.deterministic_alias(V, 3), 2, 2,
+                                           [[0, 1, 2, 0, 2, 1]], 0.05, 0.01, 3)
+    assert out[1:] == want[1:] and out[0] == pytest.approx(want[0], rel=1e-5)
+    assert_tables_close(tables, params)
+    assert_tables_close(accs, accs64)
     assert out[4] == 0
     assert out[2] > 0 and np.isfinite(out[0])
     for n in NAMES:

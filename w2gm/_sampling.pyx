@@ -16,7 +16,7 @@ once per vocabulary and expose the primitives to the tests.
 
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
+from libc.stdint cimport uint64_t, uint32_t, int32_t
 from libc.math cimport floor, fmin, sqrt
 
 cnp.import_array()
@@ -117,7 +117,7 @@ def build_alias_table(counts, double power=0.75):
     cdef int32_t[::1] av = alias
     cdef uint32_t[::1] pv = out
     cdef int32_t[::1] work = np.empty(n, dtype=np.int32)
-    cdef Py_ssize_t ns = 0, nl = 0, i, s, l
+    cdef Py_ssize_t ns = 0, nl = 0, i, small, large
     for i in range(n):
         if scaled[i] < 1.0:
             work[ns] = <int32_t>i
@@ -127,14 +127,14 @@ def build_alias_table(counts, double power=0.75):
             nl += 1
     while ns > 0 and nl > 0:
         ns -= 1
-        s = work[ns]
-        l = work[n - nl]
-        pv[s] = <uint32_t>fmin(floor(scaled[s] * 4294967296.0), 4294967295.0)
-        av[s] = <int32_t>l
-        scaled[l] = (scaled[l] + scaled[s]) - 1.0
-        if scaled[l] < 1.0:
+        small = work[ns]
+        large = work[n - nl]
+        pv[small] = <uint32_t>fmin(floor(scaled[small] * 4294967296.0), 4294967295.0)
+        av[small] = <int32_t>large
+        scaled[large] = (scaled[large] + scaled[small]) - 1.0
+        if scaled[large] < 1.0:
             nl -= 1
-            work[ns] = <int32_t>l
+            work[ns] = <int32_t>large
             ns += 1
     # leftovers (numerical round-off) keep probability 1 and alias to themselves
     return out, alias

@@ -4,36 +4,86 @@
 Everything in the training path runs without the GIL on raw pointers; a whole
 job (a batch of sentences) is trained inside one ``nogil`` block and updates the
 shared parameter arrays in place without locks (Hogwild, Recht et al. 2011).
+The structs and the init / populate / train protocol are declared in
+``_train_inner.pxd``.
 
-Notation (Athiwaratkun & Wilson 2017, "Multimodal Word Distributions"):
+Notation (Athiwaratkun & Wilson 2017, "Multimodal Word Distributions").  Each
+name has this one meaning throughout the file, in code and comments:
 
-* a word ``f`` has K components with means ``mu_f,i`` (D floats), log-variances
-  ``lv_f,i`` (1 float for spherical covariance, D floats for diagonal) and
-  mixture logits ``s_f,i``, weights ``p_f = softmax(s_f)`` (Appendix A.2);
-* partial (log) energy, eq. 3 reduced to diagonal covariance (Appendix A.2),
-  without the constant ``-D/2 log 2 pi``, which cancels in the loss::
+==============  ============================================================
+``K``, ``D``    mixture components per word, embedding dimensions
+``Dv``          log-variances per component: 1 (spherical) or D (diagonal)
+``f``, ``g``    the two words of an energy ``E(f, g)``; the trainer uses
+                ``f = w`` and ``g = c`` or ``c'``
+``w``           the centre (input) word
+``c``           the context (output) word; ``c'`` (``c_neg`` in code) a
+                negative word drawn from the noise distribution
+``i``, ``j``    a component of f, a component of g; ``r`` a dimension
+``mu``          component means ``mu_f,i`` (D values)
+``lv``          log-variances ``lv_f,i`` (Dv values); the paper's diagonal
+                vector ``d = exp(lv)`` is called ``var``
+``s``           mixture logits (the paper's scores), weights
+                ``p = softmax(s_f)`` and ``q = softmax(s_g)``; ``log_p``,
+                ``log_q`` their logarithms
+``S``           ``S_ijr = var_f,i,r + var_g,j,r + eps``, the summed variances
+``diff``        ``mu_f,i,r - mu_g,j,r``
+``sqdist``      ``sum_r diff_r^2`` (spherical, where ``S_ij`` has no r)
+``mahal``       ``sum_r diff_r^2 / S_ijr`` (diagonal)
+``xi``          partial log energies ``xi_ij`` (eq. 3)
+``gamma``       responsibilities ``gamma_ij``
+``margin``      the margin m of the loss (Section 3.3)
+``coef``        the factor a backward pass is scaled by (``∂L/∂logE``);
+                ``coef_ij = coef * gamma_ij``
+``grad_x``      a gradient buffer accumulating ``∂L/∂x``; ``acc_x`` the
+                Adagrad accumulator of ``x``
+==============  ============================================================
 
-      xi_ij = -1/2 sum_r log(S_ijr) - 1/2 sum_r (mu_f,i,r - mu_g,j,r)^2 / S_ijr,
-      S_ijr = d_f,i,r + d_g,j,r + eps,   d = exp(lv)
+Formulas, referred to by their label next to the code that computes them:
 
-* log energy, eq. 2, computed with the max subtracted (Appendix A.2)::
+* [eq. 3] partial (log) energy, reduced to diagonal covariance with eps added
+  (Appendix A.2, "Reduction to Diagonal Covariance" and "Optimization
+  Constraint and Stability"), without the constant ``-D/2 log 2 pi``, which
+  cancels in the loss::
 
-      log E(f, g) = logsumexp_ij(log p_i + log q_j + xi_ij)
+      xi_ij = -1/2 sum_r log(S_ijr) - 1/2 sum_r diff_r^2 / S_ijr
 
-* loss (Section 3.3): ``L = max(0, m - log E(w, c) + log E(w, c'))``.
+  spherical (one variance per component, the same S_ij for all r)::
+
+      xi_ij = -1/2 (D log(S_ij) + sqdist_ij / S_ij)
+
+* [eq. 2] log energy, computed with the largest term subtracted (Appendix
+  A.2; the kernel subtracts the largest weighted term
+  ``M = max_ij(log p_i + log q_j + xi_ij)`` rather than the largest xi)::
+
+      log E(f, g) = log sum_ij p_i q_j exp(xi_ij)
+                  = M + log sum_ij exp(log p_i + log q_j + xi_ij - M)
+
+* [Sec. 3.3] max-margin loss: ``L = max(0, margin - log E(w, c) + log E(w, c'))``.
+
+* [A.2 softmax] ``p_i = exp(s_i) / sum_k exp(s_k)`` (Appendix A.2): the
+  logits are unconstrained, as are the log-variances.
+
+* [A.2 sampling] subsampling of frequent words and negative words drawn
+  from the unigram^0.75 distribution (Appendix A.2, "Word Sampling";
+  ``_sampling.pxd``).
 
 Hand-derived gradients.  With responsibilities
-``gamma_ij = p_i q_j exp(xi_ij) / E`` (they sum to 1)::
+``gamma_ij = p_i q_j exp(xi_ij) / E(f, g)`` (they sum to 1):
 
-    d logE / d xi_ij     = gamma_ij
-    d logE / d s_f,i     = sum_j gamma_ij - p_i
-    d logE / d s_g,j     = sum_i gamma_ij - q_j
-    d xi_ij / d mu_f,i,r = -(mu_f,i,r - mu_g,j,r) / S_ijr    (= - d xi_ij / d mu_g,j,r)
-    d xi_ij / d S_ijr    = -1/(2 S_ijr) + (mu_f,i,r - mu_g,j,r)^2 / (2 S_ijr^2)
-    d S_ijr / d lv_f,i,r = d_f,i,r
+* [G1] ``∂logE/∂xi_ij = gamma_ij``
+* [G2] ``∂logE/∂s_f,i = sum_j gamma_ij - p_i`` and ``∂logE/∂s_g,j = sum_i gamma_ij - q_j``
+* [G3] ``∂xi_ij/∂mu_f,i,r = -diff_r / S_ijr = -∂xi_ij/∂mu_g,j,r``
+* [G4] ``∂xi_ij/∂S_ijr = -1/(2 S_ijr) + diff_r^2 / (2 S_ijr^2)``;
+  spherical (one S_ij for all D dimensions):
+  ``∂xi_ij/∂S_ij = -D/(2 S_ij) + sqdist_ij / (2 S_ij^2)``
+* [G5] ``∂S_ijr/∂lv_f,i,r = var_f,i,r`` (and likewise for g)
+* [G6] ``∂L/∂logE(w, c) = -1`` and ``∂L/∂logE(w, c') = +1`` when the hinge
+  is active, 0 otherwise.
 
-(spherical: one S_ij for all D dimensions, so ``d xi / d S = -D/(2S) + |diff|^2/(2S^2)``).
-``dL/d logE(w,c) = -1`` and ``dL/d logE(w,c') = +1`` when the hinge is active.
+Updates: [SGD] ``x -= lr grad_x``; [Adagrad] (Duchi et al. 2011, Appendix A.2
+"Model Parameters and Training Details") ``acc_x += grad_x^2;
+x -= lr grad_x / sqrt(acc_x)``; then the log-variances are clipped to
+``[lv_min, lv_max]``.
 
 The core functions are written once for the fused type ``floating``: training
 uses the float32 instance, the Python wrappers at the end of this file (for
@@ -67,258 +117,269 @@ cdef inline floating f_log(floating x) noexcept nogil:
         return log(x)
 
 
+# [A.2 softmax] out_i = log p_i = s_i - logsumexp(s), with the max subtracted
 cdef inline floating log_softmax(int K, const floating *s, floating *out) noexcept nogil:
     """``out = s - logsumexp(s)``; returns the log-sum-exp."""
     cdef int i
-    cdef floating m = s[0], acc = 0
+    cdef floating max_s = s[0], sum_exp = 0
     for i in range(1, K):
-        if s[i] > m:
-            m = s[i]
+        if s[i] > max_s:
+            max_s = s[i]
     for i in range(K):
-        acc += f_exp(s[i] - m)
-    acc = m + f_log(acc)
+        sum_exp += f_exp(s[i] - max_s)
+    sum_exp = max_s + f_log(sum_exp)
     for i in range(K):
-        out[i] = s[i] - acc
-    return acc
+        out[i] = s[i] - sum_exp
+    return sum_exp
 
 
-cdef inline floating sq_dist(const floating *a, const floating *b, int D) noexcept nogil:
+# sqdist = sum_r (mu_f,i,r - mu_g,j,r)^2, the spherical [eq. 3] numerator
+cdef inline floating squared_distance(const floating *a, const floating *b, int D) noexcept nogil:
     """Squared Euclidean distance ``sum_r (a_r - b_r)^2``.
 
     Summed in four interleaved partial sums: without -ffast-math the compiler
     must keep a single running sum in order, one dependent add per element;
     four independent sums map onto one SIMD register and pipeline.
     """
-    cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, d0, d1, d2, d3
+    cdef floating part0 = 0, part1 = 0, part2 = 0, part3 = 0, diff0, diff1, diff2, diff3
     cdef int r = 0
     while r + 4 <= D:
-        d0 = a[r] - b[r]
-        d1 = a[r + 1] - b[r + 1]
-        d2 = a[r + 2] - b[r + 2]
-        d3 = a[r + 3] - b[r + 3]
-        s0 = s0 + d0 * d0
-        s1 = s1 + d1 * d1
-        s2 = s2 + d2 * d2
-        s3 = s3 + d3 * d3
+        diff0 = a[r] - b[r]
+        diff1 = a[r + 1] - b[r + 1]
+        diff2 = a[r + 2] - b[r + 2]
+        diff3 = a[r + 3] - b[r + 3]
+        part0 = part0 + diff0 * diff0
+        part1 = part1 + diff1 * diff1
+        part2 = part2 + diff2 * diff2
+        part3 = part3 + diff3 * diff3
         r += 4
     while r < D:
-        d0 = a[r] - b[r]
-        s0 = s0 + d0 * d0
+        diff0 = a[r] - b[r]
+        part0 = part0 + diff0 * diff0
         r += 1
-    return (s0 + s1) + (s2 + s3)
+    return (part0 + part1) + (part2 + part3)
 
 
 # ---------------------------------------------------------------------------
-# Energy: forward (eq. 2-3) and backward (hand-derived gradients)
+# Energy forward: [eq. 3] partial energies, [eq. 2] log energy
 # ---------------------------------------------------------------------------
 
-cdef inline void prepare_side(int K, int Dv, const floating *lv, const floating *s,
-                              floating *var, floating *logp) noexcept nogil:
-    """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K)."""
+# var = exp(lv) (Appendix A.2 optimises log d); log_weights = log softmax(s) [A.2 softmax]
+cdef inline void variances_and_log_weights(int K, int Dv, const floating *lv, const floating *s,
+                                           floating *var, floating *log_weights) noexcept nogil:
+    """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K) of one word."""
     cdef int i
     for i in range(K * Dv):
         var[i] = f_exp(lv[i])
-    log_softmax(K, s, logp)
+    log_softmax(K, s, log_weights)
+
+
+# [eq. 3] spherical: S_ij = var_f,i + var_g,j + eps,
+#                    xi_ij = -1/2 (D log S_ij + sqdist_ij / S_ij)
+cdef inline floating partial_energy_spherical(
+        int D, const floating *mu_fi, const floating *mu_gj, floating var_fi, floating var_gj,
+        floating eps, floating *S_ij, floating *sqdist_ij) noexcept nogil:
+    """``xi_ij`` of one component pair; stores ``S_ij`` and ``sqdist_ij`` for the backward pass."""
+    cdef floating S = var_fi + var_gj + eps
+    cdef floating sqdist
+    S_ij[0] = S
+    sqdist = squared_distance(mu_fi, mu_gj, D)
+    sqdist_ij[0] = sqdist
+    return <floating>(-0.5) * (D * f_log(S) + sqdist / S)
+
+
+# [eq. 3] diagonal (Appendix A.2): S_ijr = var_f,i,r + var_g,j,r + eps,
+#                                  xi_ij = -1/2 (sum_r log S_ijr + sum_r diff_r^2 / S_ijr)
+cdef inline floating partial_energy_diagonal(
+        int D, const floating *mu_fi, const floating *mu_gj, const floating *var_fi,
+        const floating *var_gj, floating eps, floating *S_ij) noexcept nogil:
+    """``xi_ij`` of one component pair; stores ``S_ijr`` (D values) for the backward pass."""
+    cdef int r
+    cdef floating diff, mahal = 0, log_det = 0
+    for r in range(D):
+        S_ij[r] = var_fi[r] + var_gj[r] + eps
+        diff = mu_fi[r] - mu_gj[r]
+        mahal = mahal + diff * diff / S_ij[r]
+        log_det = log_det + f_log(S_ij[r])
+    return <floating>(-0.5) * (log_det + mahal)
+
+
+# [eq. 2] stabilised as in Appendix A.2: with t_ij = log p_i + log q_j + xi_ij and M = max t_ij,
+#   log E = M + log sum_ij exp(t_ij - M),   gamma_ij = exp(t_ij - M) / sum_kl exp(t_kl - M)
+cdef inline floating log_sum_exp_responsibilities(
+        int K, const floating *log_p, const floating *log_q, const floating *xi,
+        floating *gamma) noexcept nogil:
+    """Log energy from the partial energies; fills ``gamma`` with the responsibilities."""
+    cdef int i, j, ij
+    cdef floating term, max_term, total
+    max_term = log_p[0] + log_q[0] + xi[0]
+    for i in range(K):
+        for j in range(K):
+            term = log_p[i] + log_q[j] + xi[i * K + j]
+            gamma[i * K + j] = term
+            if term > max_term:
+                max_term = term
+    total = 0
+    for ij in range(K * K):
+        gamma[ij] = f_exp(gamma[ij] - max_term)
+        total = total + gamma[ij]
+    for ij in range(K * K):
+        gamma[ij] = gamma[ij] / total
+    return max_term + f_log(total)
 
 
 cdef floating log_energy_fwd(
         int K, int D, int Dv,
-        const floating *mu_f, const floating *lv_f, const floating *s_f,
+        const floating *mu_f, const floating *var_f, const floating *log_p,
         const floating *mu_g, const floating *lv_g, const floating *s_g,
-        floating eps, bint prepare_f,
-        floating *var_f, floating *var_g, floating *logp_f, floating *logp_g,
-        floating *S, floating *sqd, floating *xi, floating *gamma) noexcept nogil:
+        floating eps,
+        floating *var_g, floating *log_q,
+        floating *S, floating *sqdist, floating *xi, floating *gamma) noexcept nogil:
     """Log energy ``log E(f, g)`` (eq. 2) and what its gradient needs.
 
-    With ``prepare_f`` false, ``var_f`` and ``logp_f`` must already hold the
-    f side's variances and log weights (:c:func:`prepare_side`): the trainer
-    computes them once per centre word instead of once per context word.
+    The f side comes prepared (:c:func:`variances_and_log_weights`: the
+    trainer computes ``var_f`` and ``log_p`` once per centre word, not once
+    per pair); the g side is prepared here.
 
-    Outputs (caller-owned scratch): ``var_f``, ``var_g`` (K*Dv) variances;
-    ``logp_f``, ``logp_g`` (K) log mixture weights; ``S`` (K*K*Dv) summed
-    variances plus eps; ``sqd`` (K*K) squared mean distance (spherical only);
-    ``xi`` (K*K) partial energies (eq. 3 without the 2 pi constant);
-    ``gamma`` (K*K) responsibilities.
+    Outputs (caller-owned scratch): ``var_g`` (K*Dv) variances and ``log_q``
+    (K) log mixture weights of g; ``S`` (K*K*Dv) summed variances;
+    ``sqdist`` (K*K) squared mean distances (spherical only, not written
+    for diagonal covariance); ``xi`` (K*K) partial energies; ``gamma``
+    (K*K) responsibilities.
     """
-    cdef int i, j, r, ij
-    cdef floating d, acc, acc_log, Sij, m, total
-    cdef const floating *a
-    cdef const floating *b
-    cdef floating *Sv
-    if prepare_f:
-        prepare_side(K, Dv, lv_f, s_f, var_f, logp_f)
-    prepare_side(K, Dv, lv_g, s_g, var_g, logp_g)
+    cdef int i, j, ij
+    cdef const floating *mu_fi
+    variances_and_log_weights(K, Dv, lv_g, s_g, var_g, log_q)
     for i in range(K):
-        a = mu_f + i * D
+        mu_fi = mu_f + i * D
         for j in range(K):
-            b = mu_g + j * D
             ij = i * K + j
             if Dv == 1:
-                Sij = var_f[i] + var_g[j] + eps
-                S[ij] = Sij
-                acc = sq_dist(a, b, D)
-                sqd[ij] = acc
-                xi[ij] = <floating>(-0.5) * (D * f_log(Sij) + acc / Sij)
+                xi[ij] = partial_energy_spherical(D, mu_fi, mu_g + j * D, var_f[i], var_g[j], eps,
+                                                  S + ij, sqdist + ij)
             else:
-                Sv = S + ij * D
-                acc = 0
-                acc_log = 0
-                for r in range(D):
-                    Sv[r] = var_f[i * D + r] + var_g[j * D + r] + eps
-                    d = a[r] - b[r]
-                    acc = acc + d * d / Sv[r]
-                    acc_log = acc_log + f_log(Sv[r])
-                sqd[ij] = acc
-                xi[ij] = <floating>(-0.5) * (acc_log + acc)
-    # stable log-sum-exp over the K*K weighted partial energies (Appendix A.2)
-    m = logp_f[0] + logp_g[0] + xi[0]
+                xi[ij] = partial_energy_diagonal(D, mu_fi, mu_g + j * D, var_f + i * D, var_g + j * D,
+                                                 eps, S + ij * D)
+    return log_sum_exp_responsibilities(K, log_p, log_q, xi, gamma)
+
+
+# ---------------------------------------------------------------------------
+# Energy backward: gradient lines [G1]-[G5]
+# ---------------------------------------------------------------------------
+
+# [G2] ∂logE/∂s_f,i = sum_j gamma_ij - p_i,  ∂logE/∂s_g,j = sum_i gamma_ij - q_j
+cdef inline void logits_grad(int K, floating coef, const floating *log_p, const floating *log_q,
+                             const floating *gamma, floating *grad_s_f,
+                             floating *grad_s_g) noexcept nogil:
+    cdef int i, j
+    cdef floating gamma_sum
     for i in range(K):
+        gamma_sum = 0
         for j in range(K):
-            d = logp_f[i] + logp_g[j] + xi[i * K + j]
-            gamma[i * K + j] = d
-            if d > m:
-                m = d
-    total = 0
-    for ij in range(K * K):
-        gamma[ij] = f_exp(gamma[ij] - m)
-        total = total + gamma[ij]
-    for ij in range(K * K):
-        gamma[ij] = gamma[ij] / total
-    return m + f_log(total)
+            gamma_sum = gamma_sum + gamma[i * K + j]
+        grad_s_f[i] += coef * (gamma_sum - f_exp(log_p[i]))
+    for j in range(K):
+        gamma_sum = 0
+        for i in range(K):
+            gamma_sum = gamma_sum + gamma[i * K + j]
+        grad_s_g[j] += coef * (gamma_sum - f_exp(log_q[j]))
+
+
+# spherical, [G1]·[G3]: ∂/∂mu_f,i = -coef_ij diff / S_ij = -∂/∂mu_g,j;
+#            [G1]·[G4]·[G5]: ∂/∂lv_f,i = coef_ij (sqdist_ij / S_ij - D) / (2 S_ij) · var_f,i
+cdef inline void partial_energy_grad_spherical(
+        int D, floating coef_ij, const floating *mu_fi, const floating *mu_gj,
+        floating S_ij, floating sqdist_ij, floating var_fi, floating var_gj,
+        floating *grad_mu_fi, floating *grad_mu_gj,
+        floating *grad_lv_fi, floating *grad_lv_gj) noexcept nogil:
+    """Add ``coef_ij * ∂xi_ij/∂(mu, lv)`` of both components to the gradient buffers."""
+    cdef int r
+    cdef floating step, grad_S
+    cdef floating inv_S = 1 / S_ij
+    cdef floating coef_over_S = coef_ij * inv_S
+    for r in range(D):
+        step = coef_over_S * (mu_fi[r] - mu_gj[r])
+        grad_mu_fi[r] -= step
+        grad_mu_gj[r] += step
+    grad_S = coef_ij * <floating>0.5 * inv_S * (sqdist_ij * inv_S - D)
+    grad_lv_fi[0] += grad_S * var_fi
+    grad_lv_gj[0] += grad_S * var_gj
+
+
+# diagonal, [G1]·[G3]: ∂/∂mu_f,i,r = -coef_ij diff_r / S_ijr = -∂/∂mu_g,j,r;
+#           [G1]·[G4]·[G5]: ∂/∂lv_f,i,r = coef_ij (diff_r^2 / S_ijr - 1) / (2 S_ijr) · var_f,i,r
+cdef inline void partial_energy_grad_diagonal(
+        int D, floating coef_ij, const floating *mu_fi, const floating *mu_gj,
+        const floating *S_ij, const floating *var_fi, const floating *var_gj,
+        floating *grad_mu_fi, floating *grad_mu_gj,
+        floating *grad_lv_fi, floating *grad_lv_gj) noexcept nogil:
+    """Add ``coef_ij * ∂xi_ij/∂(mu, lv)`` of both components to the gradient buffers."""
+    cdef int r
+    cdef floating inv_S, diff, step, grad_S
+    for r in range(D):
+        inv_S = 1 / S_ij[r]
+        diff = mu_fi[r] - mu_gj[r]
+        step = coef_ij * diff * inv_S
+        grad_mu_fi[r] -= step
+        grad_mu_gj[r] += step
+        grad_S = coef_ij * <floating>0.5 * inv_S * (diff * diff * inv_S - 1)
+        grad_lv_fi[r] += grad_S * var_fi[r]
+        grad_lv_gj[r] += grad_S * var_gj[r]
 
 
 cdef void log_energy_bwd(
         int K, int D, int Dv, floating coef,
         const floating *mu_f, const floating *mu_g,
         const floating *var_f, const floating *var_g,
-        const floating *logp_f, const floating *logp_g,
-        const floating *S, const floating *sqd, const floating *gamma,
-        floating *g_mu_f, floating *g_lv_f, floating *g_s_f,
-        floating *g_mu_g, floating *g_lv_g, floating *g_s_g) noexcept nogil:
-    """Accumulate ``coef * d logE(f, g) / d params`` into the gradient buffers.
+        const floating *log_p, const floating *log_q,
+        const floating *S, const floating *sqdist, const floating *gamma,
+        floating *grad_mu_f, floating *grad_lv_f, floating *grad_s_f,
+        floating *grad_mu_g, floating *grad_lv_g, floating *grad_s_g) noexcept nogil:
+    """Accumulate ``coef * ∂logE(f, g)/∂params`` into the gradient buffers.
 
-    Uses the scratch filled by :c:func:`log_energy_fwd` for the same pair.
+    Uses the scratch filled by :c:func:`log_energy_fwd` for the same pair
+    (``var_f`` and ``log_p`` as passed to it).
     """
-    cdef int i, j, r, ij
-    cdef floating c, t, invS, dS, d, rowsum
-    cdef const floating *a
-    cdef const floating *b
-    cdef const floating *Sv
-    cdef floating *ga
-    cdef floating *gb
-    # mixture logits: d logE / d s_f,i = sum_j gamma_ij - p_i
+    cdef int i, j, ij
+    cdef floating coef_ij
+    cdef const floating *mu_fi
+    cdef floating *grad_mu_fi
+    logits_grad(K, coef, log_p, log_q, gamma, grad_s_f, grad_s_g)
     for i in range(K):
-        rowsum = 0
-        for j in range(K):
-            rowsum = rowsum + gamma[i * K + j]
-        g_s_f[i] += coef * (rowsum - f_exp(logp_f[i]))
-    for j in range(K):
-        rowsum = 0
-        for i in range(K):
-            rowsum = rowsum + gamma[i * K + j]
-        g_s_g[j] += coef * (rowsum - f_exp(logp_g[j]))
-    for i in range(K):
-        a = mu_f + i * D
-        ga = g_mu_f + i * D
+        mu_fi = mu_f + i * D
+        grad_mu_fi = grad_mu_f + i * D
         for j in range(K):
             ij = i * K + j
-            c = coef * gamma[ij]
-            if c == 0:
+            # [G1] the chain rule through xi_ij scales by gamma_ij
+            coef_ij = coef * gamma[ij]
+            if coef_ij == 0:
                 continue
-            b = mu_g + j * D
-            gb = g_mu_g + j * D
             if Dv == 1:
-                invS = 1 / S[ij]
-                t = c * invS
-                for r in range(D):
-                    d = t * (a[r] - b[r])
-                    ga[r] -= d
-                    gb[r] += d
-                dS = c * <floating>0.5 * invS * (sqd[ij] * invS - D)
-                g_lv_f[i] += dS * var_f[i]
-                g_lv_g[j] += dS * var_g[j]
+                partial_energy_grad_spherical(D, coef_ij, mu_fi, mu_g + j * D, S[ij], sqdist[ij],
+                                              var_f[i], var_g[j], grad_mu_fi, grad_mu_g + j * D,
+                                              grad_lv_f + i, grad_lv_g + j)
             else:
-                Sv = S + ij * D
-                for r in range(D):
-                    invS = 1 / Sv[r]
-                    d = a[r] - b[r]
-                    t = c * d * invS
-                    ga[r] -= t
-                    gb[r] += t
-                    dS = c * <floating>0.5 * invS * (d * d * invS - 1)
-                    g_lv_f[i * D + r] += dS * var_f[i * D + r]
-                    g_lv_g[j * D + r] += dS * var_g[j * D + r]
-
-
-# ---------------------------------------------------------------------------
-# Scratch layout for one energy evaluation
-# ---------------------------------------------------------------------------
-
-cdef struct EnergyScratch:
-    void *var_f
-    void *var_g
-    void *logp_f
-    void *logp_g
-    void *S
-    void *sqd
-    void *xi
-    void *gamma
-
-
-cdef Py_ssize_t energy_scratch_len(int K, int Dv) noexcept nogil:
-    return 2 * K * Dv + 2 * K + K * K * Dv + 3 * K * K
-
-
-cdef void energy_scratch_init(EnergyScratch *es, void *base, int K, int Dv,
-                              size_t itemsize) noexcept nogil:
-    cdef char *p = <char *>base
-    es.var_f = p; p += K * Dv * itemsize
-    es.var_g = p; p += K * Dv * itemsize
-    es.logp_f = p; p += K * itemsize
-    es.logp_g = p; p += K * itemsize
-    es.S = p; p += K * K * Dv * itemsize
-    es.sqd = p; p += K * K * itemsize
-    es.xi = p; p += K * K * itemsize
-    es.gamma = p
-
-
-cdef inline floating energy_fwd_s(EnergyScratch *es, int K, int D, int Dv,
-                                  const floating *mu_f, const floating *lv_f, const floating *s_f,
-                                  const floating *mu_g, const floating *lv_g, const floating *s_g,
-                                  floating eps, bint prepare_f=1) noexcept nogil:
-    return log_energy_fwd(K, D, Dv, mu_f, lv_f, s_f, mu_g, lv_g, s_g, eps, prepare_f,
-                          <floating *>es.var_f, <floating *>es.var_g,
-                          <floating *>es.logp_f, <floating *>es.logp_g,
-                          <floating *>es.S, <floating *>es.sqd,
-                          <floating *>es.xi, <floating *>es.gamma)
-
-
-cdef inline void energy_bwd_s(EnergyScratch *es, int K, int D, int Dv, floating coef,
-                              const floating *mu_f, const floating *mu_g,
-                              floating *g_mu_f, floating *g_lv_f, floating *g_s_f,
-                              floating *g_mu_g, floating *g_lv_g, floating *g_s_g) noexcept nogil:
-    log_energy_bwd(K, D, Dv, coef, mu_f, mu_g,
-                   <floating *>es.var_f, <floating *>es.var_g,
-                   <floating *>es.logp_f, <floating *>es.logp_g,
-                   <floating *>es.S, <floating *>es.sqd, <floating *>es.gamma,
-                   g_mu_f, g_lv_f, g_s_f, g_mu_g, g_lv_g, g_s_g)
+                partial_energy_grad_diagonal(D, coef_ij, mu_fi, mu_g + j * D, S + ij * D,
+                                             var_f + i * D, var_g + j * D,
+                                             grad_mu_fi, grad_mu_g + j * D,
+                                             grad_lv_f + i * D, grad_lv_g + j * D)
 
 
 # ---------------------------------------------------------------------------
 # Parameter updates (in place, no locks)
 # ---------------------------------------------------------------------------
 
-cdef inline void apply_update(float *x, float *acc, const float *g, int n, float lr,
+# [SGD] x -= lr grad_x;  [Adagrad] acc_x += grad_x^2, x -= lr grad_x / sqrt(acc_x)
+cdef inline void apply_update(float *x, float *acc_x, const float *grad_x, int n, float lr,
                               bint adagrad) noexcept nogil:
-    """SGD ``x -= lr g`` or Adagrad ``acc += g^2; x -= lr g / sqrt(acc)``."""
     cdef int k
     if adagrad:
         for k in range(n):
-            acc[k] = acc[k] + g[k] * g[k]
-            x[k] = x[k] - lr * g[k] / sqrtf(acc[k])
+            acc_x[k] = acc_x[k] + grad_x[k] * grad_x[k]
+            x[k] = x[k] - lr * grad_x[k] / sqrtf(acc_x[k])
     else:
         for k in range(n):
-            x[k] = x[k] - lr * g[k]
+            x[k] = x[k] - lr * grad_x[k]
 
 
 cdef inline void clip_range(float *x, int n, float lo, float hi) noexcept nogil:
@@ -330,191 +391,218 @@ cdef inline void clip_range(float *x, int n, float lo, float hi) noexcept nogil:
             x[k] = hi
 
 
-# ---------------------------------------------------------------------------
-# The training job
-# ---------------------------------------------------------------------------
-
-cdef struct Config:
-    int K
-    int D
-    int Dv
-    int window
-    int negative
-    bint adagrad
-    float margin
-    float eps
-    float lv_min
-    float lv_max
-    uint32_t vocab_size
-    float *mu_in
-    float *lv_in
-    float *s_in
-    float *mu_out
-    float *lv_out
-    float *s_out
-    float *a_mu_in
-    float *a_lv_in
-    float *a_s_in
-    float *a_mu_out
-    float *a_lv_out
-    float *a_s_out
-    const uint32_t *keep
-    const uint32_t *alias_prob
-    const int32_t *alias_index
+cdef inline MixtureRow word_row(const SideParams *side, int32_t word, int K, int D,
+                                int Dv) noexcept nogil:
+    """Pointers to ``word``'s parameter rows on one side."""
+    cdef MixtureRow row
+    row.mu = side.mu + <size_t>word * K * D
+    row.lv = side.lv + <size_t>word * K * Dv
+    row.s = side.s + <size_t>word * K
+    return row
 
 
-cdef struct JobResult:
-    double loss_sum
-    int64_t n_samples
-    int64_t n_active
-    int64_t n_kept
-    int64_t n_nonfinite
+cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int32_t word,
+                             const MixtureRow *grad, float lr) noexcept nogil:
+    """Apply one word's gradient to its rows on ``side`` (input or output).
 
-
-cdef inline void update_word(const Config *cfg, bint output, int32_t word,
-                             const float *g_mu, const float *g_lv, const float *g_s,
-                             float lr) noexcept nogil:
-    """Apply one word's gradient to its input or output parameters."""
+    The logits of a single-component mixture are left alone: their gradient
+    is zero, and ``0 / sqrt(0)`` would turn a zero Adagrad accumulator into NaN.
+    """
     cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
-    cdef size_t om = <size_t>word * K * D, ov = <size_t>word * K * Dv, os_ = <size_t>word * K
-    cdef float *mu
-    cdef float *lv
-    cdef float *s
-    cdef float *amu = NULL
-    cdef float *alv = NULL
-    cdef float *as_ = NULL
-    if output:
-        mu = cfg.mu_out + om; lv = cfg.lv_out + ov; s = cfg.s_out + os_
-        if cfg.adagrad:
-            amu = cfg.a_mu_out + om; alv = cfg.a_lv_out + ov; as_ = cfg.a_s_out + os_
-    else:
-        mu = cfg.mu_in + om; lv = cfg.lv_in + ov; s = cfg.s_in + os_
-        if cfg.adagrad:
-            amu = cfg.a_mu_in + om; alv = cfg.a_lv_in + ov; as_ = cfg.a_s_in + os_
-    apply_update(mu, amu, g_mu, K * D, lr, cfg.adagrad)
-    apply_update(lv, alv, g_lv, K * Dv, lr, cfg.adagrad)
-    clip_range(lv, K * Dv, cfg.lv_min, cfg.lv_max)
+    cdef size_t offset_mu = <size_t>word * K * D
+    cdef size_t offset_lv = <size_t>word * K * Dv
+    cdef size_t offset_s = <size_t>word * K
+    cdef float *acc_mu = NULL
+    cdef float *acc_lv = NULL
+    cdef float *acc_s = NULL
+    if cfg.adagrad:
+        acc_mu = side.acc_mu + offset_mu
+        acc_lv = side.acc_lv + offset_lv
+        acc_s = side.acc_s + offset_s
+    apply_update(side.mu + offset_mu, acc_mu, grad.mu, K * D, lr, cfg.adagrad)
+    apply_update(side.lv + offset_lv, acc_lv, grad.lv, K * Dv, lr, cfg.adagrad)
+    clip_range(side.lv + offset_lv, K * Dv, cfg.lv_min, cfg.lv_max)
     if K > 1:
-        apply_update(s, as_, g_s, K, lr, cfg.adagrad)
+        apply_update(side.s + offset_s, acc_s, grad.s, K, lr, cfg.adagrad)
 
 
 cdef inline bint not_finite(double x) noexcept nogil:
     return not ((x - x) == 0)
 
 
-cdef JobResult run_job(const Config *cfg, const int32_t *words, const int64_t *ends,
+# ---------------------------------------------------------------------------
+# The training job (protocol in _train_inner.pxd)
+# ---------------------------------------------------------------------------
+
+cdef inline Py_ssize_t pair_scratch_len(int K, int Dv) noexcept nogil:
+    return K * Dv + K + K * K * Dv + 3 * K * K
+
+
+cdef Py_ssize_t train_scratch_len(int K, int D, int Dv) noexcept nogil:
+    """Floats a :c:type:`TrainScratch` needs (see :c:func:`train_scratch_init`)."""
+    return 3 * (K * D + K * Dv + K) + K * Dv + K + 2 * pair_scratch_len(K, Dv)
+
+
+cdef inline float *mixture_row_init(MixtureRow *row, float *block, int K, int D,
+                                    int Dv) noexcept nogil:
+    row.mu = block
+    row.lv = row.mu + K * D
+    row.s = row.lv + K * Dv
+    return row.s + K
+
+
+cdef inline float *pair_scratch_init(PairScratch *pair, float *block, int K, int Dv) noexcept nogil:
+    pair.var_g = block
+    pair.log_q = pair.var_g + K * Dv
+    pair.S = pair.log_q + K
+    pair.sqdist = pair.S + K * K * Dv
+    pair.xi = pair.sqdist + K * K
+    pair.gamma = pair.xi + K * K
+    return pair.gamma + K * K
+
+
+cdef void train_scratch_init(TrainScratch *scratch, float *block, int K, int D, int Dv) noexcept nogil:
+    """Lay out ``scratch`` over ``block`` (:c:func:`train_scratch_len` floats).
+
+    Each gradient buffer's three blocks are contiguous (mu, lv, s), so one
+    ``memset`` of ``K*D + K*Dv + K`` floats from its ``mu`` clears it.
+    """
+    cdef float *cursor = block
+    cursor = mixture_row_init(&scratch.grad_w, cursor, K, D, Dv)
+    cursor = mixture_row_init(&scratch.grad_c, cursor, K, D, Dv)
+    cursor = mixture_row_init(&scratch.grad_neg, cursor, K, D, Dv)
+    scratch.var_w = cursor
+    scratch.log_p_w = cursor + K * Dv
+    cursor = scratch.log_p_w + K
+    cursor = pair_scratch_init(&scratch.pos, cursor, K, Dv)
+    pair_scratch_init(&scratch.neg, cursor, K, Dv)
+
+
+cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *kept,
+                       const int32_t *words, const int64_t *sentence_ends,
                        Py_ssize_t n_sentences, double alpha_start, double alpha_end,
-                       uint64_t seed, float *scratch, int32_t *sent) noexcept nogil:
+                       uint64_t seed) noexcept nogil:
     """Train on ``n_sentences`` sentences of vocabulary indices.
 
     For every kept centre word ``w`` and context word ``c`` within its reduced
     window, draws ``negative`` noise words ``c'`` and takes one step on
-    ``max(0, m - log E(w, c) + log E(w, c'))``.  Output-side rows (c, c') are
-    updated as soon as their gradient is known; the centre word's input row
-    is updated once per centre word with the gradient summed over its window
-    (as in word2vec).  The learning rate decays linearly from ``alpha_start``
-    to ``alpha_end`` across the job.
+    ``max(0, margin - log E(w, c) + log E(w, c'))``.  Output-side rows (c, c')
+    are updated as soon as their gradient is known; the centre word's input
+    row is updated once per centre word with the gradient summed over its
+    window (as in word2vec).  The learning rate decays linearly from
+    ``alpha_start`` to ``alpha_end`` across the job.  ``kept`` holds room for
+    the longest sentence.
     """
     cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
-    cdef int nparam = K * D + K * Dv + K
+    cdef int grad_len = K * D + K * Dv + K
+    cdef const SideParams *side_in = &cfg.params_in
+    cdef const SideParams *side_out = &cfg.params_out
+    cdef MixtureRow *grad_w = &scratch.grad_w
+    cdef MixtureRow *grad_c = &scratch.grad_c
+    cdef MixtureRow *grad_neg = &scratch.grad_neg
+    cdef PairScratch *pos = &scratch.pos
+    cdef PairScratch *neg = &scratch.neg
     cdef JobResult res
-    res.loss_sum = 0; res.n_samples = 0; res.n_active = 0; res.n_kept = 0; res.n_nonfinite = 0
+    res.loss_sum = 0
+    res.n_samples = 0
+    res.n_active = 0
+    res.n_kept = 0
+    res.n_nonfinite = 0
     cdef uint64_t rng = rng_seed(seed)
-    # scratch: 3 gradient blocks (w, c, c') + 2 energy scratches (pos, neg)
-    cdef float *gw = scratch
-    cdef float *gc = gw + nparam
-    cdef float *gn = gc + nparam
-    cdef EnergyScratch pos, neg
-    energy_scratch_init(&pos, gn + nparam, K, Dv, sizeof(float))
-    energy_scratch_init(&neg, gn + nparam + energy_scratch_len(K, Dv), K, Dv, sizeof(float))
-    # the centre word's variances and log weights are shared by both energies
-    neg.var_f = pos.var_f
-    neg.logp_f = pos.logp_f
-    cdef Py_ssize_t s_i, start, stop, t, n, i, j, lo, hi
-    cdef int k, eff
-    cdef int32_t w, c, cn
-    cdef int64_t total_words = ends[n_sentences - 1] if n_sentences > 0 else 0
+    cdef Py_ssize_t sentence, start, stop, t, n, i, j, lo, hi
+    cdef int _draw, reduced_window
+    cdef int32_t w, c, c_neg
+    cdef MixtureRow row_w, row_c, row_neg
+    cdef int64_t total_words = sentence_ends[n_sentences - 1] if n_sentences > 0 else 0
     cdef float lr
-    cdef float log_e_pos, log_e_neg, l
+    cdef float log_e_pos, log_e_neg, loss
     cdef int n_active, n_w_active
-    cdef size_t wm, wv, ws, cm, cv, cs, nm, nv, ns
     start = 0
-    for s_i in range(n_sentences):
-        stop = ends[s_i]
+    for sentence in range(n_sentences):
+        stop = sentence_ends[sentence]
         if total_words > 0:
             lr = <float>(alpha_start + (alpha_end - alpha_start) * (<double>start / total_words))
         else:
             lr = <float>alpha_start
-        # subsampling of frequent words (Appendix A.2)
+        # [A.2 sampling] subsampling of frequent words
         n = 0
         for t in range(start, stop):
             if keep_word(&rng, cfg.keep[words[t]]):
-                sent[n] = words[t]
+                kept[n] = words[t]
                 n += 1
         res.n_kept += n
         for i in range(n):
-            w = sent[i]
-            wm = <size_t>w * K * D; wv = <size_t>w * K * Dv; ws = <size_t>w * K
-            eff = cfg.window - <int>rng_below(&rng, <uint32_t>cfg.window)
-            lo = i - eff
+            w = kept[i]
+            row_w = word_row(side_in, w, K, D, Dv)
+            reduced_window = cfg.window - <int>rng_below(&rng, <uint32_t>cfg.window)
+            lo = i - reduced_window
             if lo < 0:
                 lo = 0
-            hi = i + eff + 1
+            hi = i + reduced_window + 1
             if hi > n:
                 hi = n
-            memset(gw, 0, nparam * sizeof(float))
+            memset(grad_w.mu, 0, grad_len * sizeof(float))
             n_w_active = 0
             # the centre word's input row is only written after its window
-            prepare_side(K, Dv, cfg.lv_in + wv, cfg.s_in + ws,
-                         <float *>pos.var_f, <float *>pos.logp_f)
+            variances_and_log_weights(K, Dv, row_w.lv, row_w.s, scratch.var_w, scratch.log_p_w)
             for j in range(lo, hi):
                 if j == i:
                     continue
-                c = sent[j]
-                cm = <size_t>c * K * D; cv = <size_t>c * K * Dv; cs = <size_t>c * K
-                log_e_pos = energy_fwd_s(&pos, K, D, Dv,
-                                         cfg.mu_in + wm, cfg.lv_in + wv, cfg.s_in + ws,
-                                         cfg.mu_out + cm, cfg.lv_out + cv, cfg.s_out + cs, cfg.eps,
-                                         0)
+                c = kept[j]
+                row_c = word_row(side_out, c, K, D, Dv)
+                log_e_pos = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
+                                           row_c.mu, row_c.lv, row_c.s, cfg.eps,
+                                           pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
                 n_active = 0
-                for k in range(cfg.negative):
-                    cn = draw_negative(&rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
-                    if cn == c:
+                for _draw in range(cfg.negative):
+                    # [A.2 sampling] c' from the unigram^0.75 noise distribution
+                    c_neg = draw_negative(&rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
+                    if c_neg == c:
                         continue
-                    nm = <size_t>cn * K * D; nv = <size_t>cn * K * Dv; ns = <size_t>cn * K
-                    log_e_neg = energy_fwd_s(&neg, K, D, Dv,
-                                             cfg.mu_in + wm, cfg.lv_in + wv, cfg.s_in + ws,
-                                             cfg.mu_out + nm, cfg.lv_out + nv, cfg.s_out + ns, cfg.eps,
-                                             0)
-                    l = cfg.margin - log_e_pos + log_e_neg
+                    row_neg = word_row(side_out, c_neg, K, D, Dv)
+                    log_e_neg = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
+                                               row_neg.mu, row_neg.lv, row_neg.s, cfg.eps,
+                                               neg.var_g, neg.log_q, neg.S, neg.sqdist, neg.xi,
+                                               neg.gamma)
+                    # [Sec. 3.3] L = max(0, margin - log E(w, c) + log E(w, c'))
+                    loss = cfg.margin - log_e_pos + log_e_neg
                     res.n_samples += 1
-                    if not_finite(l):
+                    if not_finite(loss):
                         res.n_nonfinite += 1
                         continue
-                    if l > 0:
-                        res.loss_sum += l
+                    if loss > 0:
+                        res.loss_sum += loss
                         n_active += 1
-                        # d L / d log E(w, c') = +1
-                        memset(gn, 0, nparam * sizeof(float))
-                        energy_bwd_s(&neg, K, D, Dv, <float>1.0,
-                                     cfg.mu_in + wm, cfg.mu_out + nm,
-                                     gw, gw + K * D, gw + K * D + K * Dv,
-                                     gn, gn + K * D, gn + K * D + K * Dv)
-                        update_word(cfg, 1, cn, gn, gn + K * D, gn + K * D + K * Dv, lr)
+                        # [G6] ∂L/∂logE(w, c') = +1
+                        memset(grad_neg.mu, 0, grad_len * sizeof(float))
+                        log_energy_bwd(K, D, Dv, <float>1.0, row_w.mu, row_neg.mu,
+                                       scratch.var_w, neg.var_g, scratch.log_p_w, neg.log_q,
+                                       neg.S, neg.sqdist, neg.gamma,
+                                       grad_w.mu, grad_w.lv, grad_w.s,
+                                       grad_neg.mu, grad_neg.lv, grad_neg.s)
+                        update_word(cfg, side_out, c_neg, grad_neg, lr)
                 if n_active > 0:
                     res.n_active += n_active
-                    # d L / d log E(w, c) = -1 for each active negative
-                    memset(gc, 0, nparam * sizeof(float))
-                    energy_bwd_s(&pos, K, D, Dv, <float>(-n_active),
-                                 cfg.mu_in + wm, cfg.mu_out + cm,
-                                 gw, gw + K * D, gw + K * D + K * Dv,
-                                 gc, gc + K * D, gc + K * D + K * Dv)
-                    update_word(cfg, 1, c, gc, gc + K * D, gc + K * D + K * Dv, lr)
+                    # [G6] ∂L/∂logE(w, c) = -1 for each active negative
+                    memset(grad_c.mu, 0, grad_len * sizeof(float))
+                    log_energy_bwd(K, D, Dv, <float>(-n_active), row_w.mu, row_c.mu,
+                                   scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
+                                   pos.S, pos.sqdist, pos.gamma,
+                                   grad_w.mu, grad_w.lv, grad_w.s,
+                                   grad_c.mu, grad_c.lv, grad_c.s)
+                    update_word(cfg, side_out, c, grad_c, lr)
                     n_w_active += 1
             if n_w_active > 0:
-                update_word(cfg, 0, w, gw, gw + K * D, gw + K * D + K * Dv, lr)
+                update_word(cfg, side_in, w, grad_w, lr)
         start = stop
     return res
+
+
+# ---------------------------------------------------------------------------
+# init (KernelState) and populate + train (KernelState.train_job)
+# ---------------------------------------------------------------------------
+
+_FIELDS = ("means", "log_variances", "logits")
 
 
 def _f32(a, name, shape):
@@ -526,22 +614,59 @@ def _f32(a, name, shape):
     return a
 
 
+def _triple(group, name):
+    """The three arrays ``(means, log_variances, logits)`` of a parameter group."""
+    if isinstance(group, (np.ndarray, str, bytes)):
+        raise TypeError(f"{name} must be a sequence (means, log_variances, logits), "
+                        f"got {type(group).__name__}")
+    try:
+        items = tuple(group)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence (means, log_variances, logits), "
+                        f"got {type(group).__name__}") from None
+    if len(items) != 3:
+        raise ValueError(f"{name} must hold 3 arrays (means, log_variances, logits), got {len(items)}")
+    return items
+
+
+def _side_arrays(group, name, shapes):
+    """The checked arrays of one parameter or accumulator group, named ``name.field``."""
+    return [_f32(a, f"{name}.{field}", shape)
+            for a, field, shape in zip(_triple(group, name), _FIELDS, shapes)]
+
+
+cdef void _side_init(SideParams *side, list arrays, list accumulators):
+    side.mu = <float *>cnp.PyArray_DATA(arrays[0])
+    side.lv = <float *>cnp.PyArray_DATA(arrays[1])
+    side.s = <float *>cnp.PyArray_DATA(arrays[2])
+    if accumulators is None:
+        side.acc_mu = NULL
+        side.acc_lv = NULL
+        side.acc_s = NULL
+    else:
+        side.acc_mu = <float *>cnp.PyArray_DATA(accumulators[0])
+        side.acc_lv = <float *>cnp.PyArray_DATA(accumulators[1])
+        side.acc_s = <float *>cnp.PyArray_DATA(accumulators[2])
+
+
 cdef class KernelState:
     """Raw pointers to the parameter arrays and sampling tables of one model.
 
-    Built once per ``train`` call; the arrays are kept alive by this object.
+    Built once per ``train`` call (the *init* step of the protocol in
+    ``_train_inner.pxd``); the arrays are kept alive by this object.
 
     Parameters
     ----------
-    mu_in, log_var_in, logits_in : ndarray of float32
-        Input-side means (V, K, D), log-variances (V, K, Dv) and mixture
-        logits (V, K), Dv = 1 (spherical) or D (diagonal).
-    mu_out, log_var_out, logits_out : ndarray of float32
-        Output-side parameters of the same shapes; pass the input arrays
-        themselves for a model without separate output distributions.
-    accumulators : tuple of 6 float32 ndarrays or None
-        Adagrad accumulators shaped like the six arrays above (the same
-        array objects where the parameters are shared); None selects SGD.
+    params_in, params_out : sequence of 3 float32 ndarrays
+        ``(means (V, K, D), log_variances (V, K, Dv), logits (V, K))`` of the
+        input side (centre words) and the output side (context and negative
+        words), Dv = 1 (spherical) or D (diagonal); writeable and
+        C-contiguous.  Pass the input arrays themselves as ``params_out``
+        for a model without separate output distributions.
+    accumulators_in, accumulators_out : sequence of 3 float32 ndarrays, or None
+        Adagrad accumulators shaped like the parameters of the same side;
+        both None selects SGD.  Where ``params_out`` holds the input arrays,
+        ``accumulators_out`` must hold the input accumulators, and only there.
     keep : ndarray of uint32, shape (V,)
         Subsampling thresholds (:func:`w2gm._sampling.subsampling_thresholds`).
     alias_prob, alias_index : ndarray of uint32 / int32, shape (V,)
@@ -552,80 +677,85 @@ cdef class KernelState:
         Margin m (Section 3.3) and the variance epsilon (Appendix A.2).
     log_var_min, log_var_max : float
         Bounds the log-variances are clipped to after every update.
+
+    Raises
+    ------
+    TypeError
+        An array of the wrong type or dtype, not C-contiguous, or read-only
+        (the message names it, e.g. ``params_in.means``).
+    ValueError
+        Inconsistent shapes, sizes or sharing.
     """
-    cdef Config cfg
+    cdef TrainConfig cfg
     cdef object refs
     cdef Py_ssize_t V
 
-    def __init__(self, mu_in, log_var_in, logits_in, mu_out, log_var_out, logits_out,
-                 accumulators, keep, alias_prob, alias_index, int window, int negative,
+    def __init__(self, params_in, params_out, accumulators_in, accumulators_out,
+                 keep, alias_prob, alias_index, int window, int negative,
                  double margin, double eps, double log_var_min, double log_var_max):
-        for nm, a in (("mu_in", mu_in), ("log_var_in", log_var_in)):
+        group_in = _triple(params_in, "params_in")
+        group_out = _triple(params_out, "params_out")
+        means, log_variances = group_in[0], group_in[1]
+        for nm, a in (("params_in.means", means), ("params_in.log_variances", log_variances)):
             if not isinstance(a, np.ndarray):
                 raise TypeError(f"{nm} must be a float32 ndarray, got {type(a).__name__}")
-        if mu_in.ndim != 3:
-            raise ValueError(f"mu_in must be (V, K, D), got shape {mu_in.shape}")
-        V, K, D = mu_in.shape
-        Dv = log_var_in.shape[2] if log_var_in.ndim == 3 else -1
+        if means.ndim != 3:
+            raise ValueError(f"params_in.means must be (V, K, D), got shape {means.shape}")
+        V, K, D = means.shape
+        Dv = log_variances.shape[2] if log_variances.ndim == 3 else -1
         if Dv not in (1, D):
-            raise ValueError(f"log_var_in has shape {log_var_in.shape}, expected (V, K, 1) or (V, K, D)")
+            raise ValueError(f"params_in.log_variances has shape {log_variances.shape}, "
+                             f"expected (V, K, 1) or (V, K, D)")
         if V < 1 or K < 1 or D < 1:
-            raise ValueError(f"empty parameter arrays: shape {mu_in.shape}")
+            raise ValueError(f"empty parameter arrays: params_in.means has shape {means.shape}")
         if window < 1 or negative < 1:
             raise ValueError(f"window and negative must be >= 1, got {window}, {negative}")
-        arrays = [
-            _f32(mu_in, "mu_in", (V, K, D)), _f32(log_var_in, "log_var_in", (V, K, Dv)),
-            _f32(logits_in, "logits_in", (V, K)), _f32(mu_out, "mu_out", (V, K, D)),
-            _f32(log_var_out, "log_var_out", (V, K, Dv)), _f32(logits_out, "logits_out", (V, K)),
-        ]
-        names = ["mu_in", "log_var_in", "logits_in", "mu_out", "log_var_out", "logits_out"]
-        if accumulators is not None:
-            if len(accumulators) != 6:
-                raise ValueError("accumulators must hold 6 arrays")
-            accs = [_f32(a, "accumulator of " + nm, p.shape)
-                    for a, nm, p in zip(accumulators, names, arrays)]
-        else:
-            accs = None
-        for nm, t, dt in (("keep", keep, np.uint32), ("alias_prob", alias_prob, np.uint32),
-                          ("alias_index", alias_index, np.int32)):
-            if not isinstance(t, np.ndarray) or t.dtype != dt:
+        shapes = ((V, K, D), (V, K, Dv), (V, K))
+        arrays_in = _side_arrays(group_in, "params_in", shapes)
+        arrays_out = _side_arrays(group_out, "params_out", shapes)
+        if (accumulators_in is None) != (accumulators_out is None):
+            raise ValueError("accumulators_in and accumulators_out must both be None (SGD) "
+                             "or both hold 3 arrays (Adagrad)")
+        accs_in = accs_out = None
+        if accumulators_in is not None:
+            accs_in = _side_arrays(accumulators_in, "accumulators_in", shapes)
+            accs_out = _side_arrays(accumulators_out, "accumulators_out", shapes)
+            # shared parameters are updated through one accumulator, separate ones through two
+            for k, field in enumerate(_FIELDS):
+                if (arrays_out[k] is arrays_in[k]) != (accs_out[k] is accs_in[k]):
+                    raise ValueError(f"accumulators_out.{field} must be accumulators_in.{field} "
+                                     f"exactly when params_out.{field} is params_in.{field}")
+        for nm, table, dt in (("keep", keep, np.uint32), ("alias_prob", alias_prob, np.uint32),
+                              ("alias_index", alias_index, np.int32)):
+            if not isinstance(table, np.ndarray) or table.dtype != dt:
                 raise TypeError(f"{nm} must be an ndarray of {np.dtype(dt)}")
         keep = np.ascontiguousarray(keep)
         alias_prob = np.ascontiguousarray(alias_prob)
         alias_index = np.ascontiguousarray(alias_index)
-        for nm, t in (("keep", keep), ("alias_prob", alias_prob), ("alias_index", alias_index)):
-            if t.shape != (V,):
-                raise ValueError(f"{nm} has shape {t.shape}, expected ({V},)")
+        for nm, table in (("keep", keep), ("alias_prob", alias_prob), ("alias_index", alias_index)):
+            if table.shape != (V,):
+                raise ValueError(f"{nm} has shape {table.shape}, expected ({V},)")
         if alias_index.size and (alias_index.min() < 0 or alias_index.max() >= V):
             raise ValueError("alias_index holds indices outside the vocabulary")
-        self.refs = (arrays, accs, keep, alias_prob, alias_index)
+        self.refs = (arrays_in, arrays_out, accs_in, accs_out, keep, alias_prob, alias_index)
         self.V = V
-        cdef Config *c = &self.cfg
-        c.K = K; c.D = D; c.Dv = Dv
-        c.window = window; c.negative = negative
-        c.margin = margin; c.eps = eps
-        c.lv_min = log_var_min; c.lv_max = log_var_max
-        c.vocab_size = <uint32_t>V
-        c.mu_in = <float *>cnp.PyArray_DATA(arrays[0])
-        c.lv_in = <float *>cnp.PyArray_DATA(arrays[1])
-        c.s_in = <float *>cnp.PyArray_DATA(arrays[2])
-        c.mu_out = <float *>cnp.PyArray_DATA(arrays[3])
-        c.lv_out = <float *>cnp.PyArray_DATA(arrays[4])
-        c.s_out = <float *>cnp.PyArray_DATA(arrays[5])
-        c.adagrad = accs is not None
-        if accs is not None:
-            c.a_mu_in = <float *>cnp.PyArray_DATA(accs[0])
-            c.a_lv_in = <float *>cnp.PyArray_DATA(accs[1])
-            c.a_s_in = <float *>cnp.PyArray_DATA(accs[2])
-            c.a_mu_out = <float *>cnp.PyArray_DATA(accs[3])
-            c.a_lv_out = <float *>cnp.PyArray_DATA(accs[4])
-            c.a_s_out = <float *>cnp.PyArray_DATA(accs[5])
-        else:
-            c.a_mu_in = c.a_lv_in = c.a_s_in = NULL
-            c.a_mu_out = c.a_lv_out = c.a_s_out = NULL
-        c.keep = <const uint32_t *>cnp.PyArray_DATA(keep)
-        c.alias_prob = <const uint32_t *>cnp.PyArray_DATA(alias_prob)
-        c.alias_index = <const int32_t *>cnp.PyArray_DATA(alias_index)
+        cdef TrainConfig *cfg = &self.cfg
+        cfg.K = K
+        cfg.D = D
+        cfg.Dv = Dv
+        cfg.vocab_size = <uint32_t>V
+        cfg.window = window
+        cfg.negative = negative
+        cfg.keep = <const uint32_t *>cnp.PyArray_DATA(keep)
+        cfg.alias_prob = <const uint32_t *>cnp.PyArray_DATA(alias_prob)
+        cfg.alias_index = <const int32_t *>cnp.PyArray_DATA(alias_index)
+        cfg.margin = margin
+        cfg.eps = eps
+        cfg.adagrad = accs_in is not None
+        cfg.lv_min = log_var_min
+        cfg.lv_max = log_var_max
+        _side_init(&cfg.params_in, arrays_in, accs_in)
+        _side_init(&cfg.params_out, arrays_out, accs_out)
 
     def train_job(self, words, sentence_ends, double alpha_start, double alpha_end,
                   uint64_t seed):
@@ -667,32 +797,36 @@ cdef class KernelState:
         if ends_np.size and ends_np.dtype.kind not in "iu":
             raise ValueError("sentence_ends must be integers")
         if (ends_np.size == 0 and words_np.size > 0) or (
-                ends_np.size and (ends_np[-1] != words_np.size or ends_np[0] < 0
+                ends_np.size and (ends_np[ends_np.size - 1] != words_np.size or ends_np[0] < 0
                                   or np.any(np.diff(ends_np) < 0))):
             raise ValueError("sentence_ends must be non-decreasing and end at len(words)")
+        # populate: the job's arrays and its own scratch
         cdef const int32_t[::1] wv = np.ascontiguousarray(words_np, dtype=np.int32)
         cdef const int64_t[::1] ev = np.ascontiguousarray(ends_np, dtype=np.int64)
-        cdef Py_ssize_t S = ev.shape[0]
-        cdef Py_ssize_t N = wv.shape[0]
-        if S == 0 or N == 0:
+        cdef Py_ssize_t n_sentences = ev.shape[0]
+        cdef Py_ssize_t n_words = wv.shape[0]
+        if n_sentences == 0 or n_words == 0:
             return (0.0, 0, 0, 0, 0)
         cdef Py_ssize_t longest = int(np.diff(ends_np, prepend=0).max())
         cdef int K = self.cfg.K, D = self.cfg.D, Dv = self.cfg.Dv
-        cdef Py_ssize_t n_scratch = 3 * (K * D + K * Dv + K) + 2 * energy_scratch_len(K, Dv)
-        cdef float *scratch = <float *>malloc(n_scratch * sizeof(float))
-        cdef int32_t *sent = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
-        cdef JobResult r
-        if scratch == NULL or sent == NULL:
-            free(scratch); free(sent)
+        cdef float *block = <float *>malloc(train_scratch_len(K, D, Dv) * sizeof(float))
+        cdef int32_t *kept = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
+        cdef TrainScratch scratch
+        cdef JobResult result
+        if block == NULL or kept == NULL:
+            free(block)
+            free(kept)
             raise MemoryError("cannot allocate training scratch buffers")
+        train_scratch_init(&scratch, block, K, D, Dv)
         try:
+            # train
             with nogil:
-                r = run_job(&self.cfg, &wv[0], &ev[0], S, alpha_start, alpha_end, seed,
-                            scratch, sent)
+                result = run_job(&self.cfg, &scratch, kept, &wv[0], &ev[0], n_sentences,
+                                 alpha_start, alpha_end, seed)
         finally:
-            free(scratch)
-            free(sent)
-        return (r.loss_sum, r.n_samples, r.n_active, r.n_kept, r.n_nonfinite)
+            free(block)
+            free(kept)
+        return (result.loss_sum, result.n_samples, result.n_active, result.n_kept, result.n_nonfinite)
 
 
 # ---------------------------------------------------------------------------
@@ -717,23 +851,61 @@ def _component_arrays(mu, log_var, logits, name):
     return mu, log_var, logits
 
 
+cdef class _Prepared64:
+    """float64 variances (K*Dv) and log mixture weights (K) of one f-side word."""
+    cdef double[::1] var, log_weights
+
+    def __cinit__(self, const double[:, ::1] lv, const double[::1] s):
+        cdef int K = lv.shape[0], Dv = lv.shape[1]
+        self.var = np.zeros(K * Dv)
+        self.log_weights = np.zeros(K)
+        variances_and_log_weights(K, Dv, &lv[0, 0], &s[0], &self.var[0], &self.log_weights[0])
+
+
+cdef class _PairScratch64:
+    """float64 scratch of one (f, g) pair: the fields of ``PairScratch``, one array each."""
+    cdef double[::1] var_g, log_q, S, sqdist, xi, gamma
+
+    def __cinit__(self, int K, int Dv):
+        self.var_g = np.zeros(K * Dv)
+        self.log_q = np.zeros(K)
+        self.S = np.zeros(K * K * Dv)
+        self.sqdist = np.zeros(K * K)
+        self.xi = np.zeros(K * K)
+        self.gamma = np.zeros(K * K)
+
+
+cdef double _forward64(const double[:, ::1] mu_f, _Prepared64 f,
+                       const double[:, ::1] mu_g, const double[:, ::1] lv_g, const double[::1] s_g,
+                       double eps, _PairScratch64 pair):
+    return log_energy_fwd(mu_f.shape[0], mu_f.shape[1], lv_g.shape[1],
+                          &mu_f[0, 0], &f.var[0], &f.log_weights[0], &mu_g[0, 0], &lv_g[0, 0], &s_g[0],
+                          eps, &pair.var_g[0], &pair.log_q[0], &pair.S[0], &pair.sqdist[0],
+                          &pair.xi[0], &pair.gamma[0])
+
+
+cdef void _backward64(double coef, const double[:, ::1] mu_f, _Prepared64 f,
+                      const double[:, ::1] mu_g, _PairScratch64 pair, grad_f, grad_g):
+    cdef double[:, ::1] grad_mu_f = grad_f[0], grad_lv_f = grad_f[1]
+    cdef double[:, ::1] grad_mu_g = grad_g[0], grad_lv_g = grad_g[1]
+    cdef double[::1] grad_s_f = grad_f[2], grad_s_g = grad_g[2]
+    log_energy_bwd(mu_f.shape[0], mu_f.shape[1], grad_lv_f.shape[1], coef, &mu_f[0, 0], &mu_g[0, 0],
+                   &f.var[0], &pair.var_g[0], &f.log_weights[0], &pair.log_q[0],
+                   &pair.S[0], &pair.sqdist[0], &pair.gamma[0],
+                   &grad_mu_f[0, 0], &grad_lv_f[0, 0], &grad_s_f[0],
+                   &grad_mu_g[0, 0], &grad_lv_g[0, 0], &grad_s_g[0])
+
+
 def _energy64(f, g, double eps):
-    cdef double[:, ::1] mu_f, lv_f, mu_g, lv_g
-    cdef double[::1] s_f, s_g
     mu_f, lv_f, s_f = _component_arrays(*f, "f")
     mu_g, lv_g, s_g = _component_arrays(*g, "g")
-    cdef int K = mu_f.shape[0], D = mu_f.shape[1], Dv = lv_f.shape[1]
-    if mu_g.shape[0] != K or mu_g.shape[1] != D or lv_g.shape[1] != Dv:
+    K, D = mu_f.shape
+    Dv = lv_f.shape[1]
+    if mu_g.shape != (K, D) or lv_g.shape[1] != Dv:
         raise ValueError("f and g must have the same K, D and covariance type")
-    scratch = np.zeros(energy_scratch_len(K, Dv), dtype=np.float64)
-    cdef double[::1] sv = scratch
-    cdef EnergyScratch es
-    energy_scratch_init(&es, &sv[0], K, Dv, sizeof(double))
-    cdef double le = energy_fwd_s(&es, K, D, Dv, &mu_f[0, 0], &lv_f[0, 0], &s_f[0],
-                                  &mu_g[0, 0], &lv_g[0, 0], &s_g[0], eps)
-    xi = np.asarray(<double[:K * K]>(<double *>es.xi)).copy().reshape(K, K)
-    gamma = np.asarray(<double[:K * K]>(<double *>es.gamma)).copy().reshape(K, K)
-    return le, xi, gamma
+    pair = _PairScratch64(K, Dv)
+    le = _forward64(mu_f, _Prepared64(lv_f, s_f), mu_g, lv_g, s_g, eps, pair)
+    return le, np.asarray(pair.xi).reshape(K, K), np.asarray(pair.gamma).reshape(K, K)
 
 
 def partial_energies(mu_f, log_var_f, mu_g, log_var_g, double eps=1e-4):
@@ -783,37 +955,27 @@ def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4):
         ``{"w": (g_mu, g_log_var, g_logits), "c": (...), "n": (...)}``, arrays
         shaped like the inputs; all zero when the hinge is inactive.
     """
-    cdef double[:, ::1] mu_w, lv_w, mu_c, lv_c, mu_n, lv_n
-    cdef double[::1] s_w, s_c, s_n
     mu_w, lv_w, s_w = _component_arrays(*w, "w")
     mu_c, lv_c, s_c = _component_arrays(*c, "c")
     mu_n, lv_n, s_n = _component_arrays(*n, "n")
-    cdef int K = mu_w.shape[0], D = mu_w.shape[1], Dv = lv_w.shape[1]
-    if (mu_c.shape[0] != K or mu_c.shape[1] != D or mu_n.shape[0] != K
-            or mu_n.shape[1] != D):
+    K, D = mu_w.shape
+    Dv = lv_w.shape[1]
+    if mu_c.shape != (K, D) or mu_n.shape != (K, D):
         raise ValueError("w, c and n must share K and D")
     if lv_c.shape[1] != Dv or lv_n.shape[1] != Dv:
         raise ValueError("w, c and n must share the covariance type")
-    scratch = np.zeros(2 * energy_scratch_len(K, Dv), dtype=np.float64)
-    cdef double[::1] sv = scratch
-    cdef EnergyScratch pos, neg
-    energy_scratch_init(&pos, &sv[0], K, Dv, sizeof(double))
-    energy_scratch_init(&neg, &sv[energy_scratch_len(K, Dv)], K, Dv, sizeof(double))
+    prepared_w = _Prepared64(lv_w, s_w)
+    pos = _PairScratch64(K, Dv)
+    neg = _PairScratch64(K, Dv)
     grads = {key: (np.zeros((K, D)), np.zeros((K, Dv)), np.zeros(K)) for key in ("w", "c", "n")}
-    cdef double[:, ::1] gmw = grads["w"][0], glw = grads["w"][1]
-    cdef double[:, ::1] gmc = grads["c"][0], glc = grads["c"][1]
-    cdef double[:, ::1] gmn = grads["n"][0], gln = grads["n"][1]
-    cdef double[::1] gsw = grads["w"][2], gsc = grads["c"][2], gsn = grads["n"][2]
-    cdef double lp = energy_fwd_s(&pos, K, D, Dv, &mu_w[0, 0], &lv_w[0, 0], &s_w[0],
-                                  &mu_c[0, 0], &lv_c[0, 0], &s_c[0], eps)
-    cdef double ln = energy_fwd_s(&neg, K, D, Dv, &mu_w[0, 0], &lv_w[0, 0], &s_w[0],
-                                  &mu_n[0, 0], &lv_n[0, 0], &s_n[0], eps)
-    cdef double loss = margin - lp + ln
+    cdef double log_e_pos = _forward64(mu_w, prepared_w, mu_c, lv_c, s_c, eps, pos)
+    cdef double log_e_neg = _forward64(mu_w, prepared_w, mu_n, lv_n, s_n, eps, neg)
+    # [Sec. 3.3]
+    cdef double loss = margin - log_e_pos + log_e_neg
     if loss > 0:
-        energy_bwd_s(&neg, K, D, Dv, 1.0, &mu_w[0, 0], &mu_n[0, 0],
-                     &gmw[0, 0], &glw[0, 0], &gsw[0], &gmn[0, 0], &gln[0, 0], &gsn[0])
-        energy_bwd_s(&pos, K, D, Dv, -1.0, &mu_w[0, 0], &mu_c[0, 0],
-                     &gmw[0, 0], &glw[0, 0], &gsw[0], &gmc[0, 0], &glc[0, 0], &gsc[0])
+        # [G6] +1 for the negative pair, -1 for the positive pair
+        _backward64(1.0, mu_w, prepared_w, mu_n, neg, grads["w"], grads["n"])
+        _backward64(-1.0, mu_w, prepared_w, mu_c, pos, grads["w"], grads["c"])
     elif loss == loss:
         loss = 0.0
     return loss, grads

@@ -1,0 +1,126 @@
+# cython: language_level=3
+"""Declarations of the Word2GM training kernel (``_train_inner.pyx``).
+
+The trainer works in three steps, each with its own lifetime:
+
+1. **init**, once per ``Word2GM.train`` call: ``KernelState.__init__``
+   checks the parameter arrays, the Adagrad accumulators and the sampling
+   tables, keeps them alive, and fills one :c:type:`TrainConfig` with raw
+   pointers to them (two :c:type:`SideParams`, one per side) plus the
+   hyperparameters.  The config is read-only from then on; the arrays it
+   points to are updated in place by every job.
+2. **populate**, once per job: ``KernelState.train_job`` checks the job's
+   words and sentence ends, allocates one :c:type:`TrainScratch` (float32,
+   sized by :c:func:`train_scratch_len`, laid out by
+   :c:func:`train_scratch_init`) and a buffer for the kept words of one
+   sentence.  Scratch belongs to the job, so concurrent jobs (one per worker
+   thread) never share it.
+3. **train**: :c:func:`run_job` trains the whole job inside a single
+   ``nogil`` block and returns a :c:type:`JobResult`.  Parameter rows are
+   updated in place without locks (Hogwild).
+
+Names (see the module docstring of ``_train_inner.pyx`` for the formulas):
+``mu`` means, ``lv`` log-variances, ``s`` mixture logits (scores), ``var``
+variances ``exp(lv)``, ``K`` components, ``D`` dimensions, ``Dv`` = 1
+(spherical) or D (diagonal) log-variances per component, ``w`` the centre
+word, ``c`` the context word, ``c'`` (``c_neg``) a negative word.
+"""
+
+from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
+
+
+cdef struct SideParams:
+    # One side (input or output) of the model: C-contiguous float32 tables
+    # over the vocabulary, word-major.  Word v's rows start at v*K*D (mu),
+    # v*K*Dv (lv) and v*K (s).
+    float *mu               # means, (V, K, D)
+    float *lv               # log-variances, (V, K, Dv)
+    float *s                # mixture logits, (V, K); weights p = softmax(s)
+    # Adagrad accumulators of the same shapes (sum of squared gradients);
+    # all three NULL for SGD.  They are the input side's own arrays when the
+    # output side is the input side.
+    float *acc_mu
+    float *acc_lv
+    float *acc_s
+
+
+cdef struct MixtureRow:
+    # One word's mixture on one side as three blocks: the word's parameter
+    # rows in a SideParams, or a gradient buffer of the same layout.
+    float *mu               # K*D
+    float *lv               # K*Dv
+    float *s                # K
+
+
+cdef struct TrainConfig:
+    # Sizes
+    int K                   # mixture components
+    int D                   # dimensions
+    int Dv                  # log-variances per component: 1 (spherical) or D (diagonal)
+    uint32_t vocab_size     # V
+    # Sampling (Section 3.3 and Appendix A.2, "Word Sampling")
+    int window              # maximum window; each centre word draws a reduced one in [1, window]
+    int negative            # negative words c' drawn per (w, c) pair
+    const uint32_t *keep        # (V,) subsampling thresholds, keep with probability keep/2**32
+    const uint32_t *alias_prob  # (V,) alias table of the unigram^0.75 noise distribution
+    const int32_t *alias_index  # (V,)
+    # Objective: margin m of the max-margin loss (Section 3.3) and the eps
+    # added to every summed variance (Appendix A.2)
+    float margin
+    float eps
+    # Optimiser: Adagrad when true (accumulators set), else SGD; bounds the
+    # log-variances are clipped to after every update
+    bint adagrad
+    float lv_min
+    float lv_max
+    # Parameters: input side (centre words w) and output side (context and
+    # negative words c, c').  Without separate output distributions both
+    # hold the same pointers.
+    SideParams params_in
+    SideParams params_out
+
+
+cdef struct PairScratch:
+    # Everything the backward pass of one pair (f = w, g = c or c') needs
+    # from its forward pass; float32, filled by log_energy_fwd.
+    float *var_g            # K*Dv variances exp(lv) of g
+    float *log_q            # K log mixture weights log softmax(s) of g
+    float *S                # K*K*Dv summed variances S_ijr = var_f,i,r + var_g,j,r + eps
+    float *sqdist           # K*K squared mean distance |mu_f,i - mu_g,j|^2 (spherical only)
+    float *xi               # K*K partial energies xi_ij (eq. 3)
+    float *gamma            # K*K responsibilities gamma_ij (sum to 1)
+
+
+cdef struct TrainScratch:
+    # Per-job float32 working memory (one allocation, see train_scratch_init).
+    # Gradient buffers, each K*D + K*Dv + K contiguous floats (mu, lv, s):
+    MixtureRow grad_w       # centre word, summed over its whole window
+    MixtureRow grad_c       # context word of the current pair
+    MixtureRow grad_neg     # current negative word
+    # The centre word's variances (K*Dv) and log mixture weights (K),
+    # computed once per centre word and shared by both pairs:
+    float *var_w
+    float *log_p_w
+    # Forward results of the positive pair (w, c) and of the current
+    # negative pair (w, c'):
+    PairScratch pos
+    PairScratch neg
+
+
+cdef struct JobResult:
+    # What train_job returns, summed over the job.
+    double loss_sum         # hinge loss of the active samples
+    int64_t n_samples       # (w, c, c') samples evaluated (c' == c is skipped, not counted)
+    int64_t n_active        # samples with a positive loss (they produce an update)
+    int64_t n_kept          # words kept by subsampling
+    int64_t n_nonfinite     # samples whose loss was NaN or infinite (skipped)
+
+
+cdef Py_ssize_t train_scratch_len(int K, int D, int Dv) noexcept nogil
+
+cdef void train_scratch_init(TrainScratch *scratch, float *block, int K, int D, int Dv) noexcept nogil
+
+cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *kept,
+                       const int32_t *words, const int64_t *sentence_ends,
+                       Py_ssize_t n_sentences, double alpha_start, double alpha_end,
+                       uint64_t seed) noexcept nogil
