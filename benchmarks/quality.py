@@ -61,6 +61,7 @@ def train_w2gm(corpus, K, epochs, workers, overrides, save_dir):
 
 def train_gensim(corpus, epochs, workers):
     from gensim.models import Word2Vec
+
     from w2gm import KeyedGaussianMixtures
     t = time.perf_counter()
     model = Word2Vec(corpus, epochs=epochs, workers=workers, seed=1, **GENSIM_SETTINGS)

@@ -140,9 +140,10 @@ def main():
         memory_child(args.memory_child, args.epochs, args.vocab_from)
         return
 
-    from w2gm import Text8Corpus
     import gensim
+
     import w2gm
+    from w2gm import Text8Corpus
     print(f"w2gm {w2gm.__version__}, gensim {gensim.__version__}, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cpus")
     with tempfile.TemporaryDirectory() as tmp:

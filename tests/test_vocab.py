@@ -5,9 +5,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from w2gm._vocab import WordTable
 
 from w2gm import KeyedGaussianMixtures, Word2GM
-from w2gm._vocab import WordTable
 
 # one word per PEP 393 kind (1, 2 and 4 bytes per code unit), Latin-1 beyond ASCII,
 # a lone surrogate (not encodable as UTF-8), the empty string and a NUL inside a word; 2- and

@@ -23,8 +23,13 @@ from w2gm._sampling import build_alias_table, subsampling_thresholds
 from w2gm._train_inner import KernelState
 from w2gm._vocab import WordTable
 from w2gm.corpora import check_corpus, sentence_tokens
-from w2gm.exceptions import (EmptyVocabularyError, ModelFileError, NotTrainedError, ParameterError,
-                             TrainingDivergedError)
+from w2gm.exceptions import (
+    EmptyVocabularyError,
+    ModelFileError,
+    NotTrainedError,
+    ParameterError,
+    TrainingDivergedError,
+)
 from w2gm.keyed_mixtures import KeyedGaussianMixtures
 from w2gm.parameters import MixtureParameters
 from w2gm.settings import DEFAULTS, SETTING_NAMES, settings_from_json, settings_to_json, validate_settings
@@ -277,10 +282,9 @@ class Word2GM:
             lo, hi = -3.0e38, 3.0e38
         else:
             lo, hi = math.log(self.var_bounds[0]), math.log(self.var_bounds[1])
-        accs = None if self.accumulators_in is None else tuple(self.accumulators_in) + tuple(accumulators_out)
-        return KernelState(*self.params_in, *params_out, accs,
+        return KernelState(self.params_in, params_out, self.accumulators_in, accumulators_out,
                            thresholds, alias_prob, alias_index, self.window, self.negative,
-                           self.margin, self.eps, lo, hi)  # TEMP-OLD-KERNEL
+                           self.margin, self.eps, lo, hi)
 
     # ------------------------------------------------------------------ training
     def train(self, sentences, epochs=None, total_words=None, start_alpha=None, end_alpha=None,
@@ -392,7 +396,7 @@ class Word2GM:
         return self.wv.similarity(w1, w2, metric=metric)
 
     def evaluate_word_pairs(self, path, metric="max_cos", case_insensitive=True):
-        """Correlation with human similarity ratings; see :meth:`KeyedGaussianMixtures.evaluate_word_pairs`."""
+        """Correlation with human ratings; see :meth:`KeyedGaussianMixtures.evaluate_word_pairs`."""
         return self.wv.evaluate_word_pairs(path, metric=metric, case_insensitive=case_insensitive)
 
     def __contains__(self, word):
