@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from w2gm import LineSentence, Word2GM
+from w2gm._train_inner import loss_and_grads
 from w2gm.corpora import CorpusDecodingWarning
 
 # ---------------------------------------------------------------------------
@@ -143,10 +144,36 @@ def test_single_sense_word_stays_in_its_topic(sense_model):
     assert sense_model.similarity("a0", "a1") > sense_model.similarity("a0", "c1")
 
 
-def test_sense_model_loss_went_down(sense_model):
+def fixed_triple_loss(model, sentences, n=400, seed=0):
+    """Mean max-margin loss (Section 3.3, float64) of ``n`` fixed (w, c, c') triples.
+
+    ``c`` is within 2 positions of ``w`` in a random sentence, ``c'`` a
+    uniformly random vocabulary word; the same triples for every model built
+    on the same vocabulary, so that models can be compared on one objective.
+    """
+    rng = np.random.default_rng(seed)
+    wv = model.wv
+    total = 0.0
+    for _ in range(n):
+        sentence = sentences[rng.integers(len(sentences))]
+        i = int(rng.integers(len(sentence)))
+        j = min(len(sentence) - 1, max(0, i + int(rng.choice([-2, -1, 1, 2]))))
+        w, c = wv.get_index(sentence[i]), wv.get_index(sentence[j])
+        neg = int(rng.integers(len(wv)))
+        rows = [(wv.means[x], wv.log_variances[x], wv.logits[x]) for x in (w, c, neg)]
+        total += loss_and_grads(*rows, margin=model.margin, eps=model.eps)[0]
+    return total / n
+
+
+def test_sense_model_learned_both_senses_and_the_objective(sense_model, sense_corpus):
     losses = sense_model.training_loss
-    assert len(losses) == SENSE_SETTINGS["epochs"]
-    assert losses[-1] < losses[0]
+    assert len(losses) == SENSE_SETTINGS["epochs"] and all(math.isfinite(x) for x in losses)
+    untrained = Word2GM(**SENSE_SETTINGS).build_vocab(sense_corpus)
+    before = fixed_triple_loss(untrained, sense_corpus)
+    after = fixed_triple_loss(sense_model, sense_corpus)
+    assert after < 0.5 * before, (before, after)
+    # both components of the two-sense word keep a real share of the mixture
+    assert sense_model.wv["bank"].weights.min() > 0.2, sense_model.wv["bank"].weights
 
 
 # ---------------------------------------------------------------------------
@@ -164,14 +191,18 @@ def test_single_worker_training_is_deterministic(extra):
     assert not np.array_equal(m1.wv.means, m3.wv.means)
 
 
-def test_training_changes_parameters():
-    model = Word2GM(**FAST)
+def test_training_changes_every_word_and_lowers_the_objective():
+    model = Word2GM(**dict(FAST, epochs=3))
     model.build_vocab(SMALL)
     before = snapshot(model)
+    objective_before = fixed_triple_loss(model, SMALL)
     model.train(SMALL)
     after = all_arrays(model)
+    # every vocabulary word has context words in SMALL, so every row of every array moved
     for name in ("means", "log_variances", "logits"):
-        assert not np.array_equal(before[name], after[name]), name
+        moved = np.any((before[name] != after[name]).reshape(len(model.wv), -1), axis=1)
+        assert moved.all(), (name, np.flatnonzero(~moved))
+    assert fixed_triple_loss(model, SMALL) < 0.8 * objective_before
 
 
 # ---------------------------------------------------------------------------

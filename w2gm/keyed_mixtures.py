@@ -51,8 +51,6 @@ import logging
 import numbers
 import os
 import re
-import stat
-import tempfile
 from typing import NamedTuple
 
 import numpy as np
@@ -66,6 +64,7 @@ from w2gm.exceptions import (
     Word2VecFormatError,
     WordNotInVocabularyError,
 )
+from w2gm.persistence import atomic_write, local_path
 from w2gm.similarity import (
     SIMILARITY_METRICS,
     check_metric,
@@ -174,23 +173,6 @@ _CHUNK_WORDS = 4096
 def _chunk_size(ka, kb, d):
     """Words per chunk so that an ``(n, ka, kb, d)`` float64 temporary stays bounded."""
     return max(1, min(_CHUNK_WORDS, _CHUNK_ELEMENTS // max(1, ka * kb * d)))
-
-
-def _check_local_path(path):
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if "://" in path:
-        raise ValueError(
-            f"atomic writes need a local filesystem path, got {path!r}"
-        )
-    return path
-
-
-def _current_umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _check_same_words(words, first_path, other_words, path, k):
@@ -836,10 +818,10 @@ class KeyedGaussianMixtures:
         word2vec tool).  gensim's ``KeyedVectors.load_word2vec_format`` reads
         both.  Variances and mixture weights are not stored.
 
-        The file is written to a temporary file in the same directory and
-        moved to `path` with ``os.replace``, so `path` either keeps its old
-        content or holds the complete new file.  Compression follows the
-        extension (e.g. ``.gz``, ``.bz2``) via ``smart_open``.
+        The file is written atomically by :func:`w2gm.persistence.atomic_write`
+        (temporary file, fsync, rename, directory fsync), so `path` either
+        keeps its old content or holds the complete new file.  Compression
+        follows the extension (e.g. ``.gz``, ``.bz2``) via ``smart_open``.
 
         Parameters
         ----------
@@ -861,43 +843,27 @@ class KeyedGaussianMixtures:
             the word).
         ValueError
             If `path` is a URL rather than a local path.
+        FileNotFoundError
+            If the directory of `path` does not exist (nothing is written).
         """
         component = self._check_component(component)
-        path = _check_local_path(path)
+        path = local_path(path)
         for word in self.index_to_key:
             if not word or _WHITESPACE.search(word):
                 raise Word2VecFormatError(
                     f"word {word!r} is empty or contains whitespace and cannot be written in word2vec format"
                 )
 
-        directory, name = os.path.split(os.path.abspath(path))
-        fd, tmp_path = tempfile.mkstemp(
-            dir=directory, prefix=name + ".tmp-", suffix=os.path.splitext(name)[1]
-        )
-        os.close(fd)
-        try:
-            try:
-                mode = stat.S_IMODE(os.stat(path).st_mode)
-            except FileNotFoundError:
-                mode = 0o666 & ~_current_umask()
-            os.chmod(tmp_path, mode)
-            vectors = self._means[:, component]
-            with smart_open.open(tmp_path, "wb") as fout:
-                fout.write(f"{len(self)} {self.vector_size}\n".encode("utf-8"))
-                if binary:
-                    for word, vec in zip(self.index_to_key, vectors):
-                        fout.write(word.encode("utf-8") + b" " + vec.astype("<f4").tobytes() + b"\n")
-                else:
-                    row_format = " ".join(["%.9g"] * self.vector_size)
-                    for word, vec in zip(self.index_to_key, vectors.tolist()):
-                        fout.write(f"{word} {row_format % tuple(vec)}\n".encode("utf-8"))
-            os.replace(tmp_path, path)
-        except BaseException:
-            try:
-                os.remove(tmp_path)
-            except FileNotFoundError:
-                pass
-            raise
+        vectors = self._means[:, component]
+        with atomic_write(path) as tmp_path, smart_open.open(tmp_path, "wb") as fout:
+            fout.write(f"{len(self)} {self.vector_size}\n".encode("utf-8"))
+            if binary:
+                for word, vec in zip(self.index_to_key, vectors):
+                    fout.write(word.encode("utf-8") + b" " + vec.astype("<f4").tobytes() + b"\n")
+            else:
+                row_format = " ".join(["%.9g"] * self.vector_size)
+                for word, vec in zip(self.index_to_key, vectors.tolist()):
+                    fout.write(f"{word} {row_format % tuple(vec)}\n".encode("utf-8"))
 
     @classmethod
     def load_word2vec_format(cls, paths, binary=False):

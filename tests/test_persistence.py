@@ -1,0 +1,147 @@
+"""The atomic writer and the model file container (w2gm.persistence).
+
+Includes a crash-safety test: a child process killed with SIGKILL at random
+moments while it saves over an existing model leaves either the old or the
+new model (bit-identical), and the next save removes its temporary.
+"""
+
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from w2gm import Word2GM
+from w2gm.persistence import TEMP_MARKER, atomic_write, remove_stale_temporaries
+
+
+def listing(path):
+    return sorted(os.listdir(path))
+
+
+def dead_pid():
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_atomic_write_replaces_target_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    with atomic_write(target) as tmp:
+        assert os.path.dirname(tmp) == str(tmp_path)
+        assert os.path.basename(tmp).startswith("out.txt" + TEMP_MARKER + str(os.getpid()) + "-")
+        assert tmp.endswith(".txt")  # the extension is kept (smart_open picks compression by it)
+        with open(tmp, "w") as f:
+            f.write("new")
+        assert target.read_text() == "old"
+    assert target.read_text() == "new"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    assert listing(tmp_path) == ["out.txt"]
+
+
+@pytest.mark.parametrize("error", [OSError("disk full (simulated)"), KeyboardInterrupt()])
+def test_atomic_write_failure_keeps_old_content_and_removes_temporary(tmp_path, error):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(type(error)):
+        with atomic_write(target) as tmp:
+            with open(tmp, "w") as f:
+                f.write("half")
+            raise error
+    assert target.read_text() == "old"
+    assert listing(tmp_path) == ["out.txt"]
+
+
+def test_atomic_write_checks_directory_before_writing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        with atomic_write(tmp_path / "missing" / "x.txt"):
+            pytest.fail("the block must not run")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        with atomic_write(tmp_path):
+            pytest.fail("the block must not run")
+    with pytest.raises(ValueError, match="local filesystem path"):
+        with atomic_write("s3://bucket/x.txt"):
+            pytest.fail("the block must not run")
+
+
+def test_stale_temporaries_of_dead_writers_are_removed(tmp_path):
+    target = tmp_path / "model.npz"
+    stale = f"model.npz{TEMP_MARKER}{dead_pid()}-abc.npz"
+    live = f"model.npz{TEMP_MARKER}{os.getpid()}-def.npz"
+    other = f"other.npz{TEMP_MARKER}{dead_pid()}-ghi.npz"
+    for name in (stale, live, other):
+        (tmp_path / name).write_bytes(b"leftover")
+    assert remove_stale_temporaries(target) == [stale]
+    assert listing(tmp_path) == sorted([live, other])
+
+
+def small_model(seed):
+    corpus = [[f"w{i}" for i in range(j, j + 40)] for j in range(0, 4000, 20)]
+    return Word2GM(num_mixtures=2, vector_size=8, min_count=1, seed=seed).build_vocab(corpus)
+
+
+def test_model_save_removes_stale_temporary_of_killed_writer(tmp_path):
+    target = tmp_path / "model.npz"
+    leftover = tmp_path / f"model.npz{TEMP_MARKER}{dead_pid()}-xyz.npz"
+    leftover.write_bytes(b"PK half an archive")
+    small_model(1).save(target)
+    assert listing(tmp_path) == ["model.npz"]
+
+
+def test_word2vec_export_uses_the_atomic_writer(tmp_path):
+    target = tmp_path / "vectors.txt.gz"
+    (tmp_path / f"vectors.txt.gz{TEMP_MARKER}{dead_pid()}-1.gz").write_bytes(b"x")
+    model = small_model(1)
+    model.wv.save_word2vec_format(target, component=0)
+    assert listing(tmp_path) == ["vectors.txt.gz"]
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        model.wv.save_word2vec_format(tmp_path / "missing" / "v.txt", component=0)
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_persistence import big_model
+    model = big_model(2)
+    print("ready", flush=True)
+    while True:
+        model.save({path!r})
+""")
+
+
+def big_model(seed):
+    corpus = [[f"w{i}" for i in range(j, j + 100)] for j in range(0, 60000, 50)]
+    return Word2GM(num_mixtures=2, vector_size=50, min_count=1, seed=seed).build_vocab(corpus)
+
+
+def test_sigkill_during_save_leaves_old_or_new_model(tmp_path):
+    path = str(tmp_path / "model.npz")
+    old, new = big_model(1), big_model(2)
+    old.save(path)
+    rng = random.Random(0)
+    outcomes = set()
+    for _ in range(8):
+        child = subprocess.Popen([sys.executable, "-c", CHILD.format(
+            tests=os.path.dirname(__file__), path=path)], stdout=subprocess.PIPE)
+        assert child.stdout.readline() == b"ready\n"
+        time.sleep(rng.uniform(0.0, 0.4))
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        loaded = Word2GM.load(path)
+        same_old = np.array_equal(loaded.wv.means, old.wv.means)
+        assert same_old or np.array_equal(loaded.wv.means, new.wv.means)
+        outcomes.add("old" if same_old else "new")
+        new.save(path)  # the next save removes the killed writer's temporary
+        assert listing(tmp_path) == ["model.npz"]
+        old.save(path)
+    assert "new" in outcomes
