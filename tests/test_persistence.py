@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from w2gm import Word2GM
-from w2gm.persistence import TEMP_MARKER, atomic_write, remove_stale_temporaries
+from w2gm.exceptions import ParameterError
+from w2gm.persistence import TEMP_MARKER, atomic_write, remove_stale_temporaries, temp_prefix
 
 
 def listing(path):
@@ -38,7 +39,8 @@ def test_atomic_write_replaces_target_and_leaves_no_temporary(tmp_path):
     os.chmod(target, 0o640)
     with atomic_write(target) as tmp:
         assert os.path.dirname(tmp) == str(tmp_path)
-        assert os.path.basename(tmp).startswith("out.txt" + TEMP_MARKER + str(os.getpid()) + "-")
+        assert os.path.basename(tmp).startswith(temp_prefix(target) + str(os.getpid()) + "-")
+        assert temp_prefix(target).startswith("out.txt" + TEMP_MARKER)
         assert tmp.endswith(".txt")  # the extension is kept (smart_open picks compression by it)
         with open(tmp, "w") as f:
             f.write("new")
@@ -68,20 +70,56 @@ def test_atomic_write_checks_directory_before_writing(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a directory"):
         with atomic_write(tmp_path):
             pytest.fail("the block must not run")
-    with pytest.raises(ValueError, match="local filesystem path"):
+    with pytest.raises(ParameterError, match="local filesystem path"):
         with atomic_write("s3://bucket/x.txt"):
             pytest.fail("the block must not run")
 
 
 def test_stale_temporaries_of_dead_writers_are_removed(tmp_path):
     target = tmp_path / "model.npz"
-    stale = f"model.npz{TEMP_MARKER}{dead_pid()}-abc.npz"
-    live = f"model.npz{TEMP_MARKER}{os.getpid()}-def.npz"
-    other = f"other.npz{TEMP_MARKER}{dead_pid()}-ghi.npz"
-    for name in (stale, live, other):
+    prefix = temp_prefix(target)
+    stale = f"{prefix}{dead_pid()}-abc.npz"
+    live = f"{prefix}{os.getpid()}-def.npz"
+    other = f"{temp_prefix(tmp_path / 'other.npz')}{dead_pid()}-ghi.npz"
+    other_host = f"model.npz{TEMP_MARKER}00000000-{dead_pid()}-jkl.npz"
+    for name in (stale, live, other, other_host):
         (tmp_path / name).write_bytes(b"leftover")
     assert remove_stale_temporaries(target) == [stale]
-    assert listing(tmp_path) == sorted([live, other])
+    assert listing(tmp_path) == sorted([live, other, other_host])
+
+
+@pytest.mark.parametrize("name", ["a" * 100 + "." + "b" * 150, "é" * 120, "x" * 250 + ".gz"])
+def test_long_and_multibyte_target_names(tmp_path, name):
+    target = tmp_path / name
+    assert len(os.fsencode(name)) <= 255
+    with atomic_write(target) as tmp:
+        assert len(os.fsencode(os.path.basename(tmp))) <= 255
+        with open(tmp, "wb") as f:
+            f.write(b"data")
+    assert target.read_bytes() == b"data"
+    assert listing(tmp_path) == [name]
+
+
+def test_file_and_directory_are_synced(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")),
+                                                 real_fsync(fd)))
+    with atomic_write(tmp_path / "out.bin") as tmp:
+        with open(tmp, "wb") as f:
+            f.write(b"x")
+    assert synced == [tmp, str(tmp_path)]
+
+
+def test_read_only_target_is_replaced_and_keeps_its_mode(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    os.chmod(target, 0o444)
+    with atomic_write(target) as tmp:
+        with open(tmp, "w") as f:  # the temporary stays writable until the block ends
+            f.write("new")
+    assert target.read_text() == "new"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o444
 
 
 def small_model(seed):
@@ -91,7 +129,7 @@ def small_model(seed):
 
 def test_model_save_removes_stale_temporary_of_killed_writer(tmp_path):
     target = tmp_path / "model.npz"
-    leftover = tmp_path / f"model.npz{TEMP_MARKER}{dead_pid()}-xyz.npz"
+    leftover = tmp_path / f"{temp_prefix(target)}{dead_pid()}-xyz.npz"
     leftover.write_bytes(b"PK half an archive")
     small_model(1).save(target)
     assert listing(tmp_path) == ["model.npz"]
@@ -99,7 +137,7 @@ def test_model_save_removes_stale_temporary_of_killed_writer(tmp_path):
 
 def test_word2vec_export_uses_the_atomic_writer(tmp_path):
     target = tmp_path / "vectors.txt.gz"
-    (tmp_path / f"vectors.txt.gz{TEMP_MARKER}{dead_pid()}-1.gz").write_bytes(b"x")
+    (tmp_path / f"{temp_prefix(target)}{dead_pid()}-1.gz").write_bytes(b"x")
     model = small_model(1)
     model.wv.save_word2vec_format(target, component=0)
     assert listing(tmp_path) == ["vectors.txt.gz"]

@@ -184,23 +184,70 @@ def test_failing_callback_is_reraised_and_all_threads_joined(topic_sentences, ho
     assert seconds < DEADLINE and not training_threads()
 
 
+class InterruptLater:
+    """Callback: at ``on_train_begin``, arm a timer that sends a real SIGINT after ``delay`` s."""
+
+    def __init__(self, delay):
+        self.timer = threading.Timer(delay, _thread.interrupt_main)
+
+    def on_train_begin(self, model):
+        self.timer.start()
+
+
 def test_ctrl_c_at_random_moments(big_corpus):
     """Ctrl-C (a real SIGINT via interrupt_main) at 25 random moments, thread start included."""
     model = Word2GM(**dict(SETTINGS, epochs=20, batch_words=10_000))
     model.build_vocab(big_corpus)
     rng = random.Random(0)
-    outcomes = []
+    seconds = []
     for _ in range(25):
         delay = rng.choice([0.0, 0.0005, 0.001, 0.002]) if rng.random() < 0.4 else rng.uniform(0, 0.3)
-        timer = threading.Timer(delay, _thread.interrupt_main)
+        interrupt = InterruptLater(delay)
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
-            timer.start()
-            model.train(big_corpus)  # 12M words: far longer than any delay
-        outcomes.append(time.monotonic() - started - delay)
-        timer.join()
+            model.train(big_corpus, callbacks=[interrupt])  # 12M words: far longer than any delay
+        seconds.append(time.monotonic() - started - delay)
+        interrupt.timer.join()
         assert not training_threads()
-    assert max(outcomes) < DEADLINE, outcomes
+        assert model.epochs_trained == 0  # the interrupt landed inside train(), before its end
+    assert max(seconds) < DEADLINE, seconds
+
+
+def test_more_workers_than_jobs(topic_sentences):
+    sentences = topic_sentences(7, n_sentences=50)
+    model = Word2GM(sentences, **dict(SETTINGS, epochs=3, workers=8, batch_words=100_000))
+    assert model.epochs_trained == 3 and all(np.isfinite(model.training_loss))
+
+
+class ShrinkingCorpus:
+    """Restartable corpus whose passes after the ``full``-th yield nothing."""
+
+    def __init__(self, sentences, full):
+        self.sentences, self.full, self.passes = sentences, full, 0
+
+    def __iter__(self):  # a generator: a pass counts when it starts reading, not at iter()
+        self.passes += 1
+        if self.passes <= self.full:
+            yield from self.sentences
+
+
+def test_empty_later_epoch_warns_and_finishes(topic_sentences, caplog):
+    sentences = topic_sentences(8, n_sentences=500)
+    corpus = ShrinkingCorpus(sentences, full=2)  # vocabulary scan and epoch 1; epochs 2, 3 empty
+    model = Word2GM(**dict(SETTINGS, epochs=3, batch_words=1000)).build_vocab(corpus)
+    with caplog.at_level("WARNING", logger="w2gm.training"):
+        losses = model.train(corpus)
+    assert np.isfinite(losses[0]) and np.isnan(losses[1]) and np.isnan(losses[2])
+    assert sum("saw no words" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_epoch_without_samples_warns(caplog):
+    sentences = [["a"], ["b"], ["c"]] * 10  # one-word sentences: no context word
+    model = Word2GM(sentences=None, **dict(SETTINGS, epochs=2)).build_vocab(sentences)
+    with caplog.at_level("WARNING", logger="w2gm.training"):
+        losses = model.train(sentences)
+    assert all(np.isnan(losses))
+    assert sum("no training samples" in r.getMessage() for r in caplog.records) == 2
 
 
 @pytest.mark.parametrize("when", ["before_start", "after_start", "signal_during_start"])

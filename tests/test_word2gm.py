@@ -6,16 +6,18 @@ seconds on two cores.
 
 import math
 import os
+import platform
 import re
 import stat
 import threading
 
 import numpy as np
 import pytest
+from w2gm._train_inner import loss_and_grads
 
 from w2gm import LineSentence, Word2GM
-from w2gm._train_inner import loss_and_grads
 from w2gm.corpora import CorpusDecodingWarning
+from w2gm.exceptions import ModelFileError
 
 # ---------------------------------------------------------------------------
 # corpora and helpers
@@ -433,12 +435,15 @@ def _rewrite(saved_bytes, path, change):
     lambda a, m: a.__setitem__("vocab_json", np.frombuffer(
         ("[" + ",".join(str(i) for i in range(len(a["counts"]))) + "]").encode(), np.uint8)),
     lambda a, m: m.__setitem__("train_calls", None),
+    lambda a, m: a["adagrad_logits"].__setitem__((0, 0), 0.0),
+    lambda a, m: m.__setitem__("settings", ["not", "a", "dict"]),
 ], ids=["version", "bad-setting", "unknown-setting", "means-shape", "logits-dtype",
-        "missing-accumulator", "short-vocab", "int-vocab", "train-calls-null"])
-def test_load_inconsistent_model_raises_value_error(tmp_path, saved_bytes, change):
+        "missing-accumulator", "short-vocab", "int-vocab", "train-calls-null", "zero-accumulator",
+        "settings-list"])
+def test_load_inconsistent_model_raises_model_file_error(tmp_path, saved_bytes, change):
     path = tmp_path / "inconsistent.w2gm"
     _rewrite(saved_bytes, path, change)
-    with pytest.raises(ValueError, match="inconsistent.w2gm"):
+    with pytest.raises(ModelFileError, match="inconsistent.w2gm"):
         Word2GM.load(path)
 
 
@@ -825,3 +830,41 @@ def test_initial_parameters_follow_appendix_a2(covariance, separate_output):
     again = Word2GM(num_mixtures=3, vector_size=40, covariance=covariance, min_count=1,
                     mu_scale=2.0, var_scale=0.3, separate_output=separate_output, seed=7)
     np.testing.assert_array_equal(again.build_vocab(corpus).wv.means, model.wv.means)
+
+
+# ---------------------------------------------------------------------------
+# 10. pinned results
+
+
+# sha256 of (log_variances, logits, means) after 2 epochs on the bundled sample with workers=1 and
+# seed 7, recorded with the code before the restructuring (commit 042a4bc).  A change that moves
+# them changes training results: say so in its commit and update the digests.  The digests hold
+# for x86-64 builds without FMA contraction (the default flags of setup.py).
+PINNED = [
+    (dict(), "19071b2847923e7b93d019393701980a9199ffdc949514fe5ce2433ee535a3d4"),
+    (dict(covariance="diagonal"), "44d94e204743968e4ceaac6704d6fa2c67244c6cad809b4e27afcc833f270d9a"),
+    (dict(num_mixtures=3, separate_output=True, var_bounds=(0.01, 2.0)),
+     "ea4264c6f9a9a53352be3c6ea6ec487f93f8ce0c426765fb820a0c716c715855"),
+]
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="digests recorded on x86-64")
+@pytest.mark.parametrize("settings,digest", PINNED, ids=["spherical", "diagonal", "K3-separate-bounds"])
+def test_single_worker_results_are_pinned(settings, digest):
+    import hashlib
+
+    from w2gm import Text8Corpus, sample_corpus_path
+    corpus = Text8Corpus(sample_corpus_path())
+    model = Word2GM(corpus, **dict(dict(workers=1, seed=7, epochs=2, sample=1e-3, vector_size=20),
+                                   **settings))
+    h = hashlib.sha256()
+    for array in (model.wv.log_variances, model.wv.logits, model.wv.means):
+        h.update(np.ascontiguousarray(array).tobytes())
+    assert h.hexdigest() == digest
+
+
+def test_accumulators_alias_is_deprecated():
+    model = fast_model()
+    with pytest.warns(DeprecationWarning, match="accumulators_in"):
+        acc_in, acc_out = model.accumulators
+    assert acc_in is model.accumulators_in and acc_out is None

@@ -13,7 +13,9 @@ Atomic writes (:func:`atomic_write`)
     complete new file, also after a power failure.  On any exception,
     ``KeyboardInterrupt`` included, the temporary is removed.  A process
     killed with SIGKILL cannot remove its temporary: the next write to the
-    same target removes such leftovers of processes that no longer run.
+    same target removes such leftovers of processes of this host that no
+    longer run (a temporary of another host, e.g. on a network drive, is left
+    alone: its writer's pid cannot be checked from here).
 
 Model files (:func:`write_model_file`, :func:`read_model_file`)
     A NumPy ``.npz`` archive, readable with ``allow_pickle=False``: one member
@@ -26,18 +28,20 @@ Model files (:func:`write_model_file`, :func:`read_model_file`)
 """
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
+import sys
 import tempfile
 import zipfile
 from typing import NamedTuple
 
 import numpy as np
 
-from w2gm.exceptions import ModelFileError
+from w2gm.exceptions import ModelFileError, ParameterError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "TEMP_MARKER", "ModelFileContent", "atomic_write",
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "TEMP_MARKER", "ModelFileContent", "atomic_write", "temp_prefix",
            "local_path", "read_model_file", "remove_stale_temporaries", "write_model_file"]
 
 logger = logging.getLogger(__name__)
@@ -46,17 +50,22 @@ FORMAT_NAME = "w2gm-model"
 FORMAT_VERSION = 1
 #: Part of every temporary file name, between the target's name and the writer's pid.
 TEMP_MARKER = ".w2gm-tmp-"
-# room left for the marker, pid and random part within a 255-byte file name
-_MAX_PREFIX = 160
+# bytes of the target's name kept in a temporary's name (the whole name must fit in 255 bytes)
+_MAX_NAME_BYTES = 100
+# longest extension kept (".gz", ".bz2", ".npz", ".txt", ...)
+_MAX_SUFFIX_CHARS = 8
 
 
 def local_path(path):
-    """``path`` as a ``str``; raise ``ValueError`` for a URL (atomic rename needs a local file)."""
+    """``path`` as a ``str``; raise :class:`ParameterError` (a ``ValueError``) for a URL.
+
+    Atomic replacement needs a local file.
+    """
     path = os.fspath(path)
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     if "://" in path:
-        raise ValueError(f"atomic writes need a local filesystem path, got {path!r}")
+        raise ParameterError(f"atomic writes need a local filesystem path, got {path!r}")
     return path
 
 
@@ -70,8 +79,21 @@ def _new_file_mode(path):
         return 0o666 & ~umask
 
 
-def _temp_prefix(path):
-    return os.path.basename(path)[:_MAX_PREFIX] + TEMP_MARKER
+def _host_tag():
+    return hashlib.sha256(os.uname().nodename.encode() if hasattr(os, "uname") else b"").hexdigest()[:8]
+
+
+def temp_prefix(path):
+    """``<target name cut to 100 bytes>.w2gm-tmp-<host>-``: what every temporary of ``path`` starts with."""
+    # cut in bytes, dropping a character split by the cut
+    name = os.fsencode(os.path.basename(path))[:_MAX_NAME_BYTES].decode(sys.getfilesystemencoding(),
+                                                                         "ignore")
+    return name + TEMP_MARKER + _host_tag() + "-"
+
+
+def _temp_suffix(path):
+    suffix = os.path.splitext(path)[1]
+    return suffix if len(suffix) <= _MAX_SUFFIX_CHARS else ""
 
 
 def _pid_alive(pid):
@@ -87,7 +109,8 @@ def _pid_alive(pid):
 def remove_stale_temporaries(path):
     """Remove temporaries of ``path`` left by writer processes that no longer run.
 
-    Only files named by :func:`atomic_write` for this very target are
+    Only files named by :func:`atomic_write` for this target (or another
+    target whose name has the same first 100 bytes) on this host are
     considered, and only those whose writer pid is not a running process (a
     live writer, in this process or another, keeps its temporary).
 
@@ -97,7 +120,7 @@ def remove_stale_temporaries(path):
         The removed files.
     """
     directory = os.path.dirname(os.path.abspath(path))
-    prefix = _temp_prefix(path)
+    prefix = temp_prefix(path)
     removed = []
     try:
         entries = os.listdir(directory)
@@ -116,13 +139,24 @@ def remove_stale_temporaries(path):
     return removed
 
 
-def _fsync_path(path, directory=False):
-    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+def _fsync_file(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(directory):
+    """Flush a directory entry; best effort (some systems cannot open or fsync a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
     try:
         os.fsync(fd)
     except OSError:
-        if not directory:  # some filesystems cannot fsync a directory; the file itself must sync
-            raise
+        pass
     finally:
         os.close(fd)
 
@@ -151,8 +185,8 @@ def atomic_write(path):
         If the target's directory does not exist (nothing is written).
     IsADirectoryError
         If ``path`` is a directory.
-    ValueError
-        If ``path`` is a URL.
+    ParameterError
+        (a ``ValueError``) if ``path`` is a URL.
     """
     path = local_path(path)
     directory = os.path.dirname(os.path.abspath(path))
@@ -161,19 +195,21 @@ def atomic_write(path):
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
     remove_stale_temporaries(path)
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{_temp_prefix(path)}{os.getpid()}-", suffix=suffix)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{temp_prefix(path)}{os.getpid()}-",
+                               suffix=_temp_suffix(path))
     os.close(fd)
     try:
-        os.chmod(tmp, _new_file_mode(path))
         yield tmp
-        _fsync_path(tmp)
+        # the final mode only now: a read-only mode set before the caller reopens the file
+        # would make its open() fail
+        os.chmod(tmp, _new_file_mode(path))
+        _fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_path(directory, directory=True)
+    _fsync_directory(directory)
 
 
 def _json_member(document):

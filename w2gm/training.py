@@ -152,24 +152,21 @@ class TrainingStats(NamedTuple):
 
 
 @contextlib.contextmanager
-def _sigint_deferred():
-    """Hold back Ctrl-C (SIGINT) inside the block; raise KeyboardInterrupt after it.
+def _sigint_held(received):
+    """Hold back Ctrl-C (SIGINT) inside the block, appending each one to ``received``.
 
     Only in the main thread and only while Python's default SIGINT handler is
-    installed; otherwise the block runs unchanged.
+    installed; otherwise the block runs unchanged (and Ctrl-C raises as usual).
     """
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
         yield
         return
-    received = []
     signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    if received:
-        raise KeyboardInterrupt
 
 
 class TrainingRun:
@@ -225,6 +222,9 @@ class TrainingRun:
     def run(self):
         """Train all epochs; return :class:`TrainingStats`.
 
+        Calls ``on_train_begin`` and the epoch callbacks; the caller calls
+        ``on_train_end`` (:meth:`call_back`) once it has recorded the run.
+
         Raises
         ------
         TrainingDivergedError
@@ -237,7 +237,7 @@ class TrainingRun:
         start = time.perf_counter()
         finished = False
         try:
-            self._call_back("on_train_begin")
+            self.call_back("on_train_begin")
             self._start_threads()
             self._log_epoch_progress(start)
             finished = not self.errors
@@ -246,7 +246,6 @@ class TrainingRun:
         if self.errors:
             raise self.errors[0]
         seconds = time.perf_counter() - start
-        self._call_back("on_train_end")
         return TrainingStats(seconds, sum(t.raw_words for t in self.tallies),
                              sum(t.kept_words for t in self.tallies),
                              [t.mean_loss for t in self.tallies])
@@ -264,33 +263,41 @@ class TrainingRun:
     def _start_threads(self):
         bodies = [("producer", self._job_producer)]
         bodies += [(f"worker-{i}", self._worker_loop) for i in range(self.workers)]
-        with _sigint_deferred():
+        received = []
+        with _sigint_held(received):
             for name, body in bodies:
                 thread = threading.Thread(target=self._guarded(body), name=THREAD_PREFIX + name,
                                           daemon=True)
                 self.threads.append(thread)
                 thread.start()
+        if received:
+            raise KeyboardInterrupt
 
     def _stop_threads(self, finished):
-        """Join every started thread, also through repeated Ctrl-C.
+        """Join every started thread; Ctrl-C meanwhile is held back, then reported.
 
         After a finished run the threads end on the ``None`` items the
-        producer queued; otherwise ``stop`` is set first.
+        producer queued; otherwise ``stop`` is set first.  A Ctrl-C during the
+        joins sets ``stop`` too and becomes the run's exception unless it
+        already has one.
         """
-        if not finished:
-            self.stop.set()
-        interrupted = None
-        for thread in self.threads:
-            while thread.is_alive():
-                try:
-                    thread.join()
-                except KeyboardInterrupt as exc:
-                    self.stop.set()
-                    interrupted = exc
-        if interrupted is not None and not self.errors:
-            self.errors.append(interrupted)
+        received = []
+        with _sigint_held(received):
+            if not finished:
+                self.stop.set()
+            for thread in self.threads:
+                while thread.is_alive():
+                    try:
+                        thread.join(timeout=_POLL)
+                    except KeyboardInterrupt:  # not held back: train() runs outside the main thread
+                        received.append(signal.SIGINT)
+                    if received:
+                        self.stop.set()
+        if received and not self.errors:
+            self.errors.append(KeyboardInterrupt())
 
-    def _call_back(self, hook):
+    def call_back(self, hook):
+        """Call ``hook`` (e.g. ``"on_train_end"``) of every callback that has it, with the model."""
         for callback in self.callbacks:
             method = getattr(callback, hook, None)
             if method is not None:
@@ -420,7 +427,7 @@ class TrainingRun:
                     self._begin_epoch(epoch)
 
     def _begin_epoch(self, epoch):
-        self._call_back("on_epoch_begin")
+        self.call_back("on_epoch_begin")
         self.epoch_starts.put(epoch)
 
     def _count_job(self, done):
@@ -457,7 +464,7 @@ class TrainingRun:
         else:
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f", epoch + 1,
                         tally.raw_words, tally.kept_words, tally.mean_loss)
-        self._call_back("on_epoch_end")
+        self.call_back("on_epoch_end")
 
 
 def _concatenate(parts):

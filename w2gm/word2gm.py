@@ -15,6 +15,7 @@ writer (:mod:`w2gm.persistence`), and the queries (:mod:`w2gm.keyed_mixtures`).
 
 import logging
 import math
+import warnings
 
 import numpy as np
 
@@ -267,6 +268,19 @@ class Word2GM:
                 self.accumulators_out = self.params_out.full_like(self.adagrad_initial_accumulator)
 
     @property
+    def accumulators(self):
+        """Deprecated: ``(accumulators_in, accumulators_out)``, or None for SGD.
+
+        Kept for code written before the parameter groups; use
+        :attr:`accumulators_in` and :attr:`accumulators_out`.
+        """
+        warnings.warn("Word2GM.accumulators is deprecated: use accumulators_in and accumulators_out",
+                      DeprecationWarning, stacklevel=2)
+        if self.accumulators_in is None:
+            return None
+        return (self.accumulators_in, self.accumulators_out)
+
+    @property
     def params_in(self):
         """MixtureParameters: the input-side arrays (those of :attr:`wv`, not copies)."""
         return MixtureParameters(self.wv.means, self.wv.log_variances, self.wv.logits)
@@ -350,6 +364,7 @@ class Word2GM:
             self.wv.clear_cache()
         self._check_finite(stats.raw_words)
         self._record(stats)
+        run.call_back("on_train_end")
         return stats.epoch_loss
 
     def _schedule(self, total_words, start_alpha, end_alpha):
@@ -521,6 +536,9 @@ class Word2GM:
                 raise ValueError(f"array {name!r} holds NaN or infinite values")
         if (arrays["counts"] < 1).any():
             raise ValueError("array 'counts' holds non-positive counts")
+        for name in expected:
+            if name.startswith("adagrad_") and not (arrays[name] > 0).all():
+                raise ValueError(f"array {name!r} holds non-positive Adagrad accumulators")
         return {name: np.ascontiguousarray(arrays[name]) for name in expected}
 
     def _restore_state(self, meta):
