@@ -169,7 +169,8 @@ def test_sigkill_during_save_leaves_old_or_new_model(tmp_path):
     outcomes = set()
     for _ in range(8):
         child = subprocess.Popen([sys.executable, "-c", CHILD.format(
-            tests=os.path.dirname(__file__), path=path)], stdout=subprocess.PIPE)
+            tests=os.path.dirname(__file__), path=path)], stdout=subprocess.PIPE,
+            cwd=tmp_path)  # not the source tree, whose w2gm/ has no built extensions
         assert child.stdout.readline() == b"ready\n"
         time.sleep(rng.uniform(0.0, 0.4))
         os.kill(child.pid, signal.SIGKILL)

@@ -10,6 +10,7 @@ that a hang fails the test instead of the suite; the autouse fixture of
 
 import _thread
 import random
+import signal
 import threading
 import time
 
@@ -60,6 +61,18 @@ def train_in_watchdog(model, corpus, **kwargs):
     thread.join(timeout=120)
     assert not thread.is_alive(), "train() hangs"
     return outcome.get("error"), outcome["seconds"]
+
+
+@pytest.fixture(autouse=True)
+def python_handles_ctrl_c():
+    """Python's own SIGINT handler, as in an interactive session.
+
+    A shell starts background jobs with SIGINT ignored; Python then keeps it
+    ignored and ``_thread.interrupt_main`` does nothing.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="module")
