@@ -17,7 +17,6 @@ Without CORPUS, ``train`` uses the small sample corpus shipped in the package.
 
 import argparse
 import logging
-import os
 import sys
 
 import smart_open
@@ -25,6 +24,7 @@ import smart_open
 from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
 from w2gm.exceptions import W2GMError
+from w2gm.persistence import check_writable_target
 from w2gm.settings import add_arguments, arguments_to_settings
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
 from w2gm.word2gm import Word2GM
@@ -101,7 +101,7 @@ def build_parser():
 def cmd_train(args):
     corpus, described = _corpus(args.corpus, args.format)
     model = Word2GM(**arguments_to_settings(args))  # validates every setting before reading the corpus
-    _check_output_file(args.output)
+    check_writable_target(args.output)  # fail before training, not after
     logger.info("training on %s", described)
     model.build_vocab(corpus)
     losses = model.train(corpus)
@@ -113,15 +113,6 @@ def cmd_train(args):
     print("mean loss per epoch: " + " ".join(f"{x:.4f}" for x in losses))
     print(f"saved to {args.output}")
     return 0
-
-
-def _check_output_file(path):
-    """Fail before any work if ``path`` cannot become a file (missing directory, or a directory)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot write {path!r}: no such directory {directory!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
 
 
 def cmd_neighbors(args):

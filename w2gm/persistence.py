@@ -41,8 +41,9 @@ import numpy as np
 
 from w2gm.exceptions import ModelFileError, ParameterError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "TEMP_MARKER", "ModelFileContent", "atomic_write", "temp_prefix",
-           "local_path", "read_model_file", "remove_stale_temporaries", "write_model_file"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "TEMP_MARKER", "ModelFileContent", "atomic_write",
+           "check_writable_target", "temp_prefix", "local_path", "read_model_file",
+           "remove_stale_temporaries", "write_model_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +162,27 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
+def check_writable_target(path):
+    """Check that ``path`` can become a file, before any work; return it as a ``str``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory of ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
+    ParameterError
+        (a ``ValueError``) if ``path`` is a URL.
+    """
+    path = local_path(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot write {path!r}: no such directory {directory!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_write(path):
     """Context manager: yield a temporary path; on success it becomes ``path`` atomically.
@@ -188,12 +210,8 @@ def atomic_write(path):
     ParameterError
         (a ``ValueError``) if ``path`` is a URL.
     """
-    path = local_path(path)
+    path = check_writable_target(path)
     directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot write {path!r}: no such directory {directory!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
     remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{temp_prefix(path)}{os.getpid()}-",
                                suffix=_temp_suffix(path))

@@ -26,7 +26,7 @@ import numpy as np
 
 from w2gm.exceptions import ParameterError
 
-__all__ = ["Setting", "SETTINGS", "DEFAULTS", "SETTING_NAMES", "validate_settings",
+__all__ = ["Setting", "SETTINGS", "DEFAULTS", "SETTING_NAMES", "check_setting", "validate_settings",
            "settings_to_json", "settings_from_json", "add_arguments", "arguments_to_settings"]
 
 
@@ -148,6 +148,19 @@ DEFAULTS = {s.name: s.default for s in SETTINGS}
 #: Setting names in signature order.
 SETTING_NAMES = tuple(DEFAULTS)
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def check_setting(name, value):
+    """Check one setting's value (e.g. an ``epochs`` override); return it normalised.
+
+    Raises
+    ------
+    ParameterError
+        If `value` is invalid for setting `name` (or `name` is unknown).
+    """
+    if name not in _BY_NAME:
+        raise ParameterError(f"unknown setting {name!r}")
+    return _BY_NAME[name].check(value)
 
 
 def validate_settings(values):

@@ -289,7 +289,7 @@ class TrainingRun:
                 while thread.is_alive():
                     try:
                         thread.join(timeout=_POLL)
-                    except KeyboardInterrupt:  # not held back: train() runs outside the main thread
+                    except KeyboardInterrupt:  # not held back: the user installed a SIGINT handler
                         received.append(signal.SIGINT)
                     if received:
                         self.stop.set()

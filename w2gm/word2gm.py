@@ -33,7 +33,14 @@ from w2gm.exceptions import (
 )
 from w2gm.keyed_mixtures import KeyedGaussianMixtures
 from w2gm.parameters import MixtureParameters
-from w2gm.settings import DEFAULTS, SETTING_NAMES, settings_from_json, settings_to_json, validate_settings
+from w2gm.settings import (
+    DEFAULTS,
+    SETTING_NAMES,
+    check_setting,
+    settings_from_json,
+    settings_to_json,
+    validate_settings,
+)
 from w2gm.training import TrainingRun
 
 __all__ = ["Word2GM"]
@@ -347,16 +354,14 @@ class Word2GM:
         """
         if self.wv is None:
             raise NotTrainedError("call build_vocab() (or load a model) before train()")
-        epochs = self.epochs if epochs is None else epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ParameterError(f"epochs must be an integer >= 1, got {epochs!r}")
+        epochs = self.epochs if epochs is None else check_setting("epochs", epochs)
         check_corpus(sentences, passes=epochs)
         self._revalidate_settings()
         total_words, start_alpha, end_alpha = self._schedule(total_words, start_alpha, end_alpha)
         kernel = self._kernel_state()
         self.train_calls += 1
         call_seed = (int(self.seed) * 1_000_003 + self.train_calls) & 0xFFFFFFFFFFFFFFFF
-        run = TrainingRun(self, sentences, kernel, int(epochs), total_words, start_alpha, end_alpha,
+        run = TrainingRun(self, sentences, kernel, epochs, total_words, start_alpha, end_alpha,
                           call_seed, report_delay=report_delay, callbacks=callbacks)
         try:
             stats = run.run()
