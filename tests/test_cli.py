@@ -352,3 +352,96 @@ def test_python_m_w2gm_error_exit_code(tmp_path):
                             cwd=tmp_path)
     assert result.returncode == 2
     assert "w2gm: error:" in result.stderr and "missing.w2gm" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# hostile paths and interruptions: one line naming the user's path, nothing written
+
+
+@pytest.mark.parametrize("target", [".", "existing_dir"])
+def test_train_into_a_directory_fails_before_reading_the_corpus(tmp_path, lines_file, capsys,
+                                                                monkeypatch, target):
+    (tmp_path / "existing_dir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Word2GM, "build_vocab", lambda *a, **k: pytest.fail("the corpus was read"))
+    assert main(["train", lines_file, "-o", target, *FAST_OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ") and err.count("\n") == 1
+    assert f"'{target}'" in err and "directory" in err
+
+
+def test_export_into_missing_directory_names_the_users_path(tmp_path, model_path, capsys):
+    out = tmp_path / "missing_dir" / "x.vec"
+    assert main(["export", model_path, "-o", str(out), "--component", "0"]) == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and ".w2gm-tmp-" not in err and err.count("\n") == 1
+    assert listing(tmp_path) == []
+
+
+def test_load_of_a_foreign_file_never_suggests_unpickling(tmp_path, capsys):
+    path = tmp_path / "model.pkl"
+    path.write_bytes(b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01.")
+    assert main(["neighbors", str(path), "a0"]) == 2
+    err = capsys.readouterr().err
+    assert "model.pkl" in err and "pickle" not in err.lower()
+
+
+def test_train_on_a_corrupt_gzip_corpus_returns_2(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt.gz"
+    data = gzip.compress("".join(" ".join(s) + "\n" for s in SENTENCES).encode())
+    corpus.write_bytes(data[:len(data) // 2])
+    out = tmp_path / "model.w2gm"
+    assert main(["train", str(corpus), "-o", str(out), *FAST_OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ") and "corpus.txt.gz" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_disk_full_at_save_prints_one_line(tmp_path, lines_file, capsys, monkeypatch):
+    def full(self, path, allow_diverged=False):
+        raise OSError(28, "No space left on device", str(path))
+    monkeypatch.setattr(Word2GM, "save", full)
+    assert main(["--log-level", "WARNING", "train", lines_file, "-o", str(tmp_path / "m.w2gm"),
+                 *FAST_OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ") and "No space left" in err and err.count("\n") == 1
+
+
+def test_keyboard_interrupt_prints_one_line(tmp_path, lines_file, capsys, monkeypatch):
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Word2GM, "train", interrupted)
+    out = tmp_path / "m.w2gm"
+    assert main(["--log-level", "WARNING", "train", lines_file, "-o", str(out), *FAST_OPTIONS]) == 130
+    err = capsys.readouterr().err
+    assert err == "w2gm: interrupted; nothing was written by 'train'\n"
+    assert not out.exists()
+
+
+def test_ctrl_c_during_training_in_a_real_process(tmp_path):
+    """SIGINT to ``python -m w2gm train`` mid-training: exit 130, one line, no file, no temporary."""
+    import signal
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("".join(" ".join(s) + "\n" for s in sentences(n=20000, length=20)) * 5)
+    out = tmp_path / "model.w2gm"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "w2gm", "--log-level", "INFO", "train", str(corpus), "-o", str(out),
+         "--epochs", "1000", "--workers", "2", "--min-count", "1"],
+        stderr=subprocess.PIPE, text=True, env=subprocess_env(), cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        lines = []
+        for line in child.stderr:
+            lines.append(line)
+            if "EPOCH 1 done" in line or "PROGRESS" in line:
+                break
+        assert child.poll() is None, "".join(lines)
+        child.send_signal(signal.SIGINT)
+        rest = child.stderr.read()
+        assert child.wait(timeout=60) == 130, rest
+    finally:
+        child.kill()
+        child.wait()
+    assert "Traceback" not in rest
+    assert rest.strip().splitlines()[-1] == "w2gm: interrupted; nothing was written by 'train'"
+    assert listing(tmp_path) == ["corpus.txt"]

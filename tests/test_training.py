@@ -244,23 +244,28 @@ class ShrinkingCorpus:
             yield from self.sentences
 
 
-def test_empty_later_epoch_warns_and_finishes(topic_sentences, caplog):
+def test_empty_later_epoch_warns_and_finishes(topic_sentences):
     sentences = topic_sentences(8, n_sentences=500)
     corpus = ShrinkingCorpus(sentences, full=2)  # vocabulary scan and epoch 1; epochs 2, 3 empty
     model = Word2GM(**dict(SETTINGS, epochs=3, batch_words=1000)).build_vocab(corpus)
-    with caplog.at_level("WARNING", logger="w2gm.training"):
+    with pytest.warns(RuntimeWarning, match="saw no words") as record:
         losses = model.train(corpus)
-    assert np.isfinite(losses[0]) and np.isnan(losses[1]) and np.isnan(losses[2])
-    assert sum("saw no words" in r.getMessage() for r in caplog.records) == 2
+    assert losses[0] > 0 and losses[1:] == [0.0, 0.0]
+    assert model.last_train_stats["epoch_samples"][1:] == [0, 0]
+    assert sum("saw no words" in str(w.message) for w in record) == 2
 
 
-def test_epoch_without_samples_warns(caplog):
-    sentences = [["a"], ["b"], ["c"]] * 10  # one-word sentences: no context word
-    model = Word2GM(sentences=None, **dict(SETTINGS, epochs=2)).build_vocab(sentences)
-    with caplog.at_level("WARNING", logger="w2gm.training"):
+@pytest.mark.parametrize("sentences, settings", [
+    ([["a"], ["b"], ["c"]] * 10, {}),  # one-word sentences: no context word
+    ([["a", "b", "c"]] * 20, {"sample": 1e-5}),  # every word dropped by subsampling (the default sample)
+], ids=["one-word-sentences", "all-subsampled"])
+def test_epoch_without_samples_warns_and_reports_zero_samples(sentences, settings):
+    model = Word2GM(sentences=None, **dict(SETTINGS, epochs=2, **settings)).build_vocab(sentences)
+    with pytest.warns(RuntimeWarning, match="trained on 0 samples") as record:
         losses = model.train(sentences)
-    assert all(np.isnan(losses))
-    assert sum("no training samples" in r.getMessage() for r in caplog.records) == 2
+    assert losses == [0.0, 0.0] and model.training_loss == [0.0, 0.0]
+    assert model.last_train_stats["epoch_samples"] == [0, 0]
+    assert sum("0 samples" in str(w.message) for w in record) == 2
 
 
 @pytest.mark.parametrize("when", ["before_start", "after_start", "signal_during_start"])

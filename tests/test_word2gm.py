@@ -17,7 +17,7 @@ from w2gm._train_inner import loss_and_grads
 
 from w2gm import LineSentence, Word2GM
 from w2gm.corpora import CorpusDecodingWarning
-from w2gm.exceptions import ModelFileError
+from w2gm.exceptions import CorpusError, ModelFileError, TrainingDivergedError
 
 # ---------------------------------------------------------------------------
 # corpora and helpers
@@ -770,6 +770,50 @@ def test_absurd_learning_rate_raises_instead_of_returning_nan(optimizer):
     assert isinstance(outcome.get("error"), FloatingPointError), outcome
     assert "epoch" in str(outcome["error"])
     assert model.training_loss == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("optimizer, alpha", [("adagrad", 100.0), ("sgd", 1e4)],
+                         ids=["finite-parameters", "nan-parameters"])
+def test_diverged_model_is_marked_and_refused_by_save(tmp_path, seed, optimizer, alpha):
+    """After a divergence the parameters may be finite but absurd: save refuses unless asked."""
+    model = Word2GM(**dict(FAST, epochs=2, alpha=alpha, optimizer=optimizer, seed=seed)).build_vocab(SMALL)
+    with pytest.raises(TrainingDivergedError):
+        model.train(SMALL)
+    assert model.diverged
+    path = tmp_path / "model.w2gm"
+    with pytest.raises(TrainingDivergedError, match="diverged.*allow_diverged=True"):
+        model.save(path)
+    assert dir_listing(tmp_path) == []
+    if not model._params_finite():
+        with pytest.raises(TrainingDivergedError, match="NaN"):
+            model.save(path, allow_diverged=True)
+        return
+    model.save(path, allow_diverged=True)
+    loaded = Word2GM.load(path)
+    assert loaded.diverged  # the mark is kept by the file
+    with pytest.raises(TrainingDivergedError):
+        loaded.save(tmp_path / "again.w2gm")
+    loaded.build_vocab(SMALL)  # fresh parameters clear the mark
+    assert not loaded.diverged
+
+
+def test_lone_surrogate_token_is_refused_before_training_naming_the_sentence(tmp_path):
+    sentences = [list(s) for s in SMALL[:50]]
+    sentences[7] = sentences[7] + ["caf\udce9"] * 6  # as decoded with errors="surrogateescape"
+    model = Word2GM(**dict(FAST, min_count=1))
+    with pytest.raises(CorpusError, match=r"sentence #8: token 'caf\\udce9'.*lone surrogate"):
+        model.build_vocab(sentences)
+    assert model.wv is None
+    with pytest.raises(CorpusError, match="sentence #8"):
+        Word2GM(sentences, **dict(FAST, min_count=1))
+
+
+def test_lone_surrogate_below_min_count_is_harmless(tmp_path):
+    sentences = [list(s) for s in SMALL[:50]] + [["caf\udce9"]]
+    model = Word2GM(sentences, **dict(FAST, min_count=2))
+    assert "caf\udce9" not in model
+    model.save(tmp_path / "model.w2gm")
 
 
 # ---------------------------------------------------------------------------

@@ -10,20 +10,22 @@
 Training options are the :class:`w2gm.Word2GM` parameter names with dashes; their
 defaults, help and validation come from :mod:`w2gm.settings`.  Errors about
 the user's input or files (:class:`w2gm.exceptions.W2GMError`, ``OSError``)
-print one line and exit with status 2; any other exception is a bug and
-keeps its traceback.
+print one line and exit with status 2; Ctrl-C prints one line and exits with
+status 130; any other exception is a bug and keeps its traceback.
 Without CORPUS, ``train`` uses the small sample corpus shipped in the package.
 """
 
 import argparse
 import logging
+import lzma
 import sys
+import zlib
 
 import smart_open
 
 from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
-from w2gm.exceptions import W2GMError
+from w2gm.exceptions import CorpusError, W2GMError
 from w2gm.persistence import check_writable_target
 from w2gm.settings import add_arguments, arguments_to_settings
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
@@ -33,9 +35,20 @@ logger = logging.getLogger("w2gm")
 
 
 def detect_format(path, probe_bytes=1 << 20):
-    """Guess ``"text8"`` (one huge line) or ``"lines"`` from the first MiB (decompressed)."""
+    """Guess ``"text8"`` (one huge line) or ``"lines"`` from the first MiB (decompressed).
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError, IsADirectoryError
+        If ``path`` cannot be opened.
+    CorpusError
+        If its compressed data is corrupt.
+    """
     with smart_open.open(path, "rb") as f:
-        head = f.read(probe_bytes)
+        try:
+            head = f.read(probe_bytes)
+        except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+            raise CorpusError(f"cannot read corpus {path!r}: {type(exc).__name__}: {exc}") from None
     if len(head) >= probe_bytes and b"\n" not in head:
         return "text8"
     return "lines"
@@ -99,9 +112,9 @@ def build_parser():
 
 
 def cmd_train(args):
-    corpus, described = _corpus(args.corpus, args.format)
     model = Word2GM(**arguments_to_settings(args))  # validates every setting before reading the corpus
     check_writable_target(args.output)  # fail before training, not after
+    corpus, described = _corpus(args.corpus, args.format)
     logger.info("training on %s", described)
     model.build_vocab(corpus)
     losses = model.train(corpus)
@@ -168,6 +181,10 @@ def main(argv=None):
         # problems with the user's input or files: one line; anything else is a bug and keeps
         # its traceback
         print(f"w2gm: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        # training joins its threads before this is raised; nothing was written
+        print(f"w2gm: interrupted; nothing was written by '{args.command}'", file=sys.stderr)
+        return 130
     return 2
 
 

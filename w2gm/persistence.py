@@ -17,33 +17,41 @@ Atomic writes (:func:`atomic_write`)
     longer run (a temporary of another host, e.g. on a network drive, is left
     alone: its writer's pid cannot be checked from here).
 
-Model files (:func:`write_model_file`, :func:`read_model_file`)
+Model files (:func:`write_model_file`, :func:`open_model_file`)
     A NumPy ``.npz`` archive, readable with ``allow_pickle=False``: one member
     per array plus two JSON documents stored as UTF-8 bytes, ``meta_json``
     (format name and version, settings, training state) and ``vocab_json``
     (the words in index order).  :class:`w2gm.Word2GM` decides which arrays a
-    model has and validates them; this module only reads and writes the
-    container and turns every way of failing to read it into
-    :class:`w2gm.exceptions.ModelFileError`.
+    model has (their shapes follow from the settings and the vocabulary size)
+    and validates their values; this module reads and writes the container.
+    A model file is untrusted input: :class:`ModelArchive` reads only the
+    members it is asked for, checks each member's ``.npy`` header (dtype,
+    shape, declared size) before reading its data, refuses decompression
+    bombs, never unpickles, and turns every way of failing into
+    :class:`w2gm.exceptions.ModelFileError` naming the file.
 """
 
 import contextlib
 import hashlib
 import json
 import logging
+import lzma
+import math
 import os
+import struct
 import sys
 import tempfile
+import tokenize
 import zipfile
-from typing import NamedTuple
+import zlib
 
 import numpy as np
 
 from w2gm.exceptions import ModelFileError, ParameterError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "TEMP_MARKER", "ModelFileContent", "atomic_write",
-           "check_writable_target", "temp_prefix", "local_path", "read_model_file",
-           "remove_stale_temporaries", "write_model_file"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MAX_EXPANSION", "MAX_META_BYTES", "MAX_VOCAB_BYTES",
+           "TEMP_MARKER", "ModelArchive", "atomic_write", "check_writable_target", "local_path",
+           "open_model_file", "remove_stale_temporaries", "temp_prefix", "write_model_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -255,42 +263,209 @@ def write_model_file(path, arrays, meta, words):
             np.savez(f, **members)
 
 
-class ModelFileContent(NamedTuple):
-    """What :func:`read_model_file` found in a model file.
+# ------------------------------------------------------------------ reading model files
+#: Largest ``meta_json`` member accepted (bytes).
+MAX_META_BYTES = 16 * 2**20
+#: Largest ``vocab_json`` member accepted (bytes; 2 GiB is about 200 million words).
+MAX_VOCAB_BYTES = 2**31
+#: A compressed member may expand at most this many times (``np.savez`` stores members
+#: uncompressed; this refuses decompression bombs in hand-made or re-packed files).
+MAX_EXPANSION = 100
+# bytes read at a time into an array
+_READ_CHUNK = 1 << 24
+# what reading untrusted bytes through zipfile, zlib/bz2/lzma, numpy's header parser and json
+# can raise; every one of them means the file is not a valid model file
+_CORRUPT_FILE_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
+                        SyntaxError, TypeError, KeyError, IndexError, OverflowError, RecursionError,
+                        NotImplementedError, RuntimeError, struct.error, tokenize.TokenError,
+                        MemoryError)
+
+
+def _short(text, limit=200):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class ModelArchive:
+    """An open model file whose metadata and vocabulary have been read and checked.
+
+    The arrays are read only on request, by :meth:`read_arrays`, each after
+    its ``.npy`` header has been checked against the shape and dtype the
+    caller expects; members nobody asks for are never decompressed.  Every way
+    a file can be corrupt (truncation, bit flips, a foreign or hand-crafted
+    archive, a decompression bomb) ends in :class:`ModelFileError` naming the
+    file and the problem.  Use as a context manager (:func:`open_model_file`).
 
     Attributes
     ----------
+    path : str
+        The file.
     meta : dict
-        The metadata document (format and version already checked).
+        The metadata document (format name and version checked).
     words : list of str
-        The vocabulary in index order.
-    arrays : dict of str to numpy.ndarray
-        Every other member of the archive.
+        The vocabulary in index order: distinct strings, each encodable as UTF-8.
     """
 
-    meta: dict
-    words: list
-    arrays: dict
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        if os.path.isdir(self.path):
+            raise ModelFileError(f"{self.path!r} is a directory, not a w2gm model file")
+        try:
+            self._file = open(self.path, "rb")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no such model file: {self.path!r}") from None
+        try:
+            with self._reading("not a zip-based .npz archive"):
+                self._zip = zipfile.ZipFile(self._file)
+                self._members = self._index_members()
+            self.meta = self._read_meta()
+            self.words = self._read_words()
+        except BaseException:
+            self._file.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Close the file."""
+        self._zip.close()
+        self._file.close()
+
+    def error(self, problem):
+        """A :class:`ModelFileError` naming the file and ``problem``."""
+        return ModelFileError(f"{self.path!r} is not a valid w2gm model file: {problem}")
+
+    @contextlib.contextmanager
+    def _reading(self, what):
+        try:
+            yield
+        except ModelFileError:
+            raise
+        except _CORRUPT_FILE_ERRORS as exc:
+            raise self.error(f"{what} ({type(exc).__name__}: {_short(exc)})") from None
+
+    def _index_members(self):
+        """Member name (without ``.npy``) -> ZipInfo; duplicate names are refused."""
+        members = {}
+        for info in self._zip.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if name in members:
+                raise self.error(f"member {_short(name)!r} appears twice")
+            members[name] = info
+        return members
+
+    def _open_member(self, name, dtype, shape_ok):
+        """Open member ``name``, check its header; return ``(file, shape, dtype)``."""
+        info = self._members.get(name)
+        if info is None:
+            raise self.error(f"member {name!r} is missing")
+        f = self._zip.open(info)
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran_order, found = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran_order, found = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise self.error(f"member {name!r} has unsupported .npy version {version}")
+        if (found.kind != dtype.kind or found.itemsize != dtype.itemsize or found.hasobject
+                or found.fields is not None or found.subdtype is not None):
+            raise self.error(f"member {name!r} has dtype {_short(found)}, expected {dtype}")
+        if fortran_order or not shape_ok(shape):
+            raise self.error(f"member {name!r} has shape {_short(shape)}"
+                             f"{' (Fortran order)' if fortran_order else ''}, not the expected one")
+        nbytes = math.prod(shape) * found.itemsize
+        if info.file_size != f.tell() + nbytes:
+            raise self.error(f"member {name!r} holds {info.file_size - f.tell()} data bytes, "
+                             f"its header declares {nbytes}")
+        if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_EXPANSION * max(
+                info.compress_size, 1):
+            raise self.error(f"member {name!r} expands {info.file_size} bytes from {info.compress_size} "
+                             f"(more than {MAX_EXPANSION}-fold: a decompression bomb?)")
+        return f, shape, found
+
+    def _read_member(self, name, dtype, shape_ok):
+        """Read member ``name`` into a new C-contiguous native-order array (CRC checked)."""
+        dtype = np.dtype(dtype)
+        with self._reading(f"cannot read member {name!r}"):
+            f, shape, found = self._open_member(name, dtype, shape_ok)
+            with f:
+                out = np.empty(shape, dtype=found)
+                view = memoryview(out.reshape(-1).view(np.uint8))
+                pos = 0
+                while pos < len(view):
+                    n = f.readinto(view[pos:pos + _READ_CHUNK])
+                    if not n:
+                        raise EOFError("the member ends early")
+                    pos += n
+                if f.read(1):
+                    raise ValueError("the member holds more data than its header declares")
+        return out.astype(dtype, copy=False)
+
+    def _read_json(self, name, limit):
+        data = self._read_member(name, np.uint8, lambda shape: len(shape) == 1 and shape[0] <= limit)
+        with self._reading(f"member {name!r} is not a JSON document in UTF-8"):
+            return json.loads(data.tobytes().decode("utf-8"))
+
+    def _read_meta(self):
+        meta = self._read_json("meta_json", MAX_META_BYTES)
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+            found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+            raise ModelFileError(f"{self.path!r} is not a w2gm model file (format {_short(found)!r})")
+        if meta.get("version") != FORMAT_VERSION:
+            raise ModelFileError(f"{self.path!r} has model format version {_short(meta.get('version'))!r}; "
+                                 f"this w2gm reads version {FORMAT_VERSION}")
+        return meta
+
+    def _read_words(self):
+        words = self._read_json("vocab_json", MAX_VOCAB_BYTES)
+        if not isinstance(words, list) or not all(type(w) is str for w in words):
+            raise self.error("its vocabulary is not a list of strings")
+        for i, word in enumerate(words):
+            if not word.isascii():
+                try:
+                    word.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise self.error(f"vocabulary word #{i} {_short(word)!r} holds a lone surrogate "
+                                     "(not encodable as UTF-8)") from None
+        if len(set(words)) != len(words):
+            seen = set()
+            duplicate = next(w for w in words if w in seen or seen.add(w))
+            raise self.error(f"the vocabulary holds the word {_short(duplicate)!r} twice")
+        return words
+
+    def read_arrays(self, expected):
+        """Read the expected array members, each checked before its data is read.
+
+        Parameters
+        ----------
+        expected : dict of str to (tuple of int, numpy.dtype)
+            Member name -> shape and dtype it must have.  Other members of
+            the archive are not read (a debug line lists them).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            C-contiguous arrays in native byte order.
+
+        Raises
+        ------
+        ModelFileError
+            If a member is missing, has another shape or dtype, is corrupt
+            (CRC mismatch, bad compressed data) or is a decompression bomb.
+        """
+        extra = sorted(set(self._members) - set(expected) - {"meta_json", "vocab_json"})
+        if extra:
+            logger.debug("%s: ignoring unknown archive members %s", self.path, _short(extra))
+        return {name: self._read_member(name, dtype, lambda found, want=tuple(shape): found == want)
+                for name, (shape, dtype) in expected.items()}
 
 
-def _read_archive(path):
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise ValueError("not an .npz archive")
-        with loaded as z:
-            data = {k: z[k] for k in z.files}
-        meta = json.loads(bytes(data.pop("meta_json")).decode("utf-8"))
-        words = json.loads(bytes(data.pop("vocab_json")).decode("utf-8"))
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, UnicodeDecodeError,
-            TypeError) as exc:
-        raise ModelFileError(f"{path!r} is not a readable w2gm model file "
-                             f"(truncated or foreign: {type(exc).__name__}: {exc})") from None
-    return meta, words, data
-
-
-def read_model_file(path):
-    """Read a model file written by :func:`write_model_file`.
+def open_model_file(path):
+    """Open a model file written by :func:`write_model_file`; see :class:`ModelArchive`.
 
     Parameters
     ----------
@@ -298,28 +473,18 @@ def read_model_file(path):
 
     Returns
     -------
-    ModelFileContent
+    ModelArchive
+        Also a context manager that closes the file.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
+    PermissionError
+        If ``path`` cannot be opened for reading.
     ModelFileError
-        If the file is a directory, truncated, not a w2gm model, of another
-        format version, or its vocabulary is not a list of strings.
+        (a ``ValueError``) if the file is a directory, truncated, corrupt,
+        not a w2gm model, of another format version, or its metadata or
+        vocabulary are malformed.
     """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no such model file: {path!r}")
-    if os.path.isdir(path):
-        raise ModelFileError(f"{path!r} is a directory, not a w2gm model file")
-    meta, words, arrays = _read_archive(path)
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise ModelFileError(f"{path!r} is not a w2gm model file (format {found!r})")
-    if meta.get("version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path!r} has model format version {meta.get('version')!r}; "
-                             f"this w2gm reads version {FORMAT_VERSION}")
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-        raise ModelFileError(f"{path!r}: its vocabulary is not a list of strings")
-    return ModelFileContent(meta, words, arrays)
+    return ModelArchive(path)

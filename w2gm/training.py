@@ -39,6 +39,7 @@ import queue
 import signal
 import threading
 import time
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -124,7 +125,7 @@ class _EpochTally:
 
     @property
     def mean_loss(self):
-        return self.loss_sum / self.samples if self.samples else float("nan")
+        return self.loss_sum / self.samples if self.samples else 0.0
 
 
 class TrainingStats(NamedTuple):
@@ -137,14 +138,17 @@ class TrainingStats(NamedTuple):
     raw_words, kept_words : int
         Corpus tokens read, and vocabulary words kept by subsampling, over all epochs.
     epoch_loss : list of float
-        Mean hinge loss per (w, c, c') sample of each epoch (float64; NaN for
-        an epoch without samples).
+        Mean hinge loss per (w, c, c') sample of each epoch (float64; 0.0 for
+        an epoch without samples, which also warns).
+    epoch_samples : list of int
+        (w, c, c') samples of each epoch.
     """
 
     seconds: float
     raw_words: int
     kept_words: int
     epoch_loss: list
+    epoch_samples: list
 
     @property
     def words_per_second(self):
@@ -248,7 +252,7 @@ class TrainingRun:
         seconds = time.perf_counter() - start
         return TrainingStats(seconds, sum(t.raw_words for t in self.tallies),
                              sum(t.kept_words for t in self.tallies),
-                             [t.mean_loss for t in self.tallies])
+                             [t.mean_loss for t in self.tallies], [t.samples for t in self.tallies])
 
     def _guarded(self, body):
         """Thread body that hands any exception to the calling thread and stops the run."""
@@ -457,10 +461,14 @@ class TrainingRun:
     def _end_epoch(self, epoch):
         tally = self.tallies[epoch]
         if tally.raw_words == 0:
-            logger.warning("epoch %d saw no words: is the corpus restartable?", epoch + 1)
+            warnings.warn(f"epoch {epoch + 1} saw no words: is the corpus restartable?",
+                          RuntimeWarning, stacklevel=2)
         elif tally.samples == 0:
-            logger.warning("epoch %d produced no training samples (no vocabulary word with a "
-                           "context word); its mean loss is NaN", epoch + 1)
+            warnings.warn(
+                f"epoch {epoch + 1} trained on 0 samples: after subsampling (sample="
+                f"{self.model.sample!r}) and min_count no sentence kept two vocabulary words; "
+                "its loss is reported as 0.0. Lower `sample` (0 disables it) for a small corpus.",
+                RuntimeWarning, stacklevel=2)
         else:
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f", epoch + 1,
                         tally.raw_words, tally.kept_words, tally.mean_loss)

@@ -25,8 +25,8 @@ from w2gm._train_inner import KernelState
 from w2gm._vocab import WordTable
 from w2gm.corpora import check_corpus, sentence_tokens
 from w2gm.exceptions import (
+    CorpusError,
     EmptyVocabularyError,
-    ModelFileError,
     NotTrainedError,
     ParameterError,
     TrainingDivergedError,
@@ -128,6 +128,10 @@ class Word2GM:
     accumulators_in, accumulators_out : MixtureParameters or None
         Adagrad state of each side (None for SGD, or for the output side of a
         model without separate output distributions).
+    diverged : bool
+        True after training stopped with :class:`TrainingDivergedError`
+        (kept by save/load; cleared by :meth:`build_vocab`); :meth:`save`
+        then needs ``allow_diverged=True``.
 
     Raises
     ------
@@ -162,6 +166,7 @@ class Word2GM:
         self.training_loss = []
         self.epochs_trained = 0
         self.train_calls = 0
+        self.diverged = False
         self.callbacks = tuple(callbacks)
         if sentences is not None:
             check_corpus(sentences, passes=1 + self.epochs)
@@ -215,6 +220,11 @@ class Word2GM:
             a token list, or a token is not a string.
         EmptyVocabularyError
             (a ``ValueError``) if the corpus is empty or no word reaches ``min_count``.
+        CorpusError
+            If a vocabulary word holds a lone surrogate (a ``str`` that is not
+            valid Unicode text, e.g. from ``errors="surrogateescape"``): it
+            could not be saved, so it is refused before training, naming
+            the sentence and the token.
         """
         check_corpus(sentences, passes=1)
         # counted in a compact table (no str object per distinct word), so that the rare
@@ -229,6 +239,7 @@ class Word2GM:
                             n_words, len(table))
                 next_report += progress_per
         words = self._select_vocabulary(table, n_sentences, n_words)
+        _check_encodable(words.words(), sentences)
         self.counts = words.counts()
         self.corpus_total_words = n_words
         self.corpus_count = n_sentences
@@ -266,6 +277,7 @@ class Word2GM:
         self._init_accumulators()
         self.training_loss = []
         self.epochs_trained = 0
+        self.diverged = False
 
     def _init_accumulators(self):
         self.accumulators_in = self.accumulators_out = None
@@ -350,7 +362,9 @@ class Word2GM:
             For a bad corpus or settings (before any update).
         TrainingDivergedError
             (a ``FloatingPointError``) if a loss or parameter becomes NaN or
-            infinite; training stops and the message gives the epoch and words done.
+            infinite; training stops and the message gives the epoch and words
+            done.  The model is then marked (:attr:`diverged`) and :meth:`save`
+            refuses it unless called with ``allow_diverged=True``.
         """
         if self.wv is None:
             raise NotTrainedError("call build_vocab() (or load a model) before train()")
@@ -365,9 +379,12 @@ class Word2GM:
                           call_seed, report_delay=report_delay, callbacks=callbacks)
         try:
             stats = run.run()
+            self._check_finite(stats.raw_words)
+        except TrainingDivergedError:
+            self.diverged = True
+            raise
         finally:
             self.wv.clear_cache()
-        self._check_finite(stats.raw_words)
         self._record(stats)
         run.call_back("on_train_end")
         return stats.epoch_loss
@@ -397,7 +414,7 @@ class Word2GM:
         self.last_train_stats = {"seconds": stats.seconds, "raw_words": stats.raw_words,
                                  "kept_words": stats.kept_words,
                                  "words_per_second": stats.words_per_second,
-                                 "epoch_loss": stats.epoch_loss}
+                                 "epoch_loss": stats.epoch_loss, "epoch_samples": stats.epoch_samples}
         logger.info("training on %d raw words (%d effective) took %.1fs, %.0f words/s; "
                     "mean loss per epoch: %s", stats.raw_words, stats.kept_words, stats.seconds,
                     stats.words_per_second, ", ".join(f"{x:.4f}" for x in stats.epoch_loss))
@@ -434,7 +451,7 @@ class Word2GM:
             arrays.update(self.accumulators_out.named(prefix="adagrad_", suffix="_out"))
         return arrays
 
-    def save(self, path):
+    def save(self, path, allow_diverged=False):
         """Save everything needed to query and to continue training.
 
         The file is a NumPy ``.npz`` archive (readable with
@@ -448,23 +465,35 @@ class Word2GM:
         ----------
         path : str or os.PathLike
             Local file (no extension is added).
+        allow_diverged : bool
+            Save a model whose training stopped with
+            :class:`TrainingDivergedError` (:attr:`diverged` is True) although
+            its parameters are finite; the file records the mark.  A model
+            with NaN or infinite parameters is never saved.
 
         Raises
         ------
         NotTrainedError
             If the model has no vocabulary yet.
         TrainingDivergedError
-            If a parameter is NaN or infinite (nothing is written).
+            If a parameter is NaN or infinite, or the model is marked as
+            diverged and `allow_diverged` is False (nothing is written).
         FileNotFoundError
             If the directory of ``path`` does not exist.
         """
         if self.wv is None:
             raise NotTrainedError("nothing to save: build_vocab() has not been called")
+        if self.diverged and not allow_diverged:
+            raise TrainingDivergedError(
+                f"refusing to save to {str(path)!r}: this model's training diverged (its parameters are "
+                "unreliable); retrain with a lower alpha or var_bounds, or pass allow_diverged=True to "
+                "save it anyway")
         if not self._params_finite():
             raise TrainingDivergedError("refusing to save a model with NaN/infinite parameters")
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
                 "corpus_count": self.corpus_count, "training_loss": self.training_loss,
-                "epochs_trained": self.epochs_trained, "train_calls": self.train_calls}
+                "epochs_trained": self.epochs_trained, "train_calls": self.train_calls,
+                "diverged": self.diverged}
         persistence.write_model_file(path, self._file_arrays(), meta, self.wv.index_to_key)
         logger.info("saved model to %s", path)
 
@@ -491,29 +520,34 @@ class Word2GM:
             (a ``ValueError``) if the file is truncated, not a w2gm model, or
             inconsistent; the message names the file and the problem.
         """
-        content = persistence.read_model_file(path)
-        try:
-            return cls._from_file_content(content)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise ModelFileError(f"{path!r} is not a valid w2gm model file: {exc}") from None
-
-    @classmethod
-    def _from_file_content(cls, content):
-        settings = settings_from_json(content.meta.get("settings"))
-        model = cls(**settings)
-        data = model._checked_arrays(content.words, content.arrays)
-        model.counts = data["counts"]
-        model._restore_state(content.meta)
-        model.wv = KeyedGaussianMixtures(content.words, data["means"], data["log_variances"],
-                                         data["logits"], counts=model.counts)
-        fields = MixtureParameters._fields
-        if model.separate_output:
-            model.params_out = MixtureParameters(*(data[n + "_out"] for n in fields))
-        if model.optimizer == "adagrad":
-            model.accumulators_in = MixtureParameters(*(data["adagrad_" + n] for n in fields))
-            if model.separate_output:
-                model.accumulators_out = MixtureParameters(*(data["adagrad_" + n + "_out"] for n in fields))
+        with persistence.open_model_file(path) as archive:
+            try:
+                model = cls(**settings_from_json(archive.meta.get("settings")))
+                model._restore_state(archive.meta)
+            except ParameterError as exc:
+                raise archive.error(exc) from None
+            arrays = archive.read_arrays(model._expected_arrays(len(archive.words)))
+            try:
+                model._set_loaded_arrays(archive.words, arrays)
+            except ValueError as exc:
+                raise archive.error(exc) from None
         return model
+
+    def _set_loaded_arrays(self, words, arrays):
+        """Install the arrays of a model file after checking their values."""
+        data = self._checked_arrays(arrays)
+        self.counts = data["counts"]
+        if self.corpus_total_words == 0:  # not recorded: the vocabulary's share is the best estimate
+            self.corpus_total_words = int(self.counts.sum())
+        self.wv = KeyedGaussianMixtures(words, data["means"], data["log_variances"], data["logits"],
+                                        counts=self.counts)
+        fields = MixtureParameters._fields
+        if self.separate_output:
+            self.params_out = MixtureParameters(*(data[n + "_out"] for n in fields))
+        if self.optimizer == "adagrad":
+            self.accumulators_in = MixtureParameters(*(data["adagrad_" + n] for n in fields))
+            if self.separate_output:
+                self.accumulators_out = MixtureParameters(*(data["adagrad_" + n + "_out"] for n in fields))
 
     def _expected_arrays(self, vocab_size):
         """Member name -> (shape, dtype) of every array this model's file must hold."""
@@ -529,35 +563,76 @@ class Word2GM:
         expected["counts"] = ((V,), np.int64)
         return expected
 
-    def _checked_arrays(self, words, arrays):
-        """The arrays of a model file, C-contiguous, after checking shapes, dtypes and values."""
-        expected = self._expected_arrays(len(words))
-        for name, (shape, dtype) in expected.items():
-            a = arrays.get(name)
-            if a is None or a.shape != shape or a.dtype != dtype:
-                got = None if a is None else (a.shape, str(a.dtype))
-                raise ValueError(f"array {name!r} is {got}, expected {shape} {np.dtype(dtype)}")
+    @staticmethod
+    def _checked_arrays(arrays):
+        """The arrays of a model file (shapes and dtypes already checked), after checking their values.
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinite parameters, non-positive counts or Adagrad accumulators.
+        """
+        for name, a in arrays.items():
             if name != "counts" and not np.isfinite(a).all():
                 raise ValueError(f"array {name!r} holds NaN or infinite values")
-        if (arrays["counts"] < 1).any():
+        counts = arrays["counts"]
+        if (counts < 1).any():
             raise ValueError("array 'counts' holds non-positive counts")
-        for name in expected:
-            if name.startswith("adagrad_") and not (arrays[name] > 0).all():
+        if counts.sum(dtype=np.float64) >= 2.0**63:
+            raise ValueError("the counts in array 'counts' add up to 2**63 or more")
+        for name, a in arrays.items():
+            if name.startswith("adagrad_") and not (a > 0).all():
                 raise ValueError(f"array {name!r} holds non-positive Adagrad accumulators")
-        return {name: np.ascontiguousarray(arrays[name]) for name in expected}
+        return {name: np.ascontiguousarray(a) for name, a in arrays.items()}
 
     def _restore_state(self, meta):
+        """Training history and corpus totals from a model file's metadata (each checked)."""
         losses = meta.get("training_loss", [])
         if not isinstance(losses, list) or not all(
-                isinstance(x, (int, float)) or x is None for x in losses):
-            raise ValueError("its training_loss is not a list of numbers")
+                (isinstance(x, (int, float)) and not isinstance(x, bool)) or x is None for x in losses):
+            raise ParameterError("its training_loss is not a list of numbers")
         self.training_loss = [float("nan") if x is None else float(x) for x in losses]
-        self.corpus_total_words = int(meta.get("corpus_total_words", int(self.counts.sum())))
-        self.corpus_count = int(meta.get("corpus_count", 0))
-        self.epochs_trained = int(meta.get("epochs_trained", 0))
-        self.train_calls = int(meta.get("train_calls", 0))
+        for name in ("corpus_total_words", "corpus_count", "epochs_trained", "train_calls"):
+            value = meta.get(name, 0)
+            if type(value) is not int or not 0 <= value < 2**63:
+                raise ParameterError(f"its {name} is {value!r}, not an integer in [0, 2**63)")
+            setattr(self, name, value)
+        self.diverged = meta.get("diverged", False)
+        if type(self.diverged) is not bool:
+            raise ParameterError(f"its diverged mark is {self.diverged!r}, not true or false")
 
     def __repr__(self):
         V = len(self.wv) if self.wv is not None else 0
         return (f"Word2GM(vocab={V}, num_mixtures={self.num_mixtures}, "
                 f"vector_size={self.vector_size}, covariance={self.covariance!r})")
+
+
+def _check_encodable(words, sentences):
+    """Raise :class:`CorpusError` if a vocabulary word cannot be written as UTF-8 (a lone surrogate).
+
+    The model file and the word2vec export store words as UTF-8, so such a
+    word would be trained and then lost at ``save``.  The error names the
+    first sentence holding the word (found by a second pass over a
+    restartable corpus).
+    """
+    try:
+        "\n".join(words).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return
+    bad = next(w for w in words if not w.isascii() and not _utf8_encodable(w))
+    where = ""
+    if iter(sentences) is not sentences:
+        number = next((n for n, sentence in enumerate(sentences, 1) if bad in sentence), None)
+        where = f"sentence #{number}: " if number is not None else ""
+    raise CorpusError(f"{where}token {bad!r} holds a lone surrogate (not valid Unicode text) and could "
+                      "not be saved; decode the corpus without errors='surrogateescape' or drop the token")
+
+
+def _utf8_encodable(word):
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
