@@ -14,12 +14,24 @@ training kernel without the GIL.  The Python functions here build the tables
 once per vocabulary and expose the primitives to the tests.
 """
 
+import numbers
+
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint64_t, uint32_t, int32_t
 from libc.math cimport floor, fmin, sqrt
 
+from w2gm.exceptions import ParameterError
+
 cnp.import_array()
+
+
+def _check_seed(seed):
+    """`seed` as a Python int; :class:`ParameterError` unless an integer in ``0 .. 2**64 - 1``."""
+    if (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+            or not 0 <= seed <= 0xFFFFFFFFFFFFFFFF):
+        raise ParameterError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
+    return int(seed)
 
 
 def subsampling_thresholds(counts, double sample):
