@@ -6,6 +6,7 @@ import reference as ref
 from scipy import stats
 
 from w2gm import _sampling as smp
+from w2gm.exceptions import ParameterError
 
 TWO32 = 2.0 ** 32
 ALWAYS = 0xFFFFFFFF
@@ -227,3 +228,121 @@ def test_generator_matches_documented_xorshift64star():
     rng = ref.Rng(8)
     np.testing.assert_array_equal(smp.subsample(words, th, 8),
                                   [w for w in words if rng.keep(int(th[w]))])
+
+
+# ---------------------------------------------------------------------------
+# Bad input: rejected with a named error instead of wrapping or a silent table
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("counts, match", [
+    ([1, np.nan, 3], r"counts must be finite, got nan at index 1"),
+    ([1, np.inf], r"counts must be finite, got inf at index 1"),
+    ([np.nan, -1], r"counts must be finite, got nan at index 0"),   # NaN hid the negative count
+    ([2, -np.inf], r"counts must be finite, got -inf at index 1"),
+    ([2, -1, 3], r"counts must be positive, got -1.0 at index 1"),
+    ([1e308, 1e308], r"counts must sum to a finite number, got inf"),
+    (["a", "b"], r"counts must be numbers"),
+])
+def test_subsampling_thresholds_rejects_bad_counts(counts, match):
+    # NaN and inf counts used to give "always keep" for every word, silently
+    with pytest.raises(ParameterError, match=match):
+        smp.subsampling_thresholds(counts, 1e-3)
+
+
+@pytest.mark.parametrize("sample", [np.nan, np.inf, -np.inf, -1e-5])
+def test_subsampling_thresholds_rejects_a_bad_sample(sample):
+    with pytest.raises(ParameterError, match=rf"sample must be a finite number >= 0, got {sample!r}"):
+        smp.subsampling_thresholds(COUNTS, sample)
+
+
+@pytest.mark.parametrize("counts, power, match", [
+    ([1, np.nan, 3], 0.75, r"counts must be finite, got nan at index 1"),
+    ([1, np.inf, 3], 0.75, r"counts must be finite, got inf at index 1"),
+    ([np.nan, -1], 0.75, r"counts must be finite, got nan at index 0"),
+    ([3, -1], 0.75, r"counts must be positive, got -1.0 at index 1"),
+    ([1, 2], np.nan, r"power must be a finite number, got nan"),
+    ([1, 2], np.inf, r"power must be a finite number, got inf"),
+    ([0.5, 0.5], 2000.0, r"counts \*\* power must be finite with a positive sum, got sum 0.0"),
+    ([10, 20], 400.0, r"counts \*\* power must be finite with a positive sum, got sum inf"),
+    ([1e308, 1e308], 1.0, r"counts \*\* power must be finite with a positive sum, got sum inf"),
+    (np.ones((2, 2)), 0.75, r"counts must be a non-empty 1-d array, got shape \(2, 2\)"),
+    (["x"], 0.75, r"counts must be numbers"),
+])
+def test_alias_table_rejects_non_finite_negative_and_degenerate_weights(counts, power, match):
+    # NaN, inf and underflowing/overflowing weights used to give a silent, wrong table
+    with pytest.raises(ParameterError, match=match):
+        smp.build_alias_table(counts, power)
+
+
+def test_alias_table_rejects_more_words_than_int32_indices():
+    huge = np.broadcast_to(np.float64(1), (2**31,))          # no memory behind it
+    with pytest.raises(ParameterError, match="at most 2147483647 words, got 2147483648"):
+        smp.build_alias_table(huge)
+
+
+def test_draw_windows_rejects_windows_beyond_int32():
+    # window 2**32 - 1 used to come back as negative int32 windows
+    for window in (2**31, 2**32 - 1, 2**64, 0, -1, True, 2.0):
+        with pytest.raises(ParameterError, match=rf"window must be an integer from 1 to 2147483647, "
+                                                 rf"got {window!r}"):
+            smp.draw_windows(window, 10, 3)
+    w = smp.draw_windows(2**31 - 1, 10_000, 3)
+    assert w.min() >= 1 and w.max() <= 2**31 - 1 and w.max() > 2**30
+
+
+def test_subsample_rejects_word_indices_and_thresholds_that_would_wrap():
+    thresholds = np.full(2, ALWAYS, dtype=np.uint32)
+    # int64 index 2**32 used to be cast to int32 0 and kept as word 0
+    with pytest.raises(IndexError, match="word index 4294967296 out of range for 2 thresholds"):
+        smp.subsample(np.array([2**32, 1]), thresholds, 1)
+    with pytest.raises(IndexError, match="word index -1 out of range"):
+        smp.subsample(np.array([-1, 1]), thresholds, 1)
+    with pytest.raises(ParameterError, match="words must be a 1-d array of integers, got float64"):
+        smp.subsample(np.array([0.7, 1.0]), thresholds, 1)
+    # a threshold of -1 used to become 0xFFFFFFFF (always keep), 2**33 became 0 (never keep)
+    with pytest.raises(ParameterError, match=r"thresholds must be integers in 0..4294967295, got -1"):
+        smp.subsample(np.array([0, 1]), np.array([-1, 2]), 1)
+    with pytest.raises(ParameterError, match="thresholds must be integers in 0..4294967295, got 8589934592"):
+        smp.subsample(np.array([0, 1]), np.array([0, 2**33]), 1)
+    with pytest.raises(ParameterError, match="thresholds must be a 1-d array of integers, got float64"):
+        smp.subsample(np.array([0, 1]), np.array([0.5, 1.0]), 1)
+    # plain lists of in-range integers are fine, as before
+    np.testing.assert_array_equal(smp.subsample([1, 0, 1], [ALWAYS, ALWAYS], 1), [1, 0, 1])
+    assert smp.subsample([], [ALWAYS], 1).shape == (0,)
+
+
+def test_draw_negatives_rejects_tables_that_would_wrap():
+    ap = np.full(3, ALWAYS, dtype=np.uint32)
+    ai = np.zeros(3, dtype=np.int32)
+    with pytest.raises(ParameterError, match=r"alias_prob must be integers in 0..4294967295, got -1"):
+        smp.draw_negatives(np.array([-1, 0, 0]), ai, 5, 0)
+    with pytest.raises(ParameterError, match=r"alias_index must be integers in 0..2, got 3"):
+        smp.draw_negatives(ap, np.array([0, 3, 0]), 5, 0)
+    with pytest.raises(ParameterError, match=r"alias_index must be integers in 0..2, got 4294967296"):
+        smp.draw_negatives(ap, np.array([0, 2**32, 0]), 5, 0)
+    with pytest.raises(ParameterError, match="alias_prob must be a 1-d array of integers, got float64"):
+        smp.draw_negatives(np.ones(3), ai, 5, 0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda seed: smp.random_uint32(3, seed),
+    lambda seed: smp.draw_windows(3, 3, seed),
+    lambda seed: smp.draw_negatives(np.zeros(2, np.uint32), np.ones(2, np.int32), 3, seed),
+    lambda seed: smp.subsample(np.zeros(3, np.int32), np.zeros(1, np.uint32), seed),
+], ids=["random_uint32", "draw_windows", "draw_negatives", "subsample"])
+def test_seeds_and_lengths_outside_their_range_raise_parameter_error(call):
+    for seed in (-1, 2**64, 1.0, True):
+        with pytest.raises(ParameterError, match=rf"seed must be an integer from 0 to 2\*\*64 - 1, "
+                                                 rf"got {seed!r}"):
+            call(seed)
+    assert len(call(2**64 - 1)) <= 3
+
+
+@pytest.mark.parametrize("n", [-1, 2**63, 2**64, 1.5, True])
+def test_draw_lengths_outside_their_range_raise_parameter_error(n):
+    with pytest.raises(ParameterError, match=rf"n must be an integer from 0 to {2**63 - 1}, got {n!r}"):
+        smp.random_uint32(n, 0)
+    with pytest.raises(ParameterError, match=r"n must be an integer"):
+        smp.draw_windows(3, n, 0)
+    with pytest.raises(ParameterError, match=r"n must be an integer"):
+        smp.draw_negatives(np.zeros(2, np.uint32), np.ones(2, np.int32), n, 0)

@@ -10,6 +10,7 @@ import reference as ref
 from scipy.special import logsumexp
 
 from w2gm import _train_inner as ti
+from w2gm.exceptions import ParameterError
 
 EPS = 1e-4
 D = 4
@@ -777,3 +778,146 @@ def test_training_with_extreme_values_stays_finite(cov):
     assert out[2] > 0 and np.isfinite(out[0])
     for n in NAMES:
         assert np.all(np.isfinite(tables[n])), n
+
+
+# ---------------------------------------------------------------------------
+# 8. Sizes beyond 32 bits and out-of-range arguments (memory safety)
+# ---------------------------------------------------------------------------
+
+def scratch_floats(K, D, Dv):
+    """Floats of one job's TrainScratch, in Python integers (no overflow)."""
+    grad = K * D + K * Dv + K
+    pair = K * Dv + K + K * K * Dv + 3 * K * K
+    return 3 * grad + K * Dv + K + 2 * pair
+
+
+@pytest.mark.parametrize("K, D, Dv", [(2, 50, 1), (3, 7, 7), (23171, 1, 1), (46341, 1, 1),
+                                      (1000, 10_000, 1), (1000, 10_000, 10_000)])
+def test_scratch_length_does_not_wrap_at_32_bits(K, D, Dv):
+    # with 32-bit int arithmetic 4*K*K wrapped: K = 46341 gave a short buffer (and a crash),
+    # K = 23171 a negative length (a misleading MemoryError); K = 1000, D = 10000 diagonal
+    # needs 2*K*K*D = 2e10 floats of pair scratch
+    assert ti._train_scratch_floats(K, D, Dv) == scratch_floats(K, D, Dv)
+
+
+def _tables_of_shape(V, K, Dm, cov="spherical"):
+    Dv = 1 if cov == "spherical" else Dm
+    return {"mu_in": np.zeros((V, K, Dm), np.float32), "lv_in": np.zeros((V, K, Dv), np.float32),
+            "s_in": np.zeros((V, K), np.float32)}
+
+
+@pytest.mark.parametrize("K, Dm, setting, maximum", [
+    (46341, 1, "num_mixtures", 1000),    # crashed the first job (K*K wrapped)
+    (1001, 1, "num_mixtures", 1000),
+    (1, 10_001, "vector_size", 10_000),
+])
+def test_kernel_state_rejects_tables_beyond_the_settings_maxima(K, Dm, setting, maximum):
+    t = _tables_of_shape(2, K, Dm)
+    shared = dict(t, mu_out=t["mu_in"], lv_out=t["lv_in"], s_out=t["s_in"])
+    with pytest.raises(ParameterError, match=rf"params_in.means has shape \(2, {K}, {Dm}\).*"
+                                             rf"at most {maximum} \({setting}\)"):
+        _build(_kernel_args(shared, V=2, alias_index=np.zeros(2, np.int32)))
+    # the maxima themselves are accepted
+    ok = _tables_of_shape(2, min(K, maximum), min(Dm, 10_000))
+    ok.update(mu_out=ok["mu_in"], lv_out=ok["lv_in"], s_out=ok["s_in"])
+    _build(_kernel_args(ok, V=2, alias_index=np.zeros(2, np.int32)))
+
+
+def test_kernel_state_rejects_a_vocabulary_beyond_int32():
+    # word indices are int32: V >= 2**31 would let int64 words wrap when cast for the job
+    huge = np.broadcast_to(np.float32(0), (2**31, 1, 1))     # no memory behind it
+    with pytest.raises(ParameterError, match=r"params_in.means has 2147483648 words, at most 2147483647"):
+        ti.KernelState((huge, huge, huge[:, :, 0]), (huge, huge, huge[:, :, 0]), None, None,
+                       None, None, None, 1, 1, 1.0, EPS, -10.0, 10.0)
+
+
+@pytest.mark.parametrize("name, value, maximum", [
+    ("window", 2**31, 10_000), ("window", 2**64, 10_000), ("window", 10_001, 10_000),
+    ("negative", 2**31, 1000), ("negative", 10**6, 1000), ("negative", 1001, 1000),
+    ("window", True, 10_000), ("negative", 2.0, 1000),
+])
+def test_kernel_state_rejects_window_and_negative_beyond_the_maxima(name, value, maximum):
+    tables = make_tables(4, 2, 3, "diagonal", shared=False)
+    with pytest.raises(ParameterError, match=rf"^{name} must be an integer from 1 to {maximum}, "
+                                             rf"got {value!r}"):
+        _build(_kernel_args(tables, **{name: value}))
+    _build(_kernel_args(tables, **{name: maximum}))
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 1.5, None])
+def test_train_job_rejects_a_seed_outside_uint64(seed):
+    tables, state = small_state()
+    before = {n: tables[n].copy() for n in NAMES}
+    with pytest.raises(ParameterError, match=r"seed must be an integer from 0 to 2\*\*64 - 1"):
+        state.train_job(*job_arrays([[0, 1, 2]]), 0.05, 0.05, seed)
+    for n in NAMES:
+        np.testing.assert_array_equal(tables[n], before[n])
+    assert state.train_job(*job_arrays([[0, 1, 2]]), 0.05, 0.05, 2**64 - 1)[3] == 3
+
+
+@pytest.mark.parametrize("ends", [[3, 1, 3], [2**64 - 1, 3], [4, 3]])
+def test_train_job_rejects_unsigned_sentence_ends_that_wrap(ends):
+    # np.diff of decreasing uint64 ends wraps to huge positive values instead of negatives
+    tables, state = small_state()
+    before = {n: tables[n].copy() for n in NAMES}
+    with pytest.raises(ValueError, match="sentence_ends"):
+        state.train_job(np.array([0, 1, 2], dtype=np.int32), np.array(ends, dtype=np.uint64),
+                        0.05, 0.05, 0)
+    for n in NAMES:
+        np.testing.assert_array_equal(tables[n], before[n])
+    # unsigned ends that are valid are fine
+    assert state.train_job(np.array([0, 1, 2], dtype=np.int32), np.array([1, 3], dtype=np.uint64),
+                           0.05, 0.05, 0)[3] == 3
+
+
+def _word(K, D, Dv=1):
+    return (np.zeros((K, D)), np.zeros((K, Dv)), np.zeros(K))
+
+
+@pytest.mark.parametrize("f, g, match", [
+    (_word(0, 3), _word(0, 3), r"f: means must be \(K, D\) with K >= 1 and D >= 1, got shape \(0, 3\)"),
+    (_word(2, 0, 0), _word(2, 0, 0), r"f: means .* got shape \(2, 0\)"),
+    (_word(2, 3), _word(0, 3), r"g: means .* got shape \(0, 3\)"),
+    (_word(2, 3), _word(3, 3), r"f and g .* f: means \(2, 3\), log-variances \(2, 1\); "
+                               r"g: means \(3, 3\), log-variances \(3, 1\)"),
+    (_word(2, 3), _word(2, 4), r"f and g .* \(2, 3\).* \(2, 4\)"),
+    (_word(2, 3, 3), _word(2, 3, 1), r"f and g .* log-variances \(2, 3\).* log-variances \(2, 1\)"),
+    (_word(2, 3, 2), _word(2, 3, 2), r"f: log-variances must be \(K, 1\) or \(K, D\) = \(2, 3\), "
+                                     r"got shape \(2, 2\)"),
+    ((np.zeros((2, 3)), np.zeros(5), np.zeros(2)), _word(2, 3),
+     r"f: log-variances .* got shape \(5,\)"),
+    ((np.zeros((2, 3)), np.zeros((2, 1)), np.zeros(3)), _word(2, 3), r"f: logits must be \(K,\) = \(2,\)"),
+    ((np.zeros(3), np.zeros(1), np.zeros(1)), _word(1, 3), r"f: means .* got shape \(3,\)"),
+    (_word(1001, 1), _word(1001, 1), r"f: means has 1001 components, at most 1000 \(num_mixtures\)"),
+    (_word(1, 10_001), _word(1, 10_001), r"f: means has 10001 dimensions, at most 10000 \(vector_size\)"),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_float64_wrappers_validate_shapes_before_touching_memory(f, g, match):
+    # K = 0 or D = 0 used to read before/after the arrays (log_energy returned 0.0 for D = 0)
+    with pytest.raises(ParameterError, match=match):
+        ti.log_energy(*f, *g)
+    if "logits" not in match:           # partial_energies takes no logits
+        with pytest.raises(ParameterError, match=match):
+            ti.partial_energies(f[0], f[1], g[0], g[1])
+    # loss_and_grads names its words w, c and n
+    match = match.replace("f and g", "w, c and n").replace("f: ", "w: ").replace("g: ", "c: ")
+    with pytest.raises(ParameterError, match=match):
+        ti.loss_and_grads(f, g, f)
+
+
+def test_loss_and_grads_names_the_inconsistent_negative_word():
+    w = _word(2, 3)
+    with pytest.raises(ParameterError, match=r"w, c and n .* n: means \(2, 4\)"):
+        ti.loss_and_grads(w, w, _word(2, 4))
+    with pytest.raises(ParameterError, match=r"n: logits must be \(K,\) = \(2,\), got shape \(1,\)"):
+        ti.loss_and_grads(w, w, (np.zeros((2, 3)), np.zeros((2, 1)), np.zeros(1)))
+
+
+def test_float64_helpers_check_their_sizes():
+    with pytest.raises(ParameterError, match="lv .* s"):
+        ti._Prepared64(np.zeros((2, 1)), np.zeros(1))
+    with pytest.raises(ParameterError):
+        ti._Prepared64(np.zeros((0, 1)), np.zeros(0))
+    with pytest.raises(ParameterError):
+        ti._PairScratch64(0, 1)
+    with pytest.raises(ParameterError):
+        ti._PairScratch64(2**40, 1)

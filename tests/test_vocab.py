@@ -8,6 +8,9 @@ import pytest
 from w2gm._vocab import WordTable
 
 from w2gm import KeyedGaussianMixtures, Word2GM
+from w2gm.exceptions import ParameterError
+
+INT64_MAX = 2**63 - 1
 
 # one word per PEP 393 kind (1, 2 and 4 bytes per code unit), Latin-1 beyond ASCII,
 # a lone surrogate (not encodable as UTF-8), the empty string and a NUL inside a word; 2- and
@@ -172,3 +175,57 @@ def test_non_str_token_is_reported_with_its_sentence():
     # the bad sentence is found before the first job (batch_words=10000) is handed out
     assert model.wv.index_to_key == ["a", "b"]
     np.testing.assert_array_equal(model.wv.means, before)
+
+
+def test_counts_cannot_wrap_past_int64():
+    # a count of 2**63 - 1 plus one more occurrence used to wrap to -2**63
+    table = WordTable()
+    assert table.add_word("x", INT64_MAX) == 0
+    with pytest.raises(ParameterError, match=r"the count of 'x' would exceed 2\*\*63 - 1 "
+                                             r"\(9223372036854775807 \+ 1\)"):
+        table.add(["y", "x", "z"])
+    # the tokens before it were counted (as for a TypeError), the count is unchanged
+    assert table.words() == ["x", "y"]
+    assert table.counts().tolist() == [INT64_MAX, 1]
+    with pytest.raises(ParameterError, match=r"the count of 'y' would exceed 2\*\*63 - 1"):
+        table.add_word("y", INT64_MAX)
+    assert table.add_word("y", INT64_MAX - 1) == 1
+    assert table.counts().tolist() == [INT64_MAX, INT64_MAX]
+    # pickling keeps the largest counts
+    assert pickle.loads(pickle.dumps(table)).counts().tolist() == [INT64_MAX, INT64_MAX]
+
+
+@pytest.mark.parametrize("count, match", [
+    (2**63, r"count must be at most 2\*\*63 - 1, got 9223372036854775808"),
+    (2**64 + 5, r"count must be at most 2\*\*63 - 1, got 18446744073709551621"),
+    (-2**64, r"count must be >= 0, got -18446744073709551616"),
+    (1.5, r"count must be an integer, got 1.5"),
+    (np.float64(2.0), r"count must be an integer, got np.float64\(2.0\)"),
+    (True, r"count must be an integer, got True"),
+    ("3", r"count must be an integer, got '3'"),
+])
+def test_add_word_rejects_counts_outside_int64(count, match):
+    # 2**63 raised an unnamed OverflowError; 1.5 was silently truncated to 1
+    table = WordTable()
+    with pytest.raises(ParameterError, match=match):
+        table.add_word("a", count)
+    assert len(table) == 0
+    assert table.add_word("a", np.int64(7)) == 0 and table.counts().tolist() == [7]
+
+
+def test_word_and_select_reject_numbers_outside_the_table_not_overflow():
+    table = WordTable()
+    table.add(["x", "y"])
+    for i in (2**63, 2**64, -2**64):
+        with pytest.raises(IndexError, match=f"word number {i} out of range for a table of 2 words"):
+            table.word(i)
+    with pytest.raises(TypeError):
+        table.word(1.0)
+    assert table.word(np.int64(1)) == "y"
+    # a uint64 number >= 2**63 used to wrap to a negative int64 number
+    with pytest.raises(IndexError, match="word number 9223372036854775808 out of range"):
+        table.select(np.array([0, 2**63], dtype=np.uint64))
+    # 0.9 used to select word 0
+    with pytest.raises(ParameterError, match="order must be a 1-d array of integers, got float64"):
+        table.select([0.9])
+    assert table.select(np.array([1], dtype=np.uint64)).words() == ["y"]

@@ -53,12 +53,14 @@ cdef struct MixtureRow:
 
 
 cdef struct TrainConfig:
-    # Sizes
+    # Sizes.  KernelState bounds them by the settings' maxima (K <= 1000, D <= 10000,
+    # V <= 2**31 - 1), so K*D, K*Dv and K*K fit an int; K*K*Dv (up to 1e10) does not:
+    # scratch lengths and offsets into PairScratch.S are Py_ssize_t.
     int K                   # mixture components
     int D                   # dimensions
     int Dv                  # log-variances per component: 1 (spherical) or D (diagonal)
     uint32_t vocab_size     # V
-    # Sampling (Section 3.3 and Appendix A.2, "Word Sampling")
+    # Sampling (Section 3.3 and Appendix A.2, "Word Sampling"); bounded like the settings
     int window              # maximum window; each centre word draws a reduced one in [1, window]
     int negative            # negative words c' drawn per (w, c) pair
     const uint32_t *keep        # (V,) subsampling thresholds, keep with probability keep/2**32

@@ -90,6 +90,8 @@ uses the float32 instance, the Python wrappers at the end of this file (for
 the tests) the float64 one.
 """
 
+import numbers
+
 import numpy as np
 cimport numpy as cnp
 from cython cimport floating
@@ -99,8 +101,20 @@ from libc.string cimport memset
 from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
 
 from w2gm._sampling cimport rng_seed, rng_below, keep_word, draw_negative
+from w2gm._sampling import _check_seed
+from w2gm.exceptions import ParameterError
+from w2gm.settings import SETTINGS, check_setting
 
 cnp.import_array()
+
+# The largest K and D the kernels accept: the maxima of the num_mixtures and vector_size
+# settings.  With them, K*D, K*Dv and K*K fit a C int; K*K*Dv (the summed variances S of
+# one diagonal pair, up to 1e10) does not, so offsets into S and scratch sizes are
+# Py_ssize_t.
+_MAX_K = next(s.high for s in SETTINGS if s.name == "num_mixtures")
+_MAX_D = next(s.high for s in SETTINGS if s.name == "vector_size")
+# word indices are int32 (as in the job arrays and the alias table)
+_MAX_V = 2147483647
 
 
 cdef inline floating f_exp(floating x) noexcept nogil:
@@ -247,7 +261,8 @@ cdef floating log_energy_fwd(
     for diagonal covariance); ``xi`` (K*K) partial energies; ``gamma``
     (K*K) responsibilities.
     """
-    cdef int i, j, ij
+    cdef int i, j
+    cdef Py_ssize_t ij      # S + ij * D reaches K*K*D, beyond a C int
     cdef const floating *mu_fi
     variances_and_log_weights(K, Dv, lv_g, s_g, var_g, log_q)
     for i in range(K):
@@ -340,7 +355,8 @@ cdef void log_energy_bwd(
     Uses the scratch filled by :c:func:`log_energy_fwd` for the same pair
     (``var_f`` and ``log_p`` as passed to it).
     """
-    cdef int i, j, ij
+    cdef int i, j
+    cdef Py_ssize_t ij      # S + ij * D reaches K*K*D, beyond a C int
     cdef floating coef_ij
     cdef const floating *mu_fi
     cdef floating *grad_mu_fi
@@ -435,12 +451,22 @@ cdef inline bint not_finite(double x) noexcept nogil:
 # ---------------------------------------------------------------------------
 
 cdef inline Py_ssize_t pair_scratch_len(int K, int Dv) noexcept nogil:
-    return K * Dv + K + K * K * Dv + 3 * K * K
+    cdef Py_ssize_t k = K
+    return k * Dv + k + k * k * Dv + 3 * k * k
 
 
 cdef Py_ssize_t train_scratch_len(int K, int D, int Dv) noexcept nogil:
-    """Floats a :c:type:`TrainScratch` needs (see :c:func:`train_scratch_init`)."""
-    return 3 * (K * D + K * Dv + K) + K * Dv + K + 2 * pair_scratch_len(K, Dv)
+    """Floats a :c:type:`TrainScratch` needs (see :c:func:`train_scratch_init`).
+
+    Computed in Py_ssize_t: the pair scratch alone is ``2*K*K*Dv`` floats.
+    """
+    cdef Py_ssize_t k = K
+    return 3 * (k * D + k * Dv + k) + k * Dv + k + 2 * pair_scratch_len(K, Dv)
+
+
+def _train_scratch_floats(int K, int D, int Dv):
+    """:c:func:`train_scratch_len` (for tests)."""
+    return train_scratch_len(K, D, Dv)
 
 
 cdef inline float *mixture_row_init(MixtureRow *row, float *block, int K, int D,
@@ -455,7 +481,7 @@ cdef inline float *pair_scratch_init(PairScratch *pair, float *block, int K, int
     pair.var_g = block
     pair.log_q = pair.var_g + K * Dv
     pair.S = pair.log_q + K
-    pair.sqdist = pair.S + K * K * Dv
+    pair.sqdist = pair.S + <Py_ssize_t>K * K * Dv
     pair.xi = pair.sqdist + K * K
     pair.gamma = pair.xi + K * K
     return pair.gamma + K * K
@@ -662,7 +688,9 @@ cdef class KernelState:
         input side (centre words) and the output side (context and negative
         words), Dv = 1 (spherical) or D (diagonal); writeable and
         C-contiguous.  Pass the input arrays themselves as ``params_out``
-        for a model without separate output distributions.
+        for a model without separate output distributions.  V is at most
+        2**31 - 1 (word indices are int32), K and D at most the maxima of
+        the ``num_mixtures`` and ``vector_size`` settings.
     accumulators_in, accumulators_out : sequence of 3 float32 ndarrays, or None
         Adagrad accumulators shaped like the parameters of the same side;
         both None selects SGD.  Where ``params_out`` holds the input arrays,
@@ -672,7 +700,8 @@ cdef class KernelState:
     alias_prob, alias_index : ndarray of uint32 / int32, shape (V,)
         Noise-distribution alias table (:func:`w2gm._sampling.build_alias_table`).
     window, negative : int
-        Maximum window and negatives per positive pair.
+        Maximum window and negatives per positive pair, in the ranges of
+        the settings of the same names (:data:`w2gm.settings.SETTINGS`).
     margin, eps : float
         Margin m (Section 3.3) and the variance epsilon (Appendix A.2).
     log_var_min, log_var_max : float
@@ -685,13 +714,16 @@ cdef class KernelState:
         (the message names it, e.g. ``params_in.means``).
     ValueError
         Inconsistent shapes, sizes or sharing.
+    ParameterError
+        (a ``ValueError``) ``window`` or ``negative`` out of range, or V,
+        K or D beyond the maxima above.
     """
     cdef TrainConfig cfg
     cdef object refs
     cdef Py_ssize_t V
 
     def __init__(self, params_in, params_out, accumulators_in, accumulators_out,
-                 keep, alias_prob, alias_index, int window, int negative,
+                 keep, alias_prob, alias_index, window, negative,
                  double margin, double eps, double log_var_min, double log_var_max):
         group_in = _triple(params_in, "params_in")
         group_out = _triple(params_out, "params_out")
@@ -708,8 +740,17 @@ cdef class KernelState:
                              f"expected (V, K, 1) or (V, K, D)")
         if V < 1 or K < 1 or D < 1:
             raise ValueError(f"empty parameter arrays: params_in.means has shape {means.shape}")
-        if window < 1 or negative < 1:
-            raise ValueError(f"window and negative must be >= 1, got {window}, {negative}")
+        if V > _MAX_V:
+            raise ParameterError(f"params_in.means has {V} words, at most {_MAX_V} "
+                                 f"(word indices are int32)")
+        if K > _MAX_K:
+            raise ParameterError(f"params_in.means has shape {means.shape}: {K} components, "
+                                 f"at most {_MAX_K} (num_mixtures)")
+        if D > _MAX_D:
+            raise ParameterError(f"params_in.means has shape {means.shape}: {D} dimensions, "
+                                 f"at most {_MAX_D} (vector_size)")
+        window = check_setting("window", window)
+        negative = check_setting("negative", negative)
         shapes = ((V, K, D), (V, K, Dv), (V, K))
         arrays_in = _side_arrays(group_in, "params_in", shapes)
         arrays_out = _side_arrays(group_out, "params_out", shapes)
@@ -757,8 +798,7 @@ cdef class KernelState:
         _side_init(&cfg.params_in, arrays_in, accs_in)
         _side_init(&cfg.params_out, arrays_out, accs_out)
 
-    def train_job(self, words, sentence_ends, double alpha_start, double alpha_end,
-                  uint64_t seed):
+    def train_job(self, words, sentence_ends, double alpha_start, double alpha_end, seed):
         """Train one job of sentences without the GIL.
 
         Parameters
@@ -772,7 +812,7 @@ cdef class KernelState:
             Learning rate at the job's first and last word (linear in between).
         seed : int
             Seed of the job's random number generator (subsampling, windows,
-            negatives).
+            negatives), in ``0 .. 2**64 - 1``.
 
         Returns
         -------
@@ -786,7 +826,10 @@ cdef class KernelState:
         ------
         ValueError
             If the arrays are inconsistent (checked before any update).
+        ParameterError
+            (a ``ValueError``) if ``seed`` is not an integer in ``0 .. 2**64 - 1``.
         """
+        cdef uint64_t job_seed = _check_seed(seed)
         words_np = np.asarray(words)
         ends_np = np.asarray(sentence_ends)
         if words_np.ndim != 1 or ends_np.ndim != 1:
@@ -796,9 +839,13 @@ cdef class KernelState:
             raise ValueError(f"words must be integer indices in [0, {self.V})")
         if ends_np.size and ends_np.dtype.kind not in "iu":
             raise ValueError("sentence_ends must be integers")
+        # the range first: then the int64 copy is exact (np.diff of unsigned ends would wrap)
         if (ends_np.size == 0 and words_np.size > 0) or (
-                ends_np.size and (ends_np[ends_np.size - 1] != words_np.size or ends_np[0] < 0
-                                  or np.any(np.diff(ends_np) < 0))):
+                ends_np.size and (ends_np[ends_np.size - 1] != words_np.size or ends_np.min() < 0
+                                  or ends_np.max() > words_np.size)):
+            raise ValueError("sentence_ends must be non-decreasing and end at len(words)")
+        ends_np = ends_np.astype(np.int64)
+        if np.any(np.diff(ends_np) < 0):
             raise ValueError("sentence_ends must be non-decreasing and end at len(words)")
         # populate: the job's arrays and its own scratch
         cdef const int32_t[::1] wv = np.ascontiguousarray(words_np, dtype=np.int32)
@@ -809,20 +856,22 @@ cdef class KernelState:
             return (0.0, 0, 0, 0, 0)
         cdef Py_ssize_t longest = int(np.diff(ends_np, prepend=0).max())
         cdef int K = self.cfg.K, D = self.cfg.D, Dv = self.cfg.Dv
-        cdef float *block = <float *>malloc(train_scratch_len(K, D, Dv) * sizeof(float))
+        cdef Py_ssize_t n_floats = train_scratch_len(K, D, Dv)
+        cdef float *block = <float *>malloc(n_floats * sizeof(float))
         cdef int32_t *kept = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
         cdef TrainScratch scratch
         cdef JobResult result
         if block == NULL or kept == NULL:
             free(block)
             free(kept)
-            raise MemoryError("cannot allocate training scratch buffers")
+            raise MemoryError(f"cannot allocate training scratch buffers ({n_floats} floats for "
+                              f"K={K}, D={D}, Dv={Dv}, and {longest + 1} word indices)")
         train_scratch_init(&scratch, block, K, D, Dv)
         try:
             # train
             with nogil:
                 result = run_job(&self.cfg, &scratch, kept, &wv[0], &ev[0], n_sentences,
-                                 alpha_start, alpha_end, seed)
+                                 alpha_start, alpha_end, job_seed)
         finally:
             free(block)
             free(kept)
@@ -833,22 +882,52 @@ cdef class KernelState:
 # Python wrappers of the float64 instances, for tests and small computations
 # ---------------------------------------------------------------------------
 
+# The wrappers check every shape before the kernels read through raw pointers: K = 0 or
+# D = 0 would read outside the arrays, and a mismatch between the words past the end of one.
+
 def _component_arrays(mu, log_var, logits, name):
+    """float64 ``(means (K, D), log_variances (K, Dv), logits (K,))`` of word `name`, checked.
+
+    A 1-d `log_var` of K or K*D values is reshaped to (K, 1) or (K, D);
+    None `logits` become zeros.  Raises :class:`ParameterError` naming the
+    word and the shapes.
+    """
     mu = np.ascontiguousarray(mu, dtype=np.float64)
     log_var = np.ascontiguousarray(log_var, dtype=np.float64)
-    if mu.ndim != 2:
-        raise ValueError(f"{name}: means must be (K, D), got shape {mu.shape}")
+    if mu.ndim != 2 or mu.shape[0] < 1 or mu.shape[1] < 1:
+        raise ParameterError(f"{name}: means must be (K, D) with K >= 1 and D >= 1, "
+                             f"got shape {mu.shape}")
     K, D = mu.shape
-    if log_var.ndim == 1:
+    if K > _MAX_K:
+        raise ParameterError(f"{name}: means has {K} components, at most {_MAX_K} (num_mixtures)")
+    if D > _MAX_D:
+        raise ParameterError(f"{name}: means has {D} dimensions, at most {_MAX_D} (vector_size)")
+    if log_var.ndim == 1 and log_var.shape[0] in (K, K * D):
         log_var = log_var.reshape(K, -1)
     if log_var.shape not in ((K, 1), (K, D)):
-        raise ValueError(f"{name}: log-variances must be (K, 1) or (K, D), got {log_var.shape}")
+        raise ParameterError(f"{name}: log-variances must be (K, 1) or (K, D) = ({K}, {D}), "
+                             f"got shape {log_var.shape}")
     if logits is None:
         logits = np.zeros(K)
     logits = np.ascontiguousarray(logits, dtype=np.float64)
     if logits.shape != (K,):
-        raise ValueError(f"{name}: logits must be (K,), got {logits.shape}")
+        raise ParameterError(f"{name}: logits must be (K,) = ({K},), got shape {logits.shape}")
     return mu, log_var, logits
+
+
+def _check_same_shapes(names, words):
+    """ParameterError unless every word has the means and log-variance shapes of the first."""
+    if any(mu.shape != words[0][0].shape or lv.shape != words[0][1].shape for mu, lv, _ in words):
+        shapes = "; ".join(f"{nm}: means {mu.shape}, log-variances {lv.shape}"
+                           for nm, (mu, lv, _) in zip(names, words))
+        together = " and ".join((", ".join(names[:len(names) - 1]), names[len(names) - 1]))
+        raise ParameterError(f"{together} must have the same K, D and covariance type; {shapes}")
+
+
+def _check_size(value, name, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= high:
+        raise ParameterError(f"{name} must be an integer from 1 to {high}, got {value!r}")
+    return int(value)
 
 
 cdef class _Prepared64:
@@ -856,6 +935,10 @@ cdef class _Prepared64:
     cdef double[::1] var, log_weights
 
     def __cinit__(self, const double[:, ::1] lv, const double[::1] s):
+        if not (1 <= lv.shape[0] <= _MAX_K and 1 <= lv.shape[1] <= _MAX_D and s.shape[0] == lv.shape[0]):
+            raise ParameterError(f"lv has shape ({lv.shape[0]}, {lv.shape[1]}) and s ({s.shape[0]},): "
+                                 f"expected (K, Dv) and (K,) with 1 <= K <= {_MAX_K}, "
+                                 f"1 <= Dv <= {_MAX_D}")
         cdef int K = lv.shape[0], Dv = lv.shape[1]
         self.var = np.zeros(K * Dv)
         self.log_weights = np.zeros(K)
@@ -866,7 +949,9 @@ cdef class _PairScratch64:
     """float64 scratch of one (f, g) pair: the fields of ``PairScratch``, one array each."""
     cdef double[::1] var_g, log_q, S, sqdist, xi, gamma
 
-    def __cinit__(self, int K, int Dv):
+    def __cinit__(self, K, Dv):
+        K = _check_size(K, "K", _MAX_K)
+        Dv = _check_size(Dv, "Dv", _MAX_D)
         self.var_g = np.zeros(K * Dv)
         self.log_q = np.zeros(K)
         self.S = np.zeros(K * K * Dv)
@@ -899,10 +984,8 @@ cdef void _backward64(double coef, const double[:, ::1] mu_f, _Prepared64 f,
 def _energy64(f, g, double eps):
     mu_f, lv_f, s_f = _component_arrays(*f, "f")
     mu_g, lv_g, s_g = _component_arrays(*g, "g")
-    K, D = mu_f.shape
-    Dv = lv_f.shape[1]
-    if mu_g.shape != (K, D) or lv_g.shape[1] != Dv:
-        raise ValueError("f and g must have the same K, D and covariance type")
+    _check_same_shapes(("f", "g"), ((mu_f, lv_f, s_f), (mu_g, lv_g, s_g)))
+    K, Dv = lv_f.shape
     pair = _PairScratch64(K, Dv)
     le = _forward64(mu_f, _Prepared64(lv_f, s_f), mu_g, lv_g, s_g, eps, pair)
     return le, np.asarray(pair.xi).reshape(K, K), np.asarray(pair.gamma).reshape(K, K)
@@ -923,6 +1006,13 @@ def partial_energies(mu_f, log_var_f, mu_g, log_var_g, double eps=1e-4):
     Returns
     -------
     ndarray of float64, shape (K, K)
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if a shape is invalid (K or D below 1 or above
+        the ``num_mixtures`` / ``vector_size`` maxima) or the two words'
+        shapes differ; checked before any computation.
     """
     return _energy64((mu_f, log_var_f, None), (mu_g, log_var_g, None), eps)[1]
 
@@ -931,7 +1021,8 @@ def log_energy(mu_f, log_var_f, logits_f, mu_g, log_var_g, logits_g, double eps=
     """Log energy ``log E(f, g)`` of eq. 2 (float64, without ``-D/2 log 2pi``).
 
     Parameters are as in :func:`partial_energies`, plus mixture logits of
-    shape (K,).  Returns a Python float.
+    shape (K,).  Returns a Python float; raises :class:`ParameterError` as
+    :func:`partial_energies` does, or for logits of another shape.
     """
     return _energy64((mu_f, log_var_f, logits_f), (mu_g, log_var_g, logits_g), eps)[0]
 
@@ -954,16 +1045,19 @@ def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4):
     grads : dict
         ``{"w": (g_mu, g_log_var, g_logits), "c": (...), "n": (...)}``, arrays
         shaped like the inputs; all zero when the hinge is inactive.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if a shape is invalid (see :func:`log_energy`) or
+        the three words' shapes differ; checked before any computation.
     """
     mu_w, lv_w, s_w = _component_arrays(*w, "w")
     mu_c, lv_c, s_c = _component_arrays(*c, "c")
     mu_n, lv_n, s_n = _component_arrays(*n, "n")
+    _check_same_shapes(("w", "c", "n"), ((mu_w, lv_w, s_w), (mu_c, lv_c, s_c), (mu_n, lv_n, s_n)))
     K, D = mu_w.shape
     Dv = lv_w.shape[1]
-    if mu_c.shape != (K, D) or mu_n.shape != (K, D):
-        raise ValueError("w, c and n must share K and D")
-    if lv_c.shape[1] != Dv or lv_n.shape[1] != Dv:
-        raise ValueError("w, c and n must share the covariance type")
     prepared_w = _Prepared64(lv_w, s_w)
     pos = _PairScratch64(K, Dv)
     neg = _PairScratch64(K, Dv)

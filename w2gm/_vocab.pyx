@@ -18,6 +18,9 @@ vocabulary.  Methods that take Python objects hold the GIL; the table is not
 changed after the vocabulary is built, so concurrent lookups are safe.
 """
 
+import numbers
+import operator
+
 import numpy as np
 cimport numpy as cnp
 from cpython.unicode cimport (PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LENGTH,
@@ -25,6 +28,8 @@ from cpython.unicode cimport (PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LEN
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy
+
+from w2gm.exceptions import ParameterError
 
 cnp.import_array()
 
@@ -45,6 +50,8 @@ cdef extern from *:
 
 # at most 2**31 - 1 words: entry numbers are int32, like the training index arrays
 cdef Py_ssize_t MAX_WORDS = 2147483647
+# counts are int64; a sum beyond this is refused rather than wrapped
+cdef int64_t MAX_COUNT = 9223372036854775807
 
 
 cdef inline uint64_t _hash(const uint8_t* p, Py_ssize_t n, int kind) noexcept nogil:
@@ -104,6 +111,8 @@ cdef class WordTable:
     ------
     TypeError
         When a token or word is not a ``str`` (the message shows it).
+    ParameterError
+        (a ``ValueError``) when a word's count would exceed ``2**63 - 1``.
     MemoryError
         If the table cannot grow.
     """
@@ -202,12 +211,18 @@ cdef class WordTable:
 
     cdef Py_ssize_t _insert(self, int kind, const uint8_t* data, Py_ssize_t nbytes,
                             uint64_t h, int64_t count) except -1:
-        """Add ``count`` to the word, appending it if new; returns its number."""
+        """Add ``count`` (>= 0) to the word, appending it if new; returns its number."""
         cdef Py_ssize_t pos = self._find(kind, data, nbytes, h)
         cdef Py_ssize_t e = self.slots[pos]
         cdef int64_t start
+        cdef uint64_t total
         if e >= 0:
-            self.cnt[e] += count
+            # both counts are in 0..2**63 - 1, so their unsigned sum cannot wrap
+            total = <uint64_t>self.cnt[e] + <uint64_t>count
+            if total > <uint64_t>MAX_COUNT:
+                raise ParameterError(f"the count of {self._word(e)!r} would exceed 2**63 - 1 "
+                                     f"({self.cnt[e]} + {count})")
+            self.cnt[e] = <int64_t>total
             return e
         if self.n >= MAX_WORDS:
             raise OverflowError(f"vocabulary table: more than {MAX_WORDS} distinct words")
@@ -259,6 +274,10 @@ cdef class WordTable:
         TypeError
             At the first token that is not a ``str``; the tokens before it
             have been counted.
+        ParameterError
+            (a ``ValueError``) at the first token whose count would exceed
+            ``2**63 - 1`` (not counted); the tokens before it have been
+            counted.
         """
         cdef Py_ssize_t m = 0
         cdef object token
@@ -283,13 +302,18 @@ cdef class WordTable:
         ------
         TypeError
             If `word` is not a ``str``.
-        ValueError
-            If `count` is negative.
+        ParameterError
+            (a ``ValueError``) if `count` is not an integer in
+            ``0 .. 2**63 - 1``, or the word's count would exceed ``2**63 - 1``
+            (the table is then unchanged).
         """
-        cdef int64_t c = count
-        if c < 0:
-            raise ValueError(f"count must be >= 0, got {count!r}")
-        return self._add(word, c)
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral):
+            raise ParameterError(f"count must be an integer, got {count!r}")
+        if count < 0:
+            raise ParameterError(f"count must be >= 0, got {count!r}")
+        if count > MAX_COUNT:
+            raise ParameterError(f"count must be at most 2**63 - 1, got {count!r}")
+        return self._add(word, <int64_t>count)
 
     def lookup(self, tokens):
         """Numbers of the tokens that are in the table, in order (others skipped).
@@ -336,14 +360,17 @@ cdef class WordTable:
     def __contains__(self, word):
         return PyUnicode_Check(word) and self._index(word) >= 0
 
-    def word(self, Py_ssize_t i):
+    def word(self, i):
         """The word numbered `i` (a new ``str``).
 
         Raises
         ------
         IndexError
             If `i` is not in ``0..len-1``.
+        TypeError
+            If `i` is not an integer.
         """
+        i = operator.index(i)
         if i < 0 or i >= self.n:
             raise IndexError(f"word number {i} out of range for a table of {self.n} words")
         return self._word(i)
@@ -379,7 +406,16 @@ cdef class WordTable:
             If a number is out of range.
         ValueError
             If a number appears twice.
+        ParameterError
+            (a ``ValueError``) if `order` is not a 1-d array of integers.
         """
+        order = np.asarray(order)
+        if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
+            raise ParameterError(f"order must be a 1-d array of integers, got {order.dtype} of shape "
+                                 f"{order.shape}")
+        # checked in its own dtype: uint64 numbers >= 2**63 would wrap in the int64 copy
+        if order.size and order.max() >= self.n:
+            raise IndexError(f"word number {int(order.max())} out of range for a table of {self.n} words")
         cdef cnp.int64_t[::1] idx = np.ascontiguousarray(order, dtype=np.int64)
         cdef WordTable out = WordTable()
         cdef Py_ssize_t t, e, nbytes

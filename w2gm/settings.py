@@ -16,6 +16,29 @@ type and range, and a one-line help text (in the spirit of fastText's
 
 Where a default differs from the paper (Athiwaratkun & Wilson 2017,
 Appendix A.2), the help text says so and ``docs/quality.md`` has the measurement.
+
+Every integer setting except ``seed`` has a maximum (:attr:`Setting.high`),
+far above any useful value and low enough that no size, index or loop in the
+kernels can overflow or run for ever:
+
+================ ============ ==================================================
+setting          maximum      why
+================ ============ ==================================================
+``num_mixtures`` 1000         each (w, c) pair evaluates K*K component pairs and
+                              the per-job scratch holds 2*K*K*Dv floats (the
+                              paper uses 2 or 3)
+``vector_size``  10000        with ``num_mixtures`` bounds the kernel's sizes
+``window``       10000        the corpus readers cut sentences at 10000 words
+``negative``     1000         each negative is one more energy per pair
+                              (word2vec uses 1 to 25)
+``min_count``    2**63 - 1    word counts are int64
+``epochs``       10000        one progress record per epoch is kept
+``workers``      1024         one thread each, 2 queued jobs per worker
+``batch_words``  10000000     a job is a 4-byte index per word (40 MB)
+================ ============ ==================================================
+
+``seed`` takes any integer >= 0: NumPy seeds from any integer, and the
+kernel's 64-bit job seeds are derived from it modulo 2**64.
 """
 
 import math
@@ -50,6 +73,11 @@ class Setting(NamedTuple):
         Whether ``low`` itself is excluded.
     choices : tuple
         Accepted values of a ``"choice"`` setting.
+    high : int or None
+        Largest accepted value of an ``"int"`` setting (None: no maximum).
+        Every integer that sizes memory, a loop or a C integer has one, so
+        that a huge value is refused up front instead of overflowing (or
+        running for ever) in the training kernel.
     """
 
     name: str
@@ -59,6 +87,7 @@ class Setting(NamedTuple):
     low: object = None
     strict: bool = False
     choices: tuple = ()
+    high: object = None
 
     def check(self, value):
         """Return `value` normalised (Python int/float/tuple) or raise :class:`ParameterError`."""
@@ -66,9 +95,16 @@ class Setting(NamedTuple):
 
 
 def _check_int(setting, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < setting.low:
-        raise ParameterError(f"{setting.name} must be an integer >= {setting.low}, got {value!r}")
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+            or value < setting.low or (setting.high is not None and value > setting.high)):
+        raise ParameterError(f"{setting.name} must be an integer {_int_range(setting)}, got {value!r}")
     return int(value)
+
+
+def _int_range(setting):
+    if setting.high is None:
+        return f">= {setting.low}"
+    return f"from {setting.low} to {setting.high}"
 
 
 def _check_float(setting, value):
@@ -113,15 +149,20 @@ _CHECKERS = {"int": _check_int, "float": _check_float, "choice": _check_choice, 
 
 #: The settings in the order of the :class:`w2gm.Word2GM` signature.
 SETTINGS = (
-    Setting("num_mixtures", 2, "int", "mixture components K per word (paper: 2)", low=1),
-    Setting("vector_size", 50, "int", "dimension D of the component means (paper: 50)", low=1),
+    Setting("num_mixtures", 2, "int",
+            "mixture components K per word (paper: 2; each pair costs K*K energies)", low=1, high=1000),
+    Setting("vector_size", 50, "int", "dimension D of the component means (paper: 50)", low=1,
+            high=10_000),
     Setting("covariance", "spherical", "choice", "covariance of each component",
             choices=("spherical", "diagonal")),
-    Setting("window", 10, "int", "maximum context window; each centre word draws its own in 1..window",
-            low=1),
-    Setting("min_count", 5, "int", "drop words rarer than this", low=1),
+    Setting("window", 10, "int", "maximum context window; each centre word draws its own in 1..window "
+            "(the corpus readers cut sentences at 10000 words by default)", low=1, high=10_000),
+    Setting("min_count", 5, "int", "drop words rarer than this (counts are 64-bit)", low=1,
+            high=2**63 - 1),
     Setting("sample", 1e-5, "float", "subsampling threshold of frequent words (0 disables)", low=0.0),
-    Setting("negative", 1, "int", "negative context words per positive pair (paper: 1)", low=1),
+    Setting("negative", 1, "int",
+            "negative context words per positive pair (paper: 1; each costs one energy)", low=1,
+            high=1000),
     Setting("margin", 1.0, "float", "margin m of the max-margin loss (Section 3.3)", low=0.0,
             strict=True),
     Setting("var_scale", 0.5, "float", "initial variance of every component (paper: 0.05)", low=0.0,
@@ -129,8 +170,8 @@ SETTINGS = (
     Setting("mu_scale", 1.0, "float", "means start uniform in +-mu_scale*sqrt(3/D)", low=0.0),
     Setting("alpha", 0.1, "float", "initial learning rate (paper: 0.05)", low=0.0, strict=True),
     Setting("min_alpha", 1e-5, "float", "final learning rate", low=0.0),
-    Setting("epochs", 5, "int", "passes over the corpus", low=1),
-    Setting("workers", 3, "int", "training threads", low=1),
+    Setting("epochs", 5, "int", "passes over the corpus", low=1, high=10_000),
+    Setting("workers", 3, "int", "training threads", low=1, high=1024),
     Setting("seed", 1, "int", "random seed; workers=1 is deterministic", low=0),
     Setting("optimizer", "adagrad", "choice", "per-parameter Adagrad or plain SGD",
             choices=("adagrad", "sgd")),
@@ -140,7 +181,9 @@ SETTINGS = (
             "separate output distributions for context words (the original's wout)"),
     Setting("var_bounds", None, "bounds", "clip variances to [LOWER, UPPER] after every update"),
     Setting("eps", 1e-4, "float", "epsilon added to summed variances (Appendix A.2)", low=0.0),
-    Setting("batch_words", 10000, "int", "words per job handed to a worker thread", low=1),
+    Setting("batch_words", 10000, "int",
+            "words per job handed to a worker thread (2 jobs per worker are queued)", low=1,
+            high=10_000_000),
 )
 
 #: Setting name -> default value.
@@ -236,8 +279,9 @@ _ARG_TYPES = {"int": int, "float": float, "choice": str}
 def add_arguments(parser):
     """Add one ``--dashed-name`` option per setting to an argparse parser.
 
-    Help texts and defaults come from :data:`SETTINGS`; the values are
-    validated by :func:`validate_settings` when the model is built.
+    Help texts, defaults and (for integers) the accepted range come from
+    :data:`SETTINGS`; the values are validated by :func:`validate_settings`
+    when the model is built.
     """
     for s in SETTINGS:
         flag = "--" + s.name.replace("_", "-")
@@ -248,7 +292,15 @@ def add_arguments(parser):
                                 default=s.default, help=s.help)
         else:
             parser.add_argument(flag, dest=s.name, type=_ARG_TYPES[s.kind], default=s.default,
-                                help=f"{s.help} (default: {s.default})")
+                                help=f"{s.help} (default: {s.default}{_help_range(s)})")
+
+
+def _help_range(setting):
+    if setting.kind != "int":
+        return ""
+    if setting.high is None:
+        return f"; >= {setting.low}"
+    return f"; {setting.low}..{setting.high}"
 
 
 def arguments_to_settings(args):

@@ -1,0 +1,141 @@
+"""Tests of the settings table (w2gm.settings): the upper bounds of the integer settings.
+
+Every integer setting that sizes memory, a loop or a C integer has a largest
+accepted value, enforced with a ParameterError naming the setting and that
+value, when the model is built (before any corpus is read or memory
+allocated), when a model file is read, and by ``w2gm train``.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import w2gm
+from w2gm import Word2GM
+from w2gm.exceptions import ParameterError
+from w2gm.settings import SETTINGS, add_arguments, check_setting, settings_from_json
+
+#: The documented maxima (name -> largest accepted value).
+MAXIMA = {
+    "num_mixtures": 1000,
+    "vector_size": 10_000,
+    "window": 10_000,
+    "min_count": 2**63 - 1,
+    "negative": 1000,
+    "epochs": 10_000,
+    "workers": 1024,
+    "batch_words": 10_000_000,
+}
+BY_NAME = {s.name: s for s in SETTINGS}
+HUGE = [2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, 2**64, 10**100, np.int64(2**62), np.uint64(2**64 - 1)]
+
+
+def test_every_integer_setting_but_seed_has_the_documented_maximum():
+    int_settings = {s.name for s in SETTINGS if s.kind == "int"}
+    assert int_settings == set(MAXIMA) | {"seed"}
+    for name, high in MAXIMA.items():
+        assert BY_NAME[name].high == high, name
+    # the seed has no maximum: NumPy seeds from any integer, job seeds are taken mod 2**64
+    assert BY_NAME["seed"].high is None
+
+
+@pytest.mark.parametrize("name", MAXIMA)
+def test_value_at_the_maximum_is_accepted(name):
+    high = MAXIMA[name]
+    assert check_setting(name, high) == high
+    assert check_setting(name, np.int64(high)) == high
+    assert type(check_setting(name, np.int64(high))) is int
+    assert getattr(Word2GM(**{name: high}), name) == high
+
+
+@pytest.mark.parametrize("name", MAXIMA)
+def test_maximum_plus_one_is_rejected_naming_setting_value_and_maximum(name):
+    high = MAXIMA[name]
+    for call in (lambda: check_setting(name, high + 1), lambda: Word2GM(**{name: high + 1})):
+        with pytest.raises(ParameterError) as info:
+            call()
+        message = str(info.value)
+        assert message.startswith(name + " ")
+        assert f"to {high}," in message and f"got {high + 1}" in message
+
+
+@pytest.mark.parametrize("name", MAXIMA)
+@pytest.mark.parametrize("value", HUGE, ids=repr)
+def test_huge_values_raise_parameter_error_not_overflow(name, value):
+    if value <= MAXIMA[name]:
+        assert check_setting(name, value) == value
+        return
+    with pytest.raises(ParameterError, match=f"^{name} must be an integer from 1 to {MAXIMA[name]},"):
+        Word2GM(**{name: value})
+    # a setting changed after construction is checked again by train, before any work
+    model = Word2GM(min_count=1, vector_size=2, workers=1).build_vocab([["a", "b"]] * 3)
+    before = model.wv.means.copy()
+    setattr(model, name, value)
+    with pytest.raises(ParameterError, match=f"^{name} "):
+        model.train([["a", "b"]] * 3)
+    assert np.array_equal(model.wv.means, before)
+
+
+@pytest.mark.parametrize("name", [*MAXIMA, "seed"])
+@pytest.mark.parametrize("value", [True, False, np.True_, 1.0, "1", None])
+def test_non_integers_and_bools_are_rejected(name, value):
+    with pytest.raises(ParameterError, match=f"^{name} must be an integer"):
+        check_setting(name, value)
+
+
+@pytest.mark.parametrize("name", [*MAXIMA, "seed"])
+def test_value_below_the_minimum_is_rejected(name):
+    low = BY_NAME[name].low
+    with pytest.raises(ParameterError, match=f"^{name} must be an integer.*got {low - 1}"):
+        check_setting(name, low - 1)
+
+
+def test_any_non_negative_seed_is_accepted_and_trains():
+    for seed in (0, 2**31, 2**64, 10**30):
+        assert check_setting("seed", seed) == seed
+    model = Word2GM([["a", "b", "c"]] * 5, seed=10**30, min_count=1, vector_size=2, epochs=1,
+                    workers=1, sample=0)
+    assert model.seed == 10**30 and model.epochs_trained == 1
+
+
+def test_model_file_record_beyond_a_maximum_is_rejected():
+    with pytest.raises(ParameterError, match="num_mixtures must be an integer from 1 to 1000, got 50000"):
+        settings_from_json({"num_mixtures": 50000})
+    assert settings_from_json({"num_mixtures": 1000})["num_mixtures"] == 1000
+
+
+def test_cli_help_gives_the_range():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    helps = {a.dest: a.help for a in parser._actions}
+    for name, high in MAXIMA.items():
+        assert f"{BY_NAME[name].low}..{high}" in helps[name], helps[name]
+    assert "0.." not in helps["seed"] and ">= 0" in helps["seed"]
+
+
+def subprocess_env():
+    """The test process's environment, with the imported w2gm's directory on PYTHONPATH."""
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(w2gm.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def test_cli_train_with_too_many_mixtures_exits_2_naming_the_option(tmp_path):
+    # num_mixtures=46341 made K*K wrap in 32-bit C arithmetic and crashed the process
+    # (SIGSEGV) in the first training job; now it is refused before the corpus is read
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b c\n" * 3, encoding="utf-8")
+    out = tmp_path / "model.w2gm"
+    result = subprocess.run(
+        [sys.executable, "-m", "w2gm", "train", str(corpus), "-o", str(out), "--num-mixtures", "46341",
+         "--vector-size", "1", "--min-count", "1", "--sample", "0", "--epochs", "1", "--workers", "1"],
+        capture_output=True, text=True, env=subprocess_env(), timeout=120, cwd=tmp_path)
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "num_mixtures must be an integer from 1 to 1000, got 46341" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
