@@ -1,4 +1,4 @@
-"""Tests of the settings table (w2gm.settings): the upper bounds of the integer settings.
+"""Tests of the settings table (w2gm.settings): the ranges of the integer and float settings.
 
 Every integer setting that sizes memory, a loop or a C integer has a largest
 accepted value, enforced with a ParameterError naming the setting and that
@@ -139,3 +139,72 @@ def test_cli_train_with_too_many_mixtures_exits_2_naming_the_option(tmp_path):
     assert "num_mixtures must be an integer from 1 to 1000, got 46341" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------
+# float settings: ranges that stay finite in float32, and huge integers
+
+
+FLOAT_RANGES = {  # name -> (smallest, largest) accepted
+    "sample": (0.0, 1.0),
+    "margin": (1e-30, 1e6),
+    "var_scale": (1e-30, 1e6),
+    "mu_scale": (0.0, 1e6),
+    "alpha": (1e-30, 1e30),
+    "min_alpha": (0.0, 1e30),
+    "adagrad_initial_accumulator": (1e-30, 1e30),
+    "eps": (0.0, 1e6),
+}
+
+
+def test_every_float_setting_has_the_documented_range():
+    assert {s.name for s in SETTINGS if s.kind == "float"} == set(FLOAT_RANGES)
+
+
+@pytest.mark.parametrize("name", sorted(FLOAT_RANGES))
+def test_float_setting_range(name):
+    low, high = FLOAT_RANGES[name]
+    extra = {"alpha": 1e30} if name == "min_alpha" else {}
+    assert check_setting(name, low) == low and check_setting(name, high) == high
+    Word2GM(**{name: high, **extra})
+    bad_values = [high * 10, -1.0, float("nan"), float("inf"), 10**400, -(10**400), True, "1"]
+    for bad in bad_values + ([] if name == "alpha" else [None]):  # alpha=None: the optimizer's default
+        with pytest.raises(ParameterError, match=name):
+            check_setting(name, bad)
+    if low > 0:
+        with pytest.raises(ParameterError, match=name):
+            check_setting(name, low / 10)
+
+
+@pytest.mark.parametrize("bounds", [(1, 10**400), (0, 1), (1e-31, 1), (1, 1e31), (2, 1), (1,), "ab",
+                                    (float("nan"), 1), (True, 2)])
+def test_var_bounds_range(bounds):
+    with pytest.raises(ParameterError, match="var_bounds"):
+        Word2GM(var_bounds=bounds)
+
+
+def test_huge_integer_message_is_cut():
+    with pytest.raises(ParameterError) as info:
+        Word2GM(alpha=10**4000)
+    assert len(str(info.value)) < 200
+
+
+# ---------------------------------------------------------------------------
+# the learning rate's default follows the optimizer
+
+
+def test_alpha_default_follows_the_optimizer():
+    assert Word2GM().alpha == 0.1
+    assert Word2GM(optimizer="sgd").alpha == 0.025
+    assert Word2GM(optimizer="sgd", alpha=0.05).alpha == 0.05
+    with pytest.raises(ParameterError, match="min_alpha"):
+        Word2GM(optimizer="sgd", min_alpha=0.03)
+    assert Word2GM(optimizer="sgd").settings()["alpha"] == 0.025  # the file records the value used
+
+
+def test_sgd_with_its_default_trains(topic_sentences):
+    sentences = topic_sentences(3, n_sentences=3000, length=20)
+    model = Word2GM(sentences, optimizer="sgd", min_count=1, sample=0, epochs=2, workers=1)
+    assert model.alpha == 0.025
+    assert all(np.isfinite(model.training_loss)) and not model.diverged
+    assert model.training_loss[-1] < model.training_loss[0]

@@ -94,10 +94,16 @@ class Setting(NamedTuple):
         return _CHECKERS[self.kind](self, value)
 
 
+def _shown(value, limit=80):
+    """``repr(value)``, cut to ``limit`` characters (a hostile value can be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _check_int(setting, value):
     if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
             or value < setting.low or (setting.high is not None and value > setting.high)):
-        raise ParameterError(f"{setting.name} must be an integer {_int_range(setting)}, got {value!r}")
+        raise ParameterError(f"{setting.name} must be an integer {_int_range(setting)}, got {_shown(value)}")
     return int(value)
 
 
@@ -108,24 +114,36 @@ def _int_range(setting):
 
 
 def _check_float(setting, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ParameterError(f"{setting.name} must be a finite number, got {value!r}")
-    if setting.low is not None and (value <= setting.low if setting.strict else value < setting.low):
+    if value is None and setting.default is None:  # resolved by validate_settings
+        return None
+    try:
+        number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+    except OverflowError:  # an int beyond the float range
+        number = math.inf
+    if number is None or not math.isfinite(number):
+        raise ParameterError(f"{setting.name} must be a finite number, got {_shown(value)}")
+    low = setting.low if setting.low is not None else -FLOAT_MAX
+    high = setting.high if setting.high is not None else FLOAT_MAX
+    if (number <= low if setting.strict else number < low) or number > high:
         raise ParameterError(
-            f"{setting.name} must be {'>' if setting.strict else '>='} {setting.low}, got {value!r}")
-    return float(value)
+            f"{setting.name} must be {_float_range(setting, low, high)}, got {_shown(value)}")
+    return number
+
+
+def _float_range(setting, low, high):
+    return f"{'>' if setting.strict else '>='} {low:g} and <= {high:g}"
 
 
 def _check_choice(setting, value):
     if not isinstance(value, str) or value not in setting.choices:
         allowed = " or ".join(repr(c) for c in setting.choices)
-        raise ParameterError(f"{setting.name} must be {allowed}, got {value!r}")
+        raise ParameterError(f"{setting.name} must be {allowed}, got {_shown(value)}")
     return value
 
 
 def _check_bool(setting, value):
     if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(f"{setting.name} must be True or False, got {value!r}")
+        raise ParameterError(f"{setting.name} must be True or False, got {_shown(value)}")
     return bool(value)
 
 
@@ -133,16 +151,26 @@ def _check_bounds(setting, value):
     if value is None:
         return None
     try:
-        lower, upper = value
-        valid = all(isinstance(b, numbers.Real) and not isinstance(b, bool) and math.isfinite(b) and b > 0
-                    for b in (lower, upper)) and lower <= upper
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
-        raise ParameterError(f"{setting.name} must be None or (lower, upper) with 0 < lower <= upper, "
-                             f"got {value!r}")
-    return (float(lower), float(upper))
+        lower, upper = (float(b) if isinstance(b, numbers.Real) and not isinstance(b, bool) else math.nan
+                        for b in value)
+    except (TypeError, ValueError, OverflowError):
+        lower = upper = math.nan
+    if not (FLOAT_TINY <= lower <= upper <= FLOAT_MAX):
+        raise ParameterError(f"{setting.name} must be None or (lower, upper) with {FLOAT_TINY:g} <= lower "
+                             f"<= upper <= {FLOAT_MAX:g}, got {_shown(value)}")
+    return (lower, upper)
 
+
+#: Largest magnitude of a float setting: the kernels compute in float32 (largest finite 3.4e38),
+#: and squares and sums of settings-sized values must stay finite there.
+FLOAT_MAX = 1e30
+#: Smallest value of a float setting that must be positive (a variance, a learning rate): it
+#: stays a normal float32 (smallest 1.2e-38), so its logarithm is finite.
+FLOAT_TINY = 1e-30
+#: Default learning rate per optimizer (``alpha=None`` picks it).  Plain SGD diverged with 0.1 and
+#: with 0.05 at ``negative=5`` on the shared corpus; 0.025 trained in every combination measured
+#: (``docs/robustness.md``).
+ALPHA_DEFAULTS = {"adagrad": 0.1, "sgd": 0.025}
 
 _CHECKERS = {"int": _check_int, "float": _check_float, "choice": _check_choice, "bool": _check_bool,
              "bounds": _check_bounds}
@@ -159,28 +187,30 @@ SETTINGS = (
             "(the corpus readers cut sentences at 10000 words by default)", low=1, high=10_000),
     Setting("min_count", 5, "int", "drop words rarer than this (counts are 64-bit)", low=1,
             high=2**63 - 1),
-    Setting("sample", 1e-5, "float", "subsampling threshold of frequent words (0 disables)", low=0.0),
+    Setting("sample", 1e-5, "float", "subsampling threshold of frequent words (0 disables)", low=0.0,
+            high=1.0),
     Setting("negative", 1, "int",
             "negative context words per positive pair (paper: 1; each costs one energy)", low=1,
             high=1000),
-    Setting("margin", 1.0, "float", "margin m of the max-margin loss (Section 3.3)", low=0.0,
-            strict=True),
-    Setting("var_scale", 0.5, "float", "initial variance of every component (paper: 0.05)", low=0.0,
-            strict=True),
-    Setting("mu_scale", 1.0, "float", "means start uniform in +-mu_scale*sqrt(3/D)", low=0.0),
-    Setting("alpha", 0.1, "float", "initial learning rate (paper: 0.05)", low=0.0, strict=True),
-    Setting("min_alpha", 1e-5, "float", "final learning rate", low=0.0),
+    Setting("margin", 1.0, "float", "margin m of the max-margin loss (Section 3.3)", low=FLOAT_TINY,
+            high=1e6),
+    Setting("var_scale", 0.5, "float", "initial variance of every component (paper: 0.05)",
+            low=FLOAT_TINY, high=1e6),
+    Setting("mu_scale", 1.0, "float", "means start uniform in +-mu_scale*sqrt(3/D)", low=0.0, high=1e6),
+    Setting("alpha", None, "float", "initial learning rate (default: 0.1 with adagrad, paper: 0.05; "
+            "0.025 with sgd)", low=FLOAT_TINY, high=FLOAT_MAX),
+    Setting("min_alpha", 1e-5, "float", "final learning rate", low=0.0, high=FLOAT_MAX),
     Setting("epochs", 5, "int", "passes over the corpus", low=1, high=10_000),
     Setting("workers", 3, "int", "training threads", low=1, high=1024),
     Setting("seed", 1, "int", "random seed; workers=1 is deterministic", low=0),
     Setting("optimizer", "adagrad", "choice", "per-parameter Adagrad or plain SGD",
             choices=("adagrad", "sgd")),
     Setting("adagrad_initial_accumulator", 0.1, "float", "starting value of the Adagrad accumulators",
-            low=0.0, strict=True),
+            low=FLOAT_TINY, high=FLOAT_MAX),
     Setting("separate_output", False, "bool",
             "separate output distributions for context words (the original's wout)"),
     Setting("var_bounds", None, "bounds", "clip variances to [LOWER, UPPER] after every update"),
-    Setting("eps", 1e-4, "float", "epsilon added to summed variances (Appendix A.2)", low=0.0),
+    Setting("eps", 1e-4, "float", "epsilon added to summed variances (Appendix A.2)", low=0.0, high=1e6),
     Setting("batch_words", 10000, "int",
             "words per job handed to a worker thread (2 jobs per worker are queued)", low=1,
             high=10_000_000),
@@ -226,12 +256,18 @@ def validate_settings(values):
         For the first invalid value (the message names the setting, the
         value and the accepted range), for ``min_alpha > alpha``, or for an
         unknown or missing name.
+
+    Notes
+    -----
+    ``alpha=None`` becomes the optimizer's default (:data:`ALPHA_DEFAULTS`).
     """
     unknown = sorted(set(values) - set(_BY_NAME))
     missing = [name for name in SETTING_NAMES if name not in values]
     if unknown or missing:
         raise ParameterError(f"unknown settings {unknown} / missing settings {missing}")
     out = {name: _BY_NAME[name].check(values[name]) for name in SETTING_NAMES}
+    if out["alpha"] is None:
+        out["alpha"] = ALPHA_DEFAULTS[out["optimizer"]]
     if out["min_alpha"] > out["alpha"]:
         raise ParameterError(f"min_alpha ({out['min_alpha']!r}) must not exceed alpha ({out['alpha']!r})")
     return out
@@ -291,8 +327,9 @@ def add_arguments(parser):
             parser.add_argument(flag, dest=s.name, type=float, nargs=2, metavar=("LOWER", "UPPER"),
                                 default=s.default, help=s.help)
         else:
+            default = "" if s.default is None else f" (default: {s.default}{_help_range(s)})"
             parser.add_argument(flag, dest=s.name, type=_ARG_TYPES[s.kind], default=s.default,
-                                help=f"{s.help} (default: {s.default}{_help_range(s)})")
+                                help=s.help + default)
 
 
 def _help_range(setting):

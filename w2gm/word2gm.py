@@ -15,6 +15,7 @@ writer (:mod:`w2gm.persistence`), and the queries (:mod:`w2gm.keyed_mixtures`).
 
 import logging
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -84,8 +85,10 @@ class Word2GM:
         Means start uniform in ``+-mu_scale * sqrt(3 / D)`` (Appendix A.2).
     alpha, min_alpha : float
         Learning rate, decaying linearly from ``alpha`` to ``min_alpha`` over
-        the whole training.  Defaults 0.1 and 1e-5; the paper (Appendix A.2)
-        uses 0.05 to 1e-5 (see ``docs/quality.md``).
+        the whole training.  ``alpha=None`` (the default) picks the
+        optimizer's: 0.1 for Adagrad (the paper, Appendix A.2, uses 0.05; see
+        ``docs/quality.md``), 0.025 for plain SGD, which diverges at 0.1
+        (``docs/robustness.md``).  ``min_alpha`` defaults to 1e-5.
     epochs : int
         Passes over the corpus.
     workers : int
@@ -391,14 +394,16 @@ class Word2GM:
 
     def _schedule(self, total_words, start_alpha, end_alpha):
         """Validated ``(total_words, start_alpha, end_alpha)`` of a train call."""
-        total_words = self.corpus_total_words if total_words is None else int(total_words)
-        if total_words < 1:
-            raise ParameterError(f"total_words must be >= 1, got {total_words!r}")
-        start_alpha = self.alpha if start_alpha is None else float(start_alpha)
-        end_alpha = self.min_alpha if end_alpha is None else float(end_alpha)
-        if not (0 <= end_alpha <= start_alpha) or not math.isfinite(start_alpha):
-            raise ParameterError(f"need 0 <= end_alpha <= start_alpha, got {start_alpha!r}, {end_alpha!r}")
-        return total_words, start_alpha, end_alpha
+        if total_words is None:
+            total_words = self.corpus_total_words
+        if (isinstance(total_words, bool) or not isinstance(total_words, numbers.Integral)
+                or not 1 <= total_words < 2**63):
+            raise ParameterError(f"total_words must be an integer from 1 to 2**63 - 1, got {total_words!r}")
+        start_alpha = self.alpha if start_alpha is None else check_setting("alpha", start_alpha)
+        end_alpha = self.min_alpha if end_alpha is None else check_setting("min_alpha", end_alpha)
+        if end_alpha > start_alpha:
+            raise ParameterError(f"need end_alpha <= start_alpha, got {start_alpha!r}, {end_alpha!r}")
+        return int(total_words), start_alpha, end_alpha
 
     def _check_finite(self, words_done):
         if not self._params_finite():
