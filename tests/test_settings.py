@@ -196,6 +196,7 @@ def test_huge_integer_message_is_cut():
 def test_alpha_default_follows_the_optimizer():
     assert Word2GM().alpha == 0.1
     assert Word2GM(optimizer="sgd").alpha == 0.025
+    assert Word2GM(optimizer="sgd", negative=5).alpha == 0.005
     assert Word2GM(optimizer="sgd", alpha=0.05).alpha == 0.05
     with pytest.raises(ParameterError, match="min_alpha"):
         Word2GM(optimizer="sgd", min_alpha=0.03)

@@ -167,10 +167,18 @@ FLOAT_MAX = 1e30
 #: Smallest value of a float setting that must be positive (a variance, a learning rate): it
 #: stays a normal float32 (smallest 1.2e-38), so its logarithm is finite.
 FLOAT_TINY = 1e-30
-#: Default learning rate per optimizer (``alpha=None`` picks it).  Plain SGD diverged with 0.1 and
-#: with 0.05 at ``negative=5`` on the shared corpus; 0.025 trained in every combination measured
-#: (``docs/robustness.md``).
-ALPHA_DEFAULTS = {"adagrad": 0.1, "sgd": 0.025}
+#: Learning rate that ``alpha=None`` picks for Adagrad.
+ADAGRAD_ALPHA = 0.1
+#: ``alpha=None`` with plain SGD picks ``SGD_ALPHA / negative``: the centre word takes one gradient
+#: step per negative, and on the shared corpus SGD diverged with 0.1, with 0.05 at ``negative=5``
+#: and with 0.025 at ``negative=10``, while ``0.025 / negative`` trained in every combination
+#: measured (``docs/robustness.md``).
+SGD_ALPHA = 0.025
+
+
+def default_alpha(optimizer, negative):
+    """The learning rate ``alpha=None`` stands for (see :data:`ADAGRAD_ALPHA`, :data:`SGD_ALPHA`)."""
+    return ADAGRAD_ALPHA if optimizer == "adagrad" else SGD_ALPHA / negative
 
 _CHECKERS = {"int": _check_int, "float": _check_float, "choice": _check_choice, "bool": _check_bool,
              "bounds": _check_bounds}
@@ -198,7 +206,7 @@ SETTINGS = (
             low=FLOAT_TINY, high=1e6),
     Setting("mu_scale", 1.0, "float", "means start uniform in +-mu_scale*sqrt(3/D)", low=0.0, high=1e6),
     Setting("alpha", None, "float", "initial learning rate (default: 0.1 with adagrad, paper: 0.05; "
-            "0.025 with sgd)", low=FLOAT_TINY, high=FLOAT_MAX),
+            "0.025/negative with sgd)", low=FLOAT_TINY, high=FLOAT_MAX),
     Setting("min_alpha", 1e-5, "float", "final learning rate", low=0.0, high=FLOAT_MAX),
     Setting("epochs", 5, "int", "passes over the corpus", low=1, high=10_000),
     Setting("workers", 3, "int", "training threads", low=1, high=1024),
@@ -259,7 +267,7 @@ def validate_settings(values):
 
     Notes
     -----
-    ``alpha=None`` becomes the optimizer's default (:data:`ALPHA_DEFAULTS`).
+    ``alpha=None`` becomes :func:`default_alpha` of the optimizer and ``negative``.
     """
     unknown = sorted(set(values) - set(_BY_NAME))
     missing = [name for name in SETTING_NAMES if name not in values]
@@ -267,7 +275,7 @@ def validate_settings(values):
         raise ParameterError(f"unknown settings {unknown} / missing settings {missing}")
     out = {name: _BY_NAME[name].check(values[name]) for name in SETTING_NAMES}
     if out["alpha"] is None:
-        out["alpha"] = ALPHA_DEFAULTS[out["optimizer"]]
+        out["alpha"] = default_alpha(out["optimizer"], out["negative"])
     if out["min_alpha"] > out["alpha"]:
         raise ParameterError(f"min_alpha ({out['min_alpha']!r}) must not exceed alpha ({out['alpha']!r})")
     return out

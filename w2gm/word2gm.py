@@ -87,8 +87,8 @@ class Word2GM:
         Learning rate, decaying linearly from ``alpha`` to ``min_alpha`` over
         the whole training.  ``alpha=None`` (the default) picks the
         optimizer's: 0.1 for Adagrad (the paper, Appendix A.2, uses 0.05; see
-        ``docs/quality.md``), 0.025 for plain SGD, which diverges at 0.1
-        (``docs/robustness.md``).  ``min_alpha`` defaults to 1e-5.
+        ``docs/quality.md``), ``0.025 / negative`` for plain SGD, which
+        diverges at 0.1 (``docs/robustness.md``).  ``min_alpha`` defaults to 1e-5.
     epochs : int
         Passes over the corpus.
     workers : int
