@@ -4,7 +4,7 @@ Atomic writes (:func:`atomic_write`)
     Every file the package writes (the model, word2vec exports, any later
     export) goes through :func:`atomic_write`: the content is written to a
     temporary file in the target's directory, named
-    ``<target name>.w2gm-tmp-<pid>-<random><extension>`` (the extension is
+    ``<target name>.w2gm-tmp-<host>-<pid>-<random><extension>`` (the extension is
     kept so that ``smart_open`` compresses ``.gz``/``.bz2`` targets), flushed
     to disk with ``fsync``, given the target's permissions (an existing
     file's mode, else ``0o666`` minus the umask), renamed over the target with
