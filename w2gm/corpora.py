@@ -65,8 +65,24 @@ Design decisions
 * **Errors at construction**: a missing local file raises
   :class:`FileNotFoundError` (a directory :class:`IsADirectoryError`) when the
   reader is created, without reading the file; URIs (``scheme://...``) are not
-  checked until iteration.  Bad ``max_sentence_length`` or ``limit`` values
-  raise :class:`ValueError` (or :class:`TypeError` for non-integers).
+  checked until iteration.  A ``max_sentence_length`` or ``limit`` that is not
+  an integer in range, or a source that is not a path, raises
+  :class:`~w2gm.exceptions.ParameterError` (a :class:`ValueError`) naming the
+  argument.
+* **Corrupt files**: compressed data that is truncated or damaged (what the
+  gzip, bz2 and xz decompressors report as ``EOFError``, ``BadGzipFile``,
+  ``zlib.error``, ``LZMAError`` or "Invalid data stream") raises
+  :class:`~w2gm.exceptions.CorpusError` during iteration, naming the file and
+  the line (:class:`LineSentence`) or decompressed byte offset
+  (:class:`Text8Corpus`) where reading failed; the sentences before it have
+  been yielded already (after a damaged, rather than truncated, stretch
+  they may hold garbage: a block's checksum is only checked at its end).  As
+  with the ``gzip``/``bzip2`` tools, zero bytes after the last gzip member
+  and anything after the last complete bz2 stream are ignored (other bytes
+  after a gzip member are an error).  Invalid UTF-8
+  is *not* an error (see **Decoding**): a corpus is free text, and one bad
+  byte should not stop a day-long training run.  Genuine I/O errors stay
+  :class:`OSError`.
 * **Sources** are paths (``str`` or :class:`os.PathLike`), not open file
   objects, so that every pass can reopen the file.
 * :func:`sample_corpus_path` locates the bundled file next to this module
@@ -76,15 +92,19 @@ Design decisions
 
 import codecs
 import errno
+import gzip
 import itertools
+import lzma
 import operator
 import os
 import re
+import struct
 import warnings
+import zlib
 
 import smart_open
 
-from w2gm.exceptions import CorpusError
+from w2gm.exceptions import CorpusError, ParameterError
 
 __all__ = [
     "CorpusDecodingWarning",
@@ -115,30 +135,63 @@ class CorpusDecodingWarning(UnicodeWarning):
     """
 
 
-def _check_max_sentence_length(value):
+#: Exceptions with which the decompressors behind ``smart_open`` (gzip, bz2,
+#: xz) report truncated or corrupt input, besides a plain ``OSError`` without
+#: an errno (bz2's "Invalid data stream"); see :func:`is_corrupt_data_error`.
+_CORRUPT_DATA_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError, struct.error)
+
+
+def is_corrupt_data_error(exc):
+    """Whether `exc`, raised while reading a file, means its (compressed) data is corrupt or cut short.
+
+    The readers of untrusted files (corpora, word2vec files, evaluation
+    datasets) turn such an exception into their named error naming the file.
+    Truncated gzip/bz2/xz data raises ``EOFError``; a damaged gzip header or
+    checksum ``gzip.BadGzipFile``; damaged deflate data ``zlib.error``;
+    damaged xz data ``lzma.LZMAError``; damaged bz2 data a plain ``OSError``
+    whose ``errno`` is None.  A genuine I/O error (an ``OSError`` with an
+    errno, or one of its subclasses such as a network error) is not corrupt
+    data and is left alone.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception raised by ``read``/``readline``/iteration of a file
+        opened with ``smart_open.open``.
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(exc, _CORRUPT_DATA_ERRORS):
+        return True
+    return type(exc) is OSError and exc.errno is None
+
+
+def _as_int(value):
+    """`value` as a Python int (anything with ``__index__`` but a bool), or None."""
     if isinstance(value, bool):
-        raise TypeError(f"max_sentence_length must be an integer, got {value!r}")
+        return None
     try:
-        value = operator.index(value)
+        return operator.index(value)
     except TypeError:
-        raise TypeError(f"max_sentence_length must be an integer, got {value!r}") from None
-    if value < 1:
-        raise ValueError(f"max_sentence_length must be >= 1, got {value!r}")
-    return value
+        return None
+
+
+def _check_max_sentence_length(value):
+    number = _as_int(value)
+    if number is None or number < 1:
+        raise ParameterError(f"max_sentence_length must be an integer >= 1, got {value!r}")
+    return number
 
 
 def _check_limit(value):
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise TypeError(f"limit must be None or an integer, got {value!r}")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"limit must be None or an integer, got {value!r}") from None
-    if value < 0:
-        raise ValueError(f"limit must be None or >= 0, got {value!r}")
-    return value
+    number = _as_int(value)
+    if number is None or number < 0:
+        raise ParameterError(f"limit must be None or an integer >= 0, got {value!r}")
+    return number
 
 
 def _check_source(source, name):
@@ -150,7 +203,7 @@ def _check_source(source, name):
         if isinstance(source, bytes):
             source = os.fsdecode(source)
     if not isinstance(source, str):
-        raise TypeError(
+        raise ParameterError(
             f"{name} must be a path (str or os.PathLike), got {type(source).__name__}"
         )
     if not _URI_RE.match(source):
@@ -173,6 +226,14 @@ def _warn_invalid_utf8(path, where, stacklevel):
         "further invalid bytes in this pass are not reported",
         CorpusDecodingWarning,
         stacklevel=stacklevel + 1,
+    )
+
+
+def _corrupt_corpus_error(path, where, exc):
+    """The :class:`CorpusError` for corrupt or truncated compressed data met at `where`."""
+    return CorpusError(
+        f"corpus file {path!r}: corrupt or truncated compressed data (while reading {where}; "
+        f"{type(exc).__name__}: {exc})"
     )
 
 
@@ -241,11 +302,13 @@ class LineSentence:
         At construction, if ``source`` is a local path that does not exist.
     IsADirectoryError
         At construction, if ``source`` is a directory.
-    ValueError
-        At construction, if ``max_sentence_length < 1`` or ``limit < 0``.
-    TypeError
-        At construction, if ``source`` is not a path, or
-        ``max_sentence_length``/``limit`` are not integers.
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) At construction, if ``source`` is not a path,
+        ``max_sentence_length`` is not an integer >= 1 or ``limit`` is not
+        None or an integer >= 0; the message names the argument.
+    w2gm.exceptions.CorpusError
+        (a ``TypeError``) During iteration, if the compressed data is
+        truncated or corrupt; the message names the file and the line.
 
     Warns
     -----
@@ -274,22 +337,29 @@ class LineSentence:
     def __iter__(self):
         n = self.max_sentence_length
         warned = False
-        with smart_open.open(self.source, "rb") as fin:
-            for lineno, raw in enumerate(itertools.islice(fin, self.limit), start=1):
-                if lineno == 1 and raw.startswith(_BOM):
-                    raw = raw[len(_BOM):]
-                text, bad = _decode_line(raw)
-                if bad and not warned:
-                    warned = True
-                    # stacklevel 2: the code that advances this generator.
-                    _warn_invalid_utf8(self.source, f"line {lineno}", stacklevel=2)
-                tokens = text.split()
-                if len(tokens) <= n:
-                    if tokens:
-                        yield tokens
-                else:
-                    for i in range(0, len(tokens), n):
-                        yield tokens[i:i + n]
+        lineno = 0
+        try:
+            with smart_open.open(self.source, "rb") as fin:
+                for lineno, raw in enumerate(itertools.islice(fin, self.limit), start=1):
+                    if lineno == 1 and raw.startswith(_BOM):
+                        raw = raw[len(_BOM):]
+                    text, bad = _decode_line(raw)
+                    if bad and not warned:
+                        warned = True
+                        # stacklevel 2: the code that advances this generator.
+                        _warn_invalid_utf8(self.source, f"line {lineno}", stacklevel=2)
+                    tokens = text.split()
+                    if len(tokens) <= n:
+                        if tokens:
+                            yield tokens
+                    else:
+                        for i in range(0, len(tokens), n):
+                            yield tokens[i:i + n]
+        except Exception as exc:
+            if not is_corrupt_data_error(exc):
+                raise
+            # only reading can raise these (a consumer's exception cannot enter the generator)
+            raise _corrupt_corpus_error(self.source, f"line {lineno + 1}", exc) from exc
 
 
 class Text8Corpus:
@@ -323,11 +393,14 @@ class Text8Corpus:
         At construction, if ``fname`` is a local path that does not exist.
     IsADirectoryError
         At construction, if ``fname`` is a directory.
-    ValueError
-        At construction, if ``max_sentence_length < 1``.
-    TypeError
-        At construction, if ``fname`` is not a path or
-        ``max_sentence_length`` is not an integer.
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) At construction, if ``fname`` is not a path or
+        ``max_sentence_length`` is not an integer >= 1; the message names the
+        argument.
+    w2gm.exceptions.CorpusError
+        (a ``TypeError``) During iteration, if the compressed data is
+        truncated or corrupt; the message names the file and the
+        decompressed byte offset.
 
     Warns
     -----
@@ -364,9 +437,9 @@ class Text8Corpus:
 
     def _token_chunks(self):
         """Yield lists of complete tokens, chunk after chunk (some lists may be empty)."""
-        chunk_size = int(self._chunk_size)
-        if chunk_size < 1:
-            raise ValueError(f"_chunk_size must be >= 1, got {self._chunk_size!r}")
+        chunk_size = _as_int(self._chunk_size)
+        if chunk_size is None or chunk_size < 1:
+            raise ParameterError(f"_chunk_size must be an integer >= 1, got {self._chunk_size!r}")
         decoder = _ChunkDecoder()
         warned = False
         # bytes read before this chunk, for the warning message (the decoder may
@@ -375,7 +448,12 @@ class Text8Corpus:
         rest = ""  # trailing, possibly incomplete, token of the previous chunk
         with smart_open.open(self.fname, "rb") as fin:
             while True:
-                data = fin.read(chunk_size)
+                try:
+                    data = fin.read(chunk_size)
+                except Exception as exc:
+                    if not is_corrupt_data_error(exc):
+                        raise
+                    raise _corrupt_corpus_error(self.fname, f"from decompressed byte {offset}", exc) from exc
                 final = not data
                 text, bad = decoder.decode(data, final=final)
                 if bad and not warned:
