@@ -1072,7 +1072,8 @@ class KeyedGaussianMixtures:
         w2gm.exceptions.ParameterError
             (a ``ValueError``) If `metric` is unknown.
         w2gm.exceptions.DatasetFormatError
-            (a ``ValueError``) If the file holds no valid pair.
+            (a ``ValueError``) If the file holds no valid pair, or is not
+            UTF-8 text or corrupt (see :mod:`w2gm.evaluation.datasets`).
         """
         return _evaluate_word_pairs(self, path, metric=metric, case_insensitive=case_insensitive)
 
