@@ -288,6 +288,21 @@ def test_text8_strips_utf8_bom(tmp_path):
     assert list(corpus) == [["hello", "world"]]
 
 
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 1 << 16])
+def test_text8_file_of_a_partial_bom_is_not_dropped(tmp_path, chunk_size):
+    """b"\\xef" alone is invalid UTF-8, not a BOM: one U+FFFD (the utf-8-sig
+    incremental decoder dropped it at the end of the file)."""
+    for data in (b"\xef", b"\xef\xbb", b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbf x"):
+        path = write(tmp_path, "bom-part.txt", data)
+        corpus = Text8Corpus(path)
+        corpus._chunk_size = chunk_size
+        expected = data.decode("utf-8-sig", errors="replace").split()
+        sentences, messages = collect_warnings(corpus)
+        assert flatten(sentences) == expected, data
+        assert flatten(collect_warnings(LineSentence(path))[0]) == expected, data
+        assert len(messages) == (1 if "\ufffd" in "".join(expected) else 0)
+
+
 @pytest.mark.parametrize("chunk_size", [1, 2, 4, 1 << 16])
 def test_bom_and_invalid_bytes_in_same_chunk(tmp_path, chunk_size):
     # the retry after a strict decoding failure must restore the decoder state,

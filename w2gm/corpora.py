@@ -250,24 +250,34 @@ class _ChunkDecoder:
 
     Each chunk is decoded strictly first; if that raises, the decoder state is
     restored (``setstate``) and the chunk is decoded again with
-    ``errors="replace"``.  A leading byte-order mark is dropped.
+    ``errors="replace"``.  A leading byte-order mark is dropped: the text is
+    decoded as plain UTF-8 and a U+FEFF that is its very first character
+    removed, which is what ``utf-8-sig`` means.  (The ``utf-8-sig``
+    incremental decoder itself silently drops a file's last one or two bytes
+    when they are all the file holds and look like the start of a BOM.)
     """
 
     def __init__(self):
-        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self._at_start = True
 
     def decode(self, data, final=False):
         """Return ``(text, had_invalid_bytes)`` for the next chunk of bytes."""
         state = self._decoder.getstate()
         try:
-            return self._decoder.decode(data, final), False
+            text, bad = self._decoder.decode(data, final), False
         except UnicodeDecodeError:
             self._decoder.setstate(state)
             self._decoder.errors = "replace"
             try:
-                return self._decoder.decode(data, final), True
+                text, bad = self._decoder.decode(data, final), True
             finally:
                 self._decoder.errors = "strict"
+        if self._at_start and text:
+            self._at_start = False
+            if text[0] == "\ufeff":
+                text = text[1:]
+        return text, bad
 
 
 class LineSentence:
