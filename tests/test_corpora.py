@@ -532,22 +532,64 @@ def test_corrupt_corpus_error_line_number(tmp_path):
     assert seen == [["w%d" % i] for i in range(len(seen))]
 
 
-def test_compressed_corpus_trailing_bytes(tmp_path):
-    """Documented: zero padding after a gzip member and junk after a bz2 stream are ignored
-    (as gzip/bzip2 do); other junk after a gzip member is an error."""
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_corpus_trailing_bytes(tmp_path, suffix):
+    """Documented: concatenated streams are one file, zero padding after the last one is
+    ignored, anything else after it is an error (bz2.BZ2File and lzma.LZMAFile would
+    silently ignore such junk)."""
+    compress = CORRUPTORS[suffix]
+    half = len(CORRUPT_TEXT) // 2
     expected = CORRUPT_TEXT.decode().split()
-    padded = write(tmp_path, "padded.txt", b"", ".gz")
-    padded.write_bytes(gzip.compress(CORRUPT_TEXT) + b"\0" * 10)
-    assert flatten(LineSentence(padded)) == expected
-    junk_bz2 = tmp_path / "junk.txt.bz2"
-    junk_bz2.write_bytes(bz2.compress(CORRUPT_TEXT) + b"junk")
-    assert flatten(LineSentence(junk_bz2)) == expected
-    junk_gz = tmp_path / "junk.txt.gz"
-    junk_gz.write_bytes(gzip.compress(CORRUPT_TEXT) + b"junk")
-    with pytest.raises(CorpusError, match="Not a gzipped file"):
-        list(LineSentence(junk_gz))
-    with pytest.raises(CorpusError, match="Not a gzipped file"):
-        list(Text8Corpus(junk_gz))
+    cases = {
+        "two streams": compress(CORRUPT_TEXT[:half]) + compress(CORRUPT_TEXT[half:]),
+        "zero padding": compress(CORRUPT_TEXT) + b"\0" * 8,
+        "padding between": compress(CORRUPT_TEXT[:half]) + b"\0" * 4 + compress(CORRUPT_TEXT[half:]),
+    }
+    for name, data in cases.items():
+        path = tmp_path / f"ok.txt{suffix}"
+        path.write_bytes(data)
+        assert flatten(LineSentence(path)) == expected, name
+        assert flatten(Text8Corpus(path)) == expected, name
+    stream = compress(CORRUPT_TEXT)
+    damaged = bytearray(stream)
+    damaged[len(stream) // 2] ^= 0x20
+    bad = {
+        "junk": stream + b"junk",
+        "one byte": stream + b"\x01",
+        "half a stream": stream + stream[:len(stream) // 2],
+        "damaged stream": stream + bytes(damaged),
+    }
+    for name, data in bad.items():
+        path = tmp_path / f"bad.txt{suffix}"
+        path.write_bytes(data)
+        for cls in (LineSentence, Text8Corpus):
+            with pytest.raises(CorpusError, match="corrupt or truncated compressed data"):
+                list(cls(path))
+                pytest.fail(f"{name}: no error")
+
+
+def test_xz_memory_limit(tmp_path):
+    """An xz file that asks for a huge dictionary is refused, not allocated."""
+    filters = [{"id": lzma.FILTER_LZMA2, "dict_size": corpora.XZ_MEMORY_LIMIT * 2}]
+    path = tmp_path / "big-dict.txt.xz"
+    path.write_bytes(lzma.compress(b"a b c\n", filters=filters))
+    with pytest.raises(CorpusError, match="Memory usage limit"):
+        list(LineSentence(path))
+    path.write_bytes(lzma.compress(b"a b c\n", preset=9 | lzma.PRESET_EXTREME))
+    assert list(LineSentence(path)) == [["a", "b", "c"]]
+
+
+def test_open_untrusted_reads_like_smart_open(tmp_path):
+    text = CORRUPT_TEXT * 20
+    for suffix, compress in CORRUPTORS.items():
+        path = tmp_path / f"f.txt{suffix}"
+        path.write_bytes(compress(text))
+        with corpora.open_untrusted(path) as fin:
+            assert fin.readline() == text[:text.index(b"\n") + 1]
+            assert fin.read(5) == text[text.index(b"\n") + 1:][:5]
+            assert fin.read() == text[text.index(b"\n") + 6:]
+            assert fin.read(10) == b""
+        assert fin.closed
 
 
 def test_corrupt_corpus_is_a_corpus_error_in_training(tmp_path):

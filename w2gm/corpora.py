@@ -76,10 +76,13 @@ Design decisions
   the line (:class:`LineSentence`) or decompressed byte offset
   (:class:`Text8Corpus`) where reading failed; the sentences before it have
   been yielded already (after a damaged, rather than truncated, stretch
-  they may hold garbage: a block's checksum is only checked at its end).  As
-  with the ``gzip``/``bzip2`` tools, zero bytes after the last gzip member
-  and anything after the last complete bz2 stream are ignored (other bytes
-  after a gzip member are an error).  Invalid UTF-8
+  they may hold garbage: a block's checksum is only checked at its end).
+  Several concatenated gzip members or bz2/xz streams are read as one file;
+  zero bytes after the last one are ignored (gzip and xz define such
+  padding), anything else after it is an error (:mod:`bz2` and :mod:`lzma`
+  would ignore it; w2gm decompresses ``.bz2`` and ``.xz`` itself, see
+  :func:`open_untrusted`).  An xz file whose decompression needs more than
+  :data:`XZ_MEMORY_LIMIT` bytes is rejected the same way.  Invalid UTF-8
   is *not* an error (see **Decoding**): a corpus is free text, and one bad
   byte should not stop a day-long training run.  Genuine I/O errors stay
   :class:`OSError`.
@@ -90,9 +93,11 @@ Design decisions
   inside a zip archive).
 """
 
+import bz2
 import codecs
 import errno
 import gzip
+import io
 import itertools
 import lzma
 import operator
@@ -176,6 +181,106 @@ def _as_int(value):
         return operator.index(value)
     except TypeError:
         return None
+
+
+#: Largest memory an xz decompressor may use (``xz -9`` needs 65 MiB); a file
+#: asking for more is rejected as corrupt rather than allocated.
+XZ_MEMORY_LIMIT = 1 << 28
+_RAW_CHUNK = 1 << 16
+
+
+class _MultiStreamReader(io.RawIOBase):
+    """The decompressed bytes of a bz2 or xz file: complete streams, then only zero padding.
+
+    Unlike :class:`bz2.BZ2File` and :class:`lzma.LZMAFile`, which ignore data
+    after a stream if it does not start like another stream (and, depending
+    on how much is read at a time, sometimes even a damaged further stream),
+    anything after the last complete stream but zero bytes is an error: the
+    decompressor's own exception (``OSError`` "Invalid data stream",
+    ``LZMAError``, or ``EOFError`` for a cut stream).
+    """
+
+    def __init__(self, raw, factory):
+        self._raw = raw
+        self._factory = factory
+        self._decompressor = factory()
+        self._done = False
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        with memoryview(buffer) as view, view.cast("B") as out:
+            data = self._read(len(out))
+            out[:len(data)] = data
+        return len(data)
+
+    def _read(self, size):
+        while not self._done and size:
+            decompressor = self._decompressor
+            if decompressor.eof:
+                rest = decompressor.unused_data.lstrip(b"\0")
+                while not rest:
+                    rest = self._raw.read(_RAW_CHUNK)
+                    if not rest:
+                        self._done = True
+                        return b""
+                    rest = rest.lstrip(b"\0")
+                self._decompressor = decompressor = self._factory()  # a further stream
+            elif decompressor.needs_input:
+                rest = self._raw.read(_RAW_CHUNK)
+                if not rest:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            else:
+                rest = b""
+            data = decompressor.decompress(rest, size)
+            if data:
+                return data
+        return b""
+
+    def close(self):
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+_STRICT_DECOMPRESSORS = {
+    ".bz2": bz2.BZ2Decompressor,
+    ".xz": lambda: lzma.LZMADecompressor(memlimit=XZ_MEMORY_LIMIT),
+}
+
+
+def open_untrusted(source):
+    """Open a file of untrusted bytes for reading, decompressing as its name's extension says.
+
+    ``.bz2`` and ``.xz`` files are decompressed strictly (see the module
+    docstring, **Corrupt files**); every other file is opened by
+    ``smart_open.open(source, "rb")`` (``.gz`` by :mod:`gzip`, which is strict
+    already, and URIs as ``smart_open`` understands them).  Used by the
+    corpus readers, the word2vec reader and the evaluation dataset readers;
+    nothing is read yet.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        Local path or URI.
+
+    Returns
+    -------
+    io.BufferedIOBase
+        A binary file object (with ``read``, ``readline`` and iteration);
+        reading it raises the exceptions that :func:`is_corrupt_data_error`
+        recognises for truncated or corrupt compressed data.
+    """
+    name = os.fspath(source)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    factory = _STRICT_DECOMPRESSORS.get(os.path.splitext(name)[1].lower())
+    if factory is None:
+        return smart_open.open(name, "rb")
+    raw = smart_open.open(name, "rb", compression="disable")
+    return io.BufferedReader(_MultiStreamReader(raw, factory))
 
 
 def _check_max_sentence_length(value):
@@ -349,7 +454,7 @@ class LineSentence:
         warned = False
         lineno = 0
         try:
-            with smart_open.open(self.source, "rb") as fin:
+            with open_untrusted(self.source) as fin:
                 for lineno, raw in enumerate(itertools.islice(fin, self.limit), start=1):
                     if lineno == 1 and raw.startswith(_BOM):
                         raw = raw[len(_BOM):]
@@ -456,7 +561,7 @@ class Text8Corpus:
         # still hold up to 3 bytes of an incomplete character from before it)
         offset = 0
         rest = ""  # trailing, possibly incomplete, token of the previous chunk
-        with smart_open.open(self.fname, "rb") as fin:
+        with open_untrusted(self.fname) as fin:
             while True:
                 try:
                     data = fin.read(chunk_size)

@@ -59,7 +59,7 @@ import numpy as np
 import smart_open
 
 from w2gm._vocab import WordTable
-from w2gm.corpora import is_corrupt_data_error
+from w2gm.corpora import is_corrupt_data_error, open_untrusted
 from w2gm.evaluation.word_pairs import evaluate_word_pairs as _evaluate_word_pairs
 from w2gm.exceptions import (
     ComponentIndexError,
@@ -373,7 +373,7 @@ def _read_word2vec_file(path, binary):
     `path`.
     """
     size = _file_size(path)
-    with smart_open.open(path, "rb") as fin, _corrupt_data_is_format_error(path):
+    with open_untrusted(path) as fin, _corrupt_data_is_format_error(path):
         vocab_size, vector_size, header_bytes = _read_header(fin, path)
         needed = _min_body_bytes(vocab_size, vector_size, binary)
         if size is not None and size - header_bytes < needed:
@@ -391,7 +391,7 @@ def _read_word2vec_file(path, binary):
 
 def _read_word2vec_header(path):
     """``(vocab_size, vector_size)`` from the header of one word2vec file."""
-    with smart_open.open(path, "rb") as fin, _corrupt_data_is_format_error(path):
+    with open_untrusted(path) as fin, _corrupt_data_is_format_error(path):
         return _read_header(fin, path)[:2]
 
 
@@ -1223,9 +1223,9 @@ class KeyedGaussianMixtures:
           distinct within a file.
         * **Compression** follows the extension (``.gz``, ``.bz2``, ``.xz``,
           ... via ``smart_open``); truncated or corrupt compressed data is a
-          :class:`~w2gm.exceptions.Word2VecFormatError`.  As with the
-          ``gzip``/``bzip2`` tools, zero bytes after the last gzip member and
-          anything after the last complete bz2 stream are ignored.
+          :class:`~w2gm.exceptions.Word2VecFormatError`; so is anything but
+          zero bytes after the last complete gzip member or bz2/xz stream
+          (see :func:`w2gm.corpora.open_untrusted`).
         """
         if isinstance(paths, (str, bytes, os.PathLike)):
             raise TypeError(

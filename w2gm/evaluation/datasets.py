@@ -12,8 +12,9 @@
 All readers share one line reader (every file is treated as untrusted):
 
 * Text is UTF-8 (a leading byte-order mark is dropped); lines end with LF or
-  CRLF; gzip/bz2/xz files are decompressed via ``smart_open``.  Blank lines
-  and lines starting with ``#`` are ignored.
+  CRLF; gzip/bz2/xz files are decompressed
+  (:func:`w2gm.corpora.open_untrusted`).  Blank lines and lines starting
+  with ``#`` are ignored.
 * A file that is not such text raises
   :class:`w2gm.exceptions.DatasetFormatError` (a ``ValueError``) naming the
   file and the line: bytes that are not valid UTF-8, a NUL byte (binary
@@ -34,9 +35,7 @@ import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
-import smart_open
-
-from w2gm.corpora import is_corrupt_data_error
+from w2gm.corpora import is_corrupt_data_error, open_untrusted
 from w2gm.exceptions import DatasetFormatError, ParameterError
 
 __all__ = [
@@ -126,7 +125,7 @@ def _data_lines(path):
     """
     name = os.fspath(path)
     number = 0
-    with smart_open.open(name, "rb") as fin:
+    with open_untrusted(name) as fin:
         while True:
             try:
                 raw = fin.readline(MAX_LINE_BYTES + 1)
