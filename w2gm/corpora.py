@@ -6,10 +6,13 @@ iterated over any number of times: each ``iter()`` reopens the file, so they
 can be handed to a model that makes several passes (vocabulary building, then
 one pass per training epoch).
 
-Files are opened with :func:`smart_open.open`, so compressed files (``.gz``,
-``.bz2``, ... chosen by the file name's extension) are decompressed on the fly,
-and any URI that ``smart_open`` understands (``s3://``, ``http://``, ...) can
-be given instead of a local path.
+Files are opened with :func:`open_untrusted` (:func:`smart_open.open`, with a
+strict decompressor for ``.bz2`` and ``.xz``), so compressed files (``.gz``,
+``.bz2``, ``.xz``, ... chosen by the file name's extension) are decompressed
+on the fly, and any URI that ``smart_open`` understands (``s3://``,
+``http://``, ...) can be given instead of a local path.  The word2vec and
+evaluation-dataset readers open their files the same way and use
+:func:`is_corrupt_data_error` to name corrupt compressed data.
 
 Readers
 -------
