@@ -602,6 +602,22 @@ def test_corrupt_corpus_is_a_corpus_error_in_training(tmp_path):
         Word2GM(LineSentence(path), vector_size=4, num_mixtures=2, min_count=1, epochs=1, workers=2)
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_cli_train_on_corrupt_corpus_is_a_one_line_error(tmp_path, capsys, suffix):
+    """The CLI's format probe reads the corpus too: a cut file is a CorpusError there as well."""
+    from w2gm.cli import main
+
+    data = CORRUPTORS[suffix](b"a b c d e f\n" * 3000)
+    for n, cut in enumerate([data[:len(data) // 2], data[:5], b"junk"]):
+        path = tmp_path / f"cut{n}.txt{suffix}"
+        path.write_bytes(cut)
+        assert main(["train", str(path), "-o", str(tmp_path / "m.npz"), "--vector-size", "4",
+                     "--epochs", "1"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"w2gm: error: corpus file {str(path)!r}: corrupt"), err
+    assert not (tmp_path / "m.npz").exists()
+
+
 def test_io_errors_are_not_reported_as_corrupt_data(tmp_path, monkeypatch):
     """An OSError with an errno (a real read failure) stays an OSError."""
     path = write(tmp_path, "c.txt", "a b c\n")

@@ -19,11 +19,9 @@ import argparse
 import logging
 import sys
 
-import smart_open
-
-from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
+from w2gm.corpora import LineSentence, Text8Corpus, is_corrupt_data_error, open_untrusted, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
-from w2gm.exceptions import W2GMError
+from w2gm.exceptions import CorpusError, W2GMError
 from w2gm.persistence import check_writable_target
 from w2gm.settings import add_arguments, arguments_to_settings
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
@@ -34,8 +32,14 @@ logger = logging.getLogger("w2gm")
 
 def detect_format(path, probe_bytes=1 << 20):
     """Guess ``"text8"`` (one huge line) or ``"lines"`` from the first MiB (decompressed)."""
-    with smart_open.open(path, "rb") as f:
-        head = f.read(probe_bytes)
+    try:
+        with open_untrusted(path) as f:
+            head = f.read(probe_bytes)
+    except Exception as exc:
+        if not is_corrupt_data_error(exc):
+            raise
+        raise CorpusError(f"corpus file {path!r}: corrupt or truncated compressed data "
+                          f"({type(exc).__name__}: {exc})") from exc
     if len(head) >= probe_bytes and b"\n" not in head:
         return "text8"
     return "lines"
