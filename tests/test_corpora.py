@@ -3,9 +3,11 @@
 import bz2
 import gzip
 import itertools
+import lzma
 import os
 import pathlib
 import random
+import re
 import warnings
 
 import pytest
@@ -18,6 +20,7 @@ from w2gm.corpora import (
     sample_corpus,
     sample_corpus_path,
 )
+from w2gm.exceptions import CorpusError, ParameterError, W2GMError
 
 SAMPLE_TOKENS = 333234
 SAMPLE_BYTES = 1999999
@@ -285,6 +288,21 @@ def test_text8_strips_utf8_bom(tmp_path):
     assert list(corpus) == [["hello", "world"]]
 
 
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 1 << 16])
+def test_text8_file_of_a_partial_bom_is_not_dropped(tmp_path, chunk_size):
+    """b"\\xef" alone is invalid UTF-8, not a BOM: one U+FFFD (the utf-8-sig
+    incremental decoder dropped it at the end of the file)."""
+    for data in (b"\xef", b"\xef\xbb", b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbf x"):
+        path = write(tmp_path, "bom-part.txt", data)
+        corpus = Text8Corpus(path)
+        corpus._chunk_size = chunk_size
+        expected = data.decode("utf-8-sig", errors="replace").split()
+        sentences, messages = collect_warnings(corpus)
+        assert flatten(sentences) == expected, data
+        assert flatten(collect_warnings(LineSentence(path))[0]) == expected, data
+        assert len(messages) == (1 if "\ufffd" in "".join(expected) else 0)
+
+
 @pytest.mark.parametrize("chunk_size", [1, 2, 4, 1 << 16])
 def test_bom_and_invalid_bytes_in_same_chunk(tmp_path, chunk_size):
     # the retry after a strict decoding failure must restore the decoder state,
@@ -439,6 +457,195 @@ def test_warning_not_emitted_for_valid_files(tmp_path):
         assert flatten(Text8Corpus(path)) == flatten(LINES_EXPECTED)
 
 
+# --------------------------------------------------------------------------- corrupt compressed files
+
+CORRUPT_TEXT = "".join("line %d has some words w%d\n" % (i, i % 7) for i in range(400)).encode()
+CORRUPTORS = {**COMPRESSORS, ".xz": lzma.compress}
+READERS = {
+    "LineSentence": (LineSentence, "while reading line "),
+    "Text8Corpus": (Text8Corpus, "while reading from decompressed byte "),
+}
+
+
+def damaged_versions(data):
+    """(label, bytes) pairs: truncations, a flipped byte in the middle and in the trailer, garbage."""
+    yield "first byte only", data[:1]
+    yield "half", data[:len(data) // 2]
+    yield "trailer cut", data[:-3]
+    middle = bytearray(data)
+    middle[len(data) // 2] ^= 0x55
+    yield "flipped middle byte", bytes(middle)
+    tail = bytearray(data)
+    tail[-6] ^= 0x01  # gzip CRC / xz index / bz2 stream CRC
+    yield "flipped trailer byte", bytes(tail)
+    yield "not compressed at all", b"plain text, wrong extension\n"
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_corrupt_compressed_corpus_raises_corpus_error(tmp_path, suffix, reader):
+    cls, where = READERS[reader]
+    data = CORRUPTORS[suffix](CORRUPT_TEXT)
+    expected = CORRUPT_TEXT.decode().split()
+    for n, (label, damaged) in enumerate(damaged_versions(data)):
+        path = tmp_path / f"bad{n}.txt{suffix}"
+        path.write_bytes(damaged)
+        tokens = []
+        with pytest.raises(CorpusError, match=re.escape(f"corpus file {str(path)!r}: corrupt or truncated "
+                                                        f"compressed data ({where}")) as info:
+            for sentence in cls(path):
+                tokens.extend(sentence)
+        assert isinstance(info.value, W2GMError), label
+        if label in ("half", "trailer cut"):
+            # what was yielded before the error is a correct prefix of the corpus
+            # (the last token may be cut by the truncation).  Damaged data, in
+            # contrast, can be yielded before the checksum at the end of its
+            # block fails: streaming readers cannot do better.
+            assert tokens[:-1] == expected[:max(0, len(tokens) - 1)], label
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+def test_every_truncation_of_a_compressed_corpus_is_a_corpus_error(tmp_path, suffix):
+    data = COMPRESSORS[suffix](CORRUPT_TEXT[:300])
+    path = tmp_path / ("cut.txt" + suffix)
+    for n in range(1, len(data)):
+        path.write_bytes(data[:n])
+        for cls in (LineSentence, Text8Corpus):
+            with pytest.raises(CorpusError, match="corrupt or truncated compressed data"):
+                list(cls(path))
+    path.write_bytes(data)
+    assert flatten(LineSentence(path)) == CORRUPT_TEXT[:300].decode().split()
+
+
+def test_corrupt_corpus_error_line_number(tmp_path):
+    """The line named is where reading failed: the lines before it were read."""
+    text = b"".join(b"w%d\n" % i for i in range(200000))  # ~1.3 MB, compresses well
+    data = gzip.compress(text, mtime=0)
+    path = tmp_path / "cut.txt.gz"
+    path.write_bytes(data[:len(data) * 3 // 4])
+    seen = []
+    with pytest.raises(CorpusError, match=r"while reading line (\d+);") as info:
+        for sentence in LineSentence(path):
+            seen.append(sentence)
+    line = int(re.search(r"while reading line (\d+);", str(info.value)).group(1))
+    assert line == len(seen) + 1 and 1000 < line < 200000
+    assert seen == [["w%d" % i] for i in range(len(seen))]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_corpus_trailing_bytes(tmp_path, suffix):
+    """Documented: concatenated streams are one file, zero padding after the last one is
+    ignored, anything else after it is an error (bz2.BZ2File and lzma.LZMAFile would
+    silently ignore such junk)."""
+    compress = CORRUPTORS[suffix]
+    half = len(CORRUPT_TEXT) // 2
+    expected = CORRUPT_TEXT.decode().split()
+    cases = {
+        "two streams": compress(CORRUPT_TEXT[:half]) + compress(CORRUPT_TEXT[half:]),
+        "zero padding": compress(CORRUPT_TEXT) + b"\0" * 8,
+        "padding between": compress(CORRUPT_TEXT[:half]) + b"\0" * 4 + compress(CORRUPT_TEXT[half:]),
+    }
+    for name, data in cases.items():
+        path = tmp_path / f"ok.txt{suffix}"
+        path.write_bytes(data)
+        assert flatten(LineSentence(path)) == expected, name
+        assert flatten(Text8Corpus(path)) == expected, name
+    stream = compress(CORRUPT_TEXT)
+    damaged = bytearray(stream)
+    damaged[len(stream) // 2] ^= 0x20
+    bad = {
+        "junk": stream + b"junk",
+        "one byte": stream + b"\x01",
+        "half a stream": stream + stream[:len(stream) // 2],
+        "damaged stream": stream + bytes(damaged),
+    }
+    for name, data in bad.items():
+        path = tmp_path / f"bad.txt{suffix}"
+        path.write_bytes(data)
+        for cls in (LineSentence, Text8Corpus):
+            with pytest.raises(CorpusError, match="corrupt or truncated compressed data"):
+                list(cls(path))
+                pytest.fail(f"{name}: no error")
+
+
+def test_xz_memory_limit(tmp_path):
+    """An xz file that asks for a huge dictionary is refused, not allocated."""
+    filters = [{"id": lzma.FILTER_LZMA2, "dict_size": corpora.XZ_MEMORY_LIMIT * 2}]
+    path = tmp_path / "big-dict.txt.xz"
+    path.write_bytes(lzma.compress(b"a b c\n", filters=filters))
+    with pytest.raises(CorpusError, match="Memory usage limit"):
+        list(LineSentence(path))
+    path.write_bytes(lzma.compress(b"a b c\n", preset=9 | lzma.PRESET_EXTREME))
+    assert list(LineSentence(path)) == [["a", "b", "c"]]
+
+
+def test_open_untrusted_reads_like_smart_open(tmp_path):
+    text = CORRUPT_TEXT * 20
+    for suffix, compress in CORRUPTORS.items():
+        path = tmp_path / f"f.txt{suffix}"
+        path.write_bytes(compress(text))
+        with corpora.open_untrusted(path) as fin:
+            assert fin.readline() == text[:text.index(b"\n") + 1]
+            assert fin.read(5) == text[text.index(b"\n") + 1:][:5]
+            assert fin.read() == text[text.index(b"\n") + 6:]
+            assert fin.read(10) == b""
+        assert fin.closed
+
+
+def test_corrupt_corpus_is_a_corpus_error_in_training(tmp_path):
+    from w2gm import Word2GM
+
+    data = gzip.compress(b"a b c d e f\n" * 3000)
+    path = tmp_path / "cut.txt.gz"
+    path.write_bytes(data[:-20])
+    with pytest.raises(CorpusError, match="cut.txt.gz"):
+        Word2GM(LineSentence(path), vector_size=4, num_mixtures=2, min_count=1, epochs=1, workers=2)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_cli_train_on_corrupt_corpus_is_a_one_line_error(tmp_path, capsys, suffix):
+    """The CLI's format probe reads the corpus too: a cut file is a CorpusError there as well."""
+    from w2gm.cli import main
+
+    data = CORRUPTORS[suffix](b"a b c d e f\n" * 3000)
+    for n, cut in enumerate([data[:len(data) // 2], data[:5], b"junk"]):
+        path = tmp_path / f"cut{n}.txt{suffix}"
+        path.write_bytes(cut)
+        assert main(["train", str(path), "-o", str(tmp_path / "m.npz"), "--vector-size", "4",
+                     "--epochs", "1"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"w2gm: error: corpus file {str(path)!r}: corrupt"), err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_io_errors_are_not_reported_as_corrupt_data(tmp_path, monkeypatch):
+    """An OSError with an errno (a real read failure) stays an OSError."""
+    path = write(tmp_path, "c.txt", "a b c\n")
+
+    class Failing:
+        def __iter__(self):
+            raise OSError(5, "Input/output error")
+
+        def read(self, size=-1):
+            raise OSError(5, "Input/output error")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(corpora.smart_open, "open", lambda *a, **k: Failing())
+    for cls in (LineSentence, Text8Corpus):
+        with pytest.raises(OSError, match="Input/output error") as info:
+            list(cls(path))
+        assert not isinstance(info.value, W2GMError)
+    assert corpora.is_corrupt_data_error(EOFError())
+    assert corpora.is_corrupt_data_error(OSError("Invalid data stream"))
+    assert not corpora.is_corrupt_data_error(OSError(5, "Input/output error"))
+    assert not corpora.is_corrupt_data_error(FileNotFoundError(2, "gone"))
+
+
 # --------------------------------------------------------------------------- construction errors
 
 @pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
@@ -474,15 +681,16 @@ def test_construction_does_not_read_file(tmp_path, cls, monkeypatch):
 @pytest.mark.parametrize("bad", [0, -1, -10000])
 def test_max_sentence_length_must_be_positive(tmp_path, cls, bad):
     path = write(tmp_path, "c.txt", "a b c")
-    with pytest.raises(ValueError, match=r"max_sentence_length.*%d" % bad):
+    with pytest.raises(ParameterError, match=r"max_sentence_length must be an integer >= 1, got %d" % bad):
         cls(path, max_sentence_length=bad)
 
 
 @pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
-@pytest.mark.parametrize("bad", [2.5, "10", None, True])
+@pytest.mark.parametrize("bad", [2.5, "10", None, True, 1e300, float("nan")])
 def test_max_sentence_length_must_be_integer(tmp_path, cls, bad):
     path = write(tmp_path, "c.txt", "a b c")
-    with pytest.raises(TypeError, match="max_sentence_length"):
+    message = f"max_sentence_length must be an integer >= 1, got {bad!r}"
+    with pytest.raises(ParameterError, match=re.escape(message)):
         cls(path, max_sentence_length=bad)
 
 
@@ -494,17 +702,36 @@ def test_max_sentence_length_accepts_integer_likes(tmp_path):
     assert list(corpus) == [["a", "b"], ["c"]]
 
 
-def test_limit_validation(tmp_path):
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True, float("inf")])
+def test_limit_validation(tmp_path, bad):
     path = write(tmp_path, "c.txt", "a b c")
-    with pytest.raises(ValueError, match=r"limit.*-1"):
-        LineSentence(path, limit=-1)
-    with pytest.raises(TypeError, match="limit"):
-        LineSentence(path, limit=1.5)
+    message = f"limit must be None or an integer >= 0, got {bad!r}"
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        LineSentence(path, limit=bad)
+
+
+def test_argument_errors_are_parameter_errors(tmp_path):
+    """Bad arguments raise ParameterError: a W2GMError and a ValueError, naming the argument."""
+    path = write(tmp_path, "c.txt", "a b c")
+    calls = {
+        "max_sentence_length": lambda: LineSentence(path, max_sentence_length=0),
+        "limit": lambda: LineSentence(path, limit=-5),
+        "source": lambda: LineSentence(["a", "b"]),
+        "fname": lambda: Text8Corpus(42),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ParameterError, match=name) as info:
+            call()
+        assert isinstance(info.value, ValueError) and isinstance(info.value, W2GMError)
+    corpus = Text8Corpus(path)
+    corpus._chunk_size = 0
+    with pytest.raises(ParameterError, match="_chunk_size must be an integer >= 1, got 0"):
+        list(corpus)
 
 
 @pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
 def test_source_must_be_a_path(cls):
-    with pytest.raises(TypeError, match="path"):
+    with pytest.raises(ParameterError, match=r"must be a path \(str or os.PathLike\), got list"):
         cls(["a", "b"])
 
 

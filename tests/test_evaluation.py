@@ -1,5 +1,8 @@
 """Tests for the w2gm.evaluation package (datasets, word_pairs, entailment, scws) and ``w2gm evaluate``."""
 
+import bz2
+import gzip
+import lzma
 import math
 import os
 import re
@@ -552,3 +555,121 @@ def test_non_embeddings_are_a_type_error_not_a_w2gm_error(tmp_path):
         with pytest.raises(TypeError, match=f"KeyedGaussianMixtures or a trained Word2GM.*{extra}") as info:
             ev.evaluate_word_pairs(kv, path)
         assert not isinstance(info.value, W2GMError)
+
+
+# ------------------------------------------------ untrusted dataset files
+
+PAIRS_TEXT = "".join(f"w{i}a w{i}b {i % 10}.5\n" for i in range(60)).encode()
+DATASET_COMPRESS = {".gz": lambda b: gzip.compress(b, mtime=0), ".bz2": bz2.compress, ".xz": lzma.compress}
+READERS = [ev.read_word_pairs, ev.read_entailment_pairs, ev.read_scws]
+
+
+def assert_dataset_error(call, path, match):
+    with pytest.raises(DatasetFormatError, match=match) as info:
+        call()
+    assert isinstance(info.value, ValueError) and isinstance(info.value, W2GMError)
+    assert str(info.value).startswith(f"{path}: "), str(info.value)
+    return info.value
+
+
+@pytest.mark.parametrize("suffix", sorted(DATASET_COMPRESS))
+def test_every_truncation_of_a_compressed_dataset_is_a_dataset_format_error(tmp_path, suffix):
+    data = DATASET_COMPRESS[suffix](PAIRS_TEXT)
+    for n in range(1, len(data)):
+        path = str(tmp_path / f"cut{n}.txt{suffix}")
+        with open(path, "wb") as f:
+            f.write(data[:n])
+        assert_dataset_error(lambda p=path: ev.read_word_pairs(p), path,
+                             r"corrupt or truncated compressed data \(while reading line \d+;")
+    path = str(tmp_path / f"full.txt{suffix}")
+    with open(path, "wb") as f:
+        f.write(data)
+    assert len(ev.read_word_pairs(path).pairs) == 60
+
+
+@pytest.mark.parametrize("suffix", sorted(DATASET_COMPRESS))
+def test_corrupt_compressed_dataset_is_a_dataset_format_error(tmp_path, suffix):
+    data = bytearray(DATASET_COMPRESS[suffix](PAIRS_TEXT))
+    data[len(data) // 2] ^= 0xFF
+    for reader in READERS:
+        for i, damaged in enumerate([bytes(data), b"not compressed at all\n"]):
+            path = str(tmp_path / f"bad{i}.txt{suffix}")
+            with open(path, "wb") as f:
+                f.write(damaged)
+            assert_dataset_error(lambda p=path, r=reader: r(p), path, "corrupt or truncated compressed data")
+
+
+def test_binary_files_are_dataset_format_errors(tmp_path, tiny_model_path):
+    """A model file, an image, random bytes: an error naming the file and line, never pairs from garbage."""
+    rng = np.random.default_rng(0)
+    cases = {
+        "model.npz": (open(tiny_model_path, "rb").read(), r"line \d+ (holds a NUL byte|is not valid UTF-8)"),
+        "image.png": (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", r"line 1 is not valid UTF-8 \(invalid start byte"),
+        "random.bin": (rng.integers(0, 256, 4000, dtype=np.uint8).tobytes(), r"line \d+ "),
+        "nul.txt": (b"cat dog 1\nsun moon 2\n\0\0\0\n", r"line 3 holds a NUL byte \(at byte 0 of the line\)"),
+    }
+    kv = KeyedGaussianMixtures(["cat", "dog"], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
+    for name, (data, message) in cases.items():
+        path = str(tmp_path / name)
+        with open(path, "wb") as f:
+            f.write(data)
+        for reader in READERS:
+            assert_dataset_error(lambda r=reader, p=path: r(p), path, message)
+        assert_dataset_error(lambda p=path: ev.evaluate_word_pairs(kv, p), path, message)
+
+
+def test_invalid_utf8_is_an_error_with_the_line_number(tmp_path):
+    path = str(tmp_path / "latin1.txt")
+    with open(path, "wb") as f:
+        f.write("cat dog 1\n# caf\u00e9\nsun moon 2\ncaf\u00e9 tea 3\n".encode("latin-1"))
+    for reader in READERS:
+        assert_dataset_error(lambda r=reader: r(path), path,
+                             re.escape("line 2 is not valid UTF-8 (invalid continuation byte at byte 5 "
+                                       "of the line); not a text dataset"))
+
+
+def test_utf8_bom_and_unicode_words_accepted(tmp_path):
+    path = write(tmp_path, "bom.txt", "\ufeffcaf\u00e9 th\u00e9 1\n\u65e5\u672c \u8a9e 2\n")
+    assert ev.read_word_pairs(path).pairs == [("caf\u00e9", "th\u00e9", 1.0), ("\u65e5\u672c", "\u8a9e", 2.0)]
+
+
+def test_overlong_line_is_bounded(tmp_path):
+    import tracemalloc
+
+    path = str(tmp_path / "bomb.txt.gz")
+    with open(path, "wb") as f:
+        f.write(gzip.compress(b"cat dog 1\n" + b"x" * (32 << 20)))
+    tracemalloc.start()
+    try:
+        assert_dataset_error(lambda: ev.read_word_pairs(path), path,
+                             re.escape(f"line 2 is longer than {datasets.MAX_LINE_BYTES} bytes"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20
+
+
+@pytest.mark.parametrize("bad", ["nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1e400", "1_0",
+                                 "\u0663", "0x10", "7,5"])
+def test_non_finite_or_non_decimal_scores_are_never_accepted(tmp_path, bad):
+    texts = [f"cat dog 1\nsea sky {bad}\nsun moon 2\n"]
+    if bad not in ("0x10", "7,5"):  # float() takes it, so a first line with it is not a header
+        texts.append(f"sea sky {bad}\ncat dog 1\nsun moon 2\n")
+    for text in texts:
+        path = write(tmp_path, "scores.txt", text)
+        with pytest.warns(UserWarning, match=r"skipped 1 malformed line\(s\).*first at line [12]"):
+            data = ev.read_word_pairs(path)
+        assert data.pairs == [("cat", "dog", 1.0), ("sun", "moon", 2.0)]
+        assert data.n_malformed == 1
+    good = scws_line(1, "bank", RIVER_CTX, "shore", "the <b> shore </b>", 9.0)
+    path = write(tmp_path, "r.txt", good + scws_line(2, "a", "<b> a </b>", "b", "<b> b </b>", bad))
+    with pytest.warns(UserWarning, match=r"skipped 1 malformed.*first at line 2"):
+        items = ev.read_scws(path)
+    assert [item.rating for item in items] == [9.0]
+
+
+def test_all_scores_non_finite_is_a_dataset_format_error(tmp_path):
+    # "a b nan" is a data line with a bad score, not a header (float() takes "nan")
+    path = write(tmp_path, "allnan.txt", "a b nan\nc d inf\n")
+    with pytest.raises(DatasetFormatError, match=re.escape(f"{path}: no valid word pair")):
+        ev.read_word_pairs(path)

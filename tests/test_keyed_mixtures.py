@@ -1,6 +1,8 @@
 """Tests for w2gm.keyed_mixtures.KeyedGaussianMixtures."""
 
+import bz2
 import gzip
+import lzma
 import os
 import re
 
@@ -913,10 +915,10 @@ def test_malformed_word2vec_files_raise_word2vec_format_error(hand, tmp_path):
     text = good.read_text()
     cases = {
         "header.txt": ("five 4\n", "invalid word2vec header"),
-        "negative.txt": ("-1 4\n", "need vocab_size >= 0"),
+        "negative.txt": ("-1 4\n", "need 0 <= vocab_size <= 2147483647"),
         "short.txt": (text[: text.index("twin ")], "unexpected end of file after 4 of 5"),
         "values.txt": (text.replace("twin 0 0 0 1", "twin 0 0 1"), "has 3 values for word 'twin'"),
-        "nan.txt": (text.replace("twin 0 0 0 1", "twin 0 0 x 1"), "not a number"),
+        "nan.txt": (text.replace("twin 0 0 0 1", "twin 0 0 x 1"), "holds b'x', which is not a finite"),
     }
     for name, (content, message) in cases.items():
         (tmp_path / name).write_text(content)
@@ -957,3 +959,353 @@ def test_unwritable_word_raises_word2vec_format_error(tmp_path, bad_word):
                        lambda: kv.save_word2vec_format(tmp_path / "out.txt", component=0),
                        match=re.escape(repr(bad_word)))
     assert os.listdir(tmp_path) == []
+
+
+# ------------------------------------------------- untrusted word2vec files
+
+W2V_WORDS = ["river", "money", "bank", "fish", "twin"]
+W2V_VECTORS = HAND_MEANS[:, 0]
+
+
+def text_w2v(words=W2V_WORDS, vectors=W2V_VECTORS, header=None):
+    """A text word2vec file as bytes (``%.9g`` values, as save_word2vec_format writes)."""
+    header = f"{len(words)} {np.asarray(vectors).shape[1]}" if header is None else header
+    lines = [header] + [w + " " + " ".join("%.9g" % x for x in v) for w, v in zip(words, vectors)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def binary_w2v(words=W2V_WORDS, vectors=W2V_VECTORS, header=None, sep=b"\n"):
+    """A binary word2vec file as bytes; `words` may be bytes, `sep` follows every vector."""
+    header = f"{len(words)} {np.asarray(vectors).shape[1]}" if header is None else header
+    out = [header.encode() + b"\n"]
+    for w, v in zip(words, vectors):
+        out.append((w if isinstance(w, bytes) else w.encode()) + b" "
+                   + np.asarray(v, dtype="<f4").tobytes() + sep)
+    return b"".join(out)
+
+
+COMPRESS = {"": lambda b: b, ".gz": lambda b: gzip.compress(b, mtime=0), ".bz2": bz2.compress,
+            ".xz": lzma.compress}
+
+
+def load_bytes(tmp_path, data, binary=False, suffix="", name="v"):
+    path = tmp_path / f"{name}{'.bin' if binary else '.txt'}{suffix}"
+    path.write_bytes(COMPRESS[suffix](data))
+    return KeyedGaussianMixtures.load_word2vec_format([path], binary=binary), path
+
+
+def w2v_error(tmp_path, data, binary=False, suffix="", match=None, name="v"):
+    """Loading `data` raises Word2VecFormatError (a ValueError) naming the file; return it."""
+    path = tmp_path / f"{name}{'.bin' if binary else '.txt'}{suffix}"
+    path.write_bytes(COMPRESS[suffix](data))
+    with pytest.raises(Word2VecFormatError, match=match) as info:
+        KeyedGaussianMixtures.load_word2vec_format([path], binary=binary)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, W2GMError)
+    assert str(info.value).startswith(f"{path}: "), str(info.value)
+    return info.value
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_every_truncation_of_a_compressed_word2vec_file_is_a_format_error(tmp_path, binary, suffix):
+    data = COMPRESS[suffix](binary_w2v() if binary else text_w2v())
+    for n in range(len(data)):
+        path = tmp_path / f"cut{n}{suffix}"
+        path.write_bytes(data[:n])
+        with pytest.raises(Word2VecFormatError, match=re.escape(str(path))):
+            KeyedGaussianMixtures.load_word2vec_format([path], binary=binary)
+    loaded, _ = load_bytes(tmp_path, binary_w2v() if binary else text_w2v(), binary, suffix)
+    assert loaded.index_to_key == W2V_WORDS
+    np.testing.assert_array_equal(loaded.means[:, 0], W2V_VECTORS)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_corrupt_compressed_word2vec_file_is_a_format_error(tmp_path, suffix):
+    data = COMPRESS[suffix](text_w2v())
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF
+    cases = [bytes(flipped), b"not compressed at all\n", COMPRESS[suffix](text_w2v())[:-1] + b"\x00\x01"]
+    for i, damaged in enumerate(cases):
+        path = tmp_path / f"bad{i}.txt{suffix}"
+        path.write_bytes(damaged)
+        with pytest.raises(Word2VecFormatError, match=re.escape(f"{path}: ")) as info:
+            KeyedGaussianMixtures.load_word2vec_format([path])
+        assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_trailing_junk_rejected_zero_padding_allowed(tmp_path, suffix):
+    good = COMPRESS[suffix](text_w2v())
+    (tmp_path / f"pad.txt{suffix}").write_bytes(good + b"\0" * 8)
+    padded = KeyedGaussianMixtures.load_word2vec_format([tmp_path / f"pad.txt{suffix}"])
+    assert padded.index_to_key == W2V_WORDS
+    for i, junk in enumerate([b"junk", b"\x01", good[:len(good) // 2]]):
+        (tmp_path / f"junk{i}.txt{suffix}").write_bytes(good + junk)
+        # (a cut xz stream outputs its start before the cut shows: then the extra lines are seen first)
+        with pytest.raises(Word2VecFormatError,
+                           match="corrupt or truncated compressed data|data after the 5 vectors"):
+            KeyedGaussianMixtures.load_word2vec_format([tmp_path / f"junk{i}.txt{suffix}"])
+
+
+@pytest.mark.parametrize("header, message", [
+    ("99999999999 50", "need 0 <= vocab_size <= 2147483647 and 1 <= vector_size <= 1048576"),
+    ("-5 4", "need 0 <= vocab_size"),
+    ("-0 4", "need 0 <= vocab_size"),
+    ("5 0", "1 <= vector_size"),
+    ("5 -4", "1 <= vector_size"),
+    ("5 99999999999", "1 <= vector_size <= 1048576"),
+    ("5 1048577", "1 <= vector_size <= 1048576"),
+    ("5 4 7", "expected '<vocab_size> <vector_size>'"),
+    ("5", "expected '<vocab_size> <vector_size>'"),
+    ("", "expected '<vocab_size> <vector_size>'"),
+    ("five 4", "invalid word2vec header"),
+    ("5.0 4", "invalid word2vec header"),
+    ("+5 4", "invalid word2vec header"),
+    ("1_0 4", "invalid word2vec header"),
+    ("0x5 4", "invalid word2vec header"),
+    ("\uff15 4", "invalid word2vec header"),  # fullwidth digit: int() would take it
+    ("\ufeff5 4", "invalid word2vec header"),  # byte-order mark
+    ("5" * 2000 + " 4", "invalid word2vec header"),  # over MAX_HEADER_BYTES
+])
+@pytest.mark.parametrize("binary", [False, True])
+def test_impossible_headers_are_format_errors(tmp_path, header, message, binary):
+    body = (binary_w2v if binary else text_w2v)(header=header)
+    w2v_error(tmp_path, body, binary, match=re.escape(message))
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+@pytest.mark.parametrize("binary", [False, True])
+def test_lying_header_costs_no_memory(tmp_path, suffix, binary):
+    """A header promising 2e9 vectors of 1000 values (8 TB) over a tiny file: no allocation from it."""
+    import tracemalloc
+
+    body = (binary_w2v if binary else text_w2v)(header="2000000000 4")
+    tracemalloc.start()
+    try:
+        exc = w2v_error(tmp_path, body, binary, suffix)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+    if suffix:  # size unknown: read until the data runs out
+        assert "unexpected end of file after 5 of 2000000000 vectors" in str(exc)
+    else:  # checked against the file size before reading
+        assert "declares 2000000000 vectors of 4 values" in str(exc) and "only" in str(exc)
+
+
+def test_header_size_check_counts_the_smallest_possible_entries(tmp_path):
+    # 3 text entries of 2 values need at least "a 0 0\nb 0 0\nc 0 0" = 17 bytes
+    ok, _ = load_bytes(tmp_path, b"3 2\na 0 0\nb 0 0\nc 0 0")
+    assert ok.index_to_key == ["a", "b", "c"] and not ok.means.any()
+    w2v_error(tmp_path, b"3 2\na 0 0\nb 0 0\nc 0 ", match="take at least 17 bytes, but only 16")
+    # binary: word, space, 4 * D bytes each; the newline is optional
+    vec = np.zeros(2, "<f4").tobytes()
+    ok, _ = load_bytes(tmp_path, b"2 2\na " + vec + b"b " + vec, binary=True)
+    assert ok.index_to_key == ["a", "b"]
+    w2v_error(tmp_path, b"2 2\na " + vec + b"b " + vec[:-1], binary=True, match="take at least 20 bytes")
+
+
+def test_empty_vocabulary_file_loads(tmp_path):
+    for binary in (False, True):
+        kv, _ = load_bytes(tmp_path, b"0 3\n", binary)
+        assert len(kv) == 0 and kv.means.shape == (0, 1, 3)
+
+
+@pytest.mark.parametrize("bad", ["nan", "NaN", "inf", "-inf", "Infinity", "1e39", "-3.5e38"])
+def test_non_finite_text_values_rejected_with_line_number(tmp_path, bad):
+    data = text_w2v().replace(b"fish 0.200000003 -1 0 0", b"fish 0.2 -1 " + bad.encode() + b" 0")
+    assert bad.encode() in data
+    message = "line 5" + (" (word 'fish') holds a NaN or infinite value" if bad[-1].isdigit()
+                          else f" (word 'fish') holds b'{bad}', which is not a finite decimal number")
+    w2v_error(tmp_path, data, match=re.escape(message))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_non_finite_binary_values_rejected_with_vector_index(tmp_path, value):
+    vectors = W2V_VECTORS.copy()
+    vectors[3, 2] = value
+    w2v_error(tmp_path, binary_w2v(vectors=vectors), binary=True,
+              match=re.escape("vector 4 of 5 (word 'fish') holds a NaN or infinite value"))
+
+
+@pytest.mark.parametrize("bad", ["1_0", "0x1p3", "\u0661", "1,5", "1.5.2", "--1", "e5", ".", "1e", "1f"])
+def test_text_values_must_be_plain_decimal_numbers(tmp_path, bad):
+    data = text_w2v().replace(b"bank 1.5 0 0 0", b"bank 1.5 " + bad.encode() + b" 0 0")
+    w2v_error(tmp_path, data, match=r"line 4 \(word 'bank'\) holds .*, which is not a finite decimal number")
+
+
+def test_text_number_forms_accepted(tmp_path):
+    data = b"2 6\na 1 -2 +3 .5 6. 7e-1\nb 1.5E+2 -0 0.0e0 1e38 -1.0000000001 3.40282e38\n"
+    kv, _ = load_bytes(tmp_path, data)
+    expected = np.array([[1, -2, 3, .5, 6, .7], [150, 0, 0, 1e38, -1.0000000001, 3.40282e38]], np.float32)
+    np.testing.assert_array_equal(kv.means[:, 0], expected)
+
+
+def test_text_lines_beyond_declared_count_rejected(tmp_path):
+    data = text_w2v(header="4 4")
+    w2v_error(tmp_path, data, match=re.escape("line 6: data after the 4 vectors declared in the header"))
+    w2v_error(tmp_path, text_w2v() + b"\ngarbage", match="line 8: data after the 5 vectors")
+    w2v_error(tmp_path, text_w2v() + b"\x00", match="line 7: data after the 5 vectors")
+
+
+def test_text_trailing_whitespace_and_line_ends_allowed(tmp_path):
+    variants = [
+        text_w2v() + b"\n\n  \t\n \r\n",  # blank lines at the end
+        text_w2v()[:-1],  # no final newline
+        text_w2v().replace(b"\n", b"\r\n"),  # CRLF
+        text_w2v().replace(b"\n", b" \n"),  # word2vec.c writes a space after every value
+        text_w2v().replace(b" ", b" \t "),  # several separators
+        b"  " + text_w2v().replace(b"\n", b"\n  "),  # leading spaces
+    ]
+    for i, data in enumerate(variants):
+        kv, _ = load_bytes(tmp_path, data, name=f"ok{i}")
+        assert kv.index_to_key == W2V_WORDS, i
+        np.testing.assert_array_equal(kv.means[:, 0], W2V_VECTORS)
+
+
+def test_text_blank_line_among_vectors_rejected(tmp_path):
+    data = text_w2v().replace(b"\nbank", b"\n\nbank")
+    w2v_error(tmp_path, data, match=re.escape("line 4 is blank; expected vector 3 of 5"))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_binary_and_text_word_checks(tmp_path, binary):
+    where = (lambda i: f"vector {i} of 5 (byte ") if binary else (lambda i: f"line {i + 1}: ")
+    make = binary_w2v if binary else text_w2v
+
+    def with_word(i, word):
+        words = [w.encode() for w in W2V_WORDS]
+        words[i - 1] = word
+        return make(words=words) if binary else text_w2v().replace(
+            W2V_WORDS[i - 1].encode() + b" ", word + b" ", 1)
+
+    e = w2v_error(tmp_path, with_word(3, b"caf\xe9"), binary, match="is not valid UTF-8")
+    assert where(3) in str(e)
+    e = w2v_error(tmp_path, with_word(2, "new\u00a0york".encode()), binary, match="contains whitespace")
+    assert where(2) in str(e)
+    e = w2v_error(tmp_path, with_word(4, "\u2028".encode()), binary, match="contains whitespace")
+    assert where(4) in str(e)
+    e = w2v_error(tmp_path, with_word(4, b"\xed\xa0\x80"), binary, match="not valid UTF-8")  # a surrogate
+    e = w2v_error(tmp_path, with_word(5, b"river"), binary,
+                  match=re.escape("duplicate word 'river' (also entry 1)"))
+    assert where(5) in str(e)
+    long_word = b"x" * (keyed_mixtures.MAX_WORD_BYTES + 1)
+    w2v_error(tmp_path, with_word(1, long_word), binary, match="65536")
+    just_fits = b"y" * keyed_mixtures.MAX_WORD_BYTES
+    kv, _ = load_bytes(tmp_path, with_word(1, just_fits), binary)
+    assert kv.index_to_key[0] == just_fits.decode()
+
+
+def test_binary_specific_word_checks(tmp_path):
+    w2v_error(tmp_path, binary_w2v(words=[b"a", b"", b"c", b"d", b"e"]), True,
+              match=re.escape("vector 2 of 5 (byte 22): empty word"))
+    w2v_error(tmp_path, binary_w2v(words=[b"a", b"tab\tword", b"c", b"d", b"e"]), True,
+              match="vector 2 of 5.*contains whitespace")
+    # one newline before a word is the separator word2vec.c writes; a second is part of the word
+    w2v_error(tmp_path, binary_w2v(sep=b"\n\n"), True,
+              match="vector 2 of 5.*word '\\\\nmoney' contains whitespace")
+    no_sep, _ = load_bytes(tmp_path, binary_w2v(sep=b""), True)  # older files: no newline at all
+    assert no_sep.index_to_key == W2V_WORDS
+
+
+def test_binary_long_word_rejected_quickly(tmp_path):
+    """A 64 MB 'word' took 43 s (quadratic buffer handling); now it stops at MAX_WORD_BYTES."""
+    import time
+
+    data = b"1 4\n" + b"w" * (8 << 20) + b" " + bytes(16)
+    start = time.perf_counter()
+    w2v_error(tmp_path, data, binary=True,
+              match=re.escape("vector 1 of 1 (byte 4): no space within 65536 bytes"))
+    assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 17, 64])
+def test_binary_reader_chunk_boundaries(tmp_path, monkeypatch, chunk):
+    rng = np.random.default_rng(chunk)
+    words = ["w%d" % i + "\u00e9" * int(rng.integers(0, 4)) for i in range(30)]
+    vectors = rng.standard_normal((30, 3)).astype(np.float32)
+    vectors[0] = np.frombuffer(b" \n  " * 3, dtype="<f4")  # spaces and newlines inside values
+    monkeypatch.setattr(keyed_mixtures, "_READ_CHUNK", chunk)
+    for sep in (b"\n", b""):
+        kv, _ = load_bytes(tmp_path, binary_w2v(words, vectors, sep=sep) + b"\n \n", True)
+        assert kv.index_to_key == words
+        np.testing.assert_array_equal(kv.means[:, 0], vectors)
+    w2v_error(tmp_path, binary_w2v(words, vectors)[:-5], True, match="unexpected end of file after 29 of 30")
+
+
+def test_binary_data_beyond_declared_count_rejected(tmp_path):
+    data = binary_w2v(header="4 4")
+    w2v_error(tmp_path, data, True, match=re.escape("data after the 4 vectors declared in the header (byte "))
+    w2v_error(tmp_path, binary_w2v() + b"x", True, match="data after the 5 vectors")
+    kv, _ = load_bytes(tmp_path, binary_w2v() + b"\n\t \r\n", True)  # trailing whitespace is fine
+    assert kv.index_to_key == W2V_WORDS
+
+
+def test_overlong_text_line_is_bounded(tmp_path):
+    """A compressed line without end (a 'zip bomb') is cut at the line limit, not read whole."""
+    import tracemalloc
+
+    data = b"1 2\nword " + b"1" * (64 << 20)
+    tracemalloc.start()
+    try:
+        w2v_error(tmp_path, data, suffix=".gz", match=re.escape("line 2 is longer than 65666 bytes"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+
+
+def test_headers_of_all_files_checked_before_any_body(tmp_path, monkeypatch):
+    good = tmp_path / "good.txt"
+    good.write_bytes(text_w2v())
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(text_w2v(header="5 4 junk"))
+    wide = tmp_path / "wide.txt"
+    wide.write_bytes(text_w2v(vectors=np.ones((5, 3))))
+
+    def no_body(*args):
+        raise AssertionError("a body was read")
+
+    monkeypatch.setattr(keyed_mixtures, "_read_text_body", no_body)
+    with pytest.raises(Word2VecFormatError, match=re.escape(f"{bad}: invalid word2vec header")):
+        KeyedGaussianMixtures.load_word2vec_format([good, good, bad])
+    with pytest.raises(Word2VecFormatError, match=r"wide.txt \(component 1\) has vector size 3, but .*has 4"):
+        KeyedGaussianMixtures.load_word2vec_format([good, wide])
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_unusual_valid_words_round_trip(tmp_path, binary):
+    words = ["\x00nul", "\u00e9t\u00e9", "\U0001F600", "a\x7fb", "\u200b", "x" * 5000, "\ufffd", "#"]
+    kv = KeyedGaussianMixtures(words, np.arange(len(words) * 2, dtype=np.float32).reshape(-1, 1, 2),
+                               np.zeros((len(words), 1, 1)), np.zeros((len(words), 1)))
+    path = tmp_path / "odd.w2v"
+    kv.save_word2vec_format(path, component=0, binary=binary)
+    loaded = KeyedGaussianMixtures.load_word2vec_format([path], binary=binary)
+    assert loaded.index_to_key == words
+    np.testing.assert_array_equal(loaded.means, kv.means)
+
+
+@pytest.mark.parametrize("bad_word", ["\ud800", "lone\udfffsurrogate", "x\u2028y", "x\x1cy", "\u3000"])
+def test_save_rejects_words_it_cannot_write_before_writing(tmp_path, bad_word):
+    kv = KeyedGaussianMixtures(["ok", bad_word], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
+    for binary in (False, True):
+        assert_raises_w2gm(Word2VecFormatError, ValueError,
+                           lambda b=binary: kv.save_word2vec_format(tmp_path / "out.txt.gz", 0, binary=b),
+                           match=re.escape(repr(bad_word)))
+        assert os.listdir(tmp_path) == []
+
+
+def test_save_rejects_too_long_words_and_non_finite_means(tmp_path):
+    long_word = "\u00e9" * (keyed_mixtures.MAX_WORD_BYTES // 2 + 1)
+    kv = KeyedGaussianMixtures(["ok", long_word], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
+    assert_raises_w2gm(Word2VecFormatError, ValueError,
+                       lambda: kv.save_word2vec_format(tmp_path / "o.txt", 0),
+                       match="65538 bytes long in UTF-8, above the maximum of 65536")
+    means = np.ones((3, 2, 2), np.float32)
+    means[2, 1, 0] = np.nan
+    kv = KeyedGaussianMixtures(["a", "b", "c"], means, np.zeros((3, 2, 1)), np.zeros((3, 2)))
+    kv.save_word2vec_format(tmp_path / "c0.txt", 0)  # component 0 is finite
+    assert_raises_w2gm(Word2VecFormatError, ValueError,
+                       lambda: kv.save_word2vec_format(tmp_path / "c1.txt", 1),
+                       match=re.escape("the mean of word 'c' (component 1) holds a NaN or infinite value"))
+    assert os.listdir(tmp_path) == ["c0.txt"]

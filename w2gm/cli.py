@@ -17,13 +17,9 @@ Without CORPUS, ``train`` uses the small sample corpus shipped in the package.
 
 import argparse
 import logging
-import lzma
 import sys
-import zlib
 
-import smart_open
-
-from w2gm.corpora import LineSentence, Text8Corpus, sample_corpus_path
+from w2gm.corpora import LineSentence, Text8Corpus, is_corrupt_data_error, open_untrusted, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
 from w2gm.exceptions import CorpusError, W2GMError
 from w2gm.persistence import check_writable_target
@@ -42,13 +38,16 @@ def detect_format(path, probe_bytes=1 << 20):
     FileNotFoundError, PermissionError, IsADirectoryError
         If ``path`` cannot be opened.
     CorpusError
-        If its compressed data is corrupt.
+        If its compressed data is corrupt or truncated.
     """
-    with smart_open.open(path, "rb") as f:
-        try:
+    try:
+        with open_untrusted(path) as f:
             head = f.read(probe_bytes)
-        except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
-            raise CorpusError(f"cannot read corpus {path!r}: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:
+        if not is_corrupt_data_error(exc):
+            raise
+        raise CorpusError(f"corpus file {path!r}: corrupt or truncated compressed data "
+                          f"({type(exc).__name__}: {exc})") from exc
     if len(head) >= probe_bytes and b"\n" not in head:
         return "text8"
     return "lines"

@@ -6,10 +6,13 @@ iterated over any number of times: each ``iter()`` reopens the file, so they
 can be handed to a model that makes several passes (vocabulary building, then
 one pass per training epoch).
 
-Files are opened with :func:`smart_open.open`, so compressed files (``.gz``,
-``.bz2``, ... chosen by the file name's extension) are decompressed on the fly,
-and any URI that ``smart_open`` understands (``s3://``, ``http://``, ...) can
-be given instead of a local path.
+Files are opened with :func:`open_untrusted` (:func:`smart_open.open`, with a
+strict decompressor for ``.bz2`` and ``.xz``), so compressed files (``.gz``,
+``.bz2``, ``.xz``, ... chosen by the file name's extension) are decompressed
+on the fly, and any URI that ``smart_open`` understands (``s3://``,
+``http://``, ...) can be given instead of a local path.  The word2vec and
+evaluation-dataset readers open their files the same way and use
+:func:`is_corrupt_data_error` to name corrupt compressed data.
 
 Readers
 -------
@@ -65,8 +68,27 @@ Design decisions
 * **Errors at construction**: a missing local file raises
   :class:`FileNotFoundError` (a directory :class:`IsADirectoryError`) when the
   reader is created, without reading the file; URIs (``scheme://...``) are not
-  checked until iteration.  Bad ``max_sentence_length`` or ``limit`` values
-  raise :class:`ValueError` (or :class:`TypeError` for non-integers).
+  checked until iteration.  A ``max_sentence_length`` or ``limit`` that is not
+  an integer in range, or a source that is not a path, raises
+  :class:`~w2gm.exceptions.ParameterError` (a :class:`ValueError`) naming the
+  argument.
+* **Corrupt files**: compressed data that is truncated or damaged (what the
+  gzip, bz2 and xz decompressors report as ``EOFError``, ``BadGzipFile``,
+  ``zlib.error``, ``LZMAError`` or "Invalid data stream") raises
+  :class:`~w2gm.exceptions.CorpusError` during iteration, naming the file and
+  the line (:class:`LineSentence`) or decompressed byte offset
+  (:class:`Text8Corpus`) where reading failed; the sentences before it have
+  been yielded already (after a damaged, rather than truncated, stretch
+  they may hold garbage: a block's checksum is only checked at its end).
+  Several concatenated gzip members or bz2/xz streams are read as one file;
+  zero bytes after the last one are ignored (gzip and xz define such
+  padding), anything else after it is an error (:mod:`bz2` and :mod:`lzma`
+  would ignore it; w2gm decompresses ``.bz2`` and ``.xz`` itself, see
+  :func:`open_untrusted`).  An xz file whose decompression needs more than
+  :data:`XZ_MEMORY_LIMIT` bytes is rejected the same way.  Invalid UTF-8
+  is *not* an error (see **Decoding**): a corpus is free text, and one bad
+  byte should not stop a day-long training run.  Genuine I/O errors stay
+  :class:`OSError`.
 * **Sources** are paths (``str`` or :class:`os.PathLike`), not open file
   objects, so that every pass can reopen the file.
 * :func:`sample_corpus_path` locates the bundled file next to this module
@@ -74,17 +96,23 @@ Design decisions
   inside a zip archive).
 """
 
+import bz2
 import codecs
 import errno
+import gzip
+import io
 import itertools
+import lzma
 import operator
 import os
 import re
+import struct
 import warnings
+import zlib
 
 import smart_open
 
-from w2gm.exceptions import CorpusError
+from w2gm.exceptions import CorpusError, ParameterError
 
 __all__ = [
     "CorpusDecodingWarning",
@@ -115,30 +143,163 @@ class CorpusDecodingWarning(UnicodeWarning):
     """
 
 
-def _check_max_sentence_length(value):
+#: Exceptions with which the decompressors behind ``smart_open`` (gzip, bz2,
+#: xz) report truncated or corrupt input, besides a plain ``OSError`` without
+#: an errno (bz2's "Invalid data stream"); see :func:`is_corrupt_data_error`.
+_CORRUPT_DATA_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError, struct.error)
+
+
+def is_corrupt_data_error(exc):
+    """Whether `exc`, raised while reading a file, means its (compressed) data is corrupt or cut short.
+
+    The readers of untrusted files (corpora, word2vec files, evaluation
+    datasets) turn such an exception into their named error naming the file.
+    Truncated gzip/bz2/xz data raises ``EOFError``; a damaged gzip header or
+    checksum ``gzip.BadGzipFile``; damaged deflate data ``zlib.error``;
+    damaged xz data ``lzma.LZMAError``; damaged bz2 data a plain ``OSError``
+    whose ``errno`` is None.  A genuine I/O error (an ``OSError`` with an
+    errno, or one of its subclasses such as a network error) is not corrupt
+    data and is left alone.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception raised by ``read``/``readline``/iteration of a file
+        opened with ``smart_open.open``.
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(exc, _CORRUPT_DATA_ERRORS):
+        return True
+    return type(exc) is OSError and exc.errno is None
+
+
+def _as_int(value):
+    """`value` as a Python int (anything with ``__index__`` but a bool), or None."""
     if isinstance(value, bool):
-        raise TypeError(f"max_sentence_length must be an integer, got {value!r}")
+        return None
     try:
-        value = operator.index(value)
+        return operator.index(value)
     except TypeError:
-        raise TypeError(f"max_sentence_length must be an integer, got {value!r}") from None
-    if value < 1:
-        raise ValueError(f"max_sentence_length must be >= 1, got {value!r}")
-    return value
+        return None
+
+
+#: Largest memory an xz decompressor may use (``xz -9`` needs 65 MiB); a file
+#: asking for more is rejected as corrupt rather than allocated.
+XZ_MEMORY_LIMIT = 1 << 28
+_RAW_CHUNK = 1 << 16
+
+
+class _MultiStreamReader(io.RawIOBase):
+    """The decompressed bytes of a bz2 or xz file: complete streams, then only zero padding.
+
+    Unlike :class:`bz2.BZ2File` and :class:`lzma.LZMAFile`, which ignore data
+    after a stream if it does not start like another stream (and, depending
+    on how much is read at a time, sometimes even a damaged further stream),
+    anything after the last complete stream but zero bytes is an error: the
+    decompressor's own exception (``OSError`` "Invalid data stream",
+    ``LZMAError``, or ``EOFError`` for a cut stream).
+    """
+
+    def __init__(self, raw, factory):
+        self._raw = raw
+        self._factory = factory
+        self._decompressor = factory()
+        self._done = False
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        with memoryview(buffer) as view, view.cast("B") as out:
+            data = self._read(len(out))
+            out[:len(data)] = data
+        return len(data)
+
+    def _read(self, size):
+        while not self._done and size:
+            decompressor = self._decompressor
+            if decompressor.eof:
+                rest = decompressor.unused_data.lstrip(b"\0")
+                while not rest:
+                    rest = self._raw.read(_RAW_CHUNK)
+                    if not rest:
+                        self._done = True
+                        return b""
+                    rest = rest.lstrip(b"\0")
+                self._decompressor = decompressor = self._factory()  # a further stream
+            elif decompressor.needs_input:
+                rest = self._raw.read(_RAW_CHUNK)
+                if not rest:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            else:
+                rest = b""
+            data = decompressor.decompress(rest, size)
+            if data:
+                return data
+        return b""
+
+    def close(self):
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+_STRICT_DECOMPRESSORS = {
+    ".bz2": bz2.BZ2Decompressor,
+    ".xz": lambda: lzma.LZMADecompressor(memlimit=XZ_MEMORY_LIMIT),
+}
+
+
+def open_untrusted(source):
+    """Open a file of untrusted bytes for reading, decompressing as its name's extension says.
+
+    ``.bz2`` and ``.xz`` files are decompressed strictly (see the module
+    docstring, **Corrupt files**); every other file is opened by
+    ``smart_open.open(source, "rb")`` (``.gz`` by :mod:`gzip`, which is strict
+    already, and URIs as ``smart_open`` understands them).  Used by the
+    corpus readers, the word2vec reader and the evaluation dataset readers;
+    nothing is read yet.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        Local path or URI.
+
+    Returns
+    -------
+    io.BufferedIOBase
+        A binary file object (with ``read``, ``readline`` and iteration);
+        reading it raises the exceptions that :func:`is_corrupt_data_error`
+        recognises for truncated or corrupt compressed data.
+    """
+    name = os.fspath(source)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    factory = _STRICT_DECOMPRESSORS.get(os.path.splitext(name)[1].lower())
+    if factory is None:
+        return smart_open.open(name, "rb")
+    raw = smart_open.open(name, "rb", compression="disable")
+    return io.BufferedReader(_MultiStreamReader(raw, factory))
+
+
+def _check_max_sentence_length(value):
+    number = _as_int(value)
+    if number is None or number < 1:
+        raise ParameterError(f"max_sentence_length must be an integer >= 1, got {value!r}")
+    return number
 
 
 def _check_limit(value):
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise TypeError(f"limit must be None or an integer, got {value!r}")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"limit must be None or an integer, got {value!r}") from None
-    if value < 0:
-        raise ValueError(f"limit must be None or >= 0, got {value!r}")
-    return value
+    number = _as_int(value)
+    if number is None or number < 0:
+        raise ParameterError(f"limit must be None or an integer >= 0, got {value!r}")
+    return number
 
 
 def _check_source(source, name):
@@ -150,7 +311,7 @@ def _check_source(source, name):
         if isinstance(source, bytes):
             source = os.fsdecode(source)
     if not isinstance(source, str):
-        raise TypeError(
+        raise ParameterError(
             f"{name} must be a path (str or os.PathLike), got {type(source).__name__}"
         )
     if not _URI_RE.match(source):
@@ -176,6 +337,14 @@ def _warn_invalid_utf8(path, where, stacklevel):
     )
 
 
+def _corrupt_corpus_error(path, where, exc):
+    """The :class:`CorpusError` for corrupt or truncated compressed data met at `where`."""
+    return CorpusError(
+        f"corpus file {path!r}: corrupt or truncated compressed data (while reading {where}; "
+        f"{type(exc).__name__}: {exc})"
+    )
+
+
 def _decode_line(data):
     """Decode one complete line of bytes; return ``(text, had_invalid_bytes)``."""
     try:
@@ -189,24 +358,34 @@ class _ChunkDecoder:
 
     Each chunk is decoded strictly first; if that raises, the decoder state is
     restored (``setstate``) and the chunk is decoded again with
-    ``errors="replace"``.  A leading byte-order mark is dropped.
+    ``errors="replace"``.  A leading byte-order mark is dropped: the text is
+    decoded as plain UTF-8 and a U+FEFF that is its very first character
+    removed, which is what ``utf-8-sig`` means.  (The ``utf-8-sig``
+    incremental decoder itself silently drops a file's last one or two bytes
+    when they are all the file holds and look like the start of a BOM.)
     """
 
     def __init__(self):
-        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self._at_start = True
 
     def decode(self, data, final=False):
         """Return ``(text, had_invalid_bytes)`` for the next chunk of bytes."""
         state = self._decoder.getstate()
         try:
-            return self._decoder.decode(data, final), False
+            text, bad = self._decoder.decode(data, final), False
         except UnicodeDecodeError:
             self._decoder.setstate(state)
             self._decoder.errors = "replace"
             try:
-                return self._decoder.decode(data, final), True
+                text, bad = self._decoder.decode(data, final), True
             finally:
                 self._decoder.errors = "strict"
+        if self._at_start and text:
+            self._at_start = False
+            if text[0] == "\ufeff":
+                text = text[1:]
+        return text, bad
 
 
 class LineSentence:
@@ -241,11 +420,13 @@ class LineSentence:
         At construction, if ``source`` is a local path that does not exist.
     IsADirectoryError
         At construction, if ``source`` is a directory.
-    ValueError
-        At construction, if ``max_sentence_length < 1`` or ``limit < 0``.
-    TypeError
-        At construction, if ``source`` is not a path, or
-        ``max_sentence_length``/``limit`` are not integers.
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) At construction, if ``source`` is not a path,
+        ``max_sentence_length`` is not an integer >= 1 or ``limit`` is not
+        None or an integer >= 0; the message names the argument.
+    w2gm.exceptions.CorpusError
+        (a ``TypeError``) During iteration, if the compressed data is
+        truncated or corrupt; the message names the file and the line.
 
     Warns
     -----
@@ -274,22 +455,29 @@ class LineSentence:
     def __iter__(self):
         n = self.max_sentence_length
         warned = False
-        with smart_open.open(self.source, "rb") as fin:
-            for lineno, raw in enumerate(itertools.islice(fin, self.limit), start=1):
-                if lineno == 1 and raw.startswith(_BOM):
-                    raw = raw[len(_BOM):]
-                text, bad = _decode_line(raw)
-                if bad and not warned:
-                    warned = True
-                    # stacklevel 2: the code that advances this generator.
-                    _warn_invalid_utf8(self.source, f"line {lineno}", stacklevel=2)
-                tokens = text.split()
-                if len(tokens) <= n:
-                    if tokens:
-                        yield tokens
-                else:
-                    for i in range(0, len(tokens), n):
-                        yield tokens[i:i + n]
+        lineno = 0
+        try:
+            with open_untrusted(self.source) as fin:
+                for lineno, raw in enumerate(itertools.islice(fin, self.limit), start=1):
+                    if lineno == 1 and raw.startswith(_BOM):
+                        raw = raw[len(_BOM):]
+                    text, bad = _decode_line(raw)
+                    if bad and not warned:
+                        warned = True
+                        # stacklevel 2: the code that advances this generator.
+                        _warn_invalid_utf8(self.source, f"line {lineno}", stacklevel=2)
+                    tokens = text.split()
+                    if len(tokens) <= n:
+                        if tokens:
+                            yield tokens
+                    else:
+                        for i in range(0, len(tokens), n):
+                            yield tokens[i:i + n]
+        except Exception as exc:
+            if not is_corrupt_data_error(exc):
+                raise
+            # only reading can raise these (a consumer's exception cannot enter the generator)
+            raise _corrupt_corpus_error(self.source, f"line {lineno + 1}", exc) from exc
 
 
 class Text8Corpus:
@@ -323,11 +511,14 @@ class Text8Corpus:
         At construction, if ``fname`` is a local path that does not exist.
     IsADirectoryError
         At construction, if ``fname`` is a directory.
-    ValueError
-        At construction, if ``max_sentence_length < 1``.
-    TypeError
-        At construction, if ``fname`` is not a path or
-        ``max_sentence_length`` is not an integer.
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) At construction, if ``fname`` is not a path or
+        ``max_sentence_length`` is not an integer >= 1; the message names the
+        argument.
+    w2gm.exceptions.CorpusError
+        (a ``TypeError``) During iteration, if the compressed data is
+        truncated or corrupt; the message names the file and the
+        decompressed byte offset.
 
     Warns
     -----
@@ -364,18 +555,23 @@ class Text8Corpus:
 
     def _token_chunks(self):
         """Yield lists of complete tokens, chunk after chunk (some lists may be empty)."""
-        chunk_size = int(self._chunk_size)
-        if chunk_size < 1:
-            raise ValueError(f"_chunk_size must be >= 1, got {self._chunk_size!r}")
+        chunk_size = _as_int(self._chunk_size)
+        if chunk_size is None or chunk_size < 1:
+            raise ParameterError(f"_chunk_size must be an integer >= 1, got {self._chunk_size!r}")
         decoder = _ChunkDecoder()
         warned = False
         # bytes read before this chunk, for the warning message (the decoder may
         # still hold up to 3 bytes of an incomplete character from before it)
         offset = 0
         rest = ""  # trailing, possibly incomplete, token of the previous chunk
-        with smart_open.open(self.fname, "rb") as fin:
+        with open_untrusted(self.fname) as fin:
             while True:
-                data = fin.read(chunk_size)
+                try:
+                    data = fin.read(chunk_size)
+                except Exception as exc:
+                    if not is_corrupt_data_error(exc):
+                        raise
+                    raise _corrupt_corpus_error(self.fname, f"from decompressed byte {offset}", exc) from exc
                 final = not data
                 text, bad = decoder.decode(data, final=final)
                 if bad and not warned:

@@ -13,7 +13,8 @@ exception                   also a                  raised when
 =========================== ======================= =============================================
 :class:`ParameterError`     ``ValueError``          a setting or argument is out of range
 :class:`CorpusError`        ``TypeError``           a corpus is not a restartable iterable of
-                                                    token lists, or a token is not a ``str``
+                                                    token lists, a token is not a ``str``, or
+                                                    a corpus file's compressed data is corrupt
 :class:`EmptyVocabularyError` ``ValueError``        the corpus is empty or ``min_count`` keeps
                                                     no word
 :class:`NotTrainedError`    ``RuntimeError``        a model without vocabulary is trained/saved
@@ -22,7 +23,8 @@ exception                   also a                  raised when
 :class:`ModelFileError`     ``ValueError``          a model file cannot be loaded
 :class:`Word2VecFormatError` ``ValueError``         a word2vec file is malformed, or a word
                                                     cannot be written in that format
-:class:`DatasetFormatError` ``ValueError``          an evaluation dataset holds no valid item
+:class:`DatasetFormatError` ``ValueError``          an evaluation dataset holds no valid item,
+                                                    or is not UTF-8 text, or is corrupt
 :class:`TrainingDivergedError` ``FloatingPointError`` a loss or parameter became NaN/infinite
 =========================== ======================= =============================================
 """
@@ -51,7 +53,11 @@ class ParameterError(W2GMError, ValueError):
 
 
 class CorpusError(W2GMError, TypeError):
-    """The corpus is not a restartable iterable of token lists, or a token is not a ``str``."""
+    """The corpus is not a restartable iterable of token lists, or a token is not a ``str``.
+
+    Also raised while reading a corpus file whose compressed data is truncated
+    or corrupt (:class:`w2gm.LineSentence`, :class:`w2gm.Text8Corpus`).
+    """
 
 
 class EmptyVocabularyError(W2GMError, ValueError):
@@ -85,7 +91,7 @@ class Word2VecFormatError(W2GMError, ValueError):
 
 
 class DatasetFormatError(W2GMError, ValueError):
-    """An evaluation dataset file holds no valid item."""
+    """An evaluation dataset file holds no valid item, is not UTF-8 text, or is corrupt."""
 
 
 class TrainingDivergedError(W2GMError, FloatingPointError):

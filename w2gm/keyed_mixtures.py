@@ -47,16 +47,19 @@ word2vec text or binary format, which stores only the means: variances and
 mixture weights are not representable there.
 """
 
+import contextlib
 import logging
 import numbers
 import os
 import re
+import stat
 from typing import NamedTuple
 
 import numpy as np
 import smart_open
 
 from w2gm._vocab import WordTable
+from w2gm.corpora import is_corrupt_data_error, open_untrusted
 from w2gm.evaluation.word_pairs import evaluate_word_pairs as _evaluate_word_pairs
 from w2gm.exceptions import (
     ComponentIndexError,
@@ -80,7 +83,6 @@ __all__ = ["GaussianMixture", "KeyedGaussianMixtures", "SIMILARITY_METRICS"]
 logger = logging.getLogger(__name__)
 
 _WHITESPACE = re.compile(r"\s")
-_BINARY_READ_CHUNK = 1 << 16
 
 
 class GaussianMixture(NamedTuple):
@@ -195,75 +197,343 @@ def _check_same_words(words, first_path, other_words, path, k):
     )
 
 
-def _read_word2vec_file(path, binary):
-    """Read one word2vec-format file; return ``(words, vectors (V, D) float32)``."""
-    with smart_open.open(path, "rb") as fin:
-        header = fin.readline()
-        try:
-            vocab_size, vector_size = (int(x) for x in header.split())
-        except ValueError:
-            raise Word2VecFormatError(
-                f"{path}: invalid word2vec header {header[:80]!r}; expected '<vocab_size> <vector_size>'"
-            ) from None
-        if vocab_size < 0 or vector_size < 1:
-            raise Word2VecFormatError(
-                f"{path}: invalid word2vec header {header[:80]!r}; need vocab_size >= 0 and vector_size >= 1"
-            )
-        vectors = np.empty((vocab_size, vector_size), dtype=np.float32)
-        if binary:
-            words = _read_binary_body(fin, path, vectors)
+# ------------------------------------------------ reading word2vec files
+#
+# Every file is untrusted: nothing is allocated from the header's numbers
+# alone, every read is bounded, and every problem is a Word2VecFormatError
+# naming the file (and the line or vector).
+
+#: Longest word (in UTF-8 bytes) that the word2vec reader accepts and
+#: :meth:`KeyedGaussianMixtures.save_word2vec_format` writes.
+MAX_WORD_BYTES = 1 << 16
+#: Largest vector size ``D`` in a word2vec header.
+MAX_VECTOR_SIZE = 1 << 20
+#: Largest vocabulary size ``V`` in a word2vec header (that of the word table).
+MAX_VOCAB_SIZE = 2**31 - 1
+#: Longest header line, in bytes.
+MAX_HEADER_BYTES = 1024
+#: A text line may hold at most this many bytes per value on top of the word.
+MAX_TEXT_BYTES_PER_VALUE = 64
+
+_HEADER_RE = re.compile(rb"[ \t]*(-?[0-9]+)[ \t]+(-?[0-9]+)[ \t\r]*\n?")
+# a decimal number as written by C's printf %f/%e/%g or Python's repr: no
+# "nan"/"inf", no hexadecimal, no digit-group underscores, ASCII digits only
+_NUMBER_RE = re.compile(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_ASCII_SPACE = b" \t\n\r\x0b\x0c"  # what bytes.split() splits on
+_READ_CHUNK = 1 << 16
+# values converted and stored at once (bounds the temporary Python floats / bytes)
+_FLUSH_VALUES = 1 << 16
+# the characters of a _NUMBER_RE number (and of the whitespace around it)
+_NUMBER_CHARS = b"0123456789+-.eE" + _ASCII_SPACE
+# rows of a growing vector array allocated at first (then doubled): about 4 MiB
+_INITIAL_ROW_BYTES = 1 << 22
+
+
+def _file_size(path):
+    """Size in bytes of `path` if it is a regular local file that smart_open reads as is, else None."""
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        return None
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    if "://" in name:
+        return None
+    if os.path.splitext(name)[1].lower() in smart_open.compression.get_supported_extensions():
+        return None
+    try:
+        info = os.stat(name)
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+class _Rows:
+    """A ``(n, D)`` float32 array filled block by block, grown by doubling up to ``V`` rows.
+
+    Memory follows the rows actually read, not the header's promise.
+    """
+
+    def __init__(self, vocab_size, vector_size, preallocate):
+        self.limit = vocab_size
+        self.width = vector_size
+        self.count = 0
+        if preallocate:
+            capacity = vocab_size
         else:
-            words = _read_text_body(fin, path, vectors)
-    return words, vectors
+            capacity = min(vocab_size, max(1, _INITIAL_ROW_BYTES // (4 * vector_size)))
+        self.array = np.empty((capacity, vector_size), dtype=np.float32)
+
+    def extend(self, values):
+        """Append the rows of `values` (flat, a multiple of ``D`` numbers; at most ``V`` rows in all)."""
+        block = np.asarray(values).reshape(-1, self.width)
+        end = self.count + block.shape[0]
+        if end > self.array.shape[0]:
+            capacity = self.array.shape[0]
+            while capacity < end:
+                capacity = min(self.limit, 2 * capacity)
+            grown = np.empty((capacity, self.width), dtype=np.float32)
+            grown[:self.count] = self.array[:self.count]
+            self.array = grown
+        with np.errstate(over="ignore"):  # out of float32 range -> inf, reported by _check_finite
+            self.array[self.count:end] = block
+        self.count = end
+
+    def result(self):
+        return self.array[:self.count]
 
 
-def _read_text_body(fin, path, vectors):
-    vocab_size, vector_size = vectors.shape
+def _encode_word(word):
+    """`word` as UTF-8 bytes, or Word2VecFormatError if it cannot be written in a word2vec file."""
+    if not word or _WHITESPACE.search(word):
+        raise Word2VecFormatError(
+            f"word {word!r} is empty or contains whitespace and cannot be written in word2vec format"
+        )
+    try:
+        raw = word.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Word2VecFormatError(
+            f"word {word!r} cannot be encoded as UTF-8 ({exc.reason}) and cannot be written in "
+            f"word2vec format"
+        ) from None
+    if len(raw) > MAX_WORD_BYTES:
+        raise Word2VecFormatError(
+            f"word {word[:40]!r}... is {len(raw)} bytes long in UTF-8, above the maximum of "
+            f"{MAX_WORD_BYTES} and cannot be written in word2vec format"
+        )
+    return raw
+
+
+def _word2vec_error(path, message):
+    return Word2VecFormatError(f"{os.fspath(path)}: {message}")
+
+
+def _read_header(fin, path):
+    """Parse the ``V D`` header line; return ``(vocab_size, vector_size, header_bytes)``."""
+    header = fin.readline(MAX_HEADER_BYTES + 1)
+    match = _HEADER_RE.fullmatch(header)
+    if match is None or (len(header) > MAX_HEADER_BYTES and not header.endswith(b"\n")):
+        raise _word2vec_error(
+            path, f"invalid word2vec header {header[:80]!r}; expected '<vocab_size> <vector_size>' "
+                  f"(two decimal integers) on the first line"
+        )
+    vocab_size, vector_size = int(match.group(1)), int(match.group(2))
+    negative = match.group(1).startswith(b"-") or match.group(2).startswith(b"-")  # even "-0"
+    if negative or not 0 <= vocab_size <= MAX_VOCAB_SIZE or not 1 <= vector_size <= MAX_VECTOR_SIZE:
+        raise _word2vec_error(
+            path, f"invalid word2vec header {header[:80]!r}; need 0 <= vocab_size <= {MAX_VOCAB_SIZE} "
+                  f"and 1 <= vector_size <= {MAX_VECTOR_SIZE}"
+        )
+    return vocab_size, vector_size, len(header)
+
+
+def _min_body_bytes(vocab_size, vector_size, binary):
+    """Fewest bytes that `vocab_size` entries of `vector_size` values can take."""
+    if binary:  # word (>= 1 byte), space, D float32; the newline is optional
+        return vocab_size * (2 + 4 * vector_size)
+    # word, then D times a separator and a one-digit value; newlines between lines
+    return max(0, vocab_size * (1 + 2 * vector_size + 1) - 1)
+
+
+def _check_word(path, where, raw, index, position):
+    """Decode and validate one word; record it in `index`; return it."""
+    if not raw:
+        raise _word2vec_error(path, f"{where}: empty word")
+    if len(raw) > MAX_WORD_BYTES:
+        raise _word2vec_error(path, f"{where}: word of {len(raw)} bytes, longer than the maximum "
+                                    f"of {MAX_WORD_BYTES}")
+    try:
+        word = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _word2vec_error(path, f"{where}: word {raw[:80]!r} is not valid UTF-8 ({exc.reason} "
+                                    f"at byte {exc.start})") from None
+    if _WHITESPACE.search(word):
+        raise _word2vec_error(path, f"{where}: word {word[:80]!r} contains whitespace")
+    first = index.setdefault(word, position)
+    if first != position:
+        raise _word2vec_error(path, f"{where}: duplicate word {word[:80]!r} (also entry {first + 1}); "
+                                    f"the words of a word2vec file must be distinct")
+    return word
+
+
+def _check_finite(path, vectors, words, describe):
+    """Raise naming the first entry (``describe(i)``) whose vector holds NaN or infinity."""
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise _word2vec_error(path, f"{describe(i)} (word {words[i][:80]!r}) holds a NaN or infinite "
+                                    f"value (or one out of float32 range)")
+
+
+def _read_word2vec_file(path, binary):
+    """Read one word2vec-format file; return ``(words, vectors (V, D) float32)``.
+
+    See :meth:`KeyedGaussianMixtures.load_word2vec_format` for the format
+    accepted; every problem raises :class:`Word2VecFormatError` naming
+    `path`.
+    """
+    size = _file_size(path)
+    with open_untrusted(path) as fin, _corrupt_data_is_format_error(path):
+        vocab_size, vector_size, header_bytes = _read_header(fin, path)
+        needed = _min_body_bytes(vocab_size, vector_size, binary)
+        if size is not None and size - header_bytes < needed:
+            raise _word2vec_error(
+                path, f"the header declares {vocab_size} vectors of {vector_size} values, which "
+                      f"take at least {needed} bytes, but only {size - header_bytes} bytes follow it"
+            )
+        rows = _Rows(vocab_size, vector_size, preallocate=size is not None)
+        if binary:
+            words = _read_binary_body(fin, path, rows, header_bytes)
+        else:
+            words = _read_text_body(fin, path, rows)
+    return words, rows.result()
+
+
+def _read_word2vec_header(path):
+    """``(vocab_size, vector_size)`` from the header of one word2vec file."""
+    with open_untrusted(path) as fin, _corrupt_data_is_format_error(path):
+        return _read_header(fin, path)[:2]
+
+
+@contextlib.contextmanager
+def _corrupt_data_is_format_error(path):
+    """Turn a decompressor's report of corrupt or truncated data into Word2VecFormatError."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_corrupt_data_error(exc):
+            raise
+        raise _word2vec_error(
+            path, f"corrupt or truncated compressed data ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _read_text_body(fin, path, rows):
+    """Read the ``word v1 ... vD`` lines after the header into `rows`; return the words."""
+    vocab_size, vector_size = rows.limit, rows.width
+    max_line = MAX_WORD_BYTES + MAX_TEXT_BYTES_PER_VALUE * vector_size + 2
+    flush = max(vector_size, _FLUSH_VALUES)
     words = []
-    for i in range(vocab_size):
-        line = fin.readline()
+    index = {}
+    pending = []  # values of the lines not yet stored in rows
+    lineno = 1
+    while True:
+        line = fin.readline(max_line + 1)
+        lineno += 1
+        if len(line) > max_line and not line.endswith(b"\n"):
+            raise _word2vec_error(path, f"line {lineno} is longer than {max_line} bytes "
+                                        f"(the most a word and {vector_size} values may take)")
+        i = len(words)
+        if i == vocab_size:  # only blank lines may follow the declared vectors
+            if not line:
+                break
+            if line.strip(_ASCII_SPACE):
+                raise _word2vec_error(path, f"line {lineno}: data after the {vocab_size} vectors "
+                                            f"declared in the header")
+            continue
         if not line:
-            raise Word2VecFormatError(
-                f"{path}: unexpected end of file after {i} of {vocab_size} vectors"
-            )
-        parts = line.decode("utf-8").rstrip().split(" ")
-        if len(parts) != vector_size + 1:
-            raise Word2VecFormatError(
-                f"{path}: line {i + 2} has {len(parts) - 1} values for word {parts[0]!r}, "
-                f"expected {vector_size}"
-            )
+            raise _word2vec_error(path, f"unexpected end of file after {i} of {vocab_size} vectors "
+                                        f"(line {lineno})")
+        fields = line.split()
+        if not fields:
+            raise _word2vec_error(path, f"line {lineno} is blank; expected vector {i + 1} of "
+                                        f"{vocab_size} ('word v1 ... v{vector_size}')")
+        if len(fields) != vector_size + 1:
+            shown = fields[0][:80].decode("utf-8", "backslashreplace")
+            raise _word2vec_error(path, f"line {lineno} has {len(fields) - 1} values for word {shown!r}, "
+                                        f"expected {vector_size}")
+        word = _check_word(path, f"line {lineno}", fields[0], index, i)
+        values = fields[1:]
+        # Values made of these characters only (what is left of the line without them
+        # is what is left of the word) are parsed by float() exactly as _NUMBER_RE
+        # says; float() alone would also take "nan", "inf", "1_0", non-ASCII digits.
         try:
-            vectors[i] = np.asarray(parts[1:], dtype=np.float32)
+            if line.translate(None, _NUMBER_CHARS) != fields[0].translate(None, _NUMBER_CHARS):
+                raise ValueError
+            pending.extend(map(float, values))
         except ValueError:
-            raise Word2VecFormatError(
-                f"{path}: line {i + 2} (word {parts[0]!r}) holds a value that is not a number"
-            ) from None
-        words.append(parts[0])
+            bad = next((f for f in values if _NUMBER_RE.fullmatch(f) is None), b"?")
+            raise _word2vec_error(path, f"line {lineno} (word {word[:80]!r}) holds {bad[:40]!r}, "
+                                        f"which is not a finite decimal number") from None
+        words.append(word)
+        if len(pending) >= flush:
+            rows.extend(pending)
+            pending.clear()
+    rows.extend(pending)
+    _check_finite(path, rows.result(), words, lambda j: f"line {j + 2}")
     return words
 
 
-def _read_binary_body(fin, path, vectors):
-    vocab_size, vector_size = vectors.shape
-    nbytes = vector_size * 4
+def _read_binary_body(fin, path, rows, offset):
+    """Read the ``word<space><D float32>`` entries after the header into `rows`; return the words.
+
+    Linear in the file size: the buffer is a ``bytearray`` consumed from the
+    front and appended to at the back, and the search for the space after a
+    word never rescans bytes.  `offset` is the header's length, for messages.
+    """
+    vocab_size, vector_size = rows.limit, rows.width
+    nbytes = 4 * vector_size
+    flush = max(nbytes, 4 * _FLUSH_VALUES)
     words = []
-    buf = b""
-    pos = 0
+    index = {}
+    buf = bytearray()
+    pos = 0  # start of the unread part of buf; buf[0] is at byte `offset` of the file
+    pending = bytearray()  # vectors not yet stored in rows
+
+    def fill():
+        """Append the next chunk of the file to `buf` (dropping what was read); False at the end."""
+        nonlocal pos, offset
+        more = fin.read(_READ_CHUNK)
+        del buf[:pos]
+        offset += pos
+        pos = 0
+        buf.extend(more)
+        return bool(more)
+
+    def truncated(i):
+        return _word2vec_error(path, f"unexpected end of file after {i} of {vocab_size} vectors "
+                                     f"(byte {offset + len(buf)})")
+
     for i in range(vocab_size):
+        if pos == len(buf) and not fill():
+            raise truncated(i)
+        where = f"vector {i + 1} of {vocab_size} (byte {offset + pos})"
+        # word2vec.c writes a newline after every vector; it precedes the next word
+        scanned = pos + 1 if buf[pos] == 0x0A else pos
         while True:
-            space = buf.find(b" ", pos)
-            if space != -1 and len(buf) - (space + 1) >= nbytes:
+            start = pos + 1 if buf[pos] == 0x0A else pos
+            space = buf.find(b" ", scanned, start + MAX_WORD_BYTES + 1)
+            if space != -1:
                 break
-            more = fin.read(_BINARY_READ_CHUNK)
-            if not more:
-                raise Word2VecFormatError(
-                    f"{path}: unexpected end of file after {i} of {vocab_size} vectors"
-                )
-            buf = buf[pos:] + more
-            pos = 0
-        # word2vec.c writes a newline after every vector; it precedes the next word.
-        words.append(buf[pos:space].lstrip(b"\r\n").decode("utf-8"))
-        vectors[i] = np.frombuffer(buf, dtype="<f4", count=vector_size, offset=space + 1)
-        pos = space + 1 + nbytes
+            if len(buf) - start > MAX_WORD_BYTES:
+                raise _word2vec_error(path, f"{where}: no space within {MAX_WORD_BYTES} bytes; a word "
+                                            f"is at most {MAX_WORD_BYTES} bytes long")
+            scanned = len(buf) - pos  # fill() moves the unread part to the front
+            if not fill():
+                raise truncated(i)
+        words.append(_check_word(path, where, bytes(buf[start:space]), index, i))
+        end = space + 1 + nbytes
+        while len(buf) < end:
+            end -= pos
+            space -= pos
+            if not fill():
+                raise truncated(i)
+        pending += buf[space + 1:end]
+        pos = end
+        if len(pending) >= flush:
+            rows.extend(np.frombuffer(pending, dtype="<f4"))
+            pending = bytearray()
+    rows.extend(np.frombuffer(pending, dtype="<f4"))
+    del pending
+    rest = buf[pos:] + fin.read(_READ_CHUNK)
+    offset += pos
+    while rest:
+        if rest.strip(_ASCII_SPACE):
+            raise _word2vec_error(path, f"data after the {vocab_size} vectors declared in the header "
+                                        f"(byte {offset})")
+        offset += len(rest)
+        rest = fin.read(_READ_CHUNK)
+    _check_finite(path, rows.result(), words, lambda j: f"vector {j + 1} of {vocab_size}")
     return words
 
 
@@ -802,7 +1072,8 @@ class KeyedGaussianMixtures:
         w2gm.exceptions.ParameterError
             (a ``ValueError``) If `metric` is unknown.
         w2gm.exceptions.DatasetFormatError
-            (a ``ValueError``) If the file holds no valid pair.
+            (a ``ValueError``) If the file holds no valid pair, or is not
+            UTF-8 text or corrupt (see :mod:`w2gm.evaluation.datasets`).
         """
         return _evaluate_word_pairs(self, path, metric=metric, case_insensitive=case_insensitive)
 
@@ -838,9 +1109,13 @@ class KeyedGaussianMixtures:
             (an ``IndexError``) If `component` is not an integer in
             ``0 .. K-1``.
         w2gm.exceptions.Word2VecFormatError
-            (a ``ValueError``) If a word is empty or contains whitespace (the
-            format separates words from values by a space; the message names
-            the word).
+            (a ``ValueError``) Before anything is written, if a word is empty,
+            contains whitespace (the format separates words from values by a
+            space), cannot be encoded as UTF-8 (a lone surrogate) or is longer
+            than :data:`MAX_WORD_BYTES` bytes, if the component's mean of a
+            word holds NaN or infinity (the message names the word), or if
+            the vector size is above :data:`MAX_VECTOR_SIZE`:
+            :meth:`load_word2vec_format` would reject such a file.
         ValueError
             If `path` is a URL rather than a local path.
         FileNotFoundError
@@ -848,22 +1123,30 @@ class KeyedGaussianMixtures:
         """
         component = self._check_component(component)
         path = local_path(path)
-        for word in self.index_to_key:
-            if not word or _WHITESPACE.search(word):
-                raise Word2VecFormatError(
-                    f"word {word!r} is empty or contains whitespace and cannot be written in word2vec format"
-                )
-
+        if self.vector_size > MAX_VECTOR_SIZE:
+            raise Word2VecFormatError(
+                f"vector size {self.vector_size} is above the maximum of {MAX_VECTOR_SIZE} that "
+                f"load_word2vec_format reads"
+            )
+        encoded = [_encode_word(word) for word in self.index_to_key]
         vectors = self._means[:, component]
+        finite = np.isfinite(vectors).all(axis=1)
+        if not finite.all():
+            word = self._table.word(int(np.argmin(finite)))
+            raise Word2VecFormatError(
+                f"the mean of word {word!r} (component {component}) holds a NaN or infinite value, "
+                f"which cannot be written in word2vec format"
+            )
+
         with atomic_write(path) as tmp_path, smart_open.open(tmp_path, "wb") as fout:
             fout.write(f"{len(self)} {self.vector_size}\n".encode("utf-8"))
             if binary:
-                for word, vec in zip(self.index_to_key, vectors):
-                    fout.write(word.encode("utf-8") + b" " + vec.astype("<f4").tobytes() + b"\n")
+                for word, vec in zip(encoded, vectors):
+                    fout.write(word + b" " + vec.astype("<f4").tobytes() + b"\n")
             else:
                 row_format = " ".join(["%.9g"] * self.vector_size)
-                for word, vec in zip(self.index_to_key, vectors.tolist()):
-                    fout.write(f"{word} {row_format % tuple(vec)}\n".encode("utf-8"))
+                for word, vec in zip(encoded, vectors.tolist()):
+                    fout.write(word + b" " + (row_format % tuple(vec)).encode("ascii") + b"\n")
 
     @classmethod
     def load_word2vec_format(cls, paths, binary=False):
@@ -896,9 +1179,53 @@ class KeyedGaussianMixtures:
         w2gm.exceptions.ParameterError
             (a ``ValueError``) If `paths` is empty.
         w2gm.exceptions.Word2VecFormatError
-            (a ``ValueError``) If a file is malformed or truncated, the files
-            differ in vector size, or their word lists differ (the message
-            names the first mismatching position and words).
+            (a ``ValueError``) If a file breaks the format described in the
+            Notes (bad header, truncated, corrupt compressed data, a bad,
+            duplicate or non-UTF-8 word, a value that is not a finite number,
+            data after the declared vectors, ...), the files differ in vector
+            size, or their word lists differ.  The message names the file and
+            the line (text) or vector (binary) where there is one; for
+            mismatched files, the first mismatching position and words.
+        OSError
+            If a file cannot be opened or read (e.g. ``FileNotFoundError``).
+
+        Notes
+        -----
+        Every file is treated as untrusted and read strictly; what is
+        accepted:
+
+        * **Header** (both formats): the first line is ``V D``, two decimal
+          integers (ASCII digits) separated by spaces or tabs, with optional
+          surrounding spaces/tabs and ``\\r``, at most
+          :data:`MAX_HEADER_BYTES` bytes; ``0 <= V <= MAX_VOCAB_SIZE`` and
+          ``1 <= D <=`` :data:`MAX_VECTOR_SIZE`.  Nothing is allocated from
+          the header alone: for an uncompressed local file the declared size
+          is first checked against the file's size, otherwise the arrays
+          grow with the data actually read, so a lying header costs no
+          memory.  All headers are checked (including equal ``D``) before
+          any file's body is read.
+        * **Text**: exactly ``V`` lines ``word v1 ... vD`` follow, fields
+          separated by ASCII whitespace (leading and trailing whitespace,
+          ``\\r\\n`` line ends and a missing final newline are fine); each
+          value is a decimal number such as printf's ``%f``/``%e``/``%g`` or
+          Python's ``repr`` writes (no ``nan``/``inf``, hexadecimal or ``_``)
+          whose float32 value is finite.  A line holds at most
+          ``MAX_WORD_BYTES + 64 * D + 2`` bytes.  A blank line among the
+          vectors is an error; after the last vector only whitespace (blank
+          lines) may follow.
+        * **Binary**: ``V`` entries ``word``, a space, ``D`` little-endian
+          float32, each entry optionally preceded by one ``\\n`` (word2vec.c
+          writes one after every vector); after the last one only ASCII
+          whitespace may follow.  The values must be finite.  Reading is
+          linear in the file size.
+        * **Words** (both formats): non-empty, valid UTF-8, at most
+          :data:`MAX_WORD_BYTES` bytes, without any (Unicode) whitespace, and
+          distinct within a file.
+        * **Compression** follows the extension (``.gz``, ``.bz2``, ``.xz``,
+          ... via ``smart_open``); truncated or corrupt compressed data is a
+          :class:`~w2gm.exceptions.Word2VecFormatError`; so is anything but
+          zero bytes after the last complete gzip member or bz2/xz stream
+          (see :func:`w2gm.corpora.open_untrusted`).
         """
         if isinstance(paths, (str, bytes, os.PathLike)):
             raise TypeError(
@@ -909,18 +1236,25 @@ class KeyedGaussianMixtures:
         if not paths:
             raise ParameterError("paths is empty: need one word2vec file per mixture component")
 
+        # every header first: a bad or mismatched one is reported before any body is read
+        vector_size = None
+        for k, path in enumerate(paths):
+            size = _read_word2vec_header(path)[1]
+            if vector_size is None:
+                vector_size = size
+            elif size != vector_size:
+                raise Word2VecFormatError(
+                    f"{path} (component {k}) has vector size {size}, "
+                    f"but {paths[0]} (component 0) has {vector_size}"
+                )
+
         words, first = _read_word2vec_file(paths[0], binary)
-        vocab_size, vector_size = first.shape
+        vocab_size = first.shape[0]
         means = np.empty((vocab_size, len(paths), vector_size), dtype=np.float32)
         means[:, 0] = first
         del first
         for k, path in enumerate(paths[1:], start=1):
             other_words, vectors = _read_word2vec_file(path, binary)
-            if vectors.shape[1] != vector_size:
-                raise Word2VecFormatError(
-                    f"{path} (component {k}) has vector size {vectors.shape[1]}, "
-                    f"but {paths[0]} (component 0) has {vector_size}"
-                )
             _check_same_words(words, paths[0], other_words, path, k)
             means[:, k] = vectors
 

@@ -9,11 +9,22 @@
 * Contextual word similarity: the SCWS ``ratings.txt`` of Huang et al. (2012)
   (:func:`read_scws`).
 
-All readers share one line reader: UTF-8 (undecodable bytes replaced), LF or
-CRLF line endings, gzip/bz2 via ``smart_open``, blank lines and lines
-starting with ``#`` ignored.  Malformed lines are skipped with a
-``UserWarning`` naming their number and the first one; a file with no valid
-item raises :class:`w2gm.exceptions.DatasetFormatError` (a ``ValueError``).
+All readers share one line reader (every file is treated as untrusted):
+
+* Text is UTF-8 (a leading byte-order mark is dropped); lines end with LF or
+  CRLF; gzip/bz2/xz files are decompressed
+  (:func:`w2gm.corpora.open_untrusted`).  Blank lines and lines starting
+  with ``#`` are ignored.
+* A file that is not such text raises
+  :class:`w2gm.exceptions.DatasetFormatError` (a ``ValueError``) naming the
+  file and the line: bytes that are not valid UTF-8, a NUL byte (binary
+  data), a line longer than :data:`MAX_LINE_BYTES`, or truncated or corrupt
+  compressed data.  No item is returned from such a file.
+* A text line that does not hold an item (too few columns, a score that is
+  not a finite decimal number -- ``nan``, ``inf``, ``1e999``, ``1_0`` --, no
+  ``<b>`` marker) is skipped with a ``UserWarning`` naming the number of
+  such lines and the first one; a file with no valid item raises
+  :class:`w2gm.exceptions.DatasetFormatError`.
 """
 
 import logging
@@ -24,8 +35,7 @@ import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
-import smart_open
-
+from w2gm.corpora import is_corrupt_data_error, open_untrusted
 from w2gm.exceptions import DatasetFormatError, ParameterError
 
 __all__ = [
@@ -63,6 +73,13 @@ _DATA_DIR = os.path.join(
 )
 _SCORE_COLUMN_NAMES = ("SimLex999",)
 _POS_SUFFIX = re.compile(r"-[A-Za-z]$")
+# a plain decimal number: no "nan"/"inf", hexadecimal, "_" or non-ASCII digits
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_BOM = b"\xef\xbb\xbf"
+
+#: Longest line of an evaluation dataset file, in bytes; a longer one means
+#: the file is not a dataset (SCWS lines, the longest, are a few KB).
+MAX_LINE_BYTES = 1 << 20
 
 
 def bundled_dataset_path(name):
@@ -101,14 +118,53 @@ def bundled_dataset_path(name):
 def _data_lines(path):
     """Yield ``(line_number, line)`` of the non-blank lines not starting with ``#``.
 
-    Line endings (LF or CRLF) are removed; the line is otherwise as in the file.
+    Line endings (LF or CRLF) are removed; the line is otherwise as in the
+    file.  Streams the file a line at a time; raises
+    :class:`DatasetFormatError` naming the file and the line for content that
+    is not UTF-8 text (see the module docstring).
     """
-    with smart_open.open(os.fspath(path), "r", encoding="utf-8", errors="replace", newline="") as fin:
-        text = fin.read()
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip()
-        if stripped and not stripped.startswith("#"):
-            yield number, line
+    name = os.fspath(path)
+    number = 0
+    with open_untrusted(name) as fin:
+        while True:
+            try:
+                raw = fin.readline(MAX_LINE_BYTES + 1)
+            except Exception as exc:
+                if not is_corrupt_data_error(exc):
+                    raise
+                raise DatasetFormatError(
+                    f"{name}: corrupt or truncated compressed data (while reading line {number + 1}; "
+                    f"{type(exc).__name__}: {exc})"
+                ) from exc
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                raise DatasetFormatError(
+                    f"{name}: line {number} is longer than {MAX_LINE_BYTES} bytes; not a dataset file"
+                )
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM):]
+            nul = raw.find(b"\0")
+            if nul != -1:
+                raise DatasetFormatError(
+                    f"{name}: line {number} holds a NUL byte (at byte {nul} of the line); "
+                    f"binary data, not a text dataset"
+                )
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DatasetFormatError(
+                    f"{name}: line {number} is not valid UTF-8 ({exc.reason} at byte {exc.start} of the "
+                    f"line); not a text dataset"
+                ) from None
+            if line.endswith("\n"):
+                line = line[:-1]
+            if line.endswith("\r"):
+                line = line[:-1]
+            stripped = line.lstrip()
+            if stripped and not stripped.startswith("#"):
+                yield number, line
 
 
 def _fields(line):
@@ -120,12 +176,20 @@ def _fields(line):
 
 
 def _parse_float(text):
-    """`text` as a finite float, or None."""
-    try:
-        value = float(text)
-    except ValueError:
+    """`text` as a finite float if it is a plain decimal number, else None."""
+    if _NUMBER.fullmatch(text) is None:
         return None
+    value = float(text)
     return value if math.isfinite(value) else None
+
+
+def _looks_numeric(text):
+    """Whether ``float()`` takes `text` (also ``nan``, ``inf``, ``1_0``): not a header's column name."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _warn_malformed(path, count, first, what):
@@ -157,7 +221,7 @@ class WordPairs(NamedTuple):
 
 def _header_score_column(fields):
     """Column of the score if `fields` (the first data line) is a header, else None."""
-    if len(fields) >= 3 and _parse_float(fields[2]) is None:
+    if len(fields) >= 3 and not _looks_numeric(fields[2]):
         for name in _SCORE_COLUMN_NAMES:
             if name in fields:
                 return fields.index(name)
@@ -193,6 +257,10 @@ def read_word_pairs(path, case_insensitive=False):
     w2gm.exceptions.DatasetFormatError
         (a ``ValueError``) If the file holds no valid pair (e.g. it is
         empty); the message names the file.
+        Also, naming the file and the line, if the file is not UTF-8 text
+        (invalid UTF-8, a NUL byte, a line longer than
+        :data:`MAX_LINE_BYTES`) or its compressed data is truncated or
+        corrupt.
     OSError
         If the file cannot be read.
 
@@ -259,6 +327,10 @@ def read_entailment_pairs(path, case_insensitive=False):
     w2gm.exceptions.DatasetFormatError
         (a ``ValueError``) If the file holds no pair; the message names the
         file.
+        Also, naming the file and the line, if the file is not UTF-8 text
+        (invalid UTF-8, a NUL byte, a line longer than
+        :data:`MAX_LINE_BYTES`) or its compressed data is truncated or
+        corrupt.
 
     Warns
     -----
@@ -346,13 +418,18 @@ def read_scws(path):
     Raises
     ------
     w2gm.exceptions.DatasetFormatError
-        (a ``ValueError``) If the file holds no valid item.
+        (a ``ValueError``) If the file holds no valid item; the message
+        names the file.
+        Also, naming the file and the line, if the file is not UTF-8 text
+        (invalid UTF-8, a NUL byte, a line longer than
+        :data:`MAX_LINE_BYTES`) or its compressed data is truncated or
+        corrupt.
 
     Warns
     -----
     UserWarning
-        If lines with fewer than 8 columns, a non-numeric rating or no
-        ``<b>`` marker were skipped.
+        If lines with fewer than 8 columns, a rating that is not a finite
+        decimal number or no ``<b>`` marker were skipped.
     """
     items = []
     malformed = 0
