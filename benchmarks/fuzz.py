@@ -17,9 +17,18 @@ while it saves over an existing model and counts a **lost model** when the
 file then holds neither the old nor the new model (bit-identical arrays).
 
 The cases are those of ``tests/fuzz_cases.py`` and ``tests/fuzz_text.py``
-(the same generators as ``tests/test_fuzz.py``), seeded by ``--seed``, the
-category and the case number, so a reported case can be replayed with
-``--worker CATEGORY --start N --stop N+1``.
+(the same generators as ``tests/test_fuzz.py``).  Model-file and settings
+cases are seeded by ``--seed``, the category and the case number, so a
+reported case can be replayed with ``--worker CATEGORY --start N --stop N+1``;
+word2vec and corpus cases come from hypothesis strategies seeded by ``--seed``
+and the first case number of their worker (a failure prints the case's
+mutation family; the failing bytes are rebuilt by rerunning that worker).
+
+A "silent corruption" is a check that failed on content: a file that loaded
+with other values than the file holds (model files: other arrays than the
+original's CRC-protected ones; word2vec and corpora: another result than an
+independent pure-Python reference parser), or a file that must be refused
+and loaded.
 
 Usage::
 
@@ -61,13 +70,6 @@ def _settings_category(rng, scratch, state):
     return "settings", check_settings_case(settings_case(rng))
 
 
-def _text_category(name):
-    def run(rng, scratch, state):
-        import fuzz_text
-        return fuzz_text.run_case(name, rng, scratch)
-    return run
-
-
 #: Category name -> function(rng, scratch_dir, state) -> (kind, outcome label).
 CATEGORIES = {
     "model file (separate, Adagrad, spherical)": _model_category(separate_output=True),
@@ -77,16 +79,24 @@ CATEGORIES = {
 }
 
 
-def _add_text_categories():
-    try:
-        import fuzz_text
-    except ImportError:
-        return
-    for name in getattr(fuzz_text, "CATEGORIES", ()):
-        CATEGORIES[name] = _text_category(name)
+def _text_categories():
+    """Category name -> (hypothesis strategy, checker(scratch, case) -> outcome), from fuzz_text."""
+    import fuzz_text
+    w2v, corpus = fuzz_text.word2vec_cases, fuzz_text.corpus_cases
+    compressed = tuple(s for s in fuzz_text.COMPRESSION_SUFFIXES if s)
+    check_w2v = fuzz_text.check_word2vec_case
+    return {
+        "word2vec text": (w2v(binary=False, suffixes=("",)), lambda d, c: check_w2v(d, *c[:3])),
+        "word2vec binary": (w2v(binary=True, suffixes=("",)), lambda d, c: check_w2v(d, *c[:3])),
+        "word2vec .gz/.bz2/.xz": (w2v(suffixes=compressed), lambda d, c: check_w2v(d, *c[:3])),
+        "corpus (LineSentence, Text8Corpus)": (corpus(), lambda d, c: fuzz_text.check_corpus_case(d, *c[:4])),
+    }
 
 
-_add_text_categories()
+#: Categories driven by hypothesis strategies (tests/fuzz_text.py): name -> None (built in the worker).
+TEXT_CATEGORIES = dict.fromkeys(["word2vec text", "word2vec binary", "word2vec .gz/.bz2/.xz",
+                                 "corpus (LineSentence, Text8Corpus)"])
+CATEGORIES.update(TEXT_CATEGORIES)
 
 
 if os.environ.get("W2GM_FUZZ_SELF_TEST"):
@@ -101,11 +111,47 @@ if os.environ.get("W2GM_FUZZ_SELF_TEST"):
 
 
 # --------------------------------------------------------------------------- worker
+def _hypothesis_worker(category, seed, start, stop):
+    """Cases ``start..stop-1`` of a hypothesis-driven category (seeded by ``seed`` and ``start``)."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+    strategy, check = _text_categories()[category]
+    counter = [start]
+
+    @settings(max_examples=stop - start, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @hypothesis_seed(seed * 1_000_003 + start)
+    @given(case=strategy)
+    def run(case):
+        i = counter[0]
+        if i >= stop:
+            return
+        counter[0] += 1
+        print(json.dumps({"start": i}), flush=True)
+        began = time.perf_counter()
+        kind = "+".join(getattr(case, "mutations", ())[:1]) or "intact"
+        try:
+            record = {"case": i, "kind": kind, "outcome": check(scratch, case)}
+        except AssertionError as exc:
+            record = {"case": i, "kind": kind, "failure": str(exc)[:300]}
+        except Exception as exc:  # not a W2GMError: a stray exception
+            failure = f"stray exception {type(exc).__name__}: {exc}"
+            record = {"case": i, "kind": kind, "failure": failure[:300]}
+        record["seconds"] = time.perf_counter() - began
+        print(json.dumps(record), flush=True)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        run()
+
+
 def worker(category, seed, start, stop):
     """Run cases ``start..stop-1`` of ``category``, one JSON line per event on stdout."""
     from fuzz_cases import FuzzFailure
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")
+    if category in TEXT_CATEGORIES:
+        _hypothesis_worker(category, seed, start, stop)
+        return
     run = CATEGORIES[category]
     state = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -193,8 +239,8 @@ def run_category(category, cases, seed, timeout):
             tally.slowest = max(tally.slowest, record["seconds"])
             tally.note("cases")
             if "failure" in record:
-                key = "silent corruptions" if "corruption" in record["failure"] or "loaded" in \
-                    record["failure"] else "stray exceptions"
+                key = "stray exceptions" if record["failure"].startswith("stray") or \
+                    "does not name" in record["failure"] else "silent corruptions"
                 tally.note(key, f"case {record['case']}: {record['failure']}")
             elif record["outcome"].startswith("named error"):
                 tally.note("named errors")

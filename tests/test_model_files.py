@@ -10,6 +10,7 @@ are in ``tests/test_fuzz.py``.
 
 import io
 import json
+import os
 import tracemalloc
 import zipfile
 
@@ -241,3 +242,17 @@ def test_archive_reads_nothing_before_asked(tmp_path, model_members):
 
 def test_model_file_error_is_a_w2gm_value_error():
     assert issubclass(ModelFileError, W2GMError) and issubclass(ModelFileError, ValueError)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    path = tmp_path / "pipe.w2gm"
+    os.mkfifo(path)  # opening it for reading would wait for a writer for ever
+    assert "not a regular file" in load_error(path)
+
+
+def test_a_device_is_refused(tmp_path):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        Word2GM.load("/dev/zero")

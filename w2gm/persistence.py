@@ -38,6 +38,7 @@ import logging
 import lzma
 import math
 import os
+import stat
 import struct
 import sys
 import tempfile
@@ -286,6 +287,24 @@ def _short(text, limit=200):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def _open_regular_file(path):
+    """Open ``path`` for reading if it is a regular file (a FIFO or a device would block or never end)."""
+    try:
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting for ever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such model file: {path!r}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ModelFileError(f"{path!r} is not a regular file, so not a w2gm model file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class ModelArchive:
     """An open model file whose metadata and vocabulary have been read and checked.
 
@@ -310,10 +329,7 @@ class ModelArchive:
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise ModelFileError(f"{self.path!r} is a directory, not a w2gm model file")
-        try:
-            self._file = open(self.path, "rb")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no such model file: {self.path!r}") from None
+        self._file = _open_regular_file(self.path)
         try:
             with self._reading("not a zip-based .npz archive"):
                 self._zip = zipfile.ZipFile(self._file)
