@@ -281,9 +281,9 @@ def check_settings_case(overrides, train_limit=2_000_000):
     """Build (and, when small, train) a model with ``overrides``; return the outcome label.
 
     Accepted settings must come back normalised and train on a tiny corpus
-    without error when the parameters are small (at most ``train_limit``
-    floats per side); rejected ones must raise a :class:`W2GMError` naming
-    one of the overridden settings.
+    without error when training is cheap (at most ``train_limit`` floats per
+    side and about 2e8 floating-point operations); rejected ones must raise a
+    :class:`W2GMError` naming one of the overridden settings.
     """
     try:
         model = Word2GM(**overrides)
@@ -293,8 +293,12 @@ def check_settings_case(overrides, train_limit=2_000_000):
         return f"named error: {type(exc).__name__}"
     except Exception as exc:
         raise FuzzFailure(f"stray exception {type(exc).__name__}: {exc}") from exc
-    size = 12 * model.num_mixtures * model.vector_size
-    if size > train_limit:
+    # training cost on the tiny corpus: about 150 centre words, each with up to min(window, 5)
+    # context words, each pair with (1 + negative) mixture energies of K*K component pairs in D
+    dims = model.vector_size if model.covariance == "diagonal" else 1
+    pairs = 150 * min(model.window, 5) * (1 + model.negative)
+    cost = pairs * model.num_mixtures**2 * (model.vector_size + dims)
+    if 12 * model.num_mixtures * model.vector_size > train_limit or cost > 2e8:
         return "accepted"
     model.min_count, model.epochs, model.workers = 1, 1, min(model.workers, 2)
     try:
