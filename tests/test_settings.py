@@ -7,14 +7,13 @@ allocated), when a model file is read, and by ``w2gm train``.
 """
 
 import argparse
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from test_cli import subprocess_env
 
-import w2gm
 from w2gm import Word2GM
 from w2gm.exceptions import ParameterError
 from w2gm.settings import SETTINGS, add_arguments, check_setting, settings_from_json
@@ -115,14 +114,6 @@ def test_cli_help_gives_the_range():
     for name, high in MAXIMA.items():
         assert f"{BY_NAME[name].low}..{high}" in helps[name], helps[name]
     assert "0.." not in helps["seed"] and ">= 0" in helps["seed"]
-
-
-def subprocess_env():
-    """The test process's environment, with the imported w2gm's directory on PYTHONPATH."""
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(w2gm.__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
 
 
 def test_cli_train_with_too_many_mixtures_exits_2_naming_the_option(tmp_path):
