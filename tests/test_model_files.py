@@ -256,3 +256,65 @@ def test_a_device_is_refused(tmp_path):
         pytest.skip("no /dev/zero")
     with pytest.raises(ModelFileError, match="not a regular file"):
         Word2GM.load("/dev/zero")
+
+
+def test_huge_npy_header_is_refused_before_it_is_read(tmp_path, model_members):
+    """A deflated member declaring a 200 MB header (about 200 KB on disk) costs no memory."""
+    import struct
+    members = dict(model_members)
+    members["means.npy"] = np.lib.format.MAGIC_PREFIX + b"\x02\x00" + struct.pack("<I", 200_000_000) \
+        + b" " * 200_000_000
+    path = write_zip(tmp_path / "header-bomb.w2gm", members, zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 1_000_000
+    tracemalloc.start()
+    try:
+        message = load_error(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "header" in message and peak < 16 * 2**20
+
+
+def test_lying_compressed_size_cannot_bypass_the_expansion_limit(tmp_path, model_members):
+    members = dict(model_members)
+    meta = json.loads(np.load(io.BytesIO(members["meta_json.npy"])).tobytes())
+    meta["padding"] = " " * 1_000_000  # deflates about 1000-fold
+    members["meta_json.npy"] = json_member(meta)
+    path = write_zip(tmp_path / "liar.w2gm", members, zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("meta_json.npy")
+    # raise compress_size (offset 20 of a central directory entry) to 1/50 of the expanded size
+    entry = data.find(b"PK\x01\x02")
+    while entry != -1:
+        name_length = int.from_bytes(data[entry + 28:entry + 30], "little")
+        if data[entry + 46:entry + 46 + name_length] == b"meta_json.npy":
+            data[entry + 20:entry + 24] = (info.file_size // 50).to_bytes(4, "little")
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    path.write_bytes(bytes(data))
+    assert "compressed bytes" in load_error(path)
+
+
+@pytest.mark.parametrize("change", [
+    lambda meta, words, members: meta.__setitem__("training_loss", [10**400]),
+    lambda meta, words, members: meta.__setitem__("version", True),
+    lambda meta, words, members: words.clear(),
+], ids=["huge-int-loss", "version-true", "empty-vocabulary"])
+def test_more_crafted_metadata(tmp_path, model_members, change):
+    members = dict(model_members)
+    meta = json.loads(np.load(io.BytesIO(members["meta_json.npy"])).tobytes())
+    words = json.loads(np.load(io.BytesIO(members["vocab_json.npy"])).tobytes())
+    change(meta, words, members)
+    members["meta_json.npy"] = json_member(meta)
+    members["vocab_json.npy"] = json_member(words)
+    load_error(write_zip(tmp_path / "meta2.w2gm", members))
+
+
+def test_counts_whose_sum_wraps_int64_are_refused(tmp_path, model_members):
+    members = dict(model_members)
+    counts = np.load(io.BytesIO(members["counts.npy"]))
+    counts[:] = 1
+    counts[:3] = [4611686018427386165, 4611686018427388329, 1372]  # the float64 sum rounds below 2**63
+    assert counts.sum(dtype=np.float64) < 2.0**63 and sum(int(c) for c in counts) >= 2**63
+    members["counts.npy"] = npy_bytes(counts)
+    assert "2**63" in load_error(write_zip(tmp_path / "counts.w2gm", members))

@@ -33,6 +33,7 @@ Model files (:func:`write_model_file`, :func:`open_model_file`)
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import lzma
@@ -269,6 +270,8 @@ def write_model_file(path, arrays, meta, words):
 MAX_META_BYTES = 16 * 2**20
 #: Largest ``vocab_json`` member accepted (bytes; 2 GiB is about 200 million words).
 MAX_VOCAB_BYTES = 2**31
+#: Longest ``.npy`` header accepted (bytes; NumPy writes 128 or fewer for these arrays).
+MAX_HEADER_BYTES = 10_000
 #: A compressed member may expand at most this many times (``np.savez`` stores members
 #: uncompressed; this refuses decompression bombs in hand-made or re-packed files).
 MAX_EXPANSION = 100
@@ -374,19 +377,55 @@ class ModelArchive:
             members[name] = info
         return members
 
+    def _check_sizes(self, name, info):
+        """Refuse a member whose zip sizes lie or expand too much, before reading any of it."""
+        # the compressed data must fit between the member's local header and the next entry
+        # (zipfile trusts compress_size; older Pythons do not check overlapping entries)
+        limit = min((i.header_offset for i in self._zip.infolist() if i.header_offset > info.header_offset),
+                    default=self._zip.start_dir)
+        if info.header_offset + info.compress_size > limit:
+            raise self.error(f"member {name!r} declares {info.compress_size} compressed bytes, more than "
+                             "the archive holds for it")
+        if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_EXPANSION * max(
+                info.compress_size, 1):
+            raise self.error(f"member {name!r} expands {info.file_size} bytes from {info.compress_size} "
+                             f"(more than {MAX_EXPANSION}-fold: a decompression bomb?)")
+
+    def _read_header(self, name, f):
+        """The ``.npy`` header of an open member: ``(shape, fortran_order, dtype, header bytes)``.
+
+        The header's length is read and bounded (:data:`MAX_HEADER_BYTES`)
+        before the header itself, so a member cannot make the parser read
+        gigabytes of header.
+        """
+        magic = f.read(8)
+        if len(magic) != 8 or magic[:6] != np.lib.format.MAGIC_PREFIX:
+            raise self.error(f"member {name!r} is not a .npy array")
+        version = (magic[6], magic[7])
+        if version not in ((1, 0), (2, 0)):
+            raise self.error(f"member {name!r} has unsupported .npy version {version}")
+        width = 2 if version == (1, 0) else 4
+        length_bytes = f.read(width)
+        length = int.from_bytes(length_bytes, "little")
+        if len(length_bytes) != width or length > MAX_HEADER_BYTES:
+            raise self.error(f"member {name!r} declares a .npy header of {length} bytes "
+                             f"(at most {MAX_HEADER_BYTES})")
+        header = f.read(length)
+        if len(header) != length:
+            raise self.error(f"member {name!r} ends inside its .npy header")
+        parse = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                 else np.lib.format.read_array_header_2_0)
+        shape, fortran_order, found = parse(io.BytesIO(length_bytes + header))
+        return shape, fortran_order, found, 8 + width + length
+
     def _open_member(self, name, dtype, shape_ok):
-        """Open member ``name``, check its header; return ``(file, shape, dtype)``."""
+        """Open member ``name``, check its sizes and header; return ``(file, shape, dtype)``."""
         info = self._members.get(name)
         if info is None:
             raise self.error(f"member {name!r} is missing")
+        self._check_sizes(name, info)
         f = self._zip.open(info)
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran_order, found = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran_order, found = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise self.error(f"member {name!r} has unsupported .npy version {version}")
+        shape, fortran_order, found, header_bytes = self._read_header(name, f)
         if (found.kind != dtype.kind or found.itemsize != dtype.itemsize or found.hasobject
                 or found.fields is not None or found.subdtype is not None):
             raise self.error(f"member {name!r} has dtype {_short(found)}, expected {dtype}")
@@ -394,13 +433,9 @@ class ModelArchive:
             raise self.error(f"member {name!r} has shape {_short(shape)}"
                              f"{' (Fortran order)' if fortran_order else ''}, not the expected one")
         nbytes = math.prod(shape) * found.itemsize
-        if info.file_size != f.tell() + nbytes:
-            raise self.error(f"member {name!r} holds {info.file_size - f.tell()} data bytes, "
+        if info.file_size != header_bytes + nbytes:
+            raise self.error(f"member {name!r} holds {info.file_size - header_bytes} data bytes, "
                              f"its header declares {nbytes}")
-        if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_EXPANSION * max(
-                info.compress_size, 1):
-            raise self.error(f"member {name!r} expands {info.file_size} bytes from {info.compress_size} "
-                             f"(more than {MAX_EXPANSION}-fold: a decompression bomb?)")
         return f, shape, found
 
     def _read_member(self, name, dtype, shape_ok):
@@ -431,7 +466,7 @@ class ModelArchive:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
             found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
             raise ModelFileError(f"{self.path!r} is not a w2gm model file (format {_short(found)!r})")
-        if meta.get("version") != FORMAT_VERSION:
+        if type(meta.get("version")) is not int or meta["version"] != FORMAT_VERSION:
             raise ModelFileError(f"{self.path!r} has model format version {_short(meta.get('version'))!r}; "
                                  f"this w2gm reads version {FORMAT_VERSION}")
         return meta
@@ -440,6 +475,8 @@ class ModelArchive:
         words = self._read_json("vocab_json", MAX_VOCAB_BYTES)
         if not isinstance(words, list) or not all(type(w) is str for w in words):
             raise self.error("its vocabulary is not a list of strings")
+        if not words:
+            raise self.error("its vocabulary is empty")
         for i, word in enumerate(words):
             if not word.isascii():
                 try:

@@ -583,7 +583,7 @@ class Word2GM:
         counts = arrays["counts"]
         if (counts < 1).any():
             raise ValueError("array 'counts' holds non-positive counts")
-        if counts.sum(dtype=np.float64) >= 2.0**63:
+        if _exact_sum(counts) >= 2**63:
             raise ValueError("the counts in array 'counts' add up to 2**63 or more")
         for name, a in arrays.items():
             if name.startswith("adagrad_") and not (a > 0).all():
@@ -594,8 +594,9 @@ class Word2GM:
         """Training history and corpus totals from a model file's metadata (each checked)."""
         losses = meta.get("training_loss", [])
         if not isinstance(losses, list) or not all(
-                (isinstance(x, (int, float)) and not isinstance(x, bool)) or x is None for x in losses):
-            raise ParameterError("its training_loss is not a list of numbers")
+                (isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) <= 1e308)
+                or x is None for x in losses):
+            raise ParameterError("its training_loss is not a list of (float-sized) numbers")
         self.training_loss = [float("nan") if x is None else float(x) for x in losses]
         for name in ("corpus_total_words", "corpus_count", "epochs_trained", "train_calls"):
             value = meta.get(name, 0)
@@ -641,3 +642,11 @@ def _utf8_encodable(word):
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _exact_sum(counts):
+    """The exact sum of non-negative int64 ``counts`` as a Python int (no int64 wrap, no float rounding)."""
+    counts = counts.astype(np.uint64)
+    high = int(np.sum(counts >> np.uint64(32), dtype=np.uint64))
+    low = int(np.sum(counts & np.uint64(0xFFFFFFFF), dtype=np.uint64))
+    return (high << 32) + low
