@@ -79,24 +79,28 @@ CATEGORIES = {
 }
 
 
+#: Categories driven by hypothesis strategies (tests/fuzz_text.py), built in the worker.
+TEXT_CATEGORIES = ("word2vec text", "word2vec binary", "word2vec .gz/.bz2/.xz",
+                   "corpus (LineSentence, Text8Corpus)")
+CATEGORIES.update(dict.fromkeys(TEXT_CATEGORIES))
+
+
 def _text_categories():
-    """Category name -> (hypothesis strategy, checker(scratch, case) -> outcome), from fuzz_text."""
+    """:data:`TEXT_CATEGORIES` -> (hypothesis strategy, checker(scratch, case) -> outcome)."""
     import fuzz_text
     w2v, corpus = fuzz_text.word2vec_cases, fuzz_text.corpus_cases
     compressed = tuple(s for s in fuzz_text.COMPRESSION_SUFFIXES if s)
-    check_w2v = fuzz_text.check_word2vec_case
-    return {
-        "word2vec text": (w2v(binary=False, suffixes=("",)), lambda d, c: check_w2v(d, *c[:3])),
-        "word2vec binary": (w2v(binary=True, suffixes=("",)), lambda d, c: check_w2v(d, *c[:3])),
-        "word2vec .gz/.bz2/.xz": (w2v(suffixes=compressed), lambda d, c: check_w2v(d, *c[:3])),
-        "corpus (LineSentence, Text8Corpus)": (corpus(), lambda d, c: fuzz_text.check_corpus_case(d, *c[:4])),
-    }
 
+    def check_w2v(directory, case):
+        return fuzz_text.check_word2vec_case(directory, *case[:3])
 
-#: Categories driven by hypothesis strategies (tests/fuzz_text.py): name -> None (built in the worker).
-TEXT_CATEGORIES = dict.fromkeys(["word2vec text", "word2vec binary", "word2vec .gz/.bz2/.xz",
-                                 "corpus (LineSentence, Text8Corpus)"])
-CATEGORIES.update(TEXT_CATEGORIES)
+    def check_corpus(directory, case):
+        return fuzz_text.check_corpus_case(directory, *case[:4])
+
+    strategies = (w2v(binary=False, suffixes=("",)), w2v(binary=True, suffixes=("",)),
+                  w2v(suffixes=compressed), corpus())
+    checkers = (check_w2v, check_w2v, check_w2v, check_corpus)
+    return dict(zip(TEXT_CATEGORIES, zip(strategies, checkers)))
 
 
 if os.environ.get("W2GM_FUZZ_SELF_TEST"):

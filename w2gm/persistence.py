@@ -278,11 +278,12 @@ MAX_EXPANSION = 100
 # bytes read at a time into an array
 _READ_CHUNK = 1 << 24
 # what reading untrusted bytes through zipfile, zlib/bz2/lzma, numpy's header parser and json
-# can raise; every one of them means the file is not a valid model file
+# can raise; every one of them means the file is not a valid model file.  MemoryError is not
+# among them: every size is bounded by the checks before it is allocated, so running out of
+# memory is the machine's limit for a model that size, not a sign of a corrupt file.
 _CORRUPT_FILE_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
                         SyntaxError, TypeError, KeyError, IndexError, OverflowError, RecursionError,
-                        NotImplementedError, RuntimeError, struct.error, tokenize.TokenError,
-                        MemoryError)
+                        NotImplementedError, RuntimeError, struct.error, tokenize.TokenError)
 
 
 def _short(text, limit=200):

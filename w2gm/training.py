@@ -50,6 +50,9 @@ from w2gm.exceptions import TrainingDivergedError
 __all__ = ["Job", "JobDone", "EpochProduced", "TrainingRun", "TrainingStats", "THREAD_PREFIX"]
 
 logger = logging.getLogger(__name__)
+# warnings.warn stacklevel of the code that called Word2GM.train (_end_epoch <- _log_epoch_progress
+# <- TrainingRun.run <- Word2GM.train <- caller)
+_USER_FRAME = 5
 
 #: Name prefix of every thread a training run starts.
 THREAD_PREFIX = "w2gm-"
@@ -462,13 +465,13 @@ class TrainingRun:
         tally = self.tallies[epoch]
         if tally.raw_words == 0:
             warnings.warn(f"epoch {epoch + 1} saw no words: is the corpus restartable?",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=_USER_FRAME)
         elif tally.samples == 0:
             warnings.warn(
                 f"epoch {epoch + 1} trained on 0 samples: after subsampling (sample="
                 f"{self.model.sample!r}) and min_count no sentence kept two vocabulary words; "
                 "its loss is reported as 0.0. Lower `sample` (0 disables it) for a small corpus.",
-                RuntimeWarning, stacklevel=2)
+                RuntimeWarning, stacklevel=_USER_FRAME)
         else:
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f", epoch + 1,
                         tally.raw_words, tally.kept_words, tally.mean_loss)

@@ -506,8 +506,10 @@ class Word2GM:
     def load(cls, path):
         """Load a model written by :meth:`save`.
 
-        Only the known settings are read, each validated; every array is
-        checked for its expected shape, dtype and finiteness.
+        The file is untrusted input (``docs/robustness.md``): only the known
+        settings are read, each validated, and only the arrays the model
+        needs, each after its header was checked against the shape and dtype
+        the settings and vocabulary imply; then their values are checked.
 
         Parameters
         ----------
@@ -519,11 +521,12 @@ class Word2GM:
 
         Raises
         ------
-        FileNotFoundError
-            If ``path`` does not exist.
+        FileNotFoundError, PermissionError
+            If ``path`` does not exist or cannot be read.
         ModelFileError
-            (a ``ValueError``) if the file is truncated, not a w2gm model, or
-            inconsistent; the message names the file and the problem.
+            (a ``ValueError``) if the file is not a regular file, truncated,
+            corrupt, not a w2gm model, crafted or inconsistent; the message
+            names the file and the problem.
         """
         with persistence.open_model_file(path) as archive:
             try:
