@@ -212,7 +212,8 @@ def _row(params, side, word):
 
 
 def train_job(params, accs, keep, alias_prob, alias_index, window, negative, margin,
-              eps, lv_min, lv_max, words, sentence_ends, alpha_start, alpha_end, seed):
+              eps, lv_min, lv_max, words, sentence_ends, alpha_start, alpha_end, seed,
+              shrink_windows=True):
     """Float64 model of ``KernelState.train_job`` (updates ``params`` in place).
 
     ``params`` maps :data:`PARAM_NAMES` to float64 arrays (the same array objects
@@ -240,7 +241,7 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
         sent = [int(x) for x in words[start:stop] if rng.keep(int(keep[x]))]
         n_kept += len(sent)
         for i, w in enumerate(sent):
-            eff = window - rng.below(window)
+            eff = window - rng.below(window) if shrink_windows else window
             gw = [np.zeros_like(a) for a in _row(params, "in", w)]
             any_active = False
             for j in range(max(0, i - eff), min(len(sent), i + eff + 1)):

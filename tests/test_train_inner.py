@@ -364,10 +364,10 @@ def group(d, side):
 
 
 def kernel_state(tables, accs, keep, alias, window, negative, margin=1.0, eps=EPS,
-                 lv_min=-10.0, lv_max=10.0):
+                 lv_min=-10.0, lv_max=10.0, shrink_windows=True):
     return ti.KernelState(group(tables, "in"), group(tables, "out"), group(accs, "in"),
                           group(accs, "out"), keep, alias[0], alias[1], window, negative,
-                          margin, eps, lv_min, lv_max)
+                          margin, eps, lv_min, lv_max, shrink_windows=shrink_windows)
 
 
 def job_arrays(sentences):
@@ -377,7 +377,7 @@ def job_arrays(sentences):
 
 
 def train_both(tables, accs, keep, alias, window, negative, sentences, alpha_start, alpha_end,
-               seed, margin=1.0, lv_min=-10.0, lv_max=10.0):
+               seed, margin=1.0, lv_min=-10.0, lv_max=10.0, shrink_windows=True):
     """One job through the kernel (float32 ``tables`` in place) and the reference.
 
     The reference (:func:`reference.train_job`) trains float64 copies, which
@@ -388,10 +388,11 @@ def train_both(tables, accs, keep, alias, window, negative, sentences, alpha_sta
     accs64 = to64(accs)
     words, ends = job_arrays(sentences)
     state = kernel_state(tables, accs, keep, alias, window, negative, margin=margin,
-                         lv_min=lv_min, lv_max=lv_max)
+                         lv_min=lv_min, lv_max=lv_max, shrink_windows=shrink_windows)
     got = state.train_job(words, ends, alpha_start, alpha_end, seed)
     want = ref.train_job(params, accs64, keep, alias[0], alias[1], window, negative, margin, EPS,
-                         lv_min, lv_max, words, ends, alpha_start, alpha_end, seed)
+                         lv_min, lv_max, words, ends, alpha_start, alpha_end, seed,
+                         shrink_windows=shrink_windows)
     return got, want, params, accs64
 
 
@@ -476,6 +477,39 @@ def test_train_job_matches_reference_with_random_sampling(cov, adagrad):
     assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
     if accs is not None:
         assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+
+
+def full_window_pairs(sentences, window):
+    """(w, c) pairs of every centre word with the whole ``window`` on both sides (no subsampling)."""
+    return sum(min(i, window) + min(len(s) - 1 - i, window) for s in sentences for i in range(len(s)))
+
+
+@pytest.mark.parametrize("window", [1, 2, 5])
+@pytest.mark.parametrize("negative", [1, 3])
+def test_shrink_windows_false_uses_the_full_window(window, negative):
+    """Every negative draw is word 0, which is in no sentence: each (w, c) pair gives ``negative`` samples."""
+    V, K, Dm = 9, 2, 3
+    rng = np.random.default_rng(window * 10 + negative)
+    sentences = [list(rng.integers(1, V, int(n))) for n in (1, 2, 7, 12, 3)]
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    alias = ref.deterministic_alias(V, 0)
+    samples = {}
+    for shrink in (False, True):
+        tables = make_tables(V, K, Dm, "diagonal", shared=False, seed=5)
+        accs = make_accumulators(tables, 0.3)
+        got, want, params, accs64 = train_both(tables, accs, keep, alias, window, negative, sentences,
+                                               0.05, 0.01, 77, shrink_windows=shrink)
+        # the kernel agrees with the float64 reference in both modes
+        assert got[1:] == want[1:]
+        assert got[0] == pytest.approx(want[0], rel=1e-5)
+        assert_tables_close(tables, params)
+        assert_tables_close(accs, accs64)
+        samples[shrink] = got[1]
+    assert samples[False] == negative * full_window_pairs(sentences, window)
+    if window == 1:  # a window of 1 cannot shrink: the same pairs (and no draw is needed for it)
+        assert samples[True] == samples[False]
+    else:  # shrunk windows drop pairs (seed fixed: not by chance)
+        assert samples[True] < samples[False]
 
 
 def test_train_job_is_deterministic_given_seed():

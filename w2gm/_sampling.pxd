@@ -54,7 +54,7 @@ cdef inline bint keep_word(uint64_t *state, uint32_t threshold) noexcept nogil:
 
 cdef inline int32_t draw_negative(uint64_t *state, const uint32_t *alias_prob,
                                   const int32_t *alias_index, uint32_t vocab_size) noexcept nogil:
-    """Draw one word from the unigram^0.75 noise distribution (alias method).
+    """Draw one word from the noise distribution, unigram^ns_exponent (alias method).
 
     One 64-bit draw: the high 32 bits pick a column uniformly, the low 32 bits
     decide between the column's own word and its alias.

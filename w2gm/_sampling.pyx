@@ -3,10 +3,12 @@
 
 * subsampling of frequent words (Mikolov et al., 2013b), as thresholds that the
   kernel compares with 32-bit random numbers;
-* the unigram^0.75 noise distribution for negative context words, as a Walker /
-  Vose alias table (O(1) per draw, O(V) memory);
+* the unigram^0.75 noise distribution for negative context words (the
+  exponent is the ``ns_exponent`` setting), as a Walker / Vose alias table
+  (O(1) per draw, O(V) memory);
 * reduced windows: the effective window of each centre word is uniform in
-  ``1..window``;
+  ``1..window`` (unless ``shrink_windows=False``, where the kernel uses the
+  full window);
 * a per-job xorshift64* random number generator (declared in ``_sampling.pxd``).
 
 The ``cdef inline`` primitives live in ``_sampling.pxd`` and are used by the

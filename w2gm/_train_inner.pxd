@@ -61,10 +61,11 @@ cdef struct TrainConfig:
     int Dv                  # log-variances per component: 1 (spherical) or D (diagonal)
     uint32_t vocab_size     # V
     # Sampling (Section 3.3 and Appendix A.2, "Word Sampling"); bounded like the settings
-    int window              # maximum window; each centre word draws a reduced one in [1, window]
+    int window              # maximum window
+    bint shrink_windows     # each centre word draws a reduced window in [1, window] (else: window)
     int negative            # negative words c' drawn per (w, c) pair
     const uint32_t *keep        # (V,) subsampling thresholds, keep with probability keep/2**32
-    const uint32_t *alias_prob  # (V,) alias table of the unigram^0.75 noise distribution
+    const uint32_t *alias_prob  # (V,) alias table of the noise distribution (unigram^ns_exponent)
     const int32_t *alias_index  # (V,)
     # Objective: margin m of the max-margin loss (Section 3.3) and the eps
     # added to every summed variance (Appendix A.2)

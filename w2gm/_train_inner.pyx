@@ -64,7 +64,8 @@ Formulas, referred to by their label next to the code that computes them:
   logits are unconstrained, as are the log-variances.
 
 * [A.2 sampling] subsampling of frequent words and negative words drawn
-  from the unigram^0.75 distribution (Appendix A.2, "Word Sampling";
+  from the unigram^0.75 distribution (the exponent is ``ns_exponent``;
+  Appendix A.2, "Word Sampling";
   ``_sampling.pxd``).
 
 Hand-derived gradients.  With responsibilities
@@ -511,7 +512,9 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
     """Train on ``n_sentences`` sentences of vocabulary indices.
 
     For every kept centre word ``w`` and context word ``c`` within its reduced
-    window, draws ``negative`` noise words ``c'`` and takes one step on
+    window (uniform in ``1..window``, one random draw; the full window, with
+    no draw, when ``cfg.shrink_windows`` is false), draws ``negative`` noise
+    words ``c'`` and takes one step on
     ``max(0, margin - log E(w, c) + log E(w, c'))``.  Output-side rows (c, c')
     are updated as soon as their gradient is known; the centre word's input
     row is updated once per centre word with the gradient summed over its
@@ -560,7 +563,10 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
         for i in range(n):
             w = kept[i]
             row_w = word_row(side_in, w, K, D, Dv)
-            reduced_window = cfg.window - <int>rng_below(&rng, <uint32_t>cfg.window)
+            if cfg.shrink_windows:
+                reduced_window = cfg.window - <int>rng_below(&rng, <uint32_t>cfg.window)
+            else:
+                reduced_window = cfg.window
             lo = i - reduced_window
             if lo < 0:
                 lo = 0
@@ -581,7 +587,7 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
                                            pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
                 n_active = 0
                 for _draw in range(cfg.negative):
-                    # [A.2 sampling] c' from the unigram^0.75 noise distribution
+                    # [A.2 sampling] c' from the unigram^0.75 noise distribution (ns_exponent)
                     c_neg = draw_negative(&rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
                     if c_neg == c:
                         continue
@@ -706,6 +712,10 @@ cdef class KernelState:
         Margin m (Section 3.3) and the variance epsilon (Appendix A.2).
     log_var_min, log_var_max : float
         Bounds the log-variances are clipped to after every update.
+    shrink_windows : bool
+        Draw each centre word's window uniformly from ``1..window`` (word2vec,
+        the default); False uses the full ``window`` for every centre word
+        (gensim's ``shrink_windows=False``) and draws no random number for it.
 
     Raises
     ------
@@ -724,7 +734,8 @@ cdef class KernelState:
 
     def __init__(self, params_in, params_out, accumulators_in, accumulators_out,
                  keep, alias_prob, alias_index, window, negative,
-                 double margin, double eps, double log_var_min, double log_var_max):
+                 double margin, double eps, double log_var_min, double log_var_max,
+                 bint shrink_windows=True):
         group_in = _triple(params_in, "params_in")
         group_out = _triple(params_out, "params_out")
         means, log_variances = group_in[0], group_in[1]
@@ -786,6 +797,7 @@ cdef class KernelState:
         cfg.Dv = Dv
         cfg.vocab_size = <uint32_t>V
         cfg.window = window
+        cfg.shrink_windows = shrink_windows
         cfg.negative = negative
         cfg.keep = <const uint32_t *>cnp.PyArray_DATA(keep)
         cfg.alias_prob = <const uint32_t *>cnp.PyArray_DATA(alias_prob)
