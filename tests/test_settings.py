@@ -145,6 +145,7 @@ FLOAT_RANGES = {  # name -> (smallest, largest) accepted
     "min_alpha": (0.0, 1e30),
     "adagrad_initial_accumulator": (1e-30, 1e30),
     "eps": (0.0, 1e6),
+    "ns_exponent": (-10.0, 10.0),
 }
 
 
@@ -158,7 +159,8 @@ def test_float_setting_range(name):
     extra = {"alpha": 1e30} if name == "min_alpha" else {}
     assert check_setting(name, low) == low and check_setting(name, high) == high
     Word2GM(**{name: high, **extra})
-    bad_values = [high * 10, -1.0, float("nan"), float("inf"), 10**400, -(10**400), True, "1"]
+    bad_values = [high * 10, low - 1 if low < 0 else -1.0, float("nan"), float("inf"), 10**400,
+                  -(10**400), True, "1"]
     for bad in bad_values + ([] if name == "alpha" else [None]):  # alpha=None: the optimizer's default
         with pytest.raises(ParameterError, match=name):
             check_setting(name, bad)
@@ -200,3 +202,86 @@ def test_sgd_with_its_default_trains(topic_sentences):
     assert model.alpha == 0.025
     assert all(np.isfinite(model.training_loss)) and not model.diverged
     assert model.training_loss[-1] < model.training_loss[0]
+
+
+# ---------------------------------------------------------------------------
+# the gensim settings: optional integers, bools, and the CLI options they become
+
+
+OPTIONAL_MAXIMA = {"max_vocab_size": 2**31 - 1, "max_final_vocab": 2**31 - 1}
+
+
+def test_optional_integer_settings_take_none_or_an_integer_in_range():
+    assert {s.name for s in SETTINGS if s.kind == "optint"} == set(OPTIONAL_MAXIMA)
+    for name, high in OPTIONAL_MAXIMA.items():
+        assert BY_NAME[name].default is None
+        assert check_setting(name, None) is None
+        assert check_setting(name, 1) == 1 and check_setting(name, np.int64(high)) == high
+        assert type(check_setting(name, np.int64(7))) is int
+        for bad in (0, -1, high + 1, 2**64, 1.0, True, "5"):
+            with pytest.raises(ParameterError, match=f"^{name} must be None or an integer from 1 to "
+                                                     f"{high}, got "):
+                check_setting(name, bad)
+
+
+@pytest.mark.parametrize("name", ["compute_loss", "sorted_vocab", "shrink_windows", "separate_output"])
+def test_bool_settings_accept_gensim_style_zero_and_one(name):
+    for value, expected in ((True, True), (False, False), (1, True), (0, False), (np.int64(1), True),
+                            (np.True_, True)):
+        normalised = check_setting(name, value)
+        assert normalised is expected
+    for bad in (2, -1, 0.0, "yes", None):
+        with pytest.raises(ParameterError, match=f"^{name} must be True or False"):
+            check_setting(name, bad)
+    assert Word2GM(**{name: 0}).settings()[name] is False
+
+
+def test_new_settings_have_gensims_defaults_except_compute_loss():
+    model = Word2GM()
+    assert (model.ns_exponent, model.max_vocab_size, model.max_final_vocab, model.sorted_vocab,
+            model.shrink_windows) == (0.75, None, None, True, True)
+    # gensim's default is False; the kernel computes the loss anyway, so w2gm sums it by default
+    assert model.compute_loss is True
+
+
+def parse_train_options(argv):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_every_setting_is_a_cli_option_and_bools_can_be_switched_off():
+    from w2gm.settings import arguments_to_settings
+    defaults = arguments_to_settings(parse_train_options([]))
+    assert defaults == {s.name: s.default for s in SETTINGS}
+    args = arguments_to_settings(parse_train_options(
+        ["--no-sorted-vocab", "--no-shrink-windows", "--no-compute-loss", "--separate-output",
+         "--ns-exponent", "-0.5", "--max-vocab-size", "1000", "--max-final-vocab", "20"]))
+    assert args["sorted_vocab"] is False and args["shrink_windows"] is False
+    assert args["compute_loss"] is False and args["separate_output"] is True
+    assert args["ns_exponent"] == -0.5
+    assert args["max_vocab_size"] == 1000 and args["max_final_vocab"] == 20
+    model = Word2GM(**args)
+    assert model.settings()["max_final_vocab"] == 20 and model.sorted_vocab is False
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    helps = {a.dest: a.help for a in parser._actions}
+    for name, high in OPTIONAL_MAXIMA.items():
+        assert f"1..{high}" in helps[name], helps[name]
+
+
+def test_cli_train_with_gensim_options_saves_them(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b c d a b\n" * 20 + "rare words here\n", encoding="utf-8")
+    out = tmp_path / "model.w2gm"
+    result = subprocess.run(
+        [sys.executable, "-m", "w2gm", "--log-level", "WARNING", "train", str(corpus), "-o", str(out),
+         "--vector-size", "2", "--min-count", "1", "--sample", "0", "--epochs", "1", "--workers", "1",
+         "--no-sorted-vocab", "--no-shrink-windows", "--ns-exponent", "0.5", "--max-final-vocab", "3"],
+        capture_output=True, text=True, env=subprocess_env(), timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    model = Word2GM.load(out)
+    assert (model.sorted_vocab, model.shrink_windows, model.ns_exponent, model.max_final_vocab) == (
+        False, False, 0.5, 3)
+    # a, b occur 40 times, c, d 20 times: max_final_vocab=3 raises min_count to 21, first-seen order
+    assert model.wv.index_to_key == ["a", "b"]

@@ -26,6 +26,8 @@ exception                   also a                  raised when
 :class:`DatasetFormatError` ``ValueError``          an evaluation dataset holds no valid item,
                                                     or is not UTF-8 text, or is corrupt
 :class:`TrainingDivergedError` ``FloatingPointError`` a loss or parameter became NaN/infinite
+:class:`UnsupportedArgumentError` ``TypeError``     a gensim argument that does not apply to
+                                                    Word2GM is passed (``sg``, ``hs``, ``size``...)
 =========================== ======================= =============================================
 """
 
@@ -41,6 +43,7 @@ __all__ = [
     "Word2VecFormatError",
     "DatasetFormatError",
     "TrainingDivergedError",
+    "UnsupportedArgumentError",
 ]
 
 
@@ -96,3 +99,13 @@ class DatasetFormatError(W2GMError, ValueError):
 
 class TrainingDivergedError(W2GMError, FloatingPointError):
     """A training loss or parameter became NaN or infinite; training stopped."""
+
+
+class UnsupportedArgumentError(W2GMError, TypeError):
+    """A gensim argument that has no meaning for Word2GM was passed (e.g. ``sg``, ``hs``, ``size``).
+
+    The message names the argument, says why it does not apply (or which
+    Word2GM argument replaces a gensim 3 name) and points to ``docs/gensim.md``.
+    Keywords that gensim does not know either raise Python's plain
+    ``TypeError``.
+    """

@@ -35,12 +35,27 @@ setting          maximum      why
 ``epochs``       10000        one progress record per epoch is kept
 ``workers``      1024         one thread each, 2 queued jobs per worker
 ``batch_words``  10000000     a job is a 4-byte index per word (40 MB)
+``max_vocab_size`` 2**31 - 1  the vocabulary table holds at most 2**31 - 1
+                              distinct words, so a larger limit never applies
+``max_final_vocab`` 2**31 - 1 as ``max_vocab_size``
 ================ ============ ==================================================
 
 ``seed`` takes any integer >= 0: NumPy seeds from any integer, and the
-kernel's 64-bit job seeds are derived from it modulo 2**64.
+kernel's 64-bit job seeds are derived from it modulo 2**64.  ``max_vocab_size``
+and ``max_final_vocab`` also take None (no limit, their default).
+
+``ns_exponent`` (the exponent of the unigram distribution negative words are
+drawn from) is accepted in ``-10 .. 10``: every count is below 2**63, so
+``count ** ns_exponent`` and its sum over at most 2**31 - 1 words stay finite
+and positive in float64 for any exponent in that range (0.75 in word2vec and
+the paper; 0 samples every word equally, negative values favour rare words).
+
+The bool settings also accept the integers 0 and 1 (gensim's ``sorted_vocab=1``
+style) and store them as ``False`` / ``True``; on the command line each is a
+``--name`` / ``--no-name`` pair.
 """
 
+import argparse
 import math
 import numbers
 from typing import NamedTuple
@@ -63,8 +78,9 @@ class Setting(NamedTuple):
     default : object
         Default value.
     kind : str
-        ``"int"``, ``"float"``, ``"choice"``, ``"bool"`` or ``"bounds"``
-        (None or a ``(lower, upper)`` pair of positive floats).
+        ``"int"``, ``"optint"`` (None or an integer), ``"float"``,
+        ``"choice"``, ``"bool"`` or ``"bounds"`` (None or a ``(lower,
+        upper)`` pair of positive floats).
     help : str
         One line for ``w2gm train --help``.
     low : float or None
@@ -74,7 +90,7 @@ class Setting(NamedTuple):
     choices : tuple
         Accepted values of a ``"choice"`` setting.
     high : int or None
-        Largest accepted value of an ``"int"`` setting (None: no maximum).
+        Largest accepted value of an ``"int"`` or ``"optint"`` setting (None: no maximum).
         Every integer that sizes memory, a loop or a C integer has one, so
         that a huge value is refused up front instead of overflowing (or
         running for ever) in the training kernel.
@@ -104,6 +120,16 @@ def _check_int(setting, value):
     if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
             or value < setting.low or (setting.high is not None and value > setting.high)):
         raise ParameterError(f"{setting.name} must be an integer {_int_range(setting)}, got {_shown(value)}")
+    return int(value)
+
+
+def _check_optint(setting, value):
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+            or value < setting.low or (setting.high is not None and value > setting.high)):
+        raise ParameterError(f"{setting.name} must be None or an integer {_int_range(setting)}, "
+                             f"got {_shown(value)}")
     return int(value)
 
 
@@ -142,8 +168,10 @@ def _check_choice(setting, value):
 
 
 def _check_bool(setting, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(f"{setting.name} must be True or False, got {_shown(value)}")
+    # 0 and 1 as well: gensim's own signature writes sorted_vocab=1
+    if not isinstance(value, (bool, np.bool_)) and not (
+            isinstance(value, numbers.Integral) and value in (0, 1)):
+        raise ParameterError(f"{setting.name} must be True or False (or 1 or 0), got {_shown(value)}")
     return bool(value)
 
 
@@ -180,8 +208,8 @@ def default_alpha(optimizer, negative):
     """The learning rate ``alpha=None`` stands for (see :data:`ADAGRAD_ALPHA`, :data:`SGD_ALPHA`)."""
     return ADAGRAD_ALPHA if optimizer == "adagrad" else SGD_ALPHA / negative
 
-_CHECKERS = {"int": _check_int, "float": _check_float, "choice": _check_choice, "bool": _check_bool,
-             "bounds": _check_bounds}
+_CHECKERS = {"int": _check_int, "optint": _check_optint, "float": _check_float,
+             "choice": _check_choice, "bool": _check_bool, "bounds": _check_bounds}
 
 #: The settings in the order of the :class:`w2gm.Word2GM` signature.
 SETTINGS = (
@@ -222,6 +250,21 @@ SETTINGS = (
     Setting("batch_words", 10000, "int",
             "words per job handed to a worker thread (2 jobs per worker are queued)", low=1,
             high=10_000_000),
+    Setting("compute_loss", True, "bool",
+            "sum the training loss into running_training_loss (get_latest_training_loss)"),
+    Setting("ns_exponent", 0.75, "float",
+            "exponent of the unigram distribution negative words are drawn from (paper: 0.75)",
+            low=-10.0, high=10.0),
+    Setting("max_vocab_size", None, "optint",
+            "prune the rarest words while scanning whenever more distinct words than this are held",
+            low=1, high=2**31 - 1),
+    Setting("max_final_vocab", None, "optint",
+            "raise min_count so that at most this many words are kept", low=1,
+            high=2**31 - 1),
+    Setting("sorted_vocab", True, "bool",
+            "order the vocabulary by decreasing count (else in first-seen order)"),
+    Setting("shrink_windows", True, "bool",
+            "draw each centre word's window uniformly from 1..window (else always the full window)"),
 )
 
 #: Setting name -> default value.
@@ -317,7 +360,7 @@ def settings_from_json(record):
     return validate_settings(values)
 
 
-_ARG_TYPES = {"int": int, "float": float, "choice": str}
+_ARG_TYPES = {"int": int, "optint": int, "float": float, "choice": str}
 
 
 def add_arguments(parser):
@@ -325,23 +368,30 @@ def add_arguments(parser):
 
     Help texts, defaults and (for integers) the accepted range come from
     :data:`SETTINGS`; the values are validated by :func:`validate_settings`
-    when the model is built.
+    when the model is built.  A bool setting is a ``--name`` / ``--no-name``
+    pair (``argparse.BooleanOptionalAction``), so that the settings whose
+    default is True (``sorted_vocab``, ``shrink_windows``, ``compute_loss``)
+    can be switched off.
     """
     for s in SETTINGS:
         flag = "--" + s.name.replace("_", "-")
         if s.kind == "bool":
-            parser.add_argument(flag, dest=s.name, action="store_true", default=s.default, help=s.help)
+            parser.add_argument(flag, dest=s.name, action=argparse.BooleanOptionalAction,
+                                default=s.default, help=s.help)
         elif s.kind == "bounds":
             parser.add_argument(flag, dest=s.name, type=float, nargs=2, metavar=("LOWER", "UPPER"),
                                 default=s.default, help=s.help)
         else:
-            default = "" if s.default is None else f" (default: {s.default}{_help_range(s)})"
+            if s.kind == "optint":
+                default = f" (default: none{_help_range(s)})"
+            else:
+                default = "" if s.default is None else f" (default: {s.default}{_help_range(s)})"
             parser.add_argument(flag, dest=s.name, type=_ARG_TYPES[s.kind], default=s.default,
                                 help=s.help + default)
 
 
 def _help_range(setting):
-    if setting.kind != "int":
+    if setting.kind not in ("int", "optint"):
         return ""
     if setting.high is None:
         return f"; >= {setting.low}"

@@ -9,11 +9,12 @@ Data flow (the same as gensim's ``Word2Vec.train``)::
 * :meth:`TrainingRun._job_producer` (thread ``w2gm-producer``) reads the
   corpus, looks each sentence up in the vocabulary table (in C), cuts the
   index arrays into :class:`Job` items of about ``batch_words`` vocabulary
-  words and puts them on the ``jobs`` queue (bounded: ``2 * workers``
-  items), followed by one ``None`` per worker after the last epoch.  It
-  starts epoch ``e`` only once the calling thread has put ``e`` on
-  ``epoch_starts``, i.e. after every job of epoch ``e - 1`` has been trained
-  and the ``on_epoch_end`` callbacks have run.
+  words and puts them on the ``jobs`` queue (bounded: ``queue_factor *
+  workers`` items), followed by one ``None`` per worker after the last
+  epoch.  It starts epoch ``e`` only once the calling thread has put ``e``
+  on ``epoch_starts``, i.e. after every job of epoch ``e - 1`` has been
+  trained and the ``on_epoch_end`` callbacks have run.  It gives each job
+  its learning-rate range (see "Learning-rate schedule" below).
 * :meth:`TrainingRun._worker_loop` (threads ``w2gm-worker-i``) takes jobs and
   trains each inside one ``nogil`` kernel call on the shared parameters
   (Hogwild), then reports a :class:`JobDone` on the ``progress`` queue.
@@ -21,6 +22,29 @@ Data flow (the same as gensim's ``Word2Vec.train``)::
   :class:`JobDone` and :class:`EpochProduced` items, logs progress about
   every ``report_delay`` seconds, ends epochs, runs the callbacks and
   detects divergence.
+
+Learning-rate schedule.  The rate decays linearly from ``start_alpha`` to
+``end_alpha`` over the call.  The progress of a point in epoch ``e``
+(0-based) is ``(e + min(1, done / expected)) / epochs``, where ``done`` is
+what epoch ``e`` has read so far and ``expected`` its expected size, both
+counted in sentences when ``total_examples`` is given and in raw words
+(corpus tokens, out-of-vocabulary ones included) otherwise, as in gensim.
+Epoch 0 expects the given total; since the producer reads epoch ``e`` only
+after epoch ``e - 1`` ended, every later epoch expects the size the
+previous one really had (unless it was empty).  A corpus larger or smaller
+than the totals thus still gets the whole schedule: an epoch longer than
+expected holds its rate at the epoch's end value until it ends, and the
+next epochs follow the real size.  An epoch whose size differs from a
+given total is reported as gensim does (a ``logger.warning`` per epoch) and
+by one ``RuntimeWarning`` per call.
+
+Corpus file.  With ``corpus_file`` the producer reads the file through
+:class:`w2gm.corpora.LineSentence` (:meth:`TrainingRun._epoch_sentences`).
+That is the one seam of file mode: a reader in which every worker reads its
+own byte range of the file without the GIL replaces the producer of
+:meth:`TrainingRun._thread_bodies` for that mode; the calling thread only
+relies on the :class:`JobDone` and :class:`EpochProduced` items on
+``progress`` and on the ``epoch_starts`` barrier.
 
 Lifecycle.  Every blocking ``get``/``put`` of the threads waits at most
 0.1 s before checking the ``stop`` event, so no thread can wait forever on a
@@ -44,7 +68,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from w2gm.corpora import sentence_tokens
+from w2gm.corpora import LineSentence, sentence_tokens
 from w2gm.exceptions import TrainingDivergedError
 
 __all__ = ["Job", "JobDone", "EpochProduced", "TrainingRun", "TrainingStats", "THREAD_PREFIX"]
@@ -78,6 +102,8 @@ class Job(NamedTuple):
         Seed of the job's random numbers (64-bit).
     raw_words : int
         Corpus tokens of the job's sentences, out-of-vocabulary ones included.
+    sentences : int
+        Corpus sentences of the job (S).
     """
 
     epoch: int
@@ -87,6 +113,7 @@ class Job(NamedTuple):
     alpha_end: float
     seed: int
     raw_words: int
+    sentences: int
 
 
 class JobDone(NamedTuple):
@@ -98,6 +125,7 @@ class JobDone(NamedTuple):
 
     epoch: int
     raw_words: int
+    sentences: int
     result: tuple
 
 
@@ -107,12 +135,14 @@ class EpochProduced(NamedTuple):
     epoch: int
     jobs: int
     raw_words: int
+    sentences: int
 
 
 class _EpochTally:
     """Per-epoch accounting of the calling thread."""
 
-    __slots__ = ("jobs_planned", "jobs_done", "loss_sum", "samples", "raw_words", "kept_words")
+    __slots__ = ("jobs_planned", "jobs_done", "loss_sum", "samples", "raw_words", "kept_words",
+                 "sentences")
 
     def __init__(self):
         self.jobs_planned = None
@@ -121,6 +151,7 @@ class _EpochTally:
         self.samples = 0
         self.raw_words = 0
         self.kept_words = 0
+        self.sentences = 0
 
     @property
     def complete(self):
@@ -145,6 +176,8 @@ class TrainingStats(NamedTuple):
         an epoch without samples, which also warns).
     epoch_samples : list of int
         (w, c, c') samples of each epoch.
+    sentences : int
+        Corpus sentences read, over all epochs.
     """
 
     seconds: float
@@ -152,6 +185,7 @@ class TrainingStats(NamedTuple):
     kept_words: int
     epoch_loss: list
     epoch_samples: list
+    sentences: int = 0
 
     @property
     def words_per_second(self):
@@ -182,48 +216,73 @@ class TrainingRun:
     Parameters
     ----------
     model : w2gm.Word2GM
-        Passed to the callbacks; its ``workers``, ``batch_words`` and
-        vocabulary table are used.
-    corpus : iterable of list of str
-        Restartable corpus (already checked).
+        Passed to the callbacks; its ``workers``, ``batch_words``, ``sample``
+        and vocabulary table are used, and its ``running_training_loss`` is
+        increased as jobs finish (when `compute_loss`).
     kernel : w2gm._train_inner.KernelState
         The kernel bound to the model's parameter arrays.
     epochs : int
-    total_words : int
-        Corpus tokens per epoch, for the learning-rate schedule and progress.
     start_alpha, end_alpha : float
-        Learning rate decays linearly between them over ``epochs * total_words`` tokens.
+        The learning rate decays linearly between them over the call (module docstring).
     call_seed : int
         64-bit seed of this call; job ``n`` (1-based, counted over all
         epochs) gets ``(call_seed * 0x9E3779B97F4A7C15 + n) mod 2**64``.
+    corpus : iterable of list of str, optional
+        Restartable corpus (already checked).
+    corpus_file : str or os.PathLike, optional
+        A corpus file in :class:`w2gm.LineSentence` format, instead of `corpus`
+        (exactly one of the two).
+    total_examples, total_words : int, optional
+        Sentences and raw words the caller expects per epoch (at least one).
+        The schedule and progress count sentences when `total_examples` is
+        given, raw words otherwise; an epoch of another size than a given
+        total is reported (module docstring).
     report_delay : float
         Seconds between progress log lines.
     callbacks : sequence
         Objects with any of ``on_train_begin``, ``on_epoch_begin``,
         ``on_epoch_end``, ``on_train_end`` (called with the model in the
         calling thread, as gensim's ``CallbackAny2Vec``).
+    queue_factor : int
+        The ``jobs`` queue holds at most ``queue_factor * workers`` jobs.
+    compute_loss : bool
+        Add each finished job's summed loss to ``model.running_training_loss``.
     """
 
-    def __init__(self, model, corpus, kernel, epochs, total_words, start_alpha, end_alpha, call_seed,
-                 report_delay=1.0, callbacks=()):
+    def __init__(self, model, kernel, epochs, start_alpha, end_alpha, call_seed, corpus=None,
+                 corpus_file=None, total_examples=None, total_words=None, report_delay=1.0,
+                 callbacks=(), queue_factor=2, compute_loss=True):
+        if (corpus is None) == (corpus_file is None):
+            raise ValueError("TrainingRun needs exactly one of corpus and corpus_file")
+        if total_examples is None and total_words is None:
+            raise ValueError("TrainingRun needs total_examples or total_words")
         self.model = model
         self.corpus = corpus
+        self.corpus_file = corpus_file
         self.kernel = kernel
         self.epochs = epochs
         self.start_alpha = start_alpha
         self.end_alpha = end_alpha
-        self.planned_words = float(total_words) * epochs
+        self.total_examples = total_examples
+        self.total_words = total_words
+        # progress unit: sentences when total_examples is given, raw words otherwise (gensim)
+        self.by_examples = total_examples is not None
+        self.epoch_size = total_examples if self.by_examples else total_words
+        # expected size of each epoch, set by the producer when it starts the epoch
+        self.expected_sizes = [None] * epochs
         self.call_seed = call_seed
         self.report_delay = report_delay
         self.callbacks = tuple(callbacks)
+        self.compute_loss = compute_loss
         self.workers = model.workers
-        self.jobs = queue.Queue(maxsize=2 * self.workers)
+        self.jobs = queue.Queue(maxsize=queue_factor * self.workers)
         self.progress = queue.Queue()
         self.epoch_starts = queue.Queue()
         self.stop = threading.Event()
         self.errors = []
         self.threads = []
         self.tallies = [_EpochTally() for _ in range(epochs)]
+        self.warned_totals = False
 
     # ------------------------------------------------------------ orchestration
     def run(self):
@@ -255,7 +314,8 @@ class TrainingRun:
         seconds = time.perf_counter() - start
         return TrainingStats(seconds, sum(t.raw_words for t in self.tallies),
                              sum(t.kept_words for t in self.tallies),
-                             [t.mean_loss for t in self.tallies], [t.samples for t in self.tallies])
+                             [t.mean_loss for t in self.tallies], [t.samples for t in self.tallies],
+                             sum(t.sentences for t in self.tallies))
 
     def _guarded(self, body):
         """Thread body that hands any exception to the calling thread and stops the run."""
@@ -267,12 +327,22 @@ class TrainingRun:
                 self.stop.set()
         return target
 
-    def _start_threads(self):
+    def _thread_bodies(self):
+        """``(name, body)`` of every thread of the run: one job producer and ``workers`` workers.
+
+        The same for both corpus modes today (the producer reads a
+        ``corpus_file`` through :meth:`_epoch_sentences`).  A GIL-free file
+        reader replaces the producer here for file mode, its workers reporting
+        the same :class:`JobDone` / :class:`EpochProduced` items.
+        """
         bodies = [("producer", self._job_producer)]
         bodies += [(f"worker-{i}", self._worker_loop) for i in range(self.workers)]
+        return bodies
+
+    def _start_threads(self):
         received = []
         with _sigint_held(received):
-            for name, body in bodies:
+            for name, body in self._thread_bodies():
                 thread = threading.Thread(target=self._guarded(body), name=THREAD_PREFIX + name,
                                           daemon=True)
                 self.threads.append(thread)
@@ -334,34 +404,56 @@ class TrainingRun:
         """Thread body: queue the :class:`Job` items of every epoch, then one ``None`` per worker.
 
         Epoch ``e`` starts when ``e`` arrives on ``epoch_starts``; after its
-        last job an :class:`EpochProduced` goes on ``progress``.
+        last job an :class:`EpochProduced` goes on ``progress``.  Each job gets
+        the learning rate at its first and last sentence (module docstring);
+        epoch ``e + 1`` expects the size epoch ``e`` really had.
         """
-        done_words = 0
+        expected = self.epoch_size
         job_number = 0
         for epoch in range(self.epochs):
             try:
                 self._get(self.epoch_starts)
             except queue.Empty:
                 return
-            jobs = raw_total = 0
+            self.expected_sizes[epoch] = expected
+            done = jobs = raw_total = sentences_total = 0
             for words, ends, raw in self._epoch_batches():
-                alpha_start = self._alpha_at(done_words)
-                done_words += raw
+                alpha_start = self._alpha_at(epoch, done, expected)
+                sentences = len(ends)
+                done += sentences if self.by_examples else raw
                 job_number += 1
                 seed = (self.call_seed * 0x9E3779B97F4A7C15 + job_number) & 0xFFFFFFFFFFFFFFFF
-                job = Job(epoch, words, ends, alpha_start, self._alpha_at(done_words), seed, raw)
+                job = Job(epoch, words, ends, alpha_start, self._alpha_at(epoch, done, expected), seed,
+                          raw, sentences)
                 if not self._put(self.jobs, job):
                     return
                 jobs += 1
                 raw_total += raw
-            self.progress.put(EpochProduced(epoch, jobs, raw_total))
+                sentences_total += sentences
+            self.progress.put(EpochProduced(epoch, jobs, raw_total, sentences_total))
+            real = sentences_total if self.by_examples else raw_total
+            if real > 0:  # an empty pass (warned about at its end) keeps the expectation
+                expected = real
         for _ in range(self.workers):
             if not self._put(self.jobs, None):
                 return
 
-    def _alpha_at(self, words_done):
-        fraction = min(1.0, words_done / self.planned_words)
-        return self.start_alpha - (self.start_alpha - self.end_alpha) * fraction
+    def _alpha_at(self, epoch, done, expected):
+        """Learning rate at ``done`` units into ``epoch``, which is expected to hold ``expected``.
+
+        ``progress = (epoch + min(1, done / expected)) / epochs``, computed as
+        one division of integers so that a corpus of exactly the expected
+        size gets bit for bit the rates of the former whole-call schedule
+        (``words done / (total_words * epochs)``).
+        """
+        fraction = (epoch * expected + min(done, expected)) / (float(expected) * self.epochs)
+        return self.start_alpha - (self.start_alpha - self.end_alpha) * min(1.0, fraction)
+
+    def _epoch_sentences(self):
+        """The sentences of one epoch: `corpus`, or `corpus_file` read by :class:`LineSentence`."""
+        if self.corpus_file is not None:
+            return LineSentence(self.corpus_file)
+        return self.corpus
 
     def _epoch_batches(self):
         """Yield ``(words int32 (N,), sentence_ends int64 (S,), raw_words)`` of about ``batch_words``.
@@ -372,7 +464,7 @@ class TrainingRun:
         lookup = self.model.wv.vocabulary_table.lookup
         batch_words = self.model.batch_words
         parts, ends, n_ids, raw = [], [], 0, 0
-        for number, sentence in enumerate(self.corpus, 1):
+        for number, sentence in enumerate(self._epoch_sentences(), 1):
             if self.stop.is_set():
                 return
             ids = sentence_tokens(lookup, sentence, number)
@@ -401,7 +493,7 @@ class TrainingRun:
                 return
             result = self.kernel.train_job(job.words, job.sentence_ends, job.alpha_start,
                                            job.alpha_end, job.seed)
-            self.progress.put(JobDone(job.epoch, job.raw_words, result))
+            self.progress.put(JobDone(job.epoch, job.raw_words, job.sentences, result))
 
     # ----------------------------------------------------------------- progress
     def _log_epoch_progress(self, start):
@@ -444,7 +536,12 @@ class TrainingRun:
         tally.loss_sum += loss_sum
         tally.samples += n_samples
         tally.raw_words += done.raw_words
+        tally.sentences += done.sentences
         tally.kept_words += n_kept
+        if self.compute_loss:
+            # a Python float (float64) summed in the calling thread: no float32 saturation
+            # (gensim issue #2735), and on_epoch_end sees the loss of every job of its epoch
+            self.model.running_training_loss += loss_sum
         if n_nonfinite:
             raise TrainingDivergedError(
                 f"training diverged: {n_nonfinite} NaN/infinite losses in epoch {done.epoch + 1} "
@@ -455,11 +552,13 @@ class TrainingRun:
         return sum(t.raw_words for t in self.tallies)
 
     def _log_progress(self, epoch, elapsed):
-        done = self._words_done()
-        fraction = min(1.0, done / self.planned_words)
-        logger.info("EPOCH %d - PROGRESS: %.2f%% words, %.0f words/s, lr %.6f, mean loss %.4f",
-                    epoch + 1, 100.0 * fraction, done / elapsed, self._alpha_at(done),
-                    self.tallies[epoch].mean_loss)
+        tally = self.tallies[epoch]
+        done = tally.sentences if self.by_examples else tally.raw_words
+        expected = self.expected_sizes[epoch] or self.epoch_size
+        logger.info("EPOCH %d - PROGRESS: at %.2f%% %s, %.0f words/s, lr %.6f, mean loss %.4f",
+                    epoch + 1, 100.0 * min(1.0, done / expected),
+                    "examples" if self.by_examples else "words", self._words_done() / elapsed,
+                    self._alpha_at(epoch, done, expected), tally.mean_loss)
 
     def _end_epoch(self, epoch):
         tally = self.tallies[epoch]
@@ -475,7 +574,33 @@ class TrainingRun:
         else:
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f", epoch + 1,
                         tally.raw_words, tally.kept_words, tally.mean_loss)
+        self._check_totals(epoch, tally)
         self.call_back("on_epoch_end")
+
+    def _check_totals(self, epoch, tally):
+        """Report an epoch whose size differs from a given total: a log line per total, one warning a call.
+
+        The schedule copes (the next epochs expect the real size, module
+        docstring), but the progress and rates of this epoch were computed
+        for the wrong size, so the caller should pass the right totals.
+        """
+        found = []
+        if self.total_examples is not None and tally.sentences != self.total_examples:
+            logger.warning("EPOCH %d: supplied example count (%d) did not equal expected count (%d)",
+                           epoch + 1, tally.sentences, self.total_examples)
+            found.append(f"{tally.sentences} sentences, not total_examples={self.total_examples}")
+        if self.total_words is not None and tally.raw_words != self.total_words:
+            logger.warning("EPOCH %d: supplied raw word count (%d) did not equal expected count (%d)",
+                           epoch + 1, tally.raw_words, self.total_words)
+            found.append(f"{tally.raw_words} raw words, not total_words={self.total_words}")
+        if found and not self.warned_totals:
+            self.warned_totals = True
+            warnings.warn(
+                f"epoch {epoch + 1} of the corpus had {' and '.join(found)} (the default totals are "
+                "those of the corpus build_vocab scanned); later epochs of this call follow the real "
+                "size, but pass total_examples / total_words of the corpus you train on to get the "
+                "learning-rate schedule and progress right from the start",
+                RuntimeWarning, stacklevel=_USER_FRAME + 1)
 
 
 def _concatenate(parts):

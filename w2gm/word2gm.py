@@ -11,6 +11,15 @@ in their own modules: the settings table (:mod:`w2gm.settings`), the
 parameter groups (:mod:`w2gm.parameters`), the threads and queues of one
 ``train`` call (:mod:`w2gm.training`), the model file format and the atomic
 writer (:mod:`w2gm.persistence`), and the queries (:mod:`w2gm.keyed_mixtures`).
+
+The training surface follows gensim 4's ``Word2Vec``: the constructor,
+``build_vocab`` and ``train`` take gensim's argument names
+(``corpus_iterable`` / ``corpus_file``, ``total_examples``, ``update``,
+``trim_rule``, ...), callbacks follow gensim's protocol, and gensim
+arguments that have no meaning for Word2GM raise
+:class:`~w2gm.exceptions.UnsupportedArgumentError`.  Where w2gm differs on
+purpose, the docstring says so under "Decisions" (collected in
+``docs/gensim.md``).
 """
 
 import logging
@@ -24,13 +33,14 @@ from w2gm import persistence
 from w2gm._sampling import build_alias_table, subsampling_thresholds
 from w2gm._train_inner import KernelState
 from w2gm._vocab import WordTable
-from w2gm.corpora import check_corpus, sentence_tokens
+from w2gm.corpora import LineSentence, check_corpus, sentence_tokens
 from w2gm.exceptions import (
     CorpusError,
     EmptyVocabularyError,
     NotTrainedError,
     ParameterError,
     TrainingDivergedError,
+    UnsupportedArgumentError,
 )
 from w2gm.keyed_mixtures import KeyedGaussianMixtures
 from w2gm.parameters import MixtureParameters
@@ -44,11 +54,46 @@ from w2gm.settings import (
 )
 from w2gm.training import TrainingRun
 
-__all__ = ["Word2GM"]
+__all__ = ["Word2GM", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP"]
 
 logger = logging.getLogger(__name__)
 
 _D = DEFAULTS
+
+#: ``trim_rule`` result: apply the default rule (keep the word if its count reaches the
+#: effective ``min_count``).  The three values are gensim's ``gensim.utils.RULE_*``.
+RULE_DEFAULT = 0
+#: ``trim_rule`` result: drop the word whatever its count.
+RULE_DISCARD = 1
+#: ``trim_rule`` result: keep the word whatever its count.
+RULE_KEEP = 2
+
+_INT64_MAX = 2**63 - 1
+
+#: gensim ``Word2Vec`` arguments that have no meaning for Word2GM, with the reason.
+_UNSUPPORTED = {
+    "sg": "gensim's choice between CBOW and skip-gram does not apply: Word2GM always trains skip-gram "
+          "style, each centre word against the words of its window (Section 3.3)",
+    "hs": "gensim's hierarchical softmax does not apply: Word2GM trains with the max-margin loss on "
+          "negative words (Section 3.3); negative sets how many per pair",
+    "cbow_mean": "gensim's CBOW averaging does not apply: Word2GM has no CBOW mode",
+    "hashfxn": "gensim's per-word hash seeding does not apply: the initial parameters are drawn from "
+               "seed by NumPy's generator (Appendix A.2); set seed instead",
+    "null_word": "gensim's null word pads a CBOW context, and Word2GM has no CBOW mode",
+    "comment": "gensim's lifecycle comment does not apply: Word2GM keeps no lifecycle log",
+    "size": "it is the gensim 3 name of vector_size: use vector_size",
+    "iter": "it is the gensim 3 name of epochs: use epochs",
+}
+
+
+def _refuse_unknown_arguments(kwargs, where):
+    """UnsupportedArgumentError for a gensim argument Word2GM has no use for, else Python's TypeError."""
+    for name in kwargs:
+        if name in _UNSUPPORTED:
+            raise UnsupportedArgumentError(
+                f"{where}() does not take {name!r}: {_UNSUPPORTED[name]} (see docs/gensim.md)")
+    for name in kwargs:
+        raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
 
 
 class Word2GM:
@@ -57,8 +102,13 @@ class Word2GM:
     Parameters
     ----------
     sentences : iterable of list of str, optional
-        Restartable corpus (e.g. :class:`w2gm.LineSentence`).  If given, the
-        vocabulary is built and the model trained right away, as in gensim.
+        Restartable corpus (e.g. :class:`w2gm.LineSentence`).  If given (or
+        `corpus_file`), the vocabulary is built and the model trained right
+        away, as in gensim.
+    corpus_file : str or os.PathLike, optional
+        Instead of `sentences`: a corpus file with one sentence a line, tokens
+        separated by whitespace (the :class:`w2gm.LineSentence` format; plain,
+        ``.gz`` or ``.bz2``).
     num_mixtures : int
         Number of mixture components K per word (paper: 2).
     vector_size : int
@@ -68,7 +118,8 @@ class Word2GM:
         (Appendix A.2, "Reduction to Diagonal Covariance").
     window : int
         Maximum distance between centre and context word; the effective
-        window of each centre word is drawn uniformly from ``1..window``.
+        window of each centre word is drawn uniformly from ``1..window``
+        (see `shrink_windows`).
     min_count : int
         Words rarer than this are dropped from the vocabulary.
     sample : float
@@ -109,17 +160,58 @@ class Word2GM:
         ``(lower, upper)`` bounds the variances are clipped to after every
         update (the original's ``lower_sig``/``upper_sig``), or None.
     eps : float
-        Added to summed variances in the energy (Appendix A.2: 1e-4).
+        Added to summed variances (Appendix A.2: 1e-4).
     batch_words : int
         Target number of words per job handed to a worker thread.
-
     callbacks : sequence, optional
         Objects with any of gensim's callback methods (``on_train_begin``,
         ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end``), each called
-        with the model; used by the training that `sentences` starts.
+        with the model; used by the training that `sentences` starts (and,
+        as in gensim, not kept for later ``train`` calls).
+    compute_loss : bool
+        Sum the hinge loss of every job into :attr:`running_training_loss`
+        (:meth:`get_latest_training_loss`).  Default True (gensim: False):
+        the kernel computes the loss anyway, so the sum costs nothing.
+    ns_exponent : float
+        Negative words are drawn with probability proportional to
+        ``count ** ns_exponent`` (word2vec and the paper: 0.75; accepted in
+        ``-10 .. 10``, where every vocabulary stays finite, see
+        :mod:`w2gm.settings`).
+    max_vocab_size : int or None
+        Bound on the distinct words held while the corpus is scanned: each
+        time the count exceeds it, words seen fewer than ``r`` times are
+        dropped (``r`` = 1, 2, ... at successive prunings), as gensim does.
+        Counts of dropped words restart from zero if they reappear.  None
+        (default): no limit.
+    max_final_vocab : int or None
+        Raise ``min_count`` (for this vocabulary scan only) to the smallest
+        value that keeps at most this many words: words tied with the first
+        word beyond the limit are dropped too, so fewer words may be kept
+        (gensim's rule; the value used is :attr:`effective_min_count`).
+    trim_rule : callable, optional
+        ``trim_rule(word, count, min_count)`` returning :data:`RULE_DISCARD`,
+        :data:`RULE_KEEP` or :data:`RULE_DEFAULT` (or None) for every
+        distinct word, overriding the count rule (gensim's protocol; also
+        applied when ``max_vocab_size`` prunes).  Used by the vocabulary scan
+        that `sentences` starts and not stored in the model (as gensim).
+    sorted_vocab : bool
+        Order the vocabulary by decreasing count, ties in first-seen order
+        (default; gensim 4.4 orders ties the other way round); False keeps
+        the order in which words were first seen.
+    shrink_windows : bool
+        Draw each centre word's window uniformly from ``1..window`` (the
+        default, as word2vec); False uses the full ``window`` for every
+        centre word.
+    **kwargs
+        gensim arguments that do not apply to Word2GM (``sg``, ``hs``,
+        ``cbow_mean``, ``hashfxn``, ``null_word``, ``comment`` and the gensim 3
+        names ``size`` and ``iter``) raise
+        :class:`~w2gm.exceptions.UnsupportedArgumentError` saying why; any
+        other unknown keyword raises ``TypeError`` as Python does.
 
-    Defaults, validation and the ``w2gm train`` options all come from
-    :data:`w2gm.settings.SETTINGS`.
+    Defaults, validation and the ``w2gm train`` options of the settings (all
+    parameters above but the corpus, `callbacks` and `trim_rule`) come from
+    :data:`w2gm.settings.SETTINGS`; the settings are saved with the model.
 
     Attributes
     ----------
@@ -131,6 +223,22 @@ class Word2GM:
     accumulators_in, accumulators_out : MixtureParameters or None
         Adagrad state of each side (None for SGD, or for the output side of a
         model without separate output distributions).
+    counts : numpy.ndarray or None
+        ``(V,)`` int64 corpus count of every vocabulary word.
+    corpus_count, corpus_total_words : int
+        Sentences and raw words of the corpus the last :meth:`build_vocab`
+        scanned (the default totals of :meth:`train`).
+    effective_min_count : int
+        The ``min_count`` the last :meth:`build_vocab` applied (raised by
+        ``max_final_vocab``).
+    raw_vocab : dict
+        ``{word: count}`` of every word the last scan kept in its table, when
+        :meth:`build_vocab` was called with ``keep_raw_vocab=True``; else empty.
+    running_training_loss : float
+        Hinge loss summed (in float64) over the jobs of the last :meth:`train`
+        call so far; see :meth:`get_latest_training_loss`.
+    training_loss : list of float
+        Mean loss per (w, c, c') sample of every epoch trained (saved).
     diverged : bool
         True after training stopped with :class:`TrainingDivergedError`
         (kept by save/load; cleared by :meth:`build_vocab`); :meth:`save`
@@ -139,42 +247,67 @@ class Word2GM:
     Raises
     ------
     ParameterError
-        (a ``ValueError``) for an invalid setting, naming it and its range.
+        (a ``ValueError``) for an invalid setting, naming it and its range,
+        or a `trim_rule` that is not callable.
+    UnsupportedArgumentError
+        (a ``TypeError``) for a gensim argument that does not apply (above).
     CorpusError
-        (a ``TypeError``) if the corpus is not an iterable of token lists, or
-        a one-shot iterator needed for several passes.
+        (a ``TypeError``) if the corpus is not an iterable of token lists, a
+        one-shot iterator needed for several passes, or both `sentences` and
+        `corpus_file` are given.
+    FileNotFoundError
+        If `corpus_file` does not exist.
     EmptyVocabularyError
         (a ``ValueError``) for an empty corpus or a vocabulary emptied by
         ``min_count``.
     """
 
-    def __init__(self, sentences=None, num_mixtures=_D["num_mixtures"], vector_size=_D["vector_size"],
-                 covariance=_D["covariance"], window=_D["window"], min_count=_D["min_count"],
-                 sample=_D["sample"], negative=_D["negative"], margin=_D["margin"],
-                 var_scale=_D["var_scale"], mu_scale=_D["mu_scale"], alpha=_D["alpha"],
-                 min_alpha=_D["min_alpha"], epochs=_D["epochs"], workers=_D["workers"], seed=_D["seed"],
-                 optimizer=_D["optimizer"], adagrad_initial_accumulator=_D["adagrad_initial_accumulator"],
+    def __init__(self, sentences=None, corpus_file=None, num_mixtures=_D["num_mixtures"],
+                 vector_size=_D["vector_size"], covariance=_D["covariance"], window=_D["window"],
+                 min_count=_D["min_count"], sample=_D["sample"], negative=_D["negative"],
+                 margin=_D["margin"], var_scale=_D["var_scale"], mu_scale=_D["mu_scale"],
+                 alpha=_D["alpha"], min_alpha=_D["min_alpha"], epochs=_D["epochs"],
+                 workers=_D["workers"], seed=_D["seed"], optimizer=_D["optimizer"],
+                 adagrad_initial_accumulator=_D["adagrad_initial_accumulator"],
                  separate_output=_D["separate_output"], var_bounds=_D["var_bounds"], eps=_D["eps"],
-                 batch_words=_D["batch_words"], callbacks=()):
+                 batch_words=_D["batch_words"], callbacks=(), compute_loss=_D["compute_loss"],
+                 ns_exponent=_D["ns_exponent"], max_vocab_size=_D["max_vocab_size"],
+                 max_final_vocab=_D["max_final_vocab"], trim_rule=None, sorted_vocab=_D["sorted_vocab"],
+                 shrink_windows=_D["shrink_windows"], **kwargs):
+        _refuse_unknown_arguments(kwargs, "Word2GM")
         values = dict(locals())
         for name, value in validate_settings({n: values[n] for n in SETTING_NAMES}).items():
             setattr(self, name, value)
+        trim_rule = _check_trim_rule(trim_rule)
         self.wv = None
         self.counts = None
         self.corpus_total_words = 0
         self.corpus_count = 0
+        self.effective_min_count = self.min_count
+        self.raw_vocab = {}
         self.params_out = None
         self.accumulators_in = None
         self.accumulators_out = None
         self.training_loss = []
+        self.running_training_loss = 0.0
         self.epochs_trained = 0
         self.train_calls = 0
         self.diverged = False
         self.callbacks = tuple(callbacks)
-        if sentences is not None:
-            check_corpus(sentences, passes=1 + self.epochs)
-            self.build_vocab(sentences)
-            self.train(sentences, callbacks=self.callbacks)
+        if sentences is not None or corpus_file is not None:
+            self._corpus(sentences, corpus_file, passes=1 + self.epochs, name="sentences")
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            # the corpus just scanned: its raw words are the exact total (word-based progress,
+            # finer than sentences and the schedule w2gm has always used)
+            self.train(sentences, corpus_file=corpus_file, total_words=self.corpus_total_words,
+                       epochs=self.epochs, callbacks=self.callbacks)
+        else:
+            if trim_rule is not None:
+                logger.warning("trim_rule is only applied by the vocabulary scan of a corpus given to "
+                               "the constructor and is not stored; pass it to build_vocab()")
+            if self.callbacks:
+                logger.warning("callbacks given to the constructor are only used by the training "
+                               "that a corpus given to the constructor starts; pass them to train()")
 
     # ------------------------------------------------------------------ settings
     def _setting_values(self):
@@ -195,21 +328,79 @@ class Word2GM:
         for name, value in validate_settings(self._setting_values()).items():
             setattr(self, name, value)
 
-    # ---------------------------------------------------------------- vocabulary
-    def build_vocab(self, sentences, progress_per=1_000_000):
-        """Scan the corpus, keep words with ``count >= min_count``, initialise parameters.
+    # -------------------------------------------------------------------- corpus
+    @staticmethod
+    def _corpus(corpus_iterable, corpus_file, passes, name="corpus_iterable"):
+        """The sentences to read: `corpus_iterable` (checked) or ``LineSentence(corpus_file)``.
 
-        Words are sorted by decreasing count (ties in first-seen order), as in
-        gensim.  Parameters are initialised as in Appendix A.2 (see
+        Raises
+        ------
+        CorpusError
+            Unless exactly one of the two is given, or for a corpus that
+            cannot work (:func:`w2gm.corpora.check_corpus`).
+        ParameterError, FileNotFoundError, IsADirectoryError
+            For a `corpus_file` that is not a path, does not exist or is a
+            directory (:class:`w2gm.LineSentence`).
+        """
+        if corpus_iterable is None and corpus_file is None:
+            raise CorpusError(f"no corpus: pass {name} (an iterable of token lists) or corpus_file "
+                              "(the path of a file with one sentence a line)")
+        if corpus_iterable is not None and corpus_file is not None:
+            raise CorpusError(f"pass either {name} or corpus_file, not both")
+        if corpus_file is not None:
+            return LineSentence(corpus_file)
+        check_corpus(corpus_iterable, passes=passes, name=name)
+        return corpus_iterable
+
+    # ---------------------------------------------------------------- vocabulary
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, *, sentences=None):
+        """Scan a corpus and build the vocabulary; initialise (or, with `update`, extend) the parameters.
+
+        Words whose count reaches the effective ``min_count`` are kept (see
+        ``max_final_vocab`` and `trim_rule`); with ``sorted_vocab`` by
+        decreasing count, ties in first-seen order (gensim 4.4 puts ties in
+        reverse first-seen order; w2gm keeps the order it always had), else
+        in first-seen order, as gensim.  Parameters are initialised as in Appendix A.2 (see
         :meth:`MixtureParameters.initial`); the Adagrad accumulators start at
-        ``adagrad_initial_accumulator``.
+        ``adagrad_initial_accumulator``.  ``max_vocab_size`` bounds the
+        distinct words held during the scan (see the class docstring).
 
         Parameters
         ----------
-        sentences : iterable of list of str
-            The corpus (one pass).
+        corpus_iterable : iterable of list of str, optional
+            The corpus (one pass; a one-shot iterator is fine).
+        corpus_file : str or os.PathLike, optional
+            Instead of `corpus_iterable`: a file in :class:`w2gm.LineSentence`
+            format (plain, ``.gz`` or ``.bz2``).  Exactly one of the two.
+        update : bool
+            Add the new corpus's words to the existing vocabulary (gensim's
+            online training) instead of starting afresh: words not in the
+            vocabulary whose count in the new corpus reaches the effective
+            ``min_count`` are appended after the existing words (in
+            first-seen order, not sorted, as gensim) with fresh Appendix A.2
+            parameters on both sides and fresh Adagrad accumulators; existing
+            words keep their parameters and accumulators bit for bit, and
+            their counts grow by their counts in the new corpus (also below
+            ``min_count``).  :attr:`corpus_count` and
+            :attr:`corpus_total_words` become the new corpus's, the training
+            history is kept, and :attr:`wv` is replaced by a new
+            :class:`KeyedGaussianMixtures` over the grown vocabulary (a
+            reference to the old one keeps the old vocabulary).  The noise
+            distribution and subsampling use the new counts from the next
+            :meth:`train` on.
         progress_per : int
-            Log a progress line every this many words.
+            Log a progress line every this many sentences (gensim's unit).
+        keep_raw_vocab : bool
+            Keep ``{word: count}`` of every word of the scan in
+            :attr:`raw_vocab` (else it is emptied, as gensim).
+        trim_rule : callable, optional
+            ``trim_rule(word, count, min_count)`` -> :data:`RULE_DISCARD`,
+            :data:`RULE_KEEP`, or :data:`RULE_DEFAULT` / None (use the count
+            rule); called once per distinct word (gensim's protocol), and per
+            word at every ``max_vocab_size`` pruning.  Not stored.
+        sentences : iterable of list of str, optional
+            Keyword alias of `corpus_iterable` (the name of earlier w2gm versions).
 
         Returns
         -------
@@ -219,55 +410,171 @@ class Word2GM:
         Raises
         ------
         CorpusError
-            (a ``TypeError``) if an item of the corpus is a string rather than
-            a token list, or a token is not a string.
+            (a ``TypeError``) unless exactly one corpus is given, if an item
+            of the corpus is a string rather than a token list, a token is not
+            a string, or a vocabulary word holds a lone surrogate (a ``str``
+            that is not valid Unicode text, e.g. from
+            ``errors="surrogateescape"``): it could not be saved, so it is
+            refused before training, naming the sentence and the token.
         EmptyVocabularyError
-            (a ``ValueError``) if the corpus is empty or no word reaches ``min_count``.
-        CorpusError
-            If a vocabulary word holds a lone surrogate (a ``str`` that is not
-            valid Unicode text, e.g. from ``errors="surrogateescape"``): it
-            could not be saved, so it is refused before training, naming
-            the sentence and the token.
+            (a ``ValueError``) if the corpus is empty or (without `update`) no
+            word is kept.
+        NotTrainedError
+            (a ``RuntimeError``) for ``update=True`` on a model without a vocabulary.
+        ParameterError
+            (a ``ValueError``) for an invalid argument or setting, a
+            `trim_rule` result that is not one of the three rules, or counts
+            that would exceed ``2**63 - 1``.
+
+        Nothing of the model changes when an exception is raised.
+
+        Notes
+        -----
+        Decisions: gensim's extra keywords for ``prepare_vocab``
+        (``min_count``, ``sample``, ``dry_run``) are not accepted (set the
+        settings instead); `progress_per` counts sentences, as in gensim.
         """
-        check_corpus(sentences, passes=1)
+        corpus_iterable = _corpus_alias(corpus_iterable, sentences)
+        update = _check_flag("update", update)
+        keep_raw_vocab = _check_flag("keep_raw_vocab", keep_raw_vocab)
+        progress_per = _check_integer("progress_per", progress_per, 1, _INT64_MAX)
+        trim_rule = _check_trim_rule(trim_rule)
+        if update and self.wv is None:
+            raise NotTrainedError("build_vocab(update=True) needs a vocabulary to add to: call "
+                                  "build_vocab() without update first (or load a model)")
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
+        self._revalidate_settings()
         # counted in a compact table (no str object per distinct word), so that the rare
         # words dropped below leave no fragmented Python heap behind
-        table = WordTable()
-        n_sentences = n_words = 0
-        next_report = progress_per
-        for n_sentences, sentence in enumerate(sentences, 1):
-            n_words += sentence_tokens(table.add, sentence, n_sentences)
-            if n_words >= next_report:
-                logger.info("vocabulary scan: %d sentences, %d words, %d distinct", n_sentences,
-                            n_words, len(table))
-                next_report += progress_per
-        words = self._select_vocabulary(table, n_sentences, n_words)
-        _check_encodable(words.words(), sentences)
-        self.counts = words.counts()
-        self.corpus_total_words = n_words
-        self.corpus_count = n_sentences
-        self._init_params(words)
-        return self
-
-    def _select_vocabulary(self, table, n_sentences, n_words):
-        """The words of ``table`` with ``count >= min_count``, by decreasing count (a new table)."""
+        table, n_sentences, n_words = self._scan_vocab(corpus, progress_per, trim_rule)
         if n_words == 0:
             raise EmptyVocabularyError(f"the corpus is empty ({n_sentences} sentences, 0 words): "
                                        "cannot build a vocabulary")
-        all_counts = table.counts()
-        kept = np.flatnonzero(all_counts >= self.min_count)
+        counts = table.counts()
+        effective_min_count = self._effective_min_count(counts)
+        keep = _keep_mask(table, counts, effective_min_count, trim_rule)
+        raw_vocab = dict(zip(table.words(), counts.tolist())) if keep_raw_vocab else {}
+        if update:
+            self._update_vocabulary(table, counts, keep, corpus)
+        else:
+            words = self._select_vocabulary(table, counts, keep, effective_min_count, n_words)
+            del table, counts, keep  # the table of all distinct words goes before the parameters come
+            _check_encodable(words.words(), corpus)
+            self.counts = words.counts()
+            self._init_params(words)
+        self.effective_min_count = effective_min_count
+        self.raw_vocab = raw_vocab
+        self.corpus_total_words = n_words
+        self.corpus_count = n_sentences
+        return self
+
+    def _scan_vocab(self, corpus, progress_per, trim_rule):
+        """Count the corpus: ``(table, sentences, raw words)``, pruned to ``max_vocab_size`` on the way."""
+        table = WordTable()
+        n_sentences = n_words = 0
+        min_reduce = 1
+        limit = self.max_vocab_size
+        for n_sentences, sentence in enumerate(corpus, 1):
+            n_words += sentence_tokens(table.add, sentence, n_sentences)
+            if limit is not None and len(table) > limit:
+                # gensim's rule: drop the words seen fewer than min_reduce times, 1, 2, ... in turn
+                before = len(table)
+                table = table.select(np.flatnonzero(_keep_mask(table, table.counts(), min_reduce,
+                                                               trim_rule)))
+                logger.info("vocabulary scan: %d distinct words exceed max_vocab_size=%d, dropped %d "
+                            "seen fewer than %d times", before, limit, before - len(table), min_reduce)
+                min_reduce += 1
+            if n_sentences % progress_per == 0:
+                logger.info("vocabulary scan: %d sentences, %d words, %d distinct", n_sentences,
+                            n_words, len(table))
+        return table, n_sentences, n_words
+
+    def _effective_min_count(self, counts):
+        """``min_count``, raised so that at most ``max_final_vocab`` words reach it (gensim's rule).
+
+        The result is a Python int; it may exceed ``2**63 - 1`` (then no word is kept).
+        """
+        limit = self.max_final_vocab
+        if limit is None or limit >= counts.size:
+            return self.min_count
+        # the (limit + 1)-th largest count: it and every smaller count are dropped
+        boundary = int(np.partition(counts, counts.size - 1 - limit)[counts.size - 1 - limit])
+        effective = max(self.min_count, boundary + 1)
+        logger.info("max_final_vocab=%d and min_count=%d give an effective min_count of %d", limit,
+                    self.min_count, effective)
+        return effective
+
+    def _select_vocabulary(self, table, counts, keep, effective_min_count, n_words):
+        """The kept words of ``table`` (a new table): by decreasing count if ``sorted_vocab``."""
+        kept = np.flatnonzero(keep)
         if kept.size == 0:
+            limits = f"min_count={self.min_count}"
+            if effective_min_count != self.min_count:
+                limits += f" (raised to {effective_min_count} by max_final_vocab={self.max_final_vocab})"
             raise EmptyVocabularyError(
-                f"min_count={self.min_count} leaves the vocabulary empty: the most frequent of "
-                f"{len(table)} distinct words occurs {int(all_counts.max())} times")
-        # decreasing count, ties in first-seen order (a stable sort), as in gensim
-        order = kept[np.argsort(-all_counts[kept], kind="stable")]
-        # the caller drops the table of all distinct words before the parameters are allocated,
-        # so that the two never occupy memory at the same time
-        words = table.select(order)
-        logger.info("vocabulary: %d of %d distinct words kept (min_count=%d), %d of %d corpus words",
-                    len(words), len(table), self.min_count, int(all_counts[kept].sum()), n_words)
+                f"{limits} and trim_rule leave the vocabulary empty: the most frequent of {len(table)} "
+                f"distinct words occurs {int(counts.max())} times")
+        if self.sorted_vocab:
+            # decreasing count, ties in first-seen order (a stable sort; gensim 4.4 reverses ties)
+            kept = kept[np.argsort(-counts[kept], kind="stable")]
+        words = table.select(kept)
+        logger.info("vocabulary: %d of %d distinct words kept (effective min_count=%d), %d of %d corpus "
+                    "words", len(words), len(table), effective_min_count, int(counts[kept].sum()), n_words)
         return words
+
+    def _update_vocabulary(self, table, counts, keep, corpus):
+        """``build_vocab(update=True)``: grow the vocabulary, the counts and every parameter array.
+
+        Everything is computed before the model is changed, so that an error
+        (a lone surrogate, counts beyond int64) leaves it as it was.
+        """
+        old = self.wv.vocabulary_table
+        V = len(old)
+        scan_words = table.words()
+        in_old = np.fromiter((old.index(w) for w in scan_words), dtype=np.int64, count=len(scan_words))
+        new = np.flatnonzero(keep & (in_old < 0))
+        new_words = [scan_words[i] for i in new]
+        _check_encodable(new_words, corpus)
+        # existing words gain their whole count in the new corpus, kept or not (as gensim)
+        seen = np.flatnonzero(in_old >= 0)
+        increments = np.zeros(V, dtype=np.int64)
+        increments[in_old[seen]] = counts[seen]
+        too_big = np.flatnonzero(self.counts > _INT64_MAX - increments)
+        if too_big.size:
+            i = int(too_big[0])
+            raise ParameterError(f"the count of {old.word(i)!r} would exceed 2**63 - 1 "
+                                 f"({int(self.counts[i])} + {int(increments[i])})")
+        new_counts = np.concatenate([self.counts + increments, counts[new]])
+        if _exact_sum(new_counts) > _INT64_MAX:
+            raise ParameterError("the vocabulary's counts would add up to 2**63 or more")
+        words = old.select(np.arange(V))
+        for word, count in zip(new_words, counts[new].tolist()):
+            words.add_word(word, count)
+        # fresh Appendix A.2 parameters for the new rows, drawn from a generator of their own
+        rng = np.random.default_rng([self.seed, V])
+        _, K, D = self.wv.means.shape
+        shape = dict(vocab_size=len(new_words), num_mixtures=K, vector_size=D,
+                     spherical=self.wv.log_variances.shape[2] == 1, mu_scale=self.mu_scale,
+                     var_scale=self.var_scale)
+        fresh_in = MixtureParameters.initial(rng, **shape)
+        params_in = _stacked(self.params_in, fresh_in)
+        params_out = accumulators_in = accumulators_out = None
+        if self.params_out is not None:
+            fresh_out = MixtureParameters.initial(rng, **shape)
+            params_out = _stacked(self.params_out, fresh_out)
+        init = self.adagrad_initial_accumulator
+        if self.accumulators_in is not None:
+            accumulators_in = _stacked(self.accumulators_in, fresh_in.full_like(init))
+        if self.accumulators_out is not None:
+            accumulators_out = _stacked(self.accumulators_out, fresh_out.full_like(init))
+        # commit
+        self.counts = new_counts
+        self.wv = KeyedGaussianMixtures(words, *params_in, counts=new_counts)
+        self.params_out = params_out
+        self.accumulators_in = accumulators_in
+        self.accumulators_out = accumulators_out
+        logger.info("vocabulary update: %d new words appended (%d in all), counts of %d existing words "
+                    "increased", len(new_words), len(words), seen.size)
 
     def _init_params(self, words):
         rng = np.random.default_rng(self.seed)
@@ -308,49 +615,78 @@ class Word2GM:
         return MixtureParameters(self.wv.means, self.wv.log_variances, self.wv.logits)
 
     def _kernel_state(self):
-        """The training kernel bound to the parameter arrays and fresh sampling tables."""
+        """The training kernel bound to the parameter arrays and fresh sampling tables.
+
+        The subsampling thresholds and the noise distribution
+        (``counts ** ns_exponent``) are built from the current counts at every
+        ``train`` call, so they follow a vocabulary update.
+        """
         shared = not self.separate_output
         params_out = self.params_in if shared else self.params_out
         accumulators_out = self.accumulators_in if shared else self.accumulators_out
         thresholds = subsampling_thresholds(self.counts, self.sample)
-        alias_prob, alias_index = build_alias_table(self.counts, 0.75)
+        alias_prob, alias_index = build_alias_table(self.counts, self.ns_exponent)
         if self.var_bounds is None:
             lo, hi = -3.0e38, 3.0e38
         else:
             lo, hi = math.log(self.var_bounds[0]), math.log(self.var_bounds[1])
         return KernelState(self.params_in, params_out, self.accumulators_in, accumulators_out,
                            thresholds, alias_prob, alias_index, self.window, self.negative,
-                           self.margin, self.eps, lo, hi)
+                           self.margin, self.eps, lo, hi, shrink_windows=self.shrink_windows)
 
     # ------------------------------------------------------------------ training
-    def train(self, sentences, epochs=None, total_words=None, start_alpha=None, end_alpha=None,
-              report_delay=1.0, callbacks=()):
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
+              report_delay=1.0, compute_loss=None, callbacks=(), *, sentences=None):
         """Train on a corpus for ``epochs`` passes (Hogwild, ``workers`` threads).
 
-        The learning rate decays linearly from ``start_alpha`` (default
-        ``alpha``) to ``end_alpha`` (default ``min_alpha``) over the whole call,
-        measured in corpus tokens.  Can be called again, e.g. on a loaded
-        model, to continue training.  Threads, queues and the guarantees on
-        errors and Ctrl-C are described in :mod:`w2gm.training`.
+        The learning rate decays linearly from `start_alpha` to `end_alpha`
+        over the whole call.  The progress of epoch ``e`` (0-based) is
+        ``(e + min(1, done / expected)) / epochs``, counted in sentences when
+        `total_examples` is given and in raw words otherwise, as in gensim;
+        the first epoch expects the given total and every later one the size
+        the previous epoch really had, so that a corpus of another size than
+        the totals still gets the whole schedule (:mod:`w2gm.training`).  Can
+        be called again, e.g. on a loaded model, to continue training.
+        Threads, queues and the guarantees on errors and Ctrl-C are described
+        in :mod:`w2gm.training`.
 
         Parameters
         ----------
-        sentences : iterable of list of str
+        corpus_iterable : iterable of list of str, optional
             Restartable corpus (a one-shot iterator only works with one epoch).
+        corpus_file : str or os.PathLike, optional
+            Instead of `corpus_iterable`: a file in :class:`w2gm.LineSentence`
+            format (plain, ``.gz`` or ``.bz2``), read anew every epoch.
+            Exactly one of the two.
+        total_examples : int, optional
+            Sentences per epoch (e.g. ``model.corpus_count``); the schedule
+            and progress then count sentences.
+        total_words : int, optional
+            Raw words (corpus tokens) per epoch (e.g. ``model.corpus_total_words``).
         epochs : int, optional
             Passes over the corpus; defaults to the ``epochs`` setting.
-        total_words : int, optional
-            Corpus tokens per epoch, for the learning-rate schedule and
-            progress; defaults to the count found by :meth:`build_vocab`.
         start_alpha, end_alpha : float, optional
-            Learning-rate range of this call.
+            Learning-rate range of this call (default ``alpha`` and
+            ``min_alpha``; the settings are not changed).
+        word_count : int
+            Accepted for gensim compatibility and ignored, as gensim 4 ignores it.
+        queue_factor : int
+            At most ``queue_factor * workers`` jobs wait for a worker (1 to 100).
         report_delay : float
-            Seconds between progress log lines.
+            Seconds between progress log lines (>= 0).
+        compute_loss : bool, optional
+            Sum the loss into :attr:`running_training_loss` during this call;
+            defaults to the ``compute_loss`` setting.
         callbacks : sequence, optional
             gensim-style callbacks (``on_train_begin``, ``on_epoch_begin``,
-            ``on_epoch_end``, ``on_train_end``, each called with the model in
-            the calling thread; an epoch's updates are complete when its
-            ``on_epoch_end`` runs).
+            ``on_epoch_end``, ``on_train_end``), each called with the model in
+            the calling thread; an epoch's updates are complete (and its loss
+            is in :attr:`running_training_loss`) when its ``on_epoch_end``
+            runs.  ``on_batch_begin`` / ``on_batch_end`` are not called (gensim
+            4 does not call them either).
+        sentences : iterable of list of str, optional
+            Keyword alias of `corpus_iterable` (the name of earlier w2gm versions).
 
         Returns
         -------
@@ -362,24 +698,60 @@ class Word2GM:
         NotTrainedError
             If :meth:`build_vocab` has not been called.
         CorpusError, ParameterError
-            For a bad corpus or settings (before any update).
+            For a bad corpus (or not exactly one), settings or arguments
+            (before any update).
+        FileNotFoundError
+            If `corpus_file` does not exist.
         TrainingDivergedError
             (a ``FloatingPointError``) if a loss or parameter becomes NaN or
             infinite; training stops and the message gives the epoch and words
             done.  The model is then marked (:attr:`diverged`) and :meth:`save`
             refuses it unless called with ``allow_diverged=True``.
+
+        Warns
+        -----
+        RuntimeWarning
+            Once per call when an epoch's sentences or raw words differ from
+            the totals in use (each such epoch is also logged as gensim logs
+            it); and for an epoch that saw no words or trained on no sample.
+
+        Notes
+        -----
+        Decisions, where gensim differs:
+
+        * Without `total_examples` and `total_words` gensim raises; w2gm
+          uses the raw words :meth:`build_vocab` counted
+          (:attr:`corpus_total_words`), and warns if the corpus turns out to
+          have another size.  Without `epochs` it uses the ``epochs`` setting
+          (gensim raises).
+        * `start_alpha`, `end_alpha`, `epochs` and `compute_loss` apply to
+          this call only; gensim stores them in the model.
+        * The return value is the per-epoch mean loss (gensim returns the
+          trained and raw word counts; they are in :attr:`last_train_stats`).
         """
+        corpus_iterable = _corpus_alias(corpus_iterable, sentences)
         if self.wv is None:
             raise NotTrainedError("call build_vocab() (or load a model) before train()")
         epochs = self.epochs if epochs is None else check_setting("epochs", epochs)
-        check_corpus(sentences, passes=epochs)
+        self._corpus(corpus_iterable, corpus_file, passes=epochs)
         self._revalidate_settings()
-        total_words, start_alpha, end_alpha = self._schedule(total_words, start_alpha, end_alpha)
+        total_examples, total_words, start_alpha, end_alpha = self._schedule(
+            total_examples, total_words, start_alpha, end_alpha)
+        _check_integer("word_count", word_count, 0, _INT64_MAX)
+        queue_factor = _check_integer("queue_factor", queue_factor, 1, 100)
+        report_delay = _check_report_delay(report_delay)
+        compute_loss = self.compute_loss if compute_loss is None else check_setting("compute_loss",
+                                                                                   compute_loss)
+        callbacks = tuple(callbacks)
         kernel = self._kernel_state()
         self.train_calls += 1
+        self.running_training_loss = 0.0
         call_seed = (int(self.seed) * 1_000_003 + self.train_calls) & 0xFFFFFFFFFFFFFFFF
-        run = TrainingRun(self, sentences, kernel, epochs, total_words, start_alpha, end_alpha,
-                          call_seed, report_delay=report_delay, callbacks=callbacks)
+        run = TrainingRun(self, kernel, epochs, start_alpha, end_alpha, call_seed,
+                          corpus=corpus_iterable, corpus_file=corpus_file,
+                          total_examples=total_examples, total_words=total_words,
+                          report_delay=report_delay, callbacks=callbacks, queue_factor=queue_factor,
+                          compute_loss=compute_loss)
         try:
             stats = run.run()
             self._check_finite(stats.raw_words)
@@ -392,18 +764,37 @@ class Word2GM:
         run.call_back("on_train_end")
         return stats.epoch_loss
 
-    def _schedule(self, total_words, start_alpha, end_alpha):
-        """Validated ``(total_words, start_alpha, end_alpha)`` of a train call."""
-        if total_words is None:
+    def _schedule(self, total_examples, total_words, start_alpha, end_alpha):
+        """Validated ``(total_examples, total_words, start_alpha, end_alpha)`` of a train call.
+
+        Without either total, ``total_words`` is :attr:`corpus_total_words`.
+        """
+        if total_examples is not None:
+            total_examples = _check_integer("total_examples", total_examples, 1, _INT64_MAX)
+        if total_words is None and total_examples is None:
             total_words = self.corpus_total_words
-        if (isinstance(total_words, bool) or not isinstance(total_words, numbers.Integral)
-                or not 1 <= total_words < 2**63):
-            raise ParameterError(f"total_words must be an integer from 1 to 2**63 - 1, got {total_words!r}")
+        if total_words is not None:
+            total_words = _check_integer("total_words", total_words, 1, _INT64_MAX)
         start_alpha = self.alpha if start_alpha is None else check_setting("alpha", start_alpha)
         end_alpha = self.min_alpha if end_alpha is None else check_setting("min_alpha", end_alpha)
         if end_alpha > start_alpha:
             raise ParameterError(f"need end_alpha <= start_alpha, got {start_alpha!r}, {end_alpha!r}")
-        return int(total_words), start_alpha, end_alpha
+        return total_examples, total_words, start_alpha, end_alpha
+
+    def get_latest_training_loss(self):
+        """The hinge loss summed over the jobs of the latest :meth:`train` call so far.
+
+        Reset to 0.0 when a ``train`` call starts and increased as its jobs
+        finish, so an ``on_epoch_end`` callback sees the sum over the epochs
+        done; stays 0.0 when the call runs with ``compute_loss=False`` (as in
+        gensim).  Unlike gensim's float32 tally, which stops growing once it
+        is large (gensim issue #2735), the sum is a float64 Python float.
+
+        Returns
+        -------
+        float
+        """
+        return self.running_training_loss
 
     def _check_finite(self, words_done):
         if not self._params_finite():
@@ -417,7 +808,7 @@ class Word2GM:
         self.epochs_trained += len(stats.epoch_loss)
         self.train_seconds = stats.seconds
         self.last_train_stats = {"seconds": stats.seconds, "raw_words": stats.raw_words,
-                                 "kept_words": stats.kept_words,
+                                 "kept_words": stats.kept_words, "examples": stats.sentences,
                                  "words_per_second": stats.words_per_second,
                                  "epoch_loss": stats.epoch_loss, "epoch_samples": stats.epoch_samples}
         logger.info("training on %d raw words (%d effective) took %.1fs, %.0f words/s; "
@@ -429,17 +820,35 @@ class Word2GM:
         return all(group.all_finite() for group in groups)
 
     # ------------------------------------------------------------------- queries
-    def most_similar(self, word, component=None, topn=10, metric="max_cos"):
-        """Nearest neighbours; see :meth:`KeyedGaussianMixtures.most_similar`."""
-        return self.wv.most_similar(word, component=component, topn=topn, metric=metric)
+    def _queries(self):
+        if self.wv is None:
+            raise NotTrainedError("the model has no vocabulary yet: call build_vocab() and train() "
+                                  "(or load a model) before querying it")
+        return self.wv
 
-    def similarity(self, w1, w2, metric="max_cos"):
-        """Word similarity; see :meth:`KeyedGaussianMixtures.similarity`."""
-        return self.wv.similarity(w1, w2, metric=metric)
+    def most_similar(self, *args, **kwargs):
+        """Nearest neighbours: ``self.wv.most_similar(*args, **kwargs)``.
 
-    def evaluate_word_pairs(self, path, metric="max_cos", case_insensitive=True):
-        """Correlation with human ratings; see :meth:`KeyedGaussianMixtures.evaluate_word_pairs`."""
-        return self.wv.evaluate_word_pairs(path, metric=metric, case_insensitive=case_insensitive)
+        See :meth:`KeyedGaussianMixtures.most_similar` for the arguments;
+        raises :class:`NotTrainedError` before :meth:`build_vocab`.
+        """
+        return self._queries().most_similar(*args, **kwargs)
+
+    def similarity(self, *args, **kwargs):
+        """Word similarity: ``self.wv.similarity(*args, **kwargs)``.
+
+        See :meth:`KeyedGaussianMixtures.similarity`; raises
+        :class:`NotTrainedError` before :meth:`build_vocab`.
+        """
+        return self._queries().similarity(*args, **kwargs)
+
+    def evaluate_word_pairs(self, *args, **kwargs):
+        """Correlation with human ratings: ``self.wv.evaluate_word_pairs(*args, **kwargs)``.
+
+        See :meth:`KeyedGaussianMixtures.evaluate_word_pairs`; raises
+        :class:`NotTrainedError` before :meth:`build_vocab`.
+        """
+        return self._queries().evaluate_word_pairs(*args, **kwargs)
 
     def __contains__(self, word):
         return self.wv is not None and word in self.wv
@@ -498,7 +907,7 @@ class Word2GM:
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
                 "corpus_count": self.corpus_count, "training_loss": self.training_loss,
                 "epochs_trained": self.epochs_trained, "train_calls": self.train_calls,
-                "diverged": self.diverged}
+                "diverged": self.diverged, "running_training_loss": self.running_training_loss}
         persistence.write_model_file(path, self._file_arrays(), meta, self.wv.index_to_key)
         logger.info("saved model to %s", path)
 
@@ -609,6 +1018,10 @@ class Word2GM:
         self.diverged = meta.get("diverged", False)
         if type(self.diverged) is not bool:
             raise ParameterError(f"its diverged mark is {self.diverged!r}, not true or false")
+        loss = meta.get("running_training_loss", 0.0)
+        if type(loss) not in (int, float) or not 0 <= loss <= 1e308:
+            raise ParameterError(f"its running_training_loss is {loss!r:.80}, not a finite number >= 0")
+        self.running_training_loss = float(loss)
 
     def __repr__(self):
         V = len(self.wv) if self.wv is not None else 0
@@ -653,3 +1066,80 @@ def _exact_sum(counts):
     high = int(np.sum(counts >> np.uint64(32), dtype=np.uint64))
     low = int(np.sum(counts & np.uint64(0xFFFFFFFF), dtype=np.uint64))
     return (high << 32) + low
+
+
+# ---------------------------------------------------------------------------
+# argument checks and vocabulary helpers
+
+
+def _corpus_alias(corpus_iterable, sentences):
+    """`corpus_iterable`, or `sentences` (its keyword alias); CorpusError if both are given."""
+    if sentences is None:
+        return corpus_iterable
+    if corpus_iterable is not None:
+        raise CorpusError("pass the corpus once: sentences is an alias of corpus_iterable")
+    return sentences
+
+
+def _check_flag(name, value):
+    """`value` as a bool (True, False, 1 or 0), else ParameterError naming `name`."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, numbers.Integral) and value in (0, 1)):
+        return bool(value)
+    raise ParameterError(f"{name} must be True or False, got {value!r:.80}")
+
+
+def _check_integer(name, value, low, high):
+    """`value` as an int in ``low..high``, else ParameterError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        raise ParameterError(f"{name} must be an integer from {low} to {high}, got {value!r:.80}")
+    return int(value)
+
+
+def _check_report_delay(value):
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value)
+            or value < 0):
+        raise ParameterError(f"report_delay must be a number of seconds >= 0, got {value!r:.80}")
+    return float(value)
+
+
+def _check_trim_rule(trim_rule):
+    if trim_rule is not None and not callable(trim_rule):
+        raise ParameterError(f"trim_rule must be None or a callable (word, count, min_count) -> "
+                             f"RULE_DEFAULT, RULE_DISCARD or RULE_KEEP, got {trim_rule!r:.80}")
+    return trim_rule
+
+
+def _keep_mask(table, counts, min_count, trim_rule):
+    """``(n,)`` bool: which words of ``table`` to keep (gensim's ``keep_vocab_item`` for every word).
+
+    A word is kept if its count reaches `min_count` (a Python int, possibly
+    beyond int64), unless ``trim_rule(word, count, min_count)`` returns
+    :data:`RULE_KEEP` or :data:`RULE_DISCARD`.
+
+    Raises
+    ------
+    ParameterError
+        If `trim_rule` returns anything but the three rules or None.
+    """
+    keep = counts >= min_count if min_count <= _INT64_MAX else np.zeros(counts.size, dtype=bool)
+    if trim_rule is None:
+        return keep
+    for i, (word, count) in enumerate(zip(table.words(), counts.tolist())):
+        rule = trim_rule(word, count, min_count)
+        if rule is None:
+            continue
+        # True/False are refused: True == RULE_DISCARD would silently drop a word meant to be kept
+        if isinstance(rule, (bool, np.bool_)) or rule not in (RULE_DEFAULT, RULE_DISCARD, RULE_KEEP):
+            raise ParameterError(
+                f"trim_rule returned {rule!r:.80} for {word!r}: it must return w2gm.RULE_DEFAULT (0), "
+                "RULE_DISCARD (1), RULE_KEEP (2) or None")
+        if rule == RULE_KEEP:
+            keep[i] = True
+        elif rule == RULE_DISCARD:
+            keep[i] = False
+    return keep
+
+
+def _stacked(group, fresh):
+    """The arrays of `group` with the rows of `fresh` appended (new C-contiguous float32 arrays)."""
+    return MixtureParameters(*(np.concatenate([a, b]) for a, b in zip(group, fresh)))
