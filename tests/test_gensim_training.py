@@ -703,3 +703,16 @@ def test_every_setting_is_a_constructor_parameter_and_an_attribute():
     sig = inspect.signature(Word2GM.__init__).parameters
     for name in SETTING_NAMES:
         assert name in sig and hasattr(model, name), name
+
+
+def test_build_vocab_arguments_are_checked_and_progress_is_logged_per_sentences(caplog):
+    model = Word2GM(**FAST)
+    for name, value in (("progress_per", 0), ("progress_per", 1.5), ("update", 2), ("keep_raw_vocab", "no")):
+        with pytest.raises(ParameterError, match=f"^{name} must be"):
+            model.build_vocab(CORPUS, **{name: value})
+    assert model.wv is None
+    with caplog.at_level(logging.INFO, logger="w2gm"):
+        model.build_vocab(CORPUS, progress_per=150)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("vocabulary scan:")]
+    assert lines == ["vocabulary scan: 150 sentences, 1200 words, 48 distinct",
+                     "vocabulary scan: 300 sentences, 2400 words, 48 distinct"]

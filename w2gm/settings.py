@@ -21,24 +21,24 @@ Every integer setting except ``seed`` has a maximum (:attr:`Setting.high`),
 far above any useful value and low enough that no size, index or loop in the
 kernels can overflow or run for ever:
 
-================ ============ ==================================================
-setting          maximum      why
-================ ============ ==================================================
-``num_mixtures`` 1000         each (w, c) pair evaluates K*K component pairs and
-                              the per-job scratch holds 2*K*K*Dv floats (the
-                              paper uses 2 or 3)
-``vector_size``  10000        with ``num_mixtures`` bounds the kernel's sizes
-``window``       10000        the corpus readers cut sentences at 10000 words
-``negative``     1000         each negative is one more energy per pair
-                              (word2vec uses 1 to 25)
-``min_count``    2**63 - 1    word counts are int64
-``epochs``       10000        one progress record per epoch is kept
-``workers``      1024         one thread each, 2 queued jobs per worker
-``batch_words``  10000000     a job is a 4-byte index per word (40 MB)
-``max_vocab_size`` 2**31 - 1  the vocabulary table holds at most 2**31 - 1
-                              distinct words, so a larger limit never applies
-``max_final_vocab`` 2**31 - 1 as ``max_vocab_size``
-================ ============ ==================================================
+=================== ============ ==================================================
+setting             maximum      why
+=================== ============ ==================================================
+``num_mixtures``    1000         each (w, c) pair evaluates K*K component pairs and
+                                 the per-job scratch holds 2*K*K*Dv floats (the
+                                 paper uses 2 or 3)
+``vector_size``     10000        with ``num_mixtures`` bounds the kernel's sizes
+``window``          10000        the corpus readers cut sentences at 10000 words
+``negative``        1000         each negative is one more energy per pair
+                                 (word2vec uses 1 to 25)
+``min_count``       2**63 - 1    word counts are int64
+``epochs``          10000        one progress record per epoch is kept
+``workers``         1024         one thread each, 2 queued jobs per worker
+``batch_words``     10000000     a job is a 4-byte index per word (40 MB)
+``max_vocab_size``  2**31 - 1    the vocabulary table holds at most 2**31 - 1
+                                 distinct words, so a larger limit never applies
+``max_final_vocab`` 2**31 - 1    as ``max_vocab_size``
+=================== ============ ==================================================
 
 ``seed`` takes any integer >= 0: NumPy seeds from any integer, and the
 kernel's 64-bit job seeds are derived from it modulo 2**64.  ``max_vocab_size``
