@@ -127,8 +127,8 @@ def test_gensim_workflow_trains_and_matches_the_constructor():
     by_alias.train(sentences=CORPUS, total_examples=by_alias.corpus_count, epochs=1)
     assert_same_models(model, by_keyword)
     assert_same_models(model, by_alias)
-    # the constructor trains with word-based progress; with a corpus of exactly the expected size the
-    # rates differ from sentence-based progress only inside the epoch, so both models train well
+    # the constructor's own training counts progress in raw words (total_words), so its rates inside
+    # the epoch differ slightly from the sentence-counted call above: same vocabulary, trained once
     constructed = Word2GM(sentences=CORPUS, **FAST)
     assert constructed.epochs_trained == 1 and constructed.wv.index_to_key == model.wv.index_to_key
 
