@@ -76,6 +76,7 @@ from libc.errno cimport EINTR, ENOMEM, errno
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memmove, memset
+from posix.unistd cimport close as c_close
 from posix.unistd cimport pread
 
 from w2gm._vocab cimport WordTable
@@ -123,6 +124,12 @@ cdef struct Scan:
     int64_t invalid            # invalid UTF-8 sequences counted (first byte in the range)
     int64_t first_invalid      # file offset of the first one, -1 if none
     int err                    # errno of the failure behind a SCAN_ERROR
+
+
+# 1 for the bytes that end a run of ASCII token characters: ASCII whitespace and non-ASCII bytes
+cdef uint8_t _ASCII_STOP[256]
+for _b in range(256):
+    _ASCII_STOP[_b] = _b >= 0x80 or _b == 0x20 or 0x09 <= _b <= 0x0D or 0x1C <= _b <= 0x1F
 
 
 cdef inline bint _is_space(uint32_t c) noexcept nogil:
@@ -376,6 +383,8 @@ cdef int _scan(Scan* s) noexcept nogil:
     retries).
     """
     cdef Py_ssize_t avail, n, k, lim
+    cdef uint8_t* dst
+    cdef const uint8_t* src
     cdef uint32_t c
     cdef uint8_t b
     cdef int64_t off
@@ -398,18 +407,23 @@ cdef int _scan(Scan* s) noexcept nogil:
         bad = False
         if b < 0x80:
             if s.in_tok and s.tok_kind == 1 and not _is_space(b):
-                # fast path: a run of ASCII bytes inside a token
-                lim = s.buf_len
-                k = s.pos
-                while k < lim and s.buf[k] < 0x80 and not _is_space(s.buf[k]):
-                    k += 1
-                n = k - s.pos
-                if s.tok_len + n > s.tok_cap:
-                    if _grow(&s.tok, &s.tok_cap, s.tok_len + n) < 0:
+                # fast path: copy a run of ASCII bytes into the token, as far as it has room
+                if s.tok_len == s.tok_cap:
+                    if _grow(&s.tok, &s.tok_cap, s.tok_len + 1) < 0:
                         s.err = ENOMEM
                         return SCAN_ERROR
-                memcpy(s.tok + s.tok_len, s.buf + s.pos, <size_t>n)
-                s.tok_len += n
+                k = s.pos
+                lim = s.buf_len
+                if lim - k > s.tok_cap - s.tok_len:
+                    lim = k + (s.tok_cap - s.tok_len)
+                dst = s.tok + s.tok_len
+                src = s.buf + s.pos
+                while k < lim and not _ASCII_STOP[src[0]]:
+                    dst[0] = src[0]
+                    dst += 1
+                    src += 1
+                    k += 1
+                s.tok_len += k - s.pos
                 s.pos = k
                 continue
             c = b
@@ -548,7 +562,7 @@ cdef class _RangeScanner:
 
     def __dealloc__(self):
         if self.s.fd >= 0:
-            os.close(self.s.fd)
+            c_close(self.s.fd)
             self.s.fd = -1
         free(self.s.buf)
         free(self.s.tok)

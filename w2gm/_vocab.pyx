@@ -27,7 +27,7 @@ from cpython.unicode cimport (PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LEN
                               PyUnicode_KIND, PyUnicode_FromKindAndData)
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcpy
 
 from w2gm.exceptions import ParameterError
 
@@ -93,6 +93,15 @@ cdef void* _grow(void* p, size_t nbytes, Py_ssize_t cap) except NULL:
     if q == NULL:
         raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
     return q
+
+
+cdef inline bint _same(const uint8_t* a, const uint8_t* b, Py_ssize_t n) noexcept nogil:
+    """``memcmp(a, b, n) == 0``, inline: words are short, and a libc call costs more than the loop."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if a[i] != b[i]:
+            return False
+    return True
 
 
 cdef inline int64_t _align(int64_t offset, int kind) noexcept nogil:
@@ -196,7 +205,7 @@ cdef class WordTable:
                 return pos
             if (self.hashes[e] == h and self.kinds[e] == kind
                     and self.offsets[e + 1] - self._start(e) == nbytes
-                    and memcmp(self.chars + self._start(e), data, nbytes) == 0):
+                    and _same(self.chars + self._start(e), data, nbytes)):
                 return pos
             pos = (pos + 1) & mask
 
