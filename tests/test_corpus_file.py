@@ -96,9 +96,11 @@ def read_jobs(path, table, start=0, end=None, batch_words=BIG, max_sentence_leng
 def reference_jobs(path, table, batch_words, max_sentence_length=10000):
     """The jobs of the iterable path: ``TrainingRun._epoch_batches`` over LineSentence."""
     wv = types.SimpleNamespace(vocabulary_table=table)
-    run = types.SimpleNamespace(
-        model=types.SimpleNamespace(wv=wv, batch_words=batch_words),
-        corpus=LineSentence(path, max_sentence_length=max_sentence_length), stop=threading.Event())
+    corpus = LineSentence(path, max_sentence_length=max_sentence_length)
+    # the attributes _epoch_batches reads (the corpus through _epoch_sentences once corpus_file exists)
+    run = types.SimpleNamespace(model=types.SimpleNamespace(wv=wv, batch_words=batch_words),
+                                corpus=corpus, corpus_file=None, _epoch_sentences=lambda: corpus,
+                                stop=threading.Event())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorpusDecodingWarning)
         return [(words.tolist(), ends.tolist(), raw) for words, ends, raw in TrainingRun._epoch_batches(run)]

@@ -11,7 +11,21 @@ job arrays the training kernel takes, the same ones
 per token (reading, UTF-8 decoding, splitting, hashing, the vocabulary lookup
 with :meth:`w2gm._vocab.WordTable.find_units`) runs without the GIL;
 :meth:`CorpusFileRange.next_job` takes it only to build the two arrays of a
-job (one call per about ``batch_words`` words).
+job (one call per about ``batch_words`` words).  :func:`count_corpus_file`
+counts a file's tokens and sentences the same way (for progress totals),
+and :func:`byte_ranges` cuts a file into one range per worker.
+
+Typical use, one reader per worker thread::
+
+    with plain_corpus_file(corpus_file) as path:          # w2gm.corpora
+        ranges = byte_ranges(os.path.getsize(path), workers)
+        reader = CorpusFileRange(path, table, *ranges[i], batch_words)  # in worker i
+        for epoch in range(epochs):
+            reader.rewind()
+            for words, sentence_ends, raw_words, n_sentences in iter(reader.next_job, None):
+                ...                                       # train on the job
+        if reader.invalid_utf8:
+            ...                                           # warn once
 
 Format and decisions
 --------------------
@@ -752,6 +766,22 @@ cdef class CorpusFileRange(_RangeScanner):
         If reading fails (also from :meth:`next_job` and :meth:`rewind`).
     MemoryError
         If a buffer cannot be allocated.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    start, end : int
+        The byte range (clamped to ``2**62``).
+    batch_words, max_sentence_length : int
+        As given.
+    invalid_utf8 : int
+        Invalid UTF-8 sequences (each replaced by U+FFFD) met so far in the
+        range, over all passes (not reset by :meth:`rewind`).
+    first_invalid_utf8 : int
+        File offset of the first of them, -1 if none.
+    closed : bool
+        Whether :meth:`close` was called.
 
     Notes
     -----
