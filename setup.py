@@ -11,7 +11,8 @@ from setuptools import Extension, setup
 # other machines.
 COMPILE_ARGS = ["-O3", "-fno-math-errno"]
 
-# the kernels (_train_inner, _sampling) and the vocabulary table (_vocab)
+# the kernels (_train_inner, _sampling), the vocabulary table (_vocab) and the byte-range
+# corpus file reader (_corpus_file, which cimports _vocab)
 extensions = [
     Extension(
         f"w2gm.{name}",
@@ -20,7 +21,7 @@ extensions = [
         extra_compile_args=COMPILE_ARGS,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
-    for name in ("_sampling", "_vocab", "_train_inner")
+    for name in ("_sampling", "_vocab", "_train_inner", "_corpus_file")
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}))

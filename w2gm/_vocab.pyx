@@ -27,7 +27,7 @@ from cpython.unicode cimport (PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LEN
                               PyUnicode_KIND, PyUnicode_FromKindAndData)
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcpy
 
 from w2gm.exceptions import ParameterError
 
@@ -95,6 +95,15 @@ cdef void* _grow(void* p, size_t nbytes, Py_ssize_t cap) except NULL:
     return q
 
 
+cdef inline bint _same(const uint8_t* a, const uint8_t* b, Py_ssize_t n) noexcept nogil:
+    """``memcmp(a, b, n) == 0``, inline: words are short, and a libc call costs more than the loop."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
 cdef inline int64_t _align(int64_t offset, int kind) noexcept nogil:
     return (offset + kind - 1) & ~(<int64_t>kind - 1)
 
@@ -116,16 +125,7 @@ cdef class WordTable:
     MemoryError
         If the table cannot grow.
     """
-    cdef Py_ssize_t n          # number of words
-    cdef Py_ssize_t cap        # capacity of the per-word arrays
-    cdef Py_ssize_t n_slots    # hash slots, a power of two
-    cdef int32_t* slots        # entry number or -1
-    cdef uint64_t* hashes      # (cap,)
-    cdef int64_t* offsets      # (cap + 1,) byte offsets into chars: word e is [_start(e), offsets[e+1])
-    cdef uint8_t* kinds        # (cap,) PEP 393 kind: bytes per code unit
-    cdef int64_t* cnt          # (cap,) counts
-    cdef uint8_t* chars
-    cdef Py_ssize_t chars_cap
+    # the attributes are declared in _vocab.pxd
 
     def __cinit__(self):
         self.n = 0
@@ -185,7 +185,7 @@ cdef class WordTable:
         self.n_slots = n_slots
         return 0
 
-    cdef inline int64_t _start(self, Py_ssize_t e) noexcept nogil:
+    cdef int64_t _start(self, Py_ssize_t e) noexcept nogil:
         """First byte of word e: the end of word e - 1 rounded up to a multiple of its kind.
 
         2- and 4-byte code units are thus aligned (the buffer comes from malloc), as
@@ -193,8 +193,8 @@ cdef class WordTable:
         """
         return _align(self.offsets[e], self.kinds[e])
 
-    cdef inline Py_ssize_t _find(self, int kind, const uint8_t* data, Py_ssize_t nbytes,
-                                 uint64_t h) noexcept:
+    cdef Py_ssize_t _find(self, int kind, const uint8_t* data, Py_ssize_t nbytes,
+                          uint64_t h) noexcept nogil:
         """Slot of the word, or of the empty slot where it would go."""
         cdef uint64_t mask = <uint64_t>(self.n_slots - 1)
         cdef Py_ssize_t pos = <Py_ssize_t>(h & mask)
@@ -205,9 +205,21 @@ cdef class WordTable:
                 return pos
             if (self.hashes[e] == h and self.kinds[e] == kind
                     and self.offsets[e + 1] - self._start(e) == nbytes
-                    and memcmp(self.chars + self._start(e), data, nbytes) == 0):
+                    and _same(self.chars + self._start(e), data, nbytes)):
                 return pos
             pos = (pos + 1) & mask
+
+    cdef Py_ssize_t find_units(self, int kind, const uint8_t* data, Py_ssize_t nbytes) noexcept nogil:
+        """Number of the word whose canonical code units are ``data[:nbytes]``, or -1; no GIL needed.
+
+        ``kind`` (1, 2 or 4 bytes per code unit) and the units must be those of
+        the word's canonical ``str`` (PEP 393: the smallest kind that holds its
+        largest code point, units in native byte order), as
+        ``w2gm._corpus_file`` builds them from UTF-8; any other kind finds
+        nothing.  Safe to call from several threads at once while nobody
+        modifies the table.
+        """
+        return self.slots[self._find(kind, data, nbytes, _hash(data, nbytes, kind))]
 
     cdef Py_ssize_t _insert(self, int kind, const uint8_t* data, Py_ssize_t nbytes,
                             uint64_t h, int64_t count) except -1:
@@ -245,12 +257,12 @@ cdef class WordTable:
         self.n += 1
         return e
 
-    cdef inline Py_ssize_t _add(self, object token, int64_t count) except -1:
+    cdef Py_ssize_t _add(self, object token, int64_t count) except -1:
         cdef _Key k
         _key(token, &k)
         return self._insert(k.kind, k.data, k.nbytes, k.hash, count)
 
-    cdef inline Py_ssize_t _index(self, object token) except -2:
+    cdef Py_ssize_t _index(self, object token) except -2:
         """Number of the word, -1 if absent; TypeError if not a str."""
         cdef _Key k
         _key(token, &k)
@@ -375,7 +387,7 @@ cdef class WordTable:
             raise IndexError(f"word number {i} out of range for a table of {self.n} words")
         return self._word(i)
 
-    cdef inline object _word(self, Py_ssize_t i):
+    cdef object _word(self, Py_ssize_t i):
         cdef int kind = self.kinds[i]
         cdef int64_t start = self._start(i)
         return PyUnicode_FromKindAndData(kind, self.chars + start, (self.offsets[i + 1] - start) // kind)

@@ -21,6 +21,10 @@ Readers
 :class:`Text8Corpus`
     The "text8" format: one huge line of whitespace-separated tokens, read in
     fixed-size chunks and cut into sentences of ``max_sentence_length`` tokens.
+:func:`plain_corpus_file`
+    Context manager giving a plain local copy of a corpus file (the file
+    itself if it is one), for byte-range reading
+    (:mod:`w2gm._corpus_file`, the ``corpus_file`` mode of training).
 :func:`sample_corpus` / :func:`sample_corpus_path`
     A small text8-format sample of English Wikipedia bundled with the package
     (see ``w2gm/data/README.md``): 1,999,999 bytes, 333,234 tokens.
@@ -91,6 +95,13 @@ Design decisions
   :class:`OSError`.
 * **Sources** are paths (``str`` or :class:`os.PathLike`), not open file
   objects, so that every pass can reopen the file.
+* **Byte ranges need plain files**: a compressed stream cannot be read from
+  an arbitrary offset, so :func:`plain_corpus_file` decompresses a ``.gz``,
+  ``.bz2``, ``.xz`` file (or downloads a URI) once into a temporary file
+  (removed afterwards, whatever happens) instead of decompressing it once
+  per worker and epoch.  A FIFO or a device is refused
+  (:class:`~w2gm.exceptions.CorpusError`): it could block for ever or never
+  end, and cannot be read twice.
 * :func:`sample_corpus_path` locates the bundled file next to this module
   (``os.path.dirname(__file__)``), which works for regular installs (not from
   inside a zip archive).
@@ -98,6 +109,7 @@ Design decisions
 
 import bz2
 import codecs
+import contextlib
 import errno
 import gzip
 import io
@@ -106,7 +118,9 @@ import lzma
 import operator
 import os
 import re
+import stat
 import struct
+import tempfile
 import warnings
 import zlib
 
@@ -120,6 +134,7 @@ __all__ = [
     "Text8Corpus",
     "check_corpus",
     "check_sentence",
+    "plain_corpus_file",
     "sample_corpus",
     "sample_corpus_path",
     "sentence_tokens",
@@ -644,6 +659,136 @@ def sample_corpus(max_sentence_length=MAX_SENTENCE_LENGTH):
         If the data file is missing from the installation.
     """
     return Text8Corpus(sample_corpus_path(), max_sentence_length=max_sentence_length)
+
+
+# ---------------------------------------------------------------------------
+# plain files for byte-range reading (corpus_file mode)
+
+
+def is_compressed_name(path):
+    """Whether `path`'s extension makes :func:`open_untrusted` decompress it (``.gz``, ``.bz2``, ...)."""
+    return os.path.splitext(os.fspath(path))[1].lower() in smart_open.compression.get_supported_extensions()
+
+
+def check_plain_file(source, name="corpus_file"):
+    """Return `source` as a ``str`` if it is an existing local regular file; raise otherwise.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+    name : str
+        The argument's name, for the messages.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if `source` is not a path, or is a URI.
+    FileNotFoundError
+        If it does not exist.
+    IsADirectoryError
+        If it is a directory.
+    CorpusError
+        (a ``TypeError``) if it is not a regular file (a FIFO, a device or a
+        socket, which could block for ever or never end).
+    """
+    path = _check_source(source, name)
+    if _URI_RE.match(path):
+        raise ParameterError(f"{name} must be a local file, got the URI {path!r} "
+                             "(w2gm.corpora.plain_corpus_file copies it to a temporary file)")
+    _check_regular(path, name)
+    return path
+
+
+def _check_regular(path, name):
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, f"corpus file not found: {path!r}", path) from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, f"corpus path is a directory, not a file: {path!r}", path)
+    if not stat.S_ISREG(mode):
+        raise CorpusError(f"{name} {path!r} is not a regular file (a FIFO, device or socket cannot be "
+                          "read as a corpus file)")
+
+
+@contextlib.contextmanager
+def plain_corpus_file(source, tmp_dir=None):
+    """Context manager: the path of a plain (uncompressed, local) copy of a corpus file.
+
+    Byte ranges (:class:`w2gm._corpus_file.CorpusFileRange`, the
+    ``corpus_file`` mode of training) need a file that can be read at any
+    offset, which a compressed stream cannot be.  An uncompressed local
+    file is used as it is; a ``.gz``, ``.bz2``, ``.xz`` (... as
+    :func:`open_untrusted` decompresses by extension) file, or a URI, is
+    decompressed or downloaded once into a temporary file, which is removed
+    when the ``with`` block ends, whatever ends it (an exception, a
+    ``KeyboardInterrupt``).
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        Path of the corpus file (LineSentence format), or a URI understood by
+        :func:`smart_open.open`.
+    tmp_dir : str or os.PathLike, optional
+        Directory of the temporary copy (default: :func:`tempfile.gettempdir`);
+        it needs room for the whole decompressed file.
+
+    Yields
+    ------
+    str
+        The path to read: `source` itself, or the temporary copy.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if `source` is not a path.
+    FileNotFoundError
+        If a local `source` does not exist.
+    IsADirectoryError
+        If it is a directory.
+    CorpusError
+        (a ``TypeError``) if it is not a regular file (a FIFO, a device), or
+        its compressed data is corrupt or truncated (the message names the
+        file and the decompressed byte offset; no copy is left behind).
+    OSError
+        If reading or writing fails (e.g. no space left for the copy).
+
+    Examples
+    --------
+    >>> with plain_corpus_file("corpus.txt.gz") as path:  # doctest: +SKIP
+    ...     size = os.path.getsize(path)
+    """
+    path = _check_source(source, "corpus_file")
+    if not _URI_RE.match(path):
+        _check_regular(path, "corpus_file")
+        if not is_compressed_name(path):
+            yield path
+            return
+    fd, tmp = tempfile.mkstemp(prefix="w2gm-corpus-", suffix=".txt", dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _copy_decompressed(path, out)
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _copy_decompressed(path, out):
+    """Write the (decompressed) bytes of `path` to the binary file `out`."""
+    offset = 0
+    try:
+        with open_untrusted(path) as fin:
+            while True:
+                data = fin.read(1 << 20)
+                if not data:
+                    return
+                out.write(data)
+                offset += len(data)
+    except Exception as exc:
+        if not is_corrupt_data_error(exc):
+            raise
+        raise _corrupt_corpus_error(path, f"from decompressed byte {offset}", exc) from exc
 
 
 # ---------------------------------------------------------------------------
