@@ -38,13 +38,24 @@ next epochs follow the real size.  An epoch whose size differs from a
 given total is reported as gensim does (a ``logger.warning`` per epoch) and
 by one ``RuntimeWarning`` per call.
 
-Corpus file.  With ``corpus_file`` the producer reads the file through
-:class:`w2gm.corpora.LineSentence` (:meth:`TrainingRun._epoch_sentences`).
-That is the one seam of file mode: a reader in which every worker reads its
-own byte range of the file without the GIL replaces the producer of
-:meth:`TrainingRun._thread_bodies` for that mode; the calling thread only
-relies on the :class:`JobDone` and :class:`EpochProduced` items on
-``progress`` and on the ``epoch_starts`` barrier.
+Corpus file (``corpus_file`` mode, as gensim's).  The file (decompressed
+once into a temporary file if compressed: :func:`w2gm.corpora.plain_corpus_file`)
+is cut into ``workers`` byte ranges (:func:`w2gm._corpus_file.byte_ranges`),
+each read by its own :class:`w2gm._corpus_file.CorpusFileRange`, which reads,
+decodes, splits and looks up the words without the GIL.  The producer
+(:meth:`TrainingRun._range_producer`) then queues one :class:`RangeTask`
+per range and epoch instead of jobs, and each worker
+(:meth:`TrainingRun._range_worker_loop`) reads its range job by job, gives
+each job its learning rate from a counter of the words the epoch's workers
+have claimed so far, trains it, reports a :class:`JobDone` per job and a
+:class:`RangeRead` at the range's end.  An epoch ends once every range was
+read and every job of it trained.  Progress always counts raw words: the
+file's tokens and sentences are counted once, without the GIL, before
+training (:func:`w2gm._corpus_file.count_corpus_file`), so the schedule is
+right whatever totals were passed, and the totals check compares them with
+LineSentence's counts.  With ``workers=1`` the jobs, rates and seeds are
+those of the iterable path over ``LineSentence(corpus_file)``, so the model
+is bit for bit the same.
 
 Lifecycle.  Every blocking ``get``/``put`` of the threads waits at most
 0.1 s before checking the ``stop`` event, so no thread can wait forever on a
@@ -59,6 +70,7 @@ half-started.
 
 import contextlib
 import logging
+import os
 import queue
 import signal
 import threading
@@ -68,10 +80,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from w2gm.corpora import LineSentence, sentence_tokens
+from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
+from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpus_file, sentence_tokens
 from w2gm.exceptions import TrainingDivergedError
 
-__all__ = ["Job", "JobDone", "EpochProduced", "TrainingRun", "TrainingStats", "THREAD_PREFIX"]
+__all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats", "THREAD_PREFIX"]
 
 logger = logging.getLogger(__name__)
 # warnings.warn stacklevel of the code that called Word2GM.train (_end_epoch <- _log_epoch_progress
@@ -138,11 +151,35 @@ class EpochProduced(NamedTuple):
     sentences: int
 
 
+class RangeTask(NamedTuple):
+    """Item of the ``jobs`` queue in ``corpus_file`` mode: read and train one byte range in ``epoch``.
+
+    ``index`` picks the :class:`~w2gm._corpus_file.CorpusFileRange` of
+    ``TrainingRun.readers``; each range is queued once per epoch, so no two
+    workers read one range at the same time.
+    """
+
+    epoch: int
+    index: int
+
+
+class RangeRead(NamedTuple):
+    """Item of the ``progress`` queue in ``corpus_file`` mode: a worker read a whole range.
+
+    It follows the :class:`JobDone` items of the range's ``jobs`` jobs (the
+    same thread put them first), so the epoch's job count is known once every
+    range has reported.
+    """
+
+    epoch: int
+    jobs: int
+
+
 class _EpochTally:
     """Per-epoch accounting of the calling thread."""
 
     __slots__ = ("jobs_planned", "jobs_done", "loss_sum", "samples", "raw_words", "kept_words",
-                 "sentences")
+                 "sentences", "ranges_read", "range_jobs")
 
     def __init__(self):
         self.jobs_planned = None
@@ -152,6 +189,8 @@ class _EpochTally:
         self.raw_words = 0
         self.kept_words = 0
         self.sentences = 0
+        self.ranges_read = 0
+        self.range_jobs = 0
 
     @property
     def complete(self):
@@ -283,6 +322,13 @@ class TrainingRun:
         self.threads = []
         self.tallies = [_EpochTally() for _ in range(epochs)]
         self.warned_totals = False
+        # corpus_file mode (set up by run(), see the module docstring)
+        self.readers = []
+        self.file_counts = None      # (raw words, sentences) of the file, as LineSentence counts them
+        self.claim_lock = threading.Lock()
+        self.claimed = 0             # units the workers of the current epoch have taken
+        self.jobs_started = 0        # jobs of this call so far (numbers the job seeds)
+        self.warned_utf8 = False
 
     # ------------------------------------------------------------ orchestration
     def run(self):
@@ -300,15 +346,16 @@ class TrainingRun:
             The first exception of any thread or callback, re-raised after
             every thread has stopped.
         """
-        start = time.perf_counter()
-        finished = False
-        try:
-            self.call_back("on_train_begin")
-            self._start_threads()
-            self._log_epoch_progress(start)
-            finished = not self.errors
-        finally:
-            self._stop_threads(finished)
+        with self._corpus_file_readers():
+            start = time.perf_counter()
+            finished = False
+            try:
+                self.call_back("on_train_begin")
+                self._start_threads()
+                self._log_epoch_progress(start)
+                finished = not self.errors
+            finally:
+                self._stop_threads(finished)
         if self.errors:
             raise self.errors[0]
         seconds = time.perf_counter() - start
@@ -316,6 +363,34 @@ class TrainingRun:
                              sum(t.kept_words for t in self.tallies),
                              [t.mean_loss for t in self.tallies], [t.samples for t in self.tallies],
                              sum(t.sentences for t in self.tallies))
+
+    @contextlib.contextmanager
+    def _corpus_file_readers(self):
+        """In ``corpus_file`` mode: a plain copy of the file, its counts and one reader per range.
+
+        The file is counted once (its tokens and sentences as
+        :class:`~w2gm.corpora.LineSentence` reads them) and cut into
+        ``workers`` byte ranges; progress then counts raw words with the
+        file's own size per epoch.  The readers are closed, and a temporary
+        decompressed copy removed, when the block ends.  Iterable mode: nothing.
+        """
+        if self.corpus_file is None:
+            yield
+            return
+        with plain_corpus_file(self.corpus_file) as path:
+            raw, sentences = count_corpus_file(path, MAX_SENTENCE_LENGTH)
+            self.file_counts = (raw, sentences)
+            self.by_examples = False
+            self.epoch_size = max(raw, 1)
+            table = self.model.wv.vocabulary_table
+            try:
+                for start, end in byte_ranges(os.path.getsize(path), self.workers):
+                    self.readers.append(CorpusFileRange(path, table, start, end, self.model.batch_words,
+                                                        MAX_SENTENCE_LENGTH))
+                yield
+            finally:
+                for reader in self.readers:
+                    reader.close()
 
     def _guarded(self, body):
         """Thread body that hands any exception to the calling thread and stops the run."""
@@ -328,15 +403,18 @@ class TrainingRun:
         return target
 
     def _thread_bodies(self):
-        """``(name, body)`` of every thread of the run: one job producer and ``workers`` workers.
+        """``(name, body)`` of every thread of the run: one producer and ``workers`` workers.
 
-        The same for both corpus modes today (the producer reads a
-        ``corpus_file`` through :meth:`_epoch_sentences`).  A GIL-free file
-        reader replaces the producer here for file mode, its workers reporting
-        the same :class:`JobDone` / :class:`EpochProduced` items.
+        Iterable mode: :meth:`_job_producer` and :meth:`_worker_loop`;
+        ``corpus_file`` mode: :meth:`_range_producer` and
+        :meth:`_range_worker_loop` (module docstring).
         """
-        bodies = [("producer", self._job_producer)]
-        bodies += [(f"worker-{i}", self._worker_loop) for i in range(self.workers)]
+        if self.corpus_file is not None:
+            bodies = [("producer", self._range_producer)]
+            bodies += [(f"worker-{i}", self._range_worker_loop) for i in range(self.workers)]
+        else:
+            bodies = [("producer", self._job_producer)]
+            bodies += [(f"worker-{i}", self._worker_loop) for i in range(self.workers)]
         return bodies
 
     def _start_threads(self):
@@ -449,12 +527,6 @@ class TrainingRun:
         fraction = (epoch * expected + min(done, expected)) / (float(expected) * self.epochs)
         return self.start_alpha - (self.start_alpha - self.end_alpha) * min(1.0, fraction)
 
-    def _epoch_sentences(self):
-        """The sentences of one epoch: `corpus`, or `corpus_file` read by :class:`LineSentence`."""
-        if self.corpus_file is not None:
-            return LineSentence(self.corpus_file)
-        return self.corpus
-
     def _epoch_batches(self):
         """Yield ``(words int32 (N,), sentence_ends int64 (S,), raw_words)`` of about ``batch_words``.
 
@@ -464,7 +536,7 @@ class TrainingRun:
         lookup = self.model.wv.vocabulary_table.lookup
         batch_words = self.model.batch_words
         parts, ends, n_ids, raw = [], [], 0, 0
-        for number, sentence in enumerate(self._epoch_sentences(), 1):
+        for number, sentence in enumerate(self.corpus, 1):
             if self.stop.is_set():
                 return
             ids = sentence_tokens(lookup, sentence, number)
@@ -495,6 +567,100 @@ class TrainingRun:
                                            job.alpha_end, job.seed)
             self.progress.put(JobDone(job.epoch, job.raw_words, job.sentences, result))
 
+    # ---------------------------------------------------- corpus_file mode
+    def _range_producer(self):
+        """Thread body (``corpus_file`` mode): queue one :class:`RangeTask` per range and epoch.
+
+        Epoch ``e`` starts when ``e`` arrives on ``epoch_starts`` (the previous
+        epoch is then complete, so the claimed-units counter can be reset);
+        after the last epoch one ``None`` per worker follows.
+        """
+        for epoch in range(self.epochs):
+            try:
+                self._get(self.epoch_starts)
+            except queue.Empty:
+                return
+            self.expected_sizes[epoch] = self.epoch_size
+            with self.claim_lock:
+                self.claimed = 0
+            for index in range(len(self.readers)):
+                if not self._put(self.jobs, RangeTask(epoch, index)):
+                    return
+        for _ in range(self.workers):
+            if not self._put(self.jobs, None):
+                return
+
+    def _claim(self, raw_words):
+        """Reserve ``raw_words`` of the epoch's schedule; return ``(units before, job number)``."""
+        with self.claim_lock:
+            done = self.claimed
+            self.claimed += raw_words
+            self.jobs_started += 1
+            return done, self.jobs_started
+
+    def _range_worker_loop(self):
+        """Thread body (``corpus_file`` mode): read and train :class:`RangeTask` items until ``None``.
+
+        The range's reader produces the jobs without the GIL
+        (:meth:`~w2gm._corpus_file.CorpusFileRange.next_job`); each job's
+        learning rate runs from the epoch's claimed raw words before it to
+        those after it, and its seed follows its number in the call, as in
+        :meth:`_job_producer`.  Each trained job is reported as a
+        :class:`JobDone`, the end of the range as a :class:`RangeRead`.
+        """
+        while True:
+            try:
+                task = self._get(self.jobs)
+            except queue.Empty:
+                return
+            if task is None or self.stop.is_set():
+                return
+            reader = self.readers[task.index]
+            reader.rewind()
+            expected = self.expected_sizes[task.epoch]
+            jobs = 0
+            while not self.stop.is_set():
+                batch = reader.next_job()
+                if batch is None:
+                    break
+                words, ends, raw, sentences = batch
+                done, number = self._claim(raw)
+                seed = (self.call_seed * 0x9E3779B97F4A7C15 + number) & 0xFFFFFFFFFFFFFFFF
+                result = self.kernel.train_job(words, ends, self._alpha_at(task.epoch, done, expected),
+                                               self._alpha_at(task.epoch, done + raw, expected), seed)
+                self.progress.put(JobDone(task.epoch, raw, sentences, result))
+                jobs += 1
+            else:  # stopped inside the range: run() is ending
+                return
+            self.progress.put(RangeRead(task.epoch, jobs))
+
+    def _count_range(self, item):
+        """Calling thread: a range of the epoch was read; once all were, the epoch's jobs are known.
+
+        The epoch's sentence count then becomes the file's as LineSentence
+        counts it (a line split between two ranges was read as two sentences).
+        """
+        tally = self.tallies[item.epoch]
+        tally.ranges_read += 1
+        tally.range_jobs += item.jobs
+        if tally.ranges_read == len(self.readers):
+            tally.jobs_planned = tally.range_jobs
+            if tally.raw_words == self.file_counts[0]:
+                tally.sentences = self.file_counts[1]
+
+    def _warn_invalid_utf8(self):
+        """Once per call (``corpus_file`` mode): the file held bytes that are not UTF-8."""
+        if self.warned_utf8 or not self.readers:
+            return
+        invalid = sum(reader.invalid_utf8 for reader in self.readers)
+        if invalid:
+            self.warned_utf8 = True
+            first = min(r.first_invalid_utf8 for r in self.readers if r.first_invalid_utf8 >= 0)
+            warnings.warn(CorpusDecodingWarning(
+                f"corpus file {str(self.corpus_file)!r}: {invalid} invalid UTF-8 sequences (the first "
+                f"at byte {first} of the decompressed file) were read as U+FFFD"),
+                stacklevel=_USER_FRAME + 1)
+
     # ----------------------------------------------------------------- progress
     def _log_epoch_progress(self, start):
         """Calling thread: collect progress until every epoch is done, or the run stops.
@@ -513,6 +679,8 @@ class TrainingRun:
                 return  # stopped by another thread; run() re-raises its exception
             if isinstance(item, EpochProduced):
                 self.tallies[item.epoch].jobs_planned = item.jobs
+            elif isinstance(item, RangeRead):
+                self._count_range(item)
             else:
                 self._count_job(item)
                 now = time.perf_counter()
@@ -575,6 +743,7 @@ class TrainingRun:
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f", epoch + 1,
                         tally.raw_words, tally.kept_words, tally.mean_loss)
         self._check_totals(epoch, tally)
+        self._warn_invalid_utf8()
         self.call_back("on_epoch_end")
 
     def _check_totals(self, epoch, tally):
