@@ -84,7 +84,8 @@ from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
 from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpus_file, sentence_tokens
 from w2gm.exceptions import TrainingDivergedError
 
-__all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats", "THREAD_PREFIX"]
+__all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats",
+           "THREAD_PREFIX"]
 
 logger = logging.getLogger(__name__)
 # warnings.warn stacklevel of the code that called Word2GM.train (_end_epoch <- _log_epoch_progress
