@@ -716,3 +716,41 @@ def test_build_vocab_arguments_are_checked_and_progress_is_logged_per_sentences(
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("vocabulary scan:")]
     assert lines == ["vocabulary scan: 150 sentences, 1200 words, 48 distinct",
                      "vocabulary scan: 300 sentences, 2400 words, 48 distinct"]
+
+
+# ---------------------------------------------------------------------------
+# build_vocab_from_freq and gensim's attribute names
+
+
+def test_build_vocab_from_freq_equals_build_vocab_on_the_counted_corpus():
+    from collections import Counter
+    freq = Counter(w for s in CORPUS for w in s)
+    scanned = Word2GM(**dict(FAST, min_count=3)).build_vocab(CORPUS)
+    counted = Word2GM(**dict(FAST, min_count=3)).build_vocab_from_freq(dict(freq), corpus_count=len(CORPUS))
+    assert_same_models(scanned, counted)
+    assert (counted.corpus_count, counted.corpus_total_words) == (len(CORPUS), 8 * len(CORPUS))
+    assert counts_of(counted) == {w: c for w, c in freq.items() if c >= 3}
+    # and it trains like the scanned model
+    scanned.train(CORPUS, total_examples=len(CORPUS), epochs=1)
+    counted.train(CORPUS, total_examples=len(CORPUS), epochs=1)
+    assert_same_models(scanned, counted)
+    assert counted.train_count == 1 and counted.total_train_time > 0
+
+
+def test_build_vocab_from_freq_update_adds_counts_and_words():
+    model = Word2GM(**FAST).build_vocab_from_freq({"a": 5, "b": 3})
+    before = model.wv.means.copy()
+    model.build_vocab_from_freq({"b": 2, "c": 4}, update=True)
+    assert counts_of(model) == {"a": 5, "b": 5, "c": 4}
+    assert np.array_equal(model.wv.means[:2], before)
+
+
+@pytest.mark.parametrize("word_freq, match", [
+    ([("a", 1)], "mapping"), ({"a": 0}, "'a': 0"), ({"a": 1.5}, "'a': 1.5"), ({1: 3}, "1: 3"),
+    ({"a": True}, "'a': True"), ({"a": 2**62, "b": 2**62, "c": 2**62}, "more than 2"),
+])
+def test_build_vocab_from_freq_refuses_bad_counts(word_freq, match):
+    model = Word2GM(**FAST)
+    with pytest.raises(ParameterError, match=match):
+        model.build_vocab_from_freq(word_freq)
+    assert model.wv is None

@@ -26,6 +26,7 @@ import logging
 import math
 import numbers
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -292,6 +293,7 @@ class Word2GM:
         self.running_training_loss = 0.0
         self.epochs_trained = 0
         self.train_calls = 0
+        self._total_train_time = 0.0
         self.diverged = False
         self.callbacks = tuple(callbacks)
         if sentences is not None or corpus_file is not None:
@@ -447,6 +449,70 @@ class Word2GM:
         # counted in a compact table (no str object per distinct word), so that the rare
         # words dropped below leave no fragmented Python heap behind
         table, n_sentences, n_words = self._scan_vocab(corpus, progress_per, trim_rule)
+        return self._vocabulary_from_counts(table, n_sentences, n_words, update, keep_raw_vocab,
+                                            trim_rule, corpus)
+
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
+                              update=False):
+        """Build the vocabulary from word counts instead of a corpus (gensim's method of that name).
+
+        Everything after the scan is :meth:`build_vocab`'s: the effective
+        ``min_count``, ``max_final_vocab``, `trim_rule`, the order of the
+        words, the initialisation, and the `update` semantics.
+
+        Parameters
+        ----------
+        word_freq : mapping of str to int
+            ``{word: count}``, counts ``>= 1``; :attr:`corpus_total_words`
+            becomes their sum.
+        keep_raw_vocab, trim_rule, update : optional
+            As for :meth:`build_vocab`.
+        corpus_count : int, optional
+            Sentences of the corpus the counts come from (:attr:`corpus_count`,
+            the default ``total_examples`` of nothing; 0 if not given).
+
+        Returns
+        -------
+        Word2GM
+            The model itself.
+
+        Raises
+        ------
+        ParameterError
+            (a ``ValueError``) if `word_freq` is not a mapping of str to
+            positive integers (naming the first bad entry), their sum exceeds
+            ``2**63 - 1``, or an argument is invalid.
+        CorpusError, EmptyVocabularyError, NotTrainedError
+            As :meth:`build_vocab`.
+        """
+        update = _check_flag("update", update)
+        keep_raw_vocab = _check_flag("keep_raw_vocab", keep_raw_vocab)
+        trim_rule = _check_trim_rule(trim_rule)
+        corpus_count = 0 if corpus_count is None else _check_integer("corpus_count", corpus_count, 0,
+                                                                      _INT64_MAX)
+        if update and self.wv is None:
+            raise NotTrainedError("build_vocab_from_freq(update=True) needs a vocabulary to add to")
+        if not isinstance(word_freq, Mapping):
+            raise ParameterError("word_freq must be a mapping of word to count, got "
+                                 f"{type(word_freq).__name__}")
+        self._revalidate_settings()
+        table = WordTable()
+        n_words = 0
+        for word, count in word_freq.items():
+            if (not isinstance(word, str) or isinstance(count, bool)
+                    or not isinstance(count, numbers.Integral) or not 1 <= count <= _INT64_MAX):
+                raise ParameterError(f"word_freq must map str words to integer counts >= 1, got "
+                                     f"{word!r}: {count!r}")
+            n_words += int(count)
+            if n_words > _INT64_MAX:
+                raise ParameterError("the counts of word_freq add up to more than 2**63 - 1")
+            table.add_word(word, int(count))
+        return self._vocabulary_from_counts(table, corpus_count, n_words, update, keep_raw_vocab,
+                                            trim_rule, ())
+
+    def _vocabulary_from_counts(self, table, n_sentences, n_words, update, keep_raw_vocab, trim_rule,
+                                corpus):
+        """The part of :meth:`build_vocab` after the scan: select (or add) the words, set the parameters."""
         if n_words == 0:
             raise EmptyVocabularyError(f"the corpus is empty ({n_sentences} sentences, 0 words): "
                                        "cannot build a vocabulary")
@@ -807,6 +873,7 @@ class Word2GM:
         self.training_loss.extend(stats.epoch_loss)
         self.epochs_trained += len(stats.epoch_loss)
         self.train_seconds = stats.seconds
+        self._total_train_time += stats.seconds
         self.last_train_stats = {"seconds": stats.seconds, "raw_words": stats.raw_words,
                                  "kept_words": stats.kept_words, "examples": stats.sentences,
                                  "words_per_second": stats.words_per_second,
@@ -814,6 +881,16 @@ class Word2GM:
         logger.info("training on %d raw words (%d effective) took %.1fs, %.0f words/s; "
                     "mean loss per epoch: %s", stats.raw_words, stats.kept_words, stats.seconds,
                     stats.words_per_second, ", ".join(f"{x:.4f}" for x in stats.epoch_loss))
+
+    @property
+    def train_count(self):
+        """int: number of :meth:`train` calls so far (gensim's name for :attr:`train_calls`)."""
+        return self.train_calls
+
+    @property
+    def total_train_time(self):
+        """float: seconds spent in :meth:`train` by this model object (gensim's attribute; not saved)."""
+        return self._total_train_time
 
     def _params_finite(self):
         groups = [self.params_in] + ([self.params_out] if self.separate_output else [])
