@@ -1,4 +1,7 @@
-"""Tests for the w2gm.evaluation package (datasets, word_pairs, entailment, scws) and ``w2gm evaluate``."""
+"""Tests for the w2gm.evaluation package (datasets, word_pairs, entailment, scws) and ``w2gm evaluate``.
+
+Word analogies (``w2gm.evaluation.analogies``) are tested in ``tests/test_analogies.py``.
+"""
 
 import bz2
 import gzip
@@ -14,7 +17,7 @@ from scipy.stats import pearsonr, spearmanr
 from w2gm import KeyedGaussianMixtures, Word2GM
 from w2gm import evaluation as ev
 from w2gm.cli import main
-from w2gm.evaluation import datasets, entailment, scws, word_pairs
+from w2gm.evaluation import analogies, datasets, entailment, scws, word_pairs
 from w2gm.exceptions import (
     DatasetFormatError,
     ParameterError,
@@ -50,23 +53,27 @@ def write(tmp_path, name, text, newline="\n"):
 
 # ------------------------------------------------------------------ layout
 
-OLD_PUBLIC_NAMES = [
-    "BENCHMARKS", "SIMILARITY_METRICS", "BenchmarkRow", "EntailmentResult", "SCWSPair", "SCWSResult",
-    "WordPairs", "WordPairsResult", "average_precision", "best_f1", "bundled_dataset_path",
+PUBLIC_NAMES = [
+    "BENCHMARKS", "SIMILARITY_METRICS", "AnalogyQuestions", "AnalogySummary", "BenchmarkRow",
+    "EntailmentResult", "SCWSPair", "SCWSResult", "WordPairs", "WordPairsResult", "analogy_summary",
+    "average_precision", "best_f1", "bundled_analogies_path", "bundled_dataset_path",
     "context_sense_weights", "evaluate_benchmarks", "evaluate_entailment", "evaluate_scws",
-    "evaluate_word_pairs", "format_table", "read_entailment_pairs", "read_scws", "read_word_pairs",
+    "evaluate_word_analogies", "evaluate_word_pairs", "evaluate_word_pairs_detailed", "format_table",
+    "read_analogies", "read_entailment_pairs", "read_scws", "read_word_pairs",
 ]
 
 
 def test_package_reexports_the_public_names_of_each_task_module():
-    assert sorted(ev.__all__) == sorted(OLD_PUBLIC_NAMES)
+    assert sorted(ev.__all__) == sorted(PUBLIC_NAMES)
     homes = {
-        datasets: ["BENCHMARKS", "SCWSPair", "WordPairs", "bundled_dataset_path", "read_entailment_pairs",
-                   "read_scws", "read_word_pairs"],
+        datasets: ["BENCHMARKS", "AnalogyQuestions", "SCWSPair", "WordPairs", "bundled_analogies_path",
+                   "bundled_dataset_path", "read_analogies", "read_entailment_pairs", "read_scws",
+                   "read_word_pairs"],
         word_pairs: ["BenchmarkRow", "WordPairsResult", "evaluate_benchmarks", "evaluate_word_pairs",
-                     "format_table"],
+                     "evaluate_word_pairs_detailed", "format_table"],
         entailment: ["EntailmentResult", "average_precision", "best_f1", "evaluate_entailment"],
         scws: ["SCWSResult", "context_sense_weights", "evaluate_scws"],
+        analogies: ["AnalogySummary", "analogy_summary", "evaluate_word_analogies"],
     }
     for module, names in homes.items():
         for name in names:
@@ -75,13 +82,13 @@ def test_package_reexports_the_public_names_of_each_task_module():
             assert name == "BENCHMARKS" or getattr(module, name).__module__ == module.__name__, name
     from w2gm import similarity
     assert ev.SIMILARITY_METRICS is similarity.SIMILARITY_METRICS
-    assert sum(len(names) for names in homes.values()) + 1 == len(OLD_PUBLIC_NAMES)
+    assert sum(len(names) for names in homes.values()) + 1 == len(PUBLIC_NAMES)
 
 
 def test_evaluation_modules_do_not_import_keyed_mixtures():
     # keyed_mixtures imports w2gm.evaluation.word_pairs, so the reverse would be a cycle
     import ast
-    for module in (ev, datasets, word_pairs, entailment, scws):
+    for module in (ev, datasets, word_pairs, entailment, scws, analogies):
         tree = ast.parse(open(module.__file__, encoding="utf-8").read())
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
@@ -148,7 +155,7 @@ def test_evaluate_word_pairs_values_and_oov(angles, tmp_path):
     text = ("base\ta\t9\nbase\tb\t7\nbase\tc\t8\nbase\td\t2\nbase\te\t1\n"
             "base\tzzz\t5\nqqq\ta\t3\nbase\tUPPER\t6\n")
     path = write(tmp_path, "pairs.txt", text)
-    res = ev.evaluate_word_pairs(angles, path)  # case-insensitive by default: UPPER -> Upper
+    res = ev.evaluate_word_pairs_detailed(angles, path)  # case-insensitive by default: UPPER -> Upper
     assert res.n_pairs == 8 and res.n_found == 6 and res.n_malformed == 0
     assert res.oov_ratio == pytest.approx(100 * 2 / 8)
     gold = [9, 7, 8, 2, 1, 6]
@@ -156,7 +163,7 @@ def test_evaluate_word_pairs_values_and_oov(angles, tmp_path):
     assert res.spearman[0] == pytest.approx(spearmanr(gold, sims)[0], rel=1e-12)
     assert res.spearman[1] == pytest.approx(spearmanr(gold, sims)[1], rel=1e-6)
     assert res.pearson[0] == pytest.approx(pearsonr(gold, sims)[0], rel=1e-6)
-    strict = ev.evaluate_word_pairs(angles, path, case_insensitive=False)
+    strict = ev.evaluate_word_pairs_detailed(angles, path, case_insensitive=False)
     assert strict.n_found == 5 and strict.oov_ratio == pytest.approx(100 * 3 / 8)
 
 
@@ -171,22 +178,24 @@ def test_case_insensitive_prefers_lowest_index():
 def test_evaluate_word_pairs_every_metric_and_model_object(angles, tmp_path):
     path = write(tmp_path, "p.txt", "base a 9\nbase b 7\nbase c 8\nbase d 2\n")
     for metric in SIMILARITY_METRICS:
-        res = ev.evaluate_word_pairs(angles, path, metric=metric)
+        pearson, spearman, oov = ev.evaluate_word_pairs(angles, path, metric=metric)
         sims = [angles.similarity("base", w, metric) for w in "abcd"]
-        assert res.spearman[0] == pytest.approx(spearmanr([9, 7, 8, 2], sims)[0]), metric
+        assert spearman[0] == pytest.approx(spearmanr([9, 7, 8, 2], sims)[0]), metric
+        assert pearson[0] == pytest.approx(pearsonr([9, 7, 8, 2], sims)[0]), metric
+        assert oov == 0.0
     with pytest.raises(ValueError, match="unknown metric 'dot'"):
         ev.evaluate_word_pairs(angles, path, metric="dot")
 
     class FakeModel:
         wv = angles
-    assert ev.evaluate_word_pairs(FakeModel(), path).n_found == 4
+    assert ev.evaluate_word_pairs_detailed(FakeModel(), path).n_found == 4
     with pytest.raises(TypeError, match="KeyedGaussianMixtures"):
         ev.evaluate_word_pairs(object(), path)
 
 
 def test_evaluate_word_pairs_undefined_correlation_is_nan(angles, tmp_path):
     path = write(tmp_path, "p.txt", "base a 1\nzzz yyy 2\n")
-    res = ev.evaluate_word_pairs(angles, path)
+    res = ev.evaluate_word_pairs_detailed(angles, path)
     assert res.n_found == 1 and math.isnan(res.spearman[0]) and math.isnan(res.pearson[0])
 
 
@@ -470,7 +479,7 @@ def test_cli_evaluate_metric_all_and_dataset(tiny_model_path, tmp_path, capsys):
     assert [r.split()[0] for r in rows] == ["mine.txt", "WS"]
     assert rows[0].split()[-1] == "4/5"
     model = Word2GM.load(tiny_model_path)
-    expected = ev.evaluate_word_pairs(model, path, metric="neg_kl").spearman[0] * 100
+    expected = ev.evaluate_word_pairs_detailed(model, path, metric="neg_kl").spearman[0] * 100
     assert rows[0].split()[5] == f"{expected:.2f}"
 
     assert main(["evaluate", tiny_model_path, "--metric", "avg_cos,min_euclidean", "--metric", "avg_cos",

@@ -137,12 +137,12 @@ def test_mixture_weights_stable_softmax():
     expected = [[1 / (1 + e), e / (1 + e)], [0.5, 0.5], [0.2, 0.8]]
     np.testing.assert_allclose(w, expected, rtol=1e-6)
     np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-6)
-    np.testing.assert_allclose(kv["a"].weights, expected[0], rtol=1e-6)
+    np.testing.assert_allclose(kv.get_mixture("a").weights, expected[0], rtol=1e-6)
 
 
-def test_getitem_returns_mixture_parameters(rand):
+def test_get_mixture_returns_mixture_parameters(rand):
     i = rand.get_index("w7")
-    mix = rand["w7"]
+    mix = rand.get_mixture("w7")
     np.testing.assert_array_equal(mix.means, rand.means[i])
     np.testing.assert_allclose(mix.variances, np.exp(rand.log_variances[i]), rtol=1e-6)
     logits = rand.logits[i].astype(np.float64)
@@ -310,6 +310,8 @@ def test_unknown_word_errors(hand):
         hand.similarity("xyzzy", "bank")
     with pytest.raises(KeyError, match="xyzzy"):
         hand["xyzzy"]
+    with pytest.raises(KeyError, match="xyzzy"):
+        hand.get_mixture("xyzzy")
 
 
 @pytest.mark.parametrize("component", [2, -1, 7, 1.0, "0", True])
@@ -321,12 +323,21 @@ def test_component_out_of_range(hand, component):
         hand.save_word2vec_format("/nonexistent-dir/never-written.txt", component=component)
 
 
-@pytest.mark.parametrize("topn", [0, -3, 2.5])
+@pytest.mark.parametrize("topn", [-1, -3, 2.5, "5", True])
 def test_bad_topn(hand, topn):
     with pytest.raises(ValueError, match=re.escape(repr(topn))):
         hand.most_similar("bank", topn=topn)
     with pytest.raises(ValueError, match=re.escape(repr(topn))):
         hand.most_similar("bank", component=0, topn=topn)
+    with pytest.raises(ValueError, match=re.escape(repr(topn))):
+        hand.most_similar(["bank", "fish"], topn=topn)
+
+
+def test_topn_zero_gives_no_result_as_gensim(hand):
+    assert hand.most_similar("bank", topn=0) == []
+    assert hand.most_similar("bank", component=1, topn=0) == []
+    assert hand.most_similar(["bank", "fish"], negative=["twin"], topn=0) == []
+    assert hand.most_similar_cosmul(["bank"], topn=0) == []
 
 
 # ------------------------------------------------ in-place update visibility
@@ -817,7 +828,8 @@ def test_default_metric_unchanged(hand, rand):
 def test_evaluate_word_pairs_method_delegates(hand, tmp_path):
     path = tmp_path / "pairs.txt"
     path.write_text("bank river 9\nbank money 5\nriver fish 2\nriver unknown 1\n")
-    result = hand.evaluate_word_pairs(path, metric="avg_cos")
+    result = hand.evaluate_word_pairs_detailed(path, metric="avg_cos")
+    assert hand.evaluate_word_pairs(path, metric="avg_cos") == tuple(result[:3])
     assert result.n_pairs == 4 and result.n_found == 3
     assert result.oov_ratio == pytest.approx(25.0)
     pairs = [("bank", "river"), ("bank", "money"), ("river", "fish")]
@@ -849,11 +861,12 @@ def test_unknown_word_raises_word_not_in_vocabulary_error(hand):
         assert str(exc).startswith("word ") and str(exc).endswith(" not in vocabulary")  # not quoted
 
 
-@pytest.mark.parametrize("component", [2, -1, 1.0, "0", True, None])
+@pytest.mark.parametrize("component", [2, -1, 1.0, "0", True])
 def test_bad_component_raises_component_index_error(hand, tmp_path, component):
-    if component is not None:  # None means "no component" for most_similar
-        assert_raises_w2gm(ComponentIndexError, IndexError,
-                           lambda: hand.most_similar("bank", component=component), match="out of range")
+    for call in (lambda: hand.most_similar("bank", component=component),
+                 lambda: hand.get_vector("bank", component=component),
+                 lambda: hand.to_keyed_vectors(component=component)):
+        assert_raises_w2gm(ComponentIndexError, IndexError, call, match="out of range")
     assert_raises_w2gm(ComponentIndexError, IndexError,
                        lambda: hand.save_word2vec_format(tmp_path / "x.txt", component=component),
                        match="0 to 1")
@@ -868,7 +881,7 @@ def test_word_index_out_of_range_stays_a_plain_index_error(rand):
 
 def test_bad_arguments_raise_parameter_error(hand, rand):
     calls = [
-        (lambda: hand.most_similar("bank", topn=0), "topn must be a positive integer"),
+        (lambda: hand.most_similar("bank", topn=-1), "topn must be None or a non-negative integer"),
         (lambda: hand.most_similar("bank", component=0, topn=2.5), "topn"),
         (lambda: hand.most_similar("bank", metric="cosine"), "unknown metric 'cosine'"),
         (lambda: hand.most_similar("bank", component=1, metric="cosine"), "unknown metric"),
@@ -1290,7 +1303,8 @@ def test_save_rejects_words_it_cannot_write_before_writing(tmp_path, bad_word):
     kv = KeyedGaussianMixtures(["ok", bad_word], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
     for binary in (False, True):
         assert_raises_w2gm(Word2VecFormatError, ValueError,
-                           lambda b=binary: kv.save_word2vec_format(tmp_path / "out.txt.gz", 0, binary=b),
+                           lambda b=binary: kv.save_word2vec_format(tmp_path / "out.txt.gz", component=0,
+                                                                    binary=b),
                            match=re.escape(repr(bad_word)))
         assert os.listdir(tmp_path) == []
 
@@ -1299,13 +1313,13 @@ def test_save_rejects_too_long_words_and_non_finite_means(tmp_path):
     long_word = "\u00e9" * (keyed_mixtures.MAX_WORD_BYTES // 2 + 1)
     kv = KeyedGaussianMixtures(["ok", long_word], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
     assert_raises_w2gm(Word2VecFormatError, ValueError,
-                       lambda: kv.save_word2vec_format(tmp_path / "o.txt", 0),
+                       lambda: kv.save_word2vec_format(tmp_path / "o.txt", component=0),
                        match="65538 bytes long in UTF-8, above the maximum of 65536")
     means = np.ones((3, 2, 2), np.float32)
     means[2, 1, 0] = np.nan
     kv = KeyedGaussianMixtures(["a", "b", "c"], means, np.zeros((3, 2, 1)), np.zeros((3, 2)))
-    kv.save_word2vec_format(tmp_path / "c0.txt", 0)  # component 0 is finite
+    kv.save_word2vec_format(tmp_path / "c0.txt", component=0)  # component 0 is finite
     assert_raises_w2gm(Word2VecFormatError, ValueError,
-                       lambda: kv.save_word2vec_format(tmp_path / "c1.txt", 1),
+                       lambda: kv.save_word2vec_format(tmp_path / "c1.txt", component=1),
                        match=re.escape("the mean of word 'c' (component 1) holds a NaN or infinite value"))
     assert os.listdir(tmp_path) == ["c0.txt"]
