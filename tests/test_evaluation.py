@@ -682,3 +682,83 @@ def test_all_scores_non_finite_is_a_dataset_format_error(tmp_path):
     path = write(tmp_path, "allnan.txt", "a b nan\nc d inf\n")
     with pytest.raises(DatasetFormatError, match=re.escape(f"{path}: no valid word pair")):
         ev.read_word_pairs(path)
+
+
+# ------------------------------------- gensim's evaluate_word_pairs, delimiter
+
+def test_evaluate_word_pairs_equals_gensim_on_a_one_component_wrap(tmp_path):
+    gensim_models = pytest.importorskip("gensim.models")
+    import gensim
+
+    from w2gm.corpora import sample_corpus
+    wv = gensim_models.Word2Vec(list(sample_corpus()), vector_size=24, min_count=3, epochs=2, workers=1,
+                                seed=3).wv
+    v = len(wv)
+    kv = KeyedGaussianMixtures(list(wv.index_to_key), wv.vectors[:, None, :], np.zeros((v, 1, 1)),
+                               np.zeros((v, 1)))
+    theirs_file = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", "wordsim353.tsv")
+    for path in (ev.bundled_dataset_path("WS"), ev.bundled_dataset_path("MT-287"), theirs_file):
+        for kwargs in (dict(), dict(restrict_vocab=2000), dict(dummy4unknown=True),
+                       dict(case_insensitive=False, restrict_vocab=5000)):
+            theirs = wv.evaluate_word_pairs(path, **kwargs)
+            ours = kv.evaluate_word_pairs(path, **kwargs)
+            assert len(ours) == 3
+            np.testing.assert_allclose(ours[0], tuple(theirs[0]), rtol=1e-5, err_msg=f"{path} {kwargs}")
+            np.testing.assert_allclose(ours[1], tuple(theirs[1]), rtol=1e-5, err_msg=f"{path} {kwargs}")
+            assert ours[2] == pytest.approx(theirs[2], rel=1e-12)
+            detailed = ev.evaluate_word_pairs_detailed(kv, path, **kwargs)
+            assert tuple(detailed[:3]) == ours
+            assert detailed.n_found > 10
+
+
+def test_default_delimiter_reads_every_bundled_dataset_as_the_cli(angles):
+    for name, total in EXPECTED_COUNTS.items():
+        path = ev.bundled_dataset_path(name)
+        tab = ev.read_word_pairs(path)
+        assert len(tab.pairs) == total and tab.n_malformed == 0, name
+        assert ev.read_word_pairs(path, delimiter=None) == tab, name
+        assert ev.read_word_pairs(path, delimiter=" ") == tab, name
+        assert ev.evaluate_word_pairs_detailed(angles, path).n_pairs == total
+
+
+def test_delimiter_rules(tmp_path):
+    path = write(tmp_path, "p.txt", "sun moon 2\nnew york\tcity\t5\nred,blue,3\n")
+    with pytest.warns(UserWarning, match="skipped 1 malformed.*first at line 3"):
+        assert ev.read_word_pairs(path).pairs == [("sun", "moon", 2.0), ("new york", "city", 5.0)]
+    with pytest.warns(UserWarning, match="skipped 1 malformed.*first at line 2"):
+        assert ev.read_word_pairs(path, delimiter=",").pairs == [("sun", "moon", 2.0), ("red", "blue", 3.0)]
+    with pytest.warns(UserWarning, match="skipped 2 malformed"):
+        assert ev.read_word_pairs(path, delimiter=None).pairs == [("sun", "moon", 2.0)]
+    for bad in ("", 3, b"\t"):
+        with pytest.raises(ParameterError, match="delimiter must be"):
+            ev.read_word_pairs(path, delimiter=bad)
+
+
+def test_restrict_vocab_dummy4unknown_and_encoding(angles, tmp_path):
+    # vocabulary order: base a b c d e Upper
+    path = write(tmp_path, "p.txt", "base\ta\t9\nbase\tb\t7\nbase\te\t1\nbase\tzzz\t5\nbase\tc\t8\n")
+    res = ev.evaluate_word_pairs_detailed(angles, path, restrict_vocab=3)
+    assert (res.n_pairs, res.n_found) == (5, 2) and res.oov_ratio == pytest.approx(60.0)
+    assert res.spearman[0] == pytest.approx(1.0)  # a: 9 > b: 7 and cos(10 deg) > cos(30 deg)
+    dummy = ev.evaluate_word_pairs_detailed(angles, path, restrict_vocab=3, dummy4unknown=True)
+    assert (dummy.n_found, dummy.oov_ratio) == (2, pytest.approx(60.0))
+    sims = [np.cos(np.deg2rad(10)), np.cos(np.deg2rad(30)), 0.0, 0.0, 0.0]
+    assert dummy.spearman[0] == pytest.approx(spearmanr([9, 7, 1, 5, 8], sims)[0])
+    assert ev.evaluate_word_pairs(angles, path, "\t", "UTF-8")[2] == pytest.approx(20.0)
+    for kwargs, message in [(dict(encoding="latin-1"), "encoding 'latin-1' is not supported"),
+                            (dict(encoding="no-such-codec"), "not supported"),
+                            (dict(restrict_vocab=-1), "restrict_vocab must be"),
+                            (dict(restrict_vocab=True), "restrict_vocab must be"),
+                            (dict(delimiter=""), "delimiter must be")]:
+        with pytest.raises(ParameterError, match=message):
+            ev.evaluate_word_pairs(angles, path, **kwargs)
+
+
+def test_case_folding_is_gensims_uppercase():
+    # 'ß'.upper() == 'SS': gensim matches "STRASSE" to "straße"; lowercasing would not
+    kv = KeyedGaussianMixtures(["straße", "road"], [[[1.0, 0.0]], [[0.0, 1.0]]], np.zeros((2, 1, 1)),
+                               np.zeros((2, 1)))
+    lookup = word_pairs.VocabularyLookup(kv, True)
+    assert lookup.get("STRASSE") == 0 and lookup.get("Road") == 1
+    assert word_pairs.VocabularyLookup(kv, True, restrict_vocab=1).get("road") is None
+    assert word_pairs.VocabularyLookup(kv, False, restrict_vocab=1).get("road") is None
