@@ -290,7 +290,8 @@ def test_best_component_matches_brute_force(tmp_path, function, how):
     # the same answers from most_similar / most_similar_cosmul
     query = kv.most_similar if function == "most_similar" else kv.most_similar_cosmul
     for a, b, c, _ in total["correct"] + total["incorrect"]:
-        assert query(positive=[b, c], negative=[a], topn=1)[0][0] == brute_force_answer(kv, a, b, c, how)
+        answer = query(positive=[b, c], negative=[a], topn=1, mixture="best_component")[0][0]
+        assert answer == brute_force_answer(kv, a, b, c, how)
 
 
 def test_cosmul_point_matches_gensims_most_similar_cosmul(structured, tmp_path):

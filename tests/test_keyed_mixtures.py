@@ -1513,10 +1513,22 @@ def test_most_similar_best_component_matches_brute_force(rand):
             [(n, -1.0) for n in negative]
         exclude = {k for k, _ in terms if isinstance(k, str)}
         reference = best_component_brute_force(rand, terms, exclude)
-        got = rand.most_similar(positive=positive, negative=negative, topn=30)
+        got = rand.most_similar(positive=positive, negative=negative, topn=30, mixture="best_component")
         assert_same_ranking(got, reference)
-        assert got == rand.most_similar(positive=positive, negative=negative, topn=30,
-                                        mixture="best_component")  # the default
+
+
+def test_default_mixture_is_max_cos_for_one_word_and_point_for_arithmetic(rand, gensim_rand):
+    assert rand.most_similar("w5", topn=30) == rand.most_similar("w5", topn=30, mixture="best_component")
+    assert rand.most_similar("w5", topn=30) != rand.most_similar("w5", topn=30, mixture="point")
+    for query in (dict(positive=["w1", "w2"], negative=["w3"]), dict(negative="w4"),
+                  dict(positive=[np.ones(6)]), dict(positive=[("w1", 2.0), "w2"])):
+        assert rand.most_similar(**query) == rand.most_similar(mixture="point", **query)
+        assert_same_ranking(rand.most_similar(**query), gensim_pairs(gensim_rand.most_similar(**query)))
+    vec = np.linspace(-1, 1, 6)
+    assert rand.similar_by_vector(vec) == rand.similar_by_vector(vec, mixture="point")
+    assert rand.most_similar_cosmul(["w1", "w2"], ["w3"]) == \
+        rand.most_similar_cosmul(["w1", "w2"], ["w3"], mixture="point")
+    assert rand.most_similar_cosmul("w1") == rand.most_similar_cosmul("w1", mixture="best_component")
 
 
 def test_best_component_single_word_is_max_cos_and_vector_is_best_cosine(rand):
@@ -1525,7 +1537,8 @@ def test_best_component_single_word_is_max_cos_and_vector_is_best_cosine(rand):
     assert [w for w, _ in rand.most_similar([("w5", 2.5)], topn=30)] == \
         [w for w, _ in rand.most_similar("w5", topn=30)]
     vec = np.arange(6, dtype=np.float32) - 2.5
-    assert_same_ranking(rand.similar_by_vector(vec, topn=30), best_component_brute_force(rand, [(vec, 1.0)]))
+    assert_same_ranking(rand.similar_by_vector(vec, topn=30, mixture="best_component"),
+                        best_component_brute_force(rand, [(vec, 1.0)]))
     assert rand.similar_by_word("w5", topn=7) == rand.similar_by_key("w5", topn=7) == \
         rand.most_similar("w5", topn=7)
     assert rand.similar_by_key("w5", topn=7, metric="neg_kl") == \
@@ -1583,7 +1596,8 @@ def test_most_similar_cosmul(rand, gensim_rand, mixture):
                 ref[f"w{w}"] = max(max(factor(w, q, "w1")) * max(factor(w, q, "w2"))
                                    / (min(factor(w, q, "w3")) + 1e-6) for q in range(3))
         reference = sorted(ref.items(), key=lambda t: -t[1])
-        assert_same_ranking(rand.most_similar_cosmul(["w1", "w2"], ["w3"], topn=30), reference)
+        got = rand.most_similar_cosmul(["w1", "w2"], ["w3"], topn=30, mixture=mixture)
+        assert_same_ranking(got, reference)
         # one word: ranks like max_cos
         assert [w for w, _ in rand.most_similar_cosmul("w6", topn=30)] == \
             [w for w, _ in rand.most_similar("w6", topn=30)]
@@ -1696,7 +1710,8 @@ def test_query_argument_errors(rand):
         (lambda: rand.most_similar("w1", indexer=object(), topn=None, mixture="point"), "indexer"),
         (lambda: rand.most_similar("w1", restrict_vocab=-2), "restrict_vocab"),
         (lambda: rand.most_similar("w1", clip_start=1.5), "clip_start"),
-        (lambda: rand.most_similar([f"w{i}" for i in range(9)]), "above the limit of 4096"),
+        (lambda: rand.most_similar([f"w{i}" for i in range(9)], mixture="best_component"),
+         "above the limit of 4096"),
         (lambda: rand.most_similar_cosmul([("w1", 2.0)]), "pairs are not accepted"),
         (lambda: rand.most_similar_cosmul(negative=["w1"]), "no positive input"),
         (lambda: rand.similar_by_vector(np.ones((2, 6))), "1-d"),

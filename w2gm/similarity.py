@@ -32,7 +32,9 @@ compares every pair of mixture components (no mixture weights involved), and
 computations are in float64.
 
 Vector arithmetic on mixtures (analogies, ``most_similar(positive=...,
-negative=...)``) is defined in two ways, named by :data:`MIXTURE_MODES`:
+negative=...)``) is defined in two ways, named by :data:`MIXTURE_MODES`
+(``"point"`` is the default for arithmetic; see
+:meth:`w2gm.KeyedGaussianMixtures.most_similar` for the measured reasons):
 
 * ``"point"``: every word is its point vector, the mixture-weighted mean of
   its component means ``sum_k p_k mu_k``, and the query is gensim's: the
@@ -56,7 +58,6 @@ from scipy.special import log_softmax, logsumexp, softmax
 from w2gm.exceptions import ParameterError
 
 __all__ = [
-    "DEFAULT_MIXTURE",
     "MIXTURE_MODES",
     "SIMILARITY_METRICS",
     "best_cosines",
@@ -77,9 +78,7 @@ SIMILARITY_METRICS = ("max_cos", "avg_cos", "expected_likelihood", "min_euclidea
 
 #: Names accepted by the ``mixture`` argument of the vector-arithmetic queries
 #: (``most_similar`` with several words, analogies); see the module docstring.
-MIXTURE_MODES = ("best_component", "point")
-#: The ``mixture`` used when none is given.
-DEFAULT_MIXTURE = "best_component"
+MIXTURE_MODES = ("point", "best_component")
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 # Upper bound on the elements of a (queries x candidates) float32 score block (64 MiB).
@@ -380,6 +379,16 @@ def unit_targets(x):
     return (x64 * (1.0 / np.where(norms > 0, norms, 1.0))).astype(np.float32)
 
 
+def _divide_by_norms(block, norms):
+    """Divide the columns of `block` by `norms` in place; a column of norm 0 becomes 0."""
+    zero = norms <= 0
+    if zero.any():
+        np.divide(block, norms, out=block, where=~zero)
+        block[:, zero] = 0.0
+    else:
+        np.divide(block, norms, out=block)
+
+
 def _cosine_block(targets, candidates, norms):
     """``(n_targets, n_candidates)`` float32: ``targets @ candidates.T``, divided by `norms` if given.
 
@@ -387,8 +396,7 @@ def _cosine_block(targets, candidates, norms):
     """
     block = targets @ candidates.T
     if norms is not None:
-        np.divide(block, norms, out=block, where=norms > 0)
-        block[:, norms <= 0] = 0.0
+        _divide_by_norms(block, norms)
     return block
 
 
@@ -424,13 +432,23 @@ def best_cosines(targets, candidates, norms=None, max_elements=_SCORE_BLOCK_ELEM
     step = max(1, max_elements // max(1, q * c))
     for start in range(0, r, step):
         stop = min(start + step, r)
-        best = None
+        dest = out[:, start:stop]
         for j in range(k):
-            block = _cosine_block(flat, candidates[start:stop, j],
-                                  None if norms is None else norms[start:stop, j])
-            block = block.reshape(q, c, stop - start).max(axis=1)
-            best = block if best is None else np.maximum(best, block, out=best)
-        out[:, start:stop] = best
+            cand = candidates[start:stop, j]
+            if c == 1 and j == 0 and dest.flags.c_contiguous:
+                block = np.matmul(flat, cand.T, out=dest)  # straight into the result
+            else:
+                block = flat @ cand.T
+            if norms is not None:
+                _divide_by_norms(block, norms[start:stop, j])
+            if block is dest:
+                continue
+            if c > 1:
+                block = block.reshape(q, c, stop - start).max(axis=1)
+            if j == 0:
+                dest[...] = block
+            else:
+                np.maximum(dest, block, out=dest)
     return out
 
 
