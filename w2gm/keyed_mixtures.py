@@ -31,20 +31,56 @@ word-level neighbours and pairwise similarity.  The similarity measures
 the paper; they are defined, on plain arrays, in :mod:`w2gm.similarity`,
 which this module uses.
 
+It also offers gensim 4's ``KeyedVectors`` surface, so that code written for
+``model.wv`` of a gensim ``Word2Vec`` works on mixtures.  Decisions:
+
+* Each word has a derived **point vector**, :attr:`KeyedGaussianMixtures.vectors`
+  ``(V, D)``: the mixture-weighted mean ``sum_k p[w, k] mu[w, k]`` (cached,
+  read-only).  ``wv[word]`` / ``wv[words]``, :meth:`~KeyedGaussianMixtures.get_vector`,
+  :meth:`~KeyedGaussianMixtures.get_normed_vectors`,
+  :meth:`~KeyedGaussianMixtures.get_mean_vector`,
+  :meth:`~KeyedGaussianMixtures.n_similarity`,
+  :meth:`~KeyedGaussianMixtures.doesnt_match`, the word2vec export without a
+  component and :meth:`~KeyedGaussianMixtures.to_keyed_vectors` use it.  The
+  mixture itself is :meth:`~KeyedGaussianMixtures.get_mixture`.
+* Word-to-word measures keep the paper's mixture similarity, ``max_cos`` by
+  default: :meth:`~KeyedGaussianMixtures.similarity`, one-word
+  :meth:`~KeyedGaussianMixtures.most_similar`, ``distance = 1 - similarity``,
+  :meth:`~KeyedGaussianMixtures.distances`,
+  :meth:`~KeyedGaussianMixtures.closer_than`,
+  :meth:`~KeyedGaussianMixtures.rank`,
+  :meth:`~KeyedGaussianMixtures.most_similar_to_given`.
+* Vector arithmetic (``most_similar(positive=[...], negative=[...])``,
+  :meth:`~KeyedGaussianMixtures.most_similar_cosmul`,
+  :meth:`~KeyedGaussianMixtures.similar_by_vector`, analogies) takes
+  ``mixture="point"`` (default: gensim's arithmetic on the point vectors) or
+  ``mixture="best_component"`` (the best combination of the query words'
+  components); see :meth:`KeyedGaussianMixtures.most_similar`.
+* ``wmdistance`` is absent (it needs the POT package): it raises
+  ``NotImplementedError`` pointing at ``to_keyed_vectors``.
+
 Similarities of many pairs at once: :meth:`KeyedGaussianMixtures.score_pairs`;
 correlation with human ratings of a word-pair file:
-:meth:`KeyedGaussianMixtures.evaluate_word_pairs`, which delegates to
-:mod:`w2gm.evaluation.word_pairs`; the other evaluation tasks are in
+:meth:`KeyedGaussianMixtures.evaluate_word_pairs` (gensim's result) and
+:meth:`KeyedGaussianMixtures.evaluate_word_pairs_detailed`, which delegate to
+:mod:`w2gm.evaluation.word_pairs`; word analogies:
+:meth:`KeyedGaussianMixtures.evaluate_word_analogies`
+(:mod:`w2gm.evaluation.analogies`); the other evaluation tasks are in
 :mod:`w2gm.evaluation`.
 
 The arrays are kept by reference (no copy) when they are already float32 and
 C-contiguous, so a trainer can update them in place and the query object sees
-the updates.  Similarity searches cache the unit-normalised means; call
-:meth:`KeyedGaussianMixtures.clear_cache` after modifying ``means`` in place.
+the updates.  Searches cache the unit-normalised means and the point vectors;
+call :meth:`KeyedGaussianMixtures.clear_cache` after modifying ``means`` or
+``logits`` in place.
 
-Each mixture component can be exported to (and re-imported from) the plain
-word2vec text or binary format, which stores only the means: variances and
-mixture weights are not representable there.
+Files: :meth:`KeyedGaussianMixtures.save` / :meth:`KeyedGaussianMixtures.load`
+keep everything (a pickle-free ``.npz`` of the model file's format, with its
+own format name); :meth:`KeyedGaussianMixtures.save_word2vec_format` writes
+the point vectors or one component's means in the plain word2vec text or
+binary format (variances and mixture weights are not representable there),
+and :meth:`KeyedGaussianMixtures.load_word2vec_format` rebuilds mixtures from
+one such file per component.
 """
 
 import contextlib
@@ -1952,6 +1988,15 @@ class KeyedGaussianMixtures:
         analogy set of word2vec is bundled:
         ``wv.evaluate_word_analogies(w2gm.evaluation.bundled_analogies_path())``.
 
+        Parameters
+        ----------
+        analogies, restrict_vocab, case_insensitive, dummy4unknown, similarity_function
+            As gensim's (``similarity_function="most_similar_cosmul"`` selects
+            3CosMul); see the delegate.
+        mixture : str, optional
+            ``"point"`` (default, gensim's arithmetic on :attr:`vectors`) or
+            ``"best_component"``; see :meth:`most_similar`.
+
         Returns
         -------
         score : float
@@ -1971,6 +2016,14 @@ class KeyedGaussianMixtures:
 
         Delegates to :func:`w2gm.evaluation.word_pairs.evaluate_word_pairs`
         (file format, delimiter rule and protocol there).
+
+        Parameters
+        ----------
+        pairs, delimiter, encoding, restrict_vocab, case_insensitive, dummy4unknown
+            gensim's arguments, in gensim's order (only UTF-8 is read; a line
+            without `delimiter` is split on whitespace).
+        metric : str, optional
+            One of :data:`SIMILARITY_METRICS` (default ``"max_cos"``).
 
         Returns
         -------
