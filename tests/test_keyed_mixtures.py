@@ -1576,6 +1576,7 @@ def test_most_similar_ranges_and_all_scores(rand):
     assert arithmetic.shape == (5,)
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 @pytest.mark.parametrize("mixture", ["point", "best_component"])
 def test_most_similar_cosmul(rand, gensim_rand, mixture):
     if mixture == "point":
