@@ -318,10 +318,21 @@ def test_export_component_out_of_range_returns_2_and_writes_nothing(tmp_path, mo
     assert listing(tmp_path) == []
 
 
-def test_export_requires_component(tmp_path, model_path):
-    with pytest.raises(SystemExit) as exc:
-        main(["export", model_path, "-o", str(tmp_path / "v.txt")])
-    assert exc.value.code == 2
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_export_without_component_writes_point_vectors(tmp_path, model_path, capsys, binary):
+    gensim_models = pytest.importorskip("gensim.models")
+    out, vocab = str(tmp_path / "v.txt"), str(tmp_path / "vocab.txt")
+    argv = ["export", model_path, "-o", out, "--fvocab", vocab] + (["--binary"] if binary else [])
+    assert main(argv) == 0
+    assert "point vectors" in capsys.readouterr().out
+    wv = Word2GM.load(model_path).wv
+    kv = gensim_models.KeyedVectors.load_word2vec_format(out, fvocab=vocab, binary=binary)
+    assert kv.index_to_key == wv.index_to_key
+    np.testing.assert_allclose(kv.vectors, wv.vectors, rtol=1e-6)
+    weights = wv.mixture_weights.astype(np.float64)
+    expected = np.einsum("vk,vkd->vd", weights, wv.means.astype(np.float64))
+    np.testing.assert_allclose(kv.vectors, expected, rtol=1e-5, atol=1e-7)
+    assert [kv.get_vecattr(w, "count") for w in kv.index_to_key] == wv.counts.tolist()
 
 
 # ---------------------------------------------------------------------------

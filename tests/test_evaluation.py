@@ -1,4 +1,7 @@
-"""Tests for the w2gm.evaluation package (datasets, word_pairs, entailment, scws) and ``w2gm evaluate``."""
+"""Tests for the w2gm.evaluation package (datasets, word_pairs, entailment, scws) and ``w2gm evaluate``.
+
+Word analogies (``w2gm.evaluation.analogies``) are tested in ``tests/test_analogies.py``.
+"""
 
 import bz2
 import gzip
@@ -14,7 +17,7 @@ from scipy.stats import pearsonr, spearmanr
 from w2gm import KeyedGaussianMixtures, Word2GM
 from w2gm import evaluation as ev
 from w2gm.cli import main
-from w2gm.evaluation import datasets, entailment, scws, word_pairs
+from w2gm.evaluation import analogies, datasets, entailment, scws, word_pairs
 from w2gm.exceptions import (
     DatasetFormatError,
     ParameterError,
@@ -50,23 +53,27 @@ def write(tmp_path, name, text, newline="\n"):
 
 # ------------------------------------------------------------------ layout
 
-OLD_PUBLIC_NAMES = [
-    "BENCHMARKS", "SIMILARITY_METRICS", "BenchmarkRow", "EntailmentResult", "SCWSPair", "SCWSResult",
-    "WordPairs", "WordPairsResult", "average_precision", "best_f1", "bundled_dataset_path",
+PUBLIC_NAMES = [
+    "BENCHMARKS", "SIMILARITY_METRICS", "AnalogyQuestions", "AnalogySummary", "BenchmarkRow",
+    "EntailmentResult", "SCWSPair", "SCWSResult", "WordPairs", "WordPairsResult", "analogy_summary",
+    "average_precision", "best_f1", "bundled_analogies_path", "bundled_dataset_path",
     "context_sense_weights", "evaluate_benchmarks", "evaluate_entailment", "evaluate_scws",
-    "evaluate_word_pairs", "format_table", "read_entailment_pairs", "read_scws", "read_word_pairs",
+    "evaluate_word_analogies", "evaluate_word_pairs", "evaluate_word_pairs_detailed", "format_table",
+    "read_analogies", "read_entailment_pairs", "read_scws", "read_word_pairs",
 ]
 
 
 def test_package_reexports_the_public_names_of_each_task_module():
-    assert sorted(ev.__all__) == sorted(OLD_PUBLIC_NAMES)
+    assert sorted(ev.__all__) == sorted(PUBLIC_NAMES)
     homes = {
-        datasets: ["BENCHMARKS", "SCWSPair", "WordPairs", "bundled_dataset_path", "read_entailment_pairs",
-                   "read_scws", "read_word_pairs"],
+        datasets: ["BENCHMARKS", "AnalogyQuestions", "SCWSPair", "WordPairs", "bundled_analogies_path",
+                   "bundled_dataset_path", "read_analogies", "read_entailment_pairs", "read_scws",
+                   "read_word_pairs"],
         word_pairs: ["BenchmarkRow", "WordPairsResult", "evaluate_benchmarks", "evaluate_word_pairs",
-                     "format_table"],
+                     "evaluate_word_pairs_detailed", "format_table"],
         entailment: ["EntailmentResult", "average_precision", "best_f1", "evaluate_entailment"],
         scws: ["SCWSResult", "context_sense_weights", "evaluate_scws"],
+        analogies: ["AnalogySummary", "analogy_summary", "evaluate_word_analogies"],
     }
     for module, names in homes.items():
         for name in names:
@@ -75,13 +82,13 @@ def test_package_reexports_the_public_names_of_each_task_module():
             assert name == "BENCHMARKS" or getattr(module, name).__module__ == module.__name__, name
     from w2gm import similarity
     assert ev.SIMILARITY_METRICS is similarity.SIMILARITY_METRICS
-    assert sum(len(names) for names in homes.values()) + 1 == len(OLD_PUBLIC_NAMES)
+    assert sum(len(names) for names in homes.values()) + 1 == len(PUBLIC_NAMES)
 
 
 def test_evaluation_modules_do_not_import_keyed_mixtures():
     # keyed_mixtures imports w2gm.evaluation.word_pairs, so the reverse would be a cycle
     import ast
-    for module in (ev, datasets, word_pairs, entailment, scws):
+    for module in (ev, datasets, word_pairs, entailment, scws, analogies):
         tree = ast.parse(open(module.__file__, encoding="utf-8").read())
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
@@ -148,7 +155,7 @@ def test_evaluate_word_pairs_values_and_oov(angles, tmp_path):
     text = ("base\ta\t9\nbase\tb\t7\nbase\tc\t8\nbase\td\t2\nbase\te\t1\n"
             "base\tzzz\t5\nqqq\ta\t3\nbase\tUPPER\t6\n")
     path = write(tmp_path, "pairs.txt", text)
-    res = ev.evaluate_word_pairs(angles, path)  # case-insensitive by default: UPPER -> Upper
+    res = ev.evaluate_word_pairs_detailed(angles, path)  # case-insensitive by default: UPPER -> Upper
     assert res.n_pairs == 8 and res.n_found == 6 and res.n_malformed == 0
     assert res.oov_ratio == pytest.approx(100 * 2 / 8)
     gold = [9, 7, 8, 2, 1, 6]
@@ -156,7 +163,7 @@ def test_evaluate_word_pairs_values_and_oov(angles, tmp_path):
     assert res.spearman[0] == pytest.approx(spearmanr(gold, sims)[0], rel=1e-12)
     assert res.spearman[1] == pytest.approx(spearmanr(gold, sims)[1], rel=1e-6)
     assert res.pearson[0] == pytest.approx(pearsonr(gold, sims)[0], rel=1e-6)
-    strict = ev.evaluate_word_pairs(angles, path, case_insensitive=False)
+    strict = ev.evaluate_word_pairs_detailed(angles, path, case_insensitive=False)
     assert strict.n_found == 5 and strict.oov_ratio == pytest.approx(100 * 3 / 8)
 
 
@@ -171,22 +178,24 @@ def test_case_insensitive_prefers_lowest_index():
 def test_evaluate_word_pairs_every_metric_and_model_object(angles, tmp_path):
     path = write(tmp_path, "p.txt", "base a 9\nbase b 7\nbase c 8\nbase d 2\n")
     for metric in SIMILARITY_METRICS:
-        res = ev.evaluate_word_pairs(angles, path, metric=metric)
+        pearson, spearman, oov = ev.evaluate_word_pairs(angles, path, metric=metric)
         sims = [angles.similarity("base", w, metric) for w in "abcd"]
-        assert res.spearman[0] == pytest.approx(spearmanr([9, 7, 8, 2], sims)[0]), metric
+        assert spearman[0] == pytest.approx(spearmanr([9, 7, 8, 2], sims)[0]), metric
+        assert pearson[0] == pytest.approx(pearsonr([9, 7, 8, 2], sims)[0]), metric
+        assert oov == 0.0
     with pytest.raises(ValueError, match="unknown metric 'dot'"):
         ev.evaluate_word_pairs(angles, path, metric="dot")
 
     class FakeModel:
         wv = angles
-    assert ev.evaluate_word_pairs(FakeModel(), path).n_found == 4
+    assert ev.evaluate_word_pairs_detailed(FakeModel(), path).n_found == 4
     with pytest.raises(TypeError, match="KeyedGaussianMixtures"):
         ev.evaluate_word_pairs(object(), path)
 
 
 def test_evaluate_word_pairs_undefined_correlation_is_nan(angles, tmp_path):
     path = write(tmp_path, "p.txt", "base a 1\nzzz yyy 2\n")
-    res = ev.evaluate_word_pairs(angles, path)
+    res = ev.evaluate_word_pairs_detailed(angles, path)
     assert res.n_found == 1 and math.isnan(res.spearman[0]) and math.isnan(res.pearson[0])
 
 
@@ -470,7 +479,7 @@ def test_cli_evaluate_metric_all_and_dataset(tiny_model_path, tmp_path, capsys):
     assert [r.split()[0] for r in rows] == ["mine.txt", "WS"]
     assert rows[0].split()[-1] == "4/5"
     model = Word2GM.load(tiny_model_path)
-    expected = ev.evaluate_word_pairs(model, path, metric="neg_kl").spearman[0] * 100
+    expected = ev.evaluate_word_pairs_detailed(model, path, metric="neg_kl").spearman[0] * 100
     assert rows[0].split()[5] == f"{expected:.2f}"
 
     assert main(["evaluate", tiny_model_path, "--metric", "avg_cos,min_euclidean", "--metric", "avg_cos",
@@ -673,3 +682,83 @@ def test_all_scores_non_finite_is_a_dataset_format_error(tmp_path):
     path = write(tmp_path, "allnan.txt", "a b nan\nc d inf\n")
     with pytest.raises(DatasetFormatError, match=re.escape(f"{path}: no valid word pair")):
         ev.read_word_pairs(path)
+
+
+# ------------------------------------- gensim's evaluate_word_pairs, delimiter
+
+def test_evaluate_word_pairs_equals_gensim_on_a_one_component_wrap(tmp_path):
+    gensim_models = pytest.importorskip("gensim.models")
+    import gensim
+
+    from w2gm.corpora import sample_corpus
+    wv = gensim_models.Word2Vec(list(sample_corpus()), vector_size=24, min_count=3, epochs=2, workers=1,
+                                seed=3).wv
+    v = len(wv)
+    kv = KeyedGaussianMixtures(list(wv.index_to_key), wv.vectors[:, None, :], np.zeros((v, 1, 1)),
+                               np.zeros((v, 1)))
+    theirs_file = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", "wordsim353.tsv")
+    for path in (ev.bundled_dataset_path("WS"), ev.bundled_dataset_path("MT-287"), theirs_file):
+        for kwargs in (dict(), dict(restrict_vocab=2000), dict(dummy4unknown=True),
+                       dict(case_insensitive=False, restrict_vocab=5000)):
+            theirs = wv.evaluate_word_pairs(path, **kwargs)
+            ours = kv.evaluate_word_pairs(path, **kwargs)
+            assert len(ours) == 3
+            np.testing.assert_allclose(ours[0], tuple(theirs[0]), rtol=1e-5, err_msg=f"{path} {kwargs}")
+            np.testing.assert_allclose(ours[1], tuple(theirs[1]), rtol=1e-5, err_msg=f"{path} {kwargs}")
+            assert ours[2] == pytest.approx(theirs[2], rel=1e-12)
+            detailed = ev.evaluate_word_pairs_detailed(kv, path, **kwargs)
+            assert tuple(detailed[:3]) == ours
+            assert detailed.n_found > 10
+
+
+def test_default_delimiter_reads_every_bundled_dataset_as_the_cli(angles):
+    for name, total in EXPECTED_COUNTS.items():
+        path = ev.bundled_dataset_path(name)
+        tab = ev.read_word_pairs(path)
+        assert len(tab.pairs) == total and tab.n_malformed == 0, name
+        assert ev.read_word_pairs(path, delimiter=None) == tab, name
+        assert ev.read_word_pairs(path, delimiter=" ") == tab, name
+        assert ev.evaluate_word_pairs_detailed(angles, path).n_pairs == total
+
+
+def test_delimiter_rules(tmp_path):
+    path = write(tmp_path, "p.txt", "sun moon 2\nnew york\tcity\t5\nred,blue,3\n")
+    with pytest.warns(UserWarning, match="skipped 1 malformed.*first at line 3"):
+        assert ev.read_word_pairs(path).pairs == [("sun", "moon", 2.0), ("new york", "city", 5.0)]
+    with pytest.warns(UserWarning, match="skipped 1 malformed.*first at line 2"):
+        assert ev.read_word_pairs(path, delimiter=",").pairs == [("sun", "moon", 2.0), ("red", "blue", 3.0)]
+    with pytest.warns(UserWarning, match="skipped 2 malformed"):
+        assert ev.read_word_pairs(path, delimiter=None).pairs == [("sun", "moon", 2.0)]
+    for bad in ("", 3, b"\t"):
+        with pytest.raises(ParameterError, match="delimiter must be"):
+            ev.read_word_pairs(path, delimiter=bad)
+
+
+def test_restrict_vocab_dummy4unknown_and_encoding(angles, tmp_path):
+    # vocabulary order: base a b c d e Upper
+    path = write(tmp_path, "p.txt", "base\ta\t9\nbase\tb\t7\nbase\te\t1\nbase\tzzz\t5\nbase\tc\t8\n")
+    res = ev.evaluate_word_pairs_detailed(angles, path, restrict_vocab=3)
+    assert (res.n_pairs, res.n_found) == (5, 2) and res.oov_ratio == pytest.approx(60.0)
+    assert res.spearman[0] == pytest.approx(1.0)  # a: 9 > b: 7 and cos(10 deg) > cos(30 deg)
+    dummy = ev.evaluate_word_pairs_detailed(angles, path, restrict_vocab=3, dummy4unknown=True)
+    assert (dummy.n_found, dummy.oov_ratio) == (2, pytest.approx(60.0))
+    sims = [np.cos(np.deg2rad(10)), np.cos(np.deg2rad(30)), 0.0, 0.0, 0.0]
+    assert dummy.spearman[0] == pytest.approx(spearmanr([9, 7, 1, 5, 8], sims)[0])
+    assert ev.evaluate_word_pairs(angles, path, "\t", "UTF-8")[2] == pytest.approx(20.0)
+    for kwargs, message in [(dict(encoding="latin-1"), "encoding 'latin-1' is not supported"),
+                            (dict(encoding="no-such-codec"), "not supported"),
+                            (dict(restrict_vocab=-1), "restrict_vocab must be"),
+                            (dict(restrict_vocab=True), "restrict_vocab must be"),
+                            (dict(delimiter=""), "delimiter must be")]:
+        with pytest.raises(ParameterError, match=message):
+            ev.evaluate_word_pairs(angles, path, **kwargs)
+
+
+def test_case_folding_is_gensims_uppercase():
+    # 'ß'.upper() == 'SS': gensim matches "STRASSE" to "straße"; lowercasing would not
+    kv = KeyedGaussianMixtures(["straße", "road"], [[[1.0, 0.0]], [[0.0, 1.0]]], np.zeros((2, 1, 1)),
+                               np.zeros((2, 1)))
+    lookup = word_pairs.VocabularyLookup(kv, True)
+    assert lookup.get("STRASSE") == 0 and lookup.get("Road") == 1
+    assert word_pairs.VocabularyLookup(kv, True, restrict_vocab=1).get("road") is None
+    assert word_pairs.VocabularyLookup(kv, False, restrict_vocab=1).get("road") is None

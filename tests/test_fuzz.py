@@ -153,7 +153,7 @@ def test_crafted_headers_every_one(fuzz_dir):
     kv = KeyedGaussianMixtures(["a", "b"], np.ones((2, 1, 3)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
     for binary in (False, True):
         path = fuzz_dir / "base"
-        kv.save_word2vec_format(path, 0, binary=binary)
+        kv.save_word2vec_format(path, component=0, binary=binary)
         body = path.read_bytes().partition(b"\n")[2]
         outcomes = set()
         for template in CRAFTED_HEADERS:

@@ -2,6 +2,7 @@
 
 import bz2
 import gzip
+import itertools
 import lzma
 import os
 import re
@@ -137,12 +138,12 @@ def test_mixture_weights_stable_softmax():
     expected = [[1 / (1 + e), e / (1 + e)], [0.5, 0.5], [0.2, 0.8]]
     np.testing.assert_allclose(w, expected, rtol=1e-6)
     np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-6)
-    np.testing.assert_allclose(kv["a"].weights, expected[0], rtol=1e-6)
+    np.testing.assert_allclose(kv.get_mixture("a").weights, expected[0], rtol=1e-6)
 
 
-def test_getitem_returns_mixture_parameters(rand):
+def test_get_mixture_returns_mixture_parameters(rand):
     i = rand.get_index("w7")
-    mix = rand["w7"]
+    mix = rand.get_mixture("w7")
     np.testing.assert_array_equal(mix.means, rand.means[i])
     np.testing.assert_allclose(mix.variances, np.exp(rand.log_variances[i]), rtol=1e-6)
     logits = rand.logits[i].astype(np.float64)
@@ -310,6 +311,8 @@ def test_unknown_word_errors(hand):
         hand.similarity("xyzzy", "bank")
     with pytest.raises(KeyError, match="xyzzy"):
         hand["xyzzy"]
+    with pytest.raises(KeyError, match="xyzzy"):
+        hand.get_mixture("xyzzy")
 
 
 @pytest.mark.parametrize("component", [2, -1, 7, 1.0, "0", True])
@@ -321,12 +324,21 @@ def test_component_out_of_range(hand, component):
         hand.save_word2vec_format("/nonexistent-dir/never-written.txt", component=component)
 
 
-@pytest.mark.parametrize("topn", [0, -3, 2.5])
+@pytest.mark.parametrize("topn", [-1, -3, 2.5, "5", True])
 def test_bad_topn(hand, topn):
     with pytest.raises(ValueError, match=re.escape(repr(topn))):
         hand.most_similar("bank", topn=topn)
     with pytest.raises(ValueError, match=re.escape(repr(topn))):
         hand.most_similar("bank", component=0, topn=topn)
+    with pytest.raises(ValueError, match=re.escape(repr(topn))):
+        hand.most_similar(["bank", "fish"], topn=topn)
+
+
+def test_topn_zero_gives_no_result_as_gensim(hand):
+    assert hand.most_similar("bank", topn=0) == []
+    assert hand.most_similar("bank", component=1, topn=0) == []
+    assert hand.most_similar(["bank", "fish"], negative=["twin"], topn=0) == []
+    assert hand.most_similar_cosmul(["bank"], topn=0) == []
 
 
 # ------------------------------------------------ in-place update visibility
@@ -817,7 +829,8 @@ def test_default_metric_unchanged(hand, rand):
 def test_evaluate_word_pairs_method_delegates(hand, tmp_path):
     path = tmp_path / "pairs.txt"
     path.write_text("bank river 9\nbank money 5\nriver fish 2\nriver unknown 1\n")
-    result = hand.evaluate_word_pairs(path, metric="avg_cos")
+    result = hand.evaluate_word_pairs_detailed(path, metric="avg_cos")
+    assert hand.evaluate_word_pairs(path, metric="avg_cos") == tuple(result[:3])
     assert result.n_pairs == 4 and result.n_found == 3
     assert result.oov_ratio == pytest.approx(25.0)
     pairs = [("bank", "river"), ("bank", "money"), ("river", "fish")]
@@ -849,11 +862,12 @@ def test_unknown_word_raises_word_not_in_vocabulary_error(hand):
         assert str(exc).startswith("word ") and str(exc).endswith(" not in vocabulary")  # not quoted
 
 
-@pytest.mark.parametrize("component", [2, -1, 1.0, "0", True, None])
+@pytest.mark.parametrize("component", [2, -1, 1.0, "0", True])
 def test_bad_component_raises_component_index_error(hand, tmp_path, component):
-    if component is not None:  # None means "no component" for most_similar
-        assert_raises_w2gm(ComponentIndexError, IndexError,
-                           lambda: hand.most_similar("bank", component=component), match="out of range")
+    for call in (lambda: hand.most_similar("bank", component=component),
+                 lambda: hand.get_vector("bank", component=component),
+                 lambda: hand.to_keyed_vectors(component=component)):
+        assert_raises_w2gm(ComponentIndexError, IndexError, call, match="out of range")
     assert_raises_w2gm(ComponentIndexError, IndexError,
                        lambda: hand.save_word2vec_format(tmp_path / "x.txt", component=component),
                        match="0 to 1")
@@ -868,7 +882,7 @@ def test_word_index_out_of_range_stays_a_plain_index_error(rand):
 
 def test_bad_arguments_raise_parameter_error(hand, rand):
     calls = [
-        (lambda: hand.most_similar("bank", topn=0), "topn must be a positive integer"),
+        (lambda: hand.most_similar("bank", topn=-1), "topn must be None or a non-negative integer"),
         (lambda: hand.most_similar("bank", component=0, topn=2.5), "topn"),
         (lambda: hand.most_similar("bank", metric="cosine"), "unknown metric 'cosine'"),
         (lambda: hand.most_similar("bank", component=1, metric="cosine"), "unknown metric"),
@@ -1290,7 +1304,8 @@ def test_save_rejects_words_it_cannot_write_before_writing(tmp_path, bad_word):
     kv = KeyedGaussianMixtures(["ok", bad_word], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
     for binary in (False, True):
         assert_raises_w2gm(Word2VecFormatError, ValueError,
-                           lambda b=binary: kv.save_word2vec_format(tmp_path / "out.txt.gz", 0, binary=b),
+                           lambda b=binary: kv.save_word2vec_format(tmp_path / "out.txt.gz", component=0,
+                                                                    binary=b),
                            match=re.escape(repr(bad_word)))
         assert os.listdir(tmp_path) == []
 
@@ -1299,13 +1314,462 @@ def test_save_rejects_too_long_words_and_non_finite_means(tmp_path):
     long_word = "\u00e9" * (keyed_mixtures.MAX_WORD_BYTES // 2 + 1)
     kv = KeyedGaussianMixtures(["ok", long_word], np.ones((2, 1, 2)), np.zeros((2, 1, 1)), np.zeros((2, 1)))
     assert_raises_w2gm(Word2VecFormatError, ValueError,
-                       lambda: kv.save_word2vec_format(tmp_path / "o.txt", 0),
+                       lambda: kv.save_word2vec_format(tmp_path / "o.txt", component=0),
                        match="65538 bytes long in UTF-8, above the maximum of 65536")
     means = np.ones((3, 2, 2), np.float32)
     means[2, 1, 0] = np.nan
     kv = KeyedGaussianMixtures(["a", "b", "c"], means, np.zeros((3, 2, 1)), np.zeros((3, 2)))
-    kv.save_word2vec_format(tmp_path / "c0.txt", 0)  # component 0 is finite
+    kv.save_word2vec_format(tmp_path / "c0.txt", component=0)  # component 0 is finite
     assert_raises_w2gm(Word2VecFormatError, ValueError,
-                       lambda: kv.save_word2vec_format(tmp_path / "c1.txt", 1),
+                       lambda: kv.save_word2vec_format(tmp_path / "c1.txt", component=1),
                        match=re.escape("the mean of word 'c' (component 1) holds a NaN or infinite value"))
     assert os.listdir(tmp_path) == ["c0.txt"]
+
+
+# ------------------------------------------- gensim KeyedVectors surface
+
+def point_reference(kv):
+    """``sum_k p[w, k] mu[w, k]`` in float64 with explicit softmax weights."""
+    logits = kv.logits.astype(np.float64)
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return np.einsum("vk,vkd->vd", p, kv.means.astype(np.float64))
+
+
+@pytest.fixture
+def gensim_rand(rand):
+    pytest.importorskip("gensim")
+    return rand.to_keyed_vectors()
+
+
+def test_vectors_are_the_mixture_weighted_means(rand, hand):
+    vectors = rand.vectors
+    assert vectors.shape == (25, 6) and vectors.dtype == np.float32
+    np.testing.assert_allclose(vectors, point_reference(rand), rtol=1e-6, atol=1e-6)
+    assert rand.vectors is vectors  # cached
+    with pytest.raises(ValueError, match="read-only"):
+        vectors[0, 0] = 1.0
+    # equal weights: the plain mean of the components
+    np.testing.assert_allclose(hand.vectors, HAND_MEANS.mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(rand.norms, np.linalg.norm(point_reference(rand), axis=1), rtol=1e-5)
+    # K = 1: exactly the means
+    one = KeyedGaussianMixtures(["a", "b"], HAND_MEANS[:2, :1], np.zeros((2, 1, 1)), [[3.0], [-2.0]])
+    np.testing.assert_array_equal(one.vectors, HAND_MEANS[:2, 0])
+
+
+def test_vectors_follow_in_place_updates_after_clear_cache(hand):
+    means = HAND_MEANS.copy()
+    logits = np.zeros((5, 2), np.float32)
+    kv = KeyedGaussianMixtures(list(HAND_WORDS), means, np.zeros((5, 2, 1), np.float32), logits)
+    old = kv.vectors
+    unit, norms = kv.get_normed_vectors(), kv.norms
+    logits[2] = [0.0, np.log(3.0)]  # bank: weights 1/4, 3/4
+    assert kv.vectors is old  # stale until clear_cache, as documented
+    kv.clear_cache()
+    np.testing.assert_allclose(kv.vectors[2], 0.25 * HAND_MEANS[2, 0] + 0.75 * HAND_MEANS[2, 1], rtol=1e-6)
+    np.testing.assert_array_equal(old[2], HAND_MEANS[2].mean(axis=0))  # handed-out arrays keep their values
+    assert kv.get_normed_vectors() is not unit and kv.norms is not norms
+    kv.fill_norms(force=True)
+    np.testing.assert_allclose(kv.norms[2], np.linalg.norm(kv.vectors[2]), rtol=1e-6)
+
+
+def test_getitem_get_vector_and_normed_vectors(rand):
+    v = rand["w3"]
+    assert v.shape == (6,) and v.dtype == np.float32 and not v.flags.writeable
+    np.testing.assert_array_equal(v, rand.vectors[3])
+    rows = rand[["w3", "w0", "w3"]]
+    assert rows.shape == (3, 6)
+    np.testing.assert_array_equal(rows, rand.vectors[[3, 0, 3]])
+    assert rand[("w1",)].shape == (1, 6) and rand[[]].shape == (0, 6)
+    np.testing.assert_array_equal(rand.get_vector("w3"), v)
+    unit = rand.get_vector("w3", norm=True)
+    assert np.linalg.norm(unit) == pytest.approx(1.0, rel=1e-6)
+    np.testing.assert_allclose(unit, v / np.linalg.norm(v), rtol=1e-6)
+    comp = rand.get_vector("w3", component=2)
+    np.testing.assert_array_equal(comp, rand.means[3, 2])
+    comp[:] = 0  # a copy
+    assert rand.means[3, 2].any()
+    np.testing.assert_allclose(rand.get_vector("w3", norm=True, component=1),
+                               rand.means[3, 1] / np.linalg.norm(rand.means[3, 1]), rtol=1e-6)
+    normed = rand.get_normed_vectors()
+    np.testing.assert_allclose(np.linalg.norm(normed, axis=1), 1.0, rtol=1e-6)
+    zero = KeyedGaussianMixtures(["z", "a"], [[[0.0, 0.0]], [[1.0, 1.0]]], np.zeros((2, 1, 1)),
+                                 np.zeros((2, 1)))
+    np.testing.assert_array_equal(zero.get_normed_vectors()[0], [0.0, 0.0])
+    for call in (lambda: rand["nope"], lambda: rand[["w1", "nope"]], lambda: rand[3],
+                 lambda: rand.get_vector(3)):
+        assert_raises_w2gm(WordNotInVocabularyError, KeyError, call, match="not in vocabulary")
+
+
+def test_vocabulary_helpers_and_vecattrs(rand, hand):
+    assert rand.has_index_for("w4") and not rand.has_index_for("x") and not rand.has_index_for(4)
+    assert rand.get_index("w4") == 4 and rand.get_index("x", default=-1) == -1
+    assert rand.get_index("x", 7) == 7 and rand.get_index(4, default=-1) == -1
+    assert rand.get_vecattr("w5", "count") == int(rand.counts[5])
+    assert isinstance(rand.get_vecattr("w5", "count"), int)
+    assert set(rand.expandos) == {"count"} and rand.expandos["count"] is rand.counts
+    assert hand.expandos == {}
+    assert_raises_w2gm(ParameterError, ValueError, lambda: hand.get_vecattr("bank", "count"),
+                       match="no per-word attribute 'count'.*none")
+    assert_raises_w2gm(ParameterError, ValueError, lambda: rand.get_vecattr("w1", "sample_int"),
+                       match="'count'")
+    assert_raises_w2gm(WordNotInVocabularyError, KeyError, lambda: rand.get_vecattr("x", "count"))
+
+
+def test_to_keyed_vectors_is_a_gensim_object(rand, hand):
+    gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
+    kv = rand.to_keyed_vectors()
+    assert isinstance(kv, gensim_kv.KeyedVectors)
+    assert kv.index_to_key == rand.index_to_key and kv.key_to_index == rand.key_to_index
+    np.testing.assert_array_equal(kv.vectors, rand.vectors)
+    assert [kv.get_vecattr(w, "count") for w in kv.index_to_key] == rand.counts.tolist()
+    one = rand.to_keyed_vectors(component=1)
+    np.testing.assert_array_equal(one.vectors, rand.means[:, 1])
+    kv.vectors[0, 0] = 123.0  # a copy
+    assert rand.vectors[0, 0] != 123.0 and rand.means[0, 1, 0] != 123.0
+    assert "count" not in hand.to_keyed_vectors().expandos
+
+
+def test_to_keyed_vectors_without_gensim_names_the_package(hand, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "gensim", None)
+    monkeypatch.setitem(sys.modules, "gensim.models", None)
+    with pytest.raises(ImportError, match=r"needs gensim.*pip install gensim.*w2gm\[") as info:
+        hand.to_keyed_vectors()
+    assert info.value.name == "gensim"
+
+
+def gensim_pairs(result):
+    return [(w, float(s)) for w, s in result]
+
+
+def assert_same_ranking(ours, theirs, rtol=1e-5):
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], rtol=rtol, atol=1e-6)
+
+
+@pytest.mark.parametrize("query", [
+    dict(positive=["w1"]),
+    dict(positive="w1"),
+    dict(positive=["w1", "w2"], negative=["w3"]),
+    dict(positive=["w1"], negative="w7", topn=4),
+    dict(negative=["w4"]),
+    dict(positive=[("w1", 2.0), "w5"], negative=[("w3", -0.5)]),
+    dict(positive=["w1", "w2"], negative=["w3"], restrict_vocab=12),
+    dict(positive=["w1", "w2"], clip_start=5, clip_end=20),
+    dict(positive=["w1", "w2", "w9", "w11"], negative=["w0"], topn=30),
+])
+def test_most_similar_point_equals_gensim(rand, gensim_rand, query):
+    ours = rand.most_similar(mixture="point", **query)
+    theirs = gensim_rand.most_similar(**query)
+    assert_same_ranking(ours, gensim_pairs(theirs))
+    assert all(isinstance(s, float) for _, s in ours)
+
+
+def test_most_similar_point_with_vectors_and_all_scores_equals_gensim(rand, gensim_rand):
+    vec = np.linspace(-1, 1, 6).astype(np.float32)
+    rows = np.stack([vec, -vec])
+    for query in (dict(positive=[vec]), dict(positive=["w2", vec], negative=["w6"]),
+                  dict(positive=rows), dict(positive=[(vec, 0.5), "w3"])):
+        assert_same_ranking(rand.most_similar(mixture="point", **query),
+                            gensim_pairs(gensim_rand.most_similar(**query)))
+        everything = rand.most_similar(mixture="point", topn=None, **query)
+        assert everything.shape == (25,)
+        np.testing.assert_allclose(everything, gensim_rand.most_similar(topn=None, **query), rtol=1e-5,
+                                   atol=1e-6)
+    assert_same_ranking(rand.similar_by_vector(vec, mixture="point"),
+                        gensim_pairs(gensim_rand.similar_by_vector(vec)))
+    assert_same_ranking(rand.similar_by_key("w8", mixture="point", topn=5),
+                        gensim_pairs(gensim_rand.similar_by_key("w8", topn=5)))
+    clipped = rand.most_similar("w1", mixture="point", topn=None, restrict_vocab=10)
+    assert clipped.shape == (10,) and clipped[1] == pytest.approx(1.0, rel=1e-6)
+
+
+def best_component_brute_force(kv, terms, exclude=()):
+    """Ranking by max over components and combinations, with explicit loops in float64."""
+    m = kv.means.astype(np.float64)
+    options = []
+    for key, weight in terms:
+        rows = [unit64(v) for v in m[kv.get_index(key)]] if isinstance(key, str) else [np.asarray(key, float)]
+        options.append([weight * r for r in rows])
+    targets = [unit64(sum(combo)) for combo in itertools.product(*options)]
+    scores = {}
+    for w, word in enumerate(kv.index_to_key):
+        if word not in exclude:
+            scores[word] = max(unit64(c) @ t for c in m[w] for t in targets)
+    return sorted(scores.items(), key=lambda t: -t[1])
+
+
+def unit64(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.linalg.norm(x)
+
+
+def test_most_similar_best_component_matches_brute_force(rand):
+    vec = np.linspace(-1, 1, 6)
+    for positive, negative in [(["w1", "w2"], ["w3"]), (["w4"], ["w5", "w6"]), ([("w1", 0.3), vec], ["w2"]),
+                               ([], ["w9"])]:
+        terms = [(p, 1.0) if not isinstance(p, tuple) else p for p in positive] + \
+            [(n, -1.0) for n in negative]
+        exclude = {k for k, _ in terms if isinstance(k, str)}
+        reference = best_component_brute_force(rand, terms, exclude)
+        got = rand.most_similar(positive=positive, negative=negative, topn=30, mixture="best_component")
+        assert_same_ranking(got, reference)
+
+
+def test_default_mixture_is_max_cos_for_one_word_and_point_for_arithmetic(rand, gensim_rand):
+    assert rand.most_similar("w5", topn=30) == rand.most_similar("w5", topn=30, mixture="best_component")
+    assert rand.most_similar("w5", topn=30) != rand.most_similar("w5", topn=30, mixture="point")
+    for query in (dict(positive=["w1", "w2"], negative=["w3"]), dict(negative="w4"),
+                  dict(positive=[np.ones(6)]), dict(positive=[("w1", 2.0), "w2"])):
+        assert rand.most_similar(**query) == rand.most_similar(mixture="point", **query)
+        assert_same_ranking(rand.most_similar(**query), gensim_pairs(gensim_rand.most_similar(**query)))
+    vec = np.linspace(-1, 1, 6)
+    assert rand.similar_by_vector(vec) == rand.similar_by_vector(vec, mixture="point")
+    assert rand.most_similar_cosmul(["w1", "w2"], ["w3"]) == \
+        rand.most_similar_cosmul(["w1", "w2"], ["w3"], mixture="point")
+    assert rand.most_similar_cosmul("w1") == rand.most_similar_cosmul("w1", mixture="best_component")
+
+
+def test_best_component_single_word_is_max_cos_and_vector_is_best_cosine(rand):
+    assert rand.most_similar("w5", topn=30) == rand.most_similar(["w5"], topn=30)
+    # a positive weight does not change a one-word ranking
+    assert [w for w, _ in rand.most_similar([("w5", 2.5)], topn=30)] == \
+        [w for w, _ in rand.most_similar("w5", topn=30)]
+    vec = np.arange(6, dtype=np.float32) - 2.5
+    assert_same_ranking(rand.similar_by_vector(vec, topn=30, mixture="best_component"),
+                        best_component_brute_force(rand, [(vec, 1.0)]))
+    assert rand.similar_by_word("w5", topn=7) == rand.similar_by_key("w5", topn=7) == \
+        rand.most_similar("w5", topn=7)
+    assert rand.similar_by_key("w5", topn=7, metric="neg_kl") == \
+        rand.most_similar("w5", topn=7, metric="neg_kl")
+
+
+def test_k1_best_component_equals_point(gensim_rand):
+    one = KeyedGaussianMixtures(list(gensim_rand.index_to_key), gensim_rand.vectors[:, None, :],
+                                np.zeros((25, 1, 1)), np.zeros((25, 1)))
+    for query in (dict(positive=["w1", "w2"], negative=["w3"]), dict(positive=["w7"]), dict(negative="w1")):
+        a = one.most_similar(topn=24, mixture="best_component", **query)
+        b = one.most_similar(topn=24, mixture="point", **query)
+        assert_same_ranking(a, b)
+        assert_same_ranking(a, gensim_pairs(gensim_rand.most_similar(topn=24, **query)))
+
+
+def test_most_similar_ranges_and_all_scores(rand):
+    everything = rand.most_similar("w2", topn=None)
+    assert everything.shape == (25,)
+    for w in range(25):
+        assert everything[w] == pytest.approx(rand.similarity("w2", f"w{w}"), rel=1e-5, abs=1e-6)
+    comp = rand.most_similar("w2", component=1, topn=None, metric="neg_kl")
+    assert comp.shape == (25, 3)
+    top = rand.most_similar("w2", component=1, topn=4, metric="neg_kl")
+    flat = [(f"w{w}", c, comp[w, c]) for w in range(25) for c in range(3) if w != 2]
+    flat.sort(key=lambda t: -t[2])
+    assert [(w, c) for w, c, _ in top] == [(w, c) for w, c, _ in flat[:4]]
+    clipped = rand.most_similar("w2", topn=100, clip_start=3, clip_end=9)
+    assert sorted(w for w, _ in clipped) == [f"w{i}" for i in range(3, 9)]
+    assert [w for w, _ in rand.most_similar("w2", topn=100, restrict_vocab=5, clip_start=3)] == \
+        [w for w, _ in sorted(((f"w{i}", everything[i]) for i in (0, 1, 3, 4)), key=lambda t: -t[1])]
+    comps = rand.most_similar("w2", component=0, topn=100, restrict_vocab=4)
+    assert len(comps) == 9 and {w for w, _, _ in comps} == {"w0", "w1", "w3"}
+    arithmetic = rand.most_similar(["w2", "w3"], topn=None, clip_start=20)
+    assert arithmetic.shape == (5,)
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
+@pytest.mark.parametrize("mixture", ["point", "best_component"])
+def test_most_similar_cosmul(rand, gensim_rand, mixture):
+    if mixture == "point":
+        for query in (dict(positive=["w1", "w2"], negative=["w3"]), dict(positive=["w4"]),
+                      dict(positive=["w1", "w9"]), dict(positive="w2", negative="w8")):
+            ours = rand.most_similar_cosmul(mixture="point", topn=24, **query)
+            assert_same_ranking(ours, gensim_pairs(gensim_rand.most_similar_cosmul(topn=24, **query)))
+            np.testing.assert_allclose(rand.most_similar_cosmul(mixture="point", topn=None, **query),
+                                       gensim_rand.most_similar_cosmul(topn=None, **query), rtol=1e-5)
+    else:
+        m = rand.means.astype(np.float64)
+
+        def factor(w, q, word):
+            return [(1 + unit64(m[w, q]) @ unit64(v)) / 2 for v in m[rand.get_index(word)]]
+        ref = {}
+        for w in range(25):
+            if w not in (1, 2, 3):
+                ref[f"w{w}"] = max(max(factor(w, q, "w1")) * max(factor(w, q, "w2"))
+                                   / (min(factor(w, q, "w3")) + 1e-6) for q in range(3))
+        reference = sorted(ref.items(), key=lambda t: -t[1])
+        got = rand.most_similar_cosmul(["w1", "w2"], ["w3"], topn=30, mixture=mixture)
+        assert_same_ranking(got, reference)
+        # one word: ranks like max_cos
+        assert [w for w, _ in rand.most_similar_cosmul("w6", topn=30)] == \
+            [w for w, _ in rand.most_similar("w6", topn=30)]
+    assert len(rand.most_similar_cosmul(["w1"], restrict_vocab=6, topn=None, mixture=mixture)) == 6
+
+
+def test_centrality_doesnt_match_n_similarity_equal_gensim(rand, gensim_rand, caplog):
+    words = ["w1", "w2", "w3", "w4", "w11"]
+    ours = rand.rank_by_centrality(words)
+    theirs = gensim_rand.rank_by_centrality(words)
+    assert [w for _, w in ours] == [w for _, w in theirs]
+    np.testing.assert_allclose([s for s, _ in ours], [s for s, _ in theirs], rtol=1e-5)
+    assert rand.doesnt_match(words) == gensim_rand.doesnt_match(words)
+    with caplog.at_level("WARNING"):
+        assert rand.doesnt_match(words + ["nope"]) == gensim_rand.doesnt_match(words)
+    assert "nope" in caplog.text
+    assert_raises_w2gm(ParameterError, ValueError, lambda: rand.doesnt_match(["nope"]), match="empty list")
+    for ws1, ws2 in ((["w1"], ["w2"]), (["w1", "w5"], ["w2", "w7", "w9"])):
+        expected = float(gensim_rand.n_similarity(ws1, ws2))
+        assert rand.n_similarity(ws1, ws2) == pytest.approx(expected, rel=1e-5)
+    assert_raises_w2gm(ParameterError, ValueError, lambda: rand.n_similarity([], ["w1"]), match="non-empty")
+    assert_raises_w2gm(WordNotInVocabularyError, KeyError, lambda: rand.n_similarity(["w1", "nope"], ["w2"]))
+
+
+def test_get_mean_vector_equals_gensim(rand, gensim_rand):
+    vec = np.linspace(0, 1, 6).astype(np.float32)
+    for args in [(["w1", "w2"],), (["w1", "w2", "nope"],), (["w3", vec], [0.5, -2.0]), (["w4"], None, False),
+                 (["w4", "w6"], np.array([1.0, 3.0]), True, True), ([vec, "w0"], None, False, True)]:
+        np.testing.assert_allclose(rand.get_mean_vector(*args), gensim_rand.get_mean_vector(*args),
+                                   rtol=1e-5, atol=1e-7)
+    assert rand.get_mean_vector(["w1"]).dtype == np.float32
+    np.testing.assert_array_equal(rand.get_mean_vector(["nope"]), np.zeros(6))
+    for call, cls, message in [
+        (lambda: rand.get_mean_vector([]), ParameterError, "no input"),
+        (lambda: rand.get_mean_vector(["w1", "w2"], [1.0]), ParameterError, "same number"),
+        (lambda: rand.get_mean_vector(["w1", "nope"], ignore_missing=False), WordNotInVocabularyError,
+         "nope"),
+        (lambda: rand.get_mean_vector([np.ones(5)]), ParameterError, "length D=6"),
+    ]:
+        with pytest.raises(cls, match=message):
+            call()
+
+
+@pytest.mark.parametrize("metric", SIMILARITY_METRICS)
+def test_distances_closer_than_rank_follow_similarity(rand, metric):
+    d = rand.distances("w4", metric=metric)
+    assert d.shape == (25,) and d.dtype == np.float64
+    for w in range(25):
+        assert d[w] == pytest.approx(1 - rand.similarity("w4", f"w{w}", metric), rel=1e-12, abs=1e-12)
+        assert rand.distance("w4", f"w{w}", metric) == pytest.approx(d[w], rel=1e-12, abs=1e-12)
+    some = rand.distances("w4", ["w7", "w1"], metric=metric)
+    np.testing.assert_allclose(some, d[[7, 1]], rtol=1e-12)
+    closer = rand.closer_than("w4", "w9", metric=metric)
+    assert closer == [f"w{w}" for w in range(25) if w != 4 and d[w] < d[9]]
+    assert rand.rank("w4", "w9", metric=metric) == len(closer) + 1
+    assert rand.words_closer_than("w4", "w9", metric=metric) == closer
+    ranking = [w for w, _ in rand.most_similar("w4", topn=24, metric=metric)]
+    assert rand.rank("w4", ranking[5], metric=metric) == 6
+    assert rand.most_similar_to_given("w4", ["w1", "w9", "w13"], metric=metric) == \
+        max(["w1", "w9", "w13"], key=lambda w: rand.similarity("w4", w, metric))
+
+
+def test_distances_equal_gensim_for_one_component(gensim_rand):
+    one = KeyedGaussianMixtures(list(gensim_rand.index_to_key), gensim_rand.vectors[:, None, :],
+                                np.zeros((25, 1, 1)), np.zeros((25, 1)))
+    np.testing.assert_allclose(one.distances("w3"), gensim_rand.distances("w3"), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(one.distances("w3", ["w5", "w0"]), gensim_rand.distances("w3", ["w5", "w0"]),
+                               rtol=1e-5, atol=1e-6)
+    vec = np.linspace(-1, 2, 6).astype(np.float32)
+    np.testing.assert_allclose(one.distances(vec), gensim_rand.distances(vec), rtol=1e-5, atol=1e-6)
+    assert one.distance("w1", "w2") == pytest.approx(float(gensim_rand.distance("w1", "w2")), rel=1e-5)
+    assert one.closer_than("w3", "w17") == gensim_rand.closer_than("w3", "w17")
+    assert one.rank("w3", "w17") == gensim_rand.rank("w3", "w17")
+    assert one.most_similar_to_given("w3", ["w1", "w2", "w4"]) == \
+        gensim_rand.most_similar_to_given("w3", ["w1", "w2", "w4"])
+    a, b = np.array([1.0, 2.0, 0.5]), np.array([[1.0, 0.0, 0.0], [2.0, 4.0, 1.0], [-1.0, 1.0, 3.0]])
+    np.testing.assert_allclose(KeyedGaussianMixtures.cosine_similarities(a, b),
+                               type(gensim_rand).cosine_similarities(a, b), rtol=1e-12)
+
+
+def test_distances_from_a_vector_use_the_best_component(rand):
+    vec = np.linspace(-1, 2, 6)
+    got = rand.distances(vec, ["w2", "w9"])
+    for value, word in zip(got, ["w2", "w9"]):
+        best = max(unit64(c) @ unit64(vec) for c in rand.means[rand.get_index(word)].astype(np.float64))
+        assert value == pytest.approx(1 - best, rel=1e-6)  # the query vector is used in float32
+    assert_raises_w2gm(ParameterError, ValueError, lambda: rand.distances(vec, metric="neg_kl"),
+                       match="cosine")
+
+
+def test_query_argument_errors(rand):
+    vec = np.ones(6)
+    for call, message in [
+        (lambda: rand.most_similar(), "no input"),
+        (lambda: rand.most_similar([], []), "no input"),
+        (lambda: rand.most_similar([np.ones(5)]), "length D=6"),
+        (lambda: rand.most_similar([np.array([1, 2, 3, 4, 5, np.nan])]), "NaN"),
+        (lambda: rand.most_similar(np.ones((2, 2, 6))), "1-d"),
+        (lambda: rand.most_similar([("w1", "heavy")]), "weight of 'w1'"),
+        (lambda: rand.most_similar([("w1", 1.0, 2.0)]), "(key, weight) pair"),
+        (lambda: rand.most_similar([3]), "a query key must be a word"),
+        (lambda: rand.most_similar(5), "positive must be"),
+        (lambda: rand.most_similar(["w1", "w2"], metric="neg_kl"), "metric='neg_kl' applies"),
+        (lambda: rand.most_similar("w1", metric="avg_cos", mixture="point"), "metric='avg_cos' applies"),
+        (lambda: rand.most_similar(["w1", "w2"], component=0), "component="),
+        (lambda: rand.most_similar("w1", negative="w2", component=0), "component="),
+        (lambda: rand.most_similar("w1", component=0, mixture="point"), "component="),
+        (lambda: rand.most_similar("w1", mixture="mean"), "unknown mixture 'mean'"),
+        (lambda: rand.most_similar("w1", indexer=object()), "indexer"),
+        (lambda: rand.most_similar("w1", indexer=object(), topn=None, mixture="point"), "indexer"),
+        (lambda: rand.most_similar("w1", restrict_vocab=-2), "restrict_vocab"),
+        (lambda: rand.most_similar("w1", clip_start=1.5), "clip_start"),
+        (lambda: rand.most_similar([f"w{i}" for i in range(9)], mixture="best_component"),
+         "above the limit of 4096"),
+        (lambda: rand.most_similar_cosmul([("w1", 2.0)]), "pairs are not accepted"),
+        (lambda: rand.most_similar_cosmul(negative=["w1"]), "no positive input"),
+        (lambda: rand.similar_by_vector(np.ones((2, 6))), "1-d"),
+        (lambda: rand.most_similar_to_given("w1", []), "keys_list is empty"),
+        (lambda: rand.distances(vec[:3]), "length D=6"),
+    ]:
+        assert_raises_w2gm(ParameterError, ValueError, call, match=re.escape(message))
+    assert_raises_w2gm(WordNotInVocabularyError, KeyError, lambda: rand.most_similar(["w1"], ["nope"]))
+    assert_raises_w2gm(WordNotInVocabularyError, KeyError, lambda: rand.most_similar_cosmul(["nope"]))
+    assert_raises_w2gm(WordNotInVocabularyError, KeyError, lambda: rand.closer_than("w1", "nope"))
+
+
+def test_indexer_gets_the_point_target(rand, gensim_rand):
+    class Recorder:
+        def most_similar(self, vector, topn):
+            self.seen = (vector, topn)
+            return [("answer", 1.0)]
+    indexer = Recorder()
+    got = rand.most_similar(["w1", "w2"], ["w3"], topn=3, indexer=indexer, mixture="point")
+    assert got == [("answer", 1.0)]
+    target = gensim_rand.get_mean_vector(["w1", "w2", "w3"], [1.0, 1.0, -1.0], post_normalize=True)
+    np.testing.assert_allclose(indexer.seen[0], target, rtol=1e-5, atol=1e-7)
+    assert indexer.seen[1] == 3
+
+
+def test_wmdistance_is_absent_with_an_explanation(hand):
+    with pytest.raises(NotImplementedError, match="POT.*to_keyed_vectors"):
+        hand.wmdistance(["bank"], ["river"])
+
+
+# -------------------------------------------------- save_word2vec_format
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_save_word2vec_format_point_vectors_and_fvocab(rand, tmp_path, binary):
+    gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
+    path, vocab = tmp_path / "points.w2v", tmp_path / "vocab.txt"
+    rand.save_word2vec_format(path, vocab, binary)  # gensim's positional order: fname, fvocab, binary
+    loaded = gensim_kv.KeyedVectors.load_word2vec_format(str(path), fvocab=str(vocab), binary=binary)
+    assert loaded.index_to_key == rand.index_to_key
+    np.testing.assert_array_equal(loaded.vectors, rand.vectors)
+    assert [loaded.get_vecattr(w, "count") for w in loaded.index_to_key] == rand.counts.tolist()
+    assert vocab.read_text().splitlines()[:2] == [f"w0 {rand.counts[0]}", f"w1 {rand.counts[1]}"]
+    # gensim writes the same vocabulary file for the same counts
+    theirs = tmp_path / "their-vocab.txt"
+    rand.to_keyed_vectors().save_word2vec_format(str(tmp_path / "theirs.w2v"), fvocab=str(theirs))
+    assert sorted(theirs.read_text().splitlines()) == sorted(vocab.read_text().splitlines())
+
+
+def test_save_word2vec_format_argument_errors(hand, rand, tmp_path):
+    assert_raises_w2gm(ParameterError, ValueError,
+                       lambda: hand.save_word2vec_format(tmp_path / "v.txt", tmp_path / "vocab.txt"),
+                       match="no counts")
+    assert_raises_w2gm(ParameterError, ValueError, lambda: rand.save_word2vec_format(tmp_path / "v.txt", 1),
+                       match="component=1")
+    means = np.ones((2, 2, 2), np.float32)
+    means[1, 0, 0] = np.inf
+    kv = KeyedGaussianMixtures(["a", "b"], means, np.zeros((2, 2, 1)), np.zeros((2, 2)))
+    assert_raises_w2gm(Word2VecFormatError, ValueError, lambda: kv.save_word2vec_format(tmp_path / "v.txt"),
+                       match="point vector of word 'b'")
+    assert os.listdir(tmp_path) == []

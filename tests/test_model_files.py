@@ -318,3 +318,108 @@ def test_counts_whose_sum_wraps_int64_are_refused(tmp_path, model_members):
     assert counts.sum(dtype=np.float64) < 2.0**63 and sum(int(c) for c in counts) >= 2**63
     members["counts.npy"] = npy_bytes(counts)
     assert "2**63" in load_error(write_zip(tmp_path / "counts.w2gm", members))
+
+
+# ------------------------------------- hostile KeyedGaussianMixtures.save files
+
+@pytest.fixture(scope="module")
+def keyed_members(tmp_path_factory):
+    """The members of a small saved KeyedGaussianMixtures: name -> raw ``.npy`` bytes."""
+    from w2gm import KeyedGaussianMixtures
+    rng = np.random.default_rng(0)
+    kv = KeyedGaussianMixtures(["a", "b", "c", "d"], rng.standard_normal((4, 2, 3)),
+                               rng.standard_normal((4, 2, 1)), rng.standard_normal((4, 2)),
+                               counts=[9, 5, 3, 1])
+    path = tmp_path_factory.mktemp("keyed") / "small.kv"
+    kv.save(path)
+    with zipfile.ZipFile(path) as z:
+        return {info.filename: z.read(info) for info in z.infolist()}, path.read_bytes()
+
+
+def keyed_load_error(path):
+    from w2gm import KeyedGaussianMixtures
+    with pytest.raises(ModelFileError) as info:
+        KeyedGaussianMixtures.load(path)
+    message = str(info.value)
+    assert str(path.name) in message and "pickle" not in message.lower()
+    return message
+
+
+def test_every_truncation_of_a_keyed_mixtures_file_is_refused(tmp_path, keyed_members):
+    data = keyed_members[1]
+    for n in list(range(0, 200, 7)) + list(range(200, len(data), 97)) + [len(data) - 1]:
+        path = tmp_path / f"cut{n}.kv"
+        path.write_bytes(data[:n])
+        keyed_load_error(path)
+
+
+def test_bit_flips_in_a_keyed_mixtures_file_are_refused_or_harmless(tmp_path, keyed_members):
+    from w2gm import KeyedGaussianMixtures
+    data = keyed_members[1]
+    rng = np.random.default_rng(1)
+    for i in rng.choice(len(data), 60, replace=False):
+        flipped = bytearray(data)
+        flipped[i] ^= 1 << int(rng.integers(8))
+        path = tmp_path / f"flip{i}.kv"
+        path.write_bytes(bytes(flipped))
+        try:
+            kv = KeyedGaussianMixtures.load(path)  # e.g. a flip in an unused zip field
+        except ModelFileError as exc:
+            assert path.name in str(exc)
+        else:
+            assert np.isfinite(kv.means).all() and len(kv) == 4
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda meta: meta.__setitem__("num_mixtures", 3), "member 'means' has shape"),
+    (lambda meta: meta.__setitem__("num_mixtures", "2"), "num_mixtures is '2'"),
+    (lambda meta: meta.__setitem__("num_mixtures", True), "num_mixtures is True"),
+    (lambda meta: meta.__setitem__("vector_size", 0), "vector_size is 0"),
+    (lambda meta: meta.__setitem__("vector_size", 10**9), "vector_size is 1000000000"),
+    (lambda meta: meta.update(num_mixtures=1000, vector_size=1000000), "bytes of arrays, more than a file"),
+    (lambda meta: meta.__setitem__("covariance", "full"), "covariance is 'full'"),
+    (lambda meta: meta.__setitem__("covariance", "diagonal"), "member 'log_variances' has shape"),
+    (lambda meta: meta.__setitem__("has_counts", 1), "has_counts is 1"),
+    (lambda meta: meta.pop("has_counts"), "has_counts is None"),
+    (lambda meta: meta.__setitem__("version", 2), "format version '2'; this w2gm reads version 1"),
+    (lambda meta: meta.__setitem__("format", "w2gm-model"), "is a w2gm model file"),
+    (lambda meta: meta.__setitem__("format", "other"), "not a w2gm keyed-mixtures file (format 'other')"),
+])
+def test_crafted_keyed_mixtures_metadata(tmp_path, keyed_members, change, message):
+    members = dict(keyed_members[0])
+    meta = json.loads(np.load(io.BytesIO(members["meta_json.npy"])).tobytes())
+    change(meta)
+    members["meta_json.npy"] = json_member(meta)
+    path = write_zip(tmp_path / "meta.kv", members)
+    assert message in keyed_load_error(path)
+
+
+@pytest.mark.parametrize("member, value, message", [
+    ("means.npy", np.full((4, 2, 3), np.nan, np.float32), "'means' holds NaN"),
+    ("logits.npy", np.full((4, 2), np.inf, np.float32), "'logits' holds NaN or infinite"),
+    ("log_variances.npy", np.zeros((4, 2, 1), np.float64), "expected float32"),
+    ("counts.npy", np.array([3, -1, 2, 1], np.int64), "negative counts"),
+    ("counts.npy", np.ones(5, np.int64), "member 'counts' has shape"),
+    ("means.npy", np.zeros((4, 2, 3), object), "dtype"),
+])
+def test_crafted_keyed_mixtures_arrays(tmp_path, keyed_members, member, value, message):
+    members = dict(keyed_members[0])
+    if value.dtype == object:
+        members[member] = np.lib.format.MAGIC_PREFIX + b"\x01\x00" + b"\x40\x00" + \
+            b"{'descr': '|O', 'fortran_order': False, 'shape': (4, 2, 3), }".ljust(63) + b"\n"
+    else:
+        members[member] = npy_bytes(value)
+    path = write_zip(tmp_path / "arrays.kv", members)
+    assert message in keyed_load_error(path)
+
+
+def test_keyed_mixtures_missing_member_and_foreign_files(tmp_path, keyed_members):
+    members = dict(keyed_members[0])
+    del members["logits.npy"]
+    assert "member 'logits' is missing" in keyed_load_error(write_zip(tmp_path / "missing.kv", members))
+    text = tmp_path / "text.kv"
+    text.write_text("3 2\na 1 2\n")
+    assert "not a zip-based .npz archive" in keyed_load_error(text)
+    plain = tmp_path / "plain.kv"
+    np.savez(plain, means=np.zeros((2, 1, 1)))
+    keyed_load_error(plain.with_suffix(".kv.npz"))

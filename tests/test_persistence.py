@@ -204,3 +204,95 @@ def test_sigkill_during_save_leaves_old_or_new_model(tmp_path):
         assert listing(tmp_path) == ["model.npz"]
         old.save(path)
     assert "new" in outcomes
+
+
+# ------------------------------------------------ KeyedGaussianMixtures.save / load
+
+def keyed(covariance="spherical", counts=True, seed=0):
+    import numpy as np
+
+    from w2gm import KeyedGaussianMixtures
+    rng = np.random.default_rng(seed)
+    v, k, d = 12, 3, 5
+    words = [f"w{i}" for i in range(v - 2)] + ["\u00e9t\u00e9", "\U0001F600"]
+    return KeyedGaussianMixtures(words, rng.standard_normal((v, k, d)),
+                                 rng.standard_normal((v, k, d if covariance == "diagonal" else 1)),
+                                 rng.standard_normal((v, k)),
+                                 counts=rng.integers(1, 1000, v) if counts else None)
+
+
+@pytest.mark.parametrize("covariance", ["spherical", "diagonal"])
+@pytest.mark.parametrize("counts", [True, False])
+def test_keyed_mixtures_round_trip(tmp_path, covariance, counts):
+    import numpy as np
+
+    from w2gm import KeyedGaussianMixtures
+    kv = keyed(covariance, counts)
+    path = tmp_path / "vectors.kv"
+    kv.save(path)
+    assert listing(tmp_path) == ["vectors.kv"]
+    again = KeyedGaussianMixtures.load(str(path))
+    assert again.index_to_key == kv.index_to_key and again.covariance == covariance
+    for name in ("means", "log_variances", "logits"):
+        assert np.array_equal(getattr(again, name), getattr(kv, name)), name
+        assert getattr(again, name).dtype == np.float32
+    if counts:
+        assert np.array_equal(again.counts, kv.counts) and again.counts.dtype == np.int64
+    else:
+        assert again.counts is None
+    assert np.array_equal(again.vectors, kv.vectors)
+    assert again.most_similar("w1", topn=5) == kv.most_similar("w1", topn=5)
+    # pickle-free: plain NumPy reads every member with allow_pickle=False
+    with np.load(path, allow_pickle=False) as archive:
+        assert {"means", "log_variances", "logits", "meta_json", "vocab_json"} <= set(archive.files)
+
+
+def test_keyed_mixtures_save_is_atomic_and_refuses_bad_content(tmp_path, monkeypatch):
+    import numpy as np
+
+    from w2gm import KeyedGaussianMixtures
+    from w2gm import persistence as p
+    kv = keyed()
+    path = tmp_path / "v.kv"
+    kv.save(path)
+    before = path.read_bytes()
+    def full_disk(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+    monkeypatch.setattr(p.np, "savez", full_disk)
+    with pytest.raises(OSError, match="disk full"):
+        keyed(seed=1).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and listing(tmp_path) == ["v.kv"]
+    bad = keyed()
+    bad.means[3, 1, 2] = np.nan
+    with pytest.raises(ParameterError, match="'means' holds NaN"):
+        bad.save(tmp_path / "nan.kv")
+    surrogate = KeyedGaussianMixtures(["ok", "\ud800"], np.ones((2, 1, 2)), np.zeros((2, 1, 1)),
+                                      np.zeros((2, 1)))
+    with pytest.raises(ParameterError, match="lone surrogate"):
+        surrogate.save(tmp_path / "s.kv")
+    with pytest.raises(FileNotFoundError):
+        kv.save(tmp_path / "missing" / "v.kv")
+    with pytest.raises(ParameterError, match="local"):
+        kv.save("s3://bucket/v.kv")
+    assert listing(tmp_path) == ["v.kv"]
+
+
+def test_model_and_keyed_mixtures_files_are_told_apart(tmp_path):
+    from w2gm import KeyedGaussianMixtures
+    from w2gm.exceptions import ModelFileError
+    sentences = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 10
+    model = Word2GM(sentences, min_count=1, vector_size=4, epochs=1, workers=1, sample=0)
+    model_path, kv_path = tmp_path / "model.w2gm", tmp_path / "vectors.kv"
+    model.save(model_path)
+    model.wv.save(kv_path)
+    with pytest.raises(ModelFileError, match=r"is a w2gm keyed-mixtures file .*not a w2gm model file; "
+                                             r"load it with KeyedGaussianMixtures.load"):
+        Word2GM.load(kv_path)
+    with pytest.raises(ModelFileError, match=r"is a w2gm model file .*not a w2gm keyed-mixtures file; "
+                                             r"load it with Word2GM.load"):
+        KeyedGaussianMixtures.load(model_path)
+    loaded = KeyedGaussianMixtures.load(kv_path)
+    assert loaded.index_to_key == model.wv.index_to_key
+    assert loaded.most_similar("cat", topn=3) == model.wv.most_similar("cat", topn=3)
+    assert list(loaded.counts) == list(model.wv.counts)

@@ -22,9 +22,11 @@ from w2gm.similarity import (
 
 def test_public_names():
     assert sorted(similarity.__all__) == sorted([
-        "SIMILARITY_METRICS", "check_metric", "combine_components", "component_scores",
-        "log_mixture_weights", "mixture_weights", "unit_vectors",
+        "MIXTURE_MODES", "SIMILARITY_METRICS", "best_cosines", "check_metric",
+        "check_mixture", "combination_targets", "combine_components", "component_scores", "cosmul_scores",
+        "log_mixture_weights", "mixture_weights", "unit_targets", "unit_vectors",
     ])
+    assert similarity.MIXTURE_MODES == ("point", "best_component")
     assert SIMILARITY_METRICS == ("max_cos", "avg_cos", "expected_likelihood", "min_euclidean", "neg_kl")
 
 

@@ -175,7 +175,7 @@ def test_sense_model_learned_both_senses_and_the_objective(sense_model, sense_co
     after = fixed_triple_loss(sense_model, sense_corpus)
     assert after < 0.5 * before, (before, after)
     # both components of the two-sense word keep a real share of the mixture
-    assert sense_model.wv["bank"].weights.min() > 0.2, sense_model.wv["bank"].weights
+    assert sense_model.wv.get_mixture("bank").weights.min() > 0.2, sense_model.wv.get_mixture("bank").weights
 
 
 # ---------------------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""The ``w2gm`` command line: train a model, query neighbours, export components.
+"""The ``w2gm`` command line: train a model, query neighbours, export vectors, evaluate.
 
 ::
 
     w2gm train [CORPUS] -o MODEL [--num-mixtures 2 --vector-size 50 ...]
     w2gm neighbors MODEL WORD [--component K] [--topn 10]
-    w2gm export MODEL -o PATH --component K [--binary]
+    w2gm export MODEL -o PATH [--component K] [--binary] [--fvocab PATH]
     w2gm evaluate MODEL [--metric M ...] [--dataset PATH ...]
+
+``export`` writes one vector per word in word2vec format: the point vectors
+(the mixture-weighted mean of the component means, ``model.wv.vectors``)
+without ``--component``, the means of component K with it.
 
 Training options are the :class:`w2gm.Word2GM` parameter names with dashes; their
 defaults, help and validation come from :mod:`w2gm.settings`.  Errors about
@@ -21,7 +25,7 @@ import sys
 
 from w2gm.corpora import LineSentence, Text8Corpus, is_corrupt_data_error, open_untrusted, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
-from w2gm.exceptions import CorpusError, W2GMError
+from w2gm.exceptions import CorpusError, ParameterError, W2GMError
 from w2gm.persistence import check_writable_target
 from w2gm.settings import add_arguments, arguments_to_settings
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
@@ -87,11 +91,18 @@ def build_parser():
                     help="component index; omitted: word-level neighbours by maximum cosine")
     nb.add_argument("--topn", type=int, default=10)
 
-    ex = sub.add_parser("export", help="write one component's means in word2vec format")
+    ex = sub.add_parser("export", help="write point vectors or one component's means in word2vec format",
+                        description="Write one vector per word in word2vec format (readable by gensim's "
+                                    "KeyedVectors.load_word2vec_format): the point vectors, i.e. the "
+                                    "mixture-weighted means of the component means, or with --component K "
+                                    "the means of component K.")
     ex.add_argument("model")
     ex.add_argument("-o", "--output", required=True)
-    ex.add_argument("--component", type=int, required=True)
+    ex.add_argument("--component", type=int, default=None,
+                    help="component index; omitted: the point vectors")
     ex.add_argument("--binary", action="store_true")
+    ex.add_argument("--fvocab", default=None, metavar="PATH",
+                    help="also write 'word count' lines to PATH (gensim's fvocab)")
 
     ev = sub.add_parser(
         "evaluate", help="Spearman correlation on word-similarity datasets",
@@ -106,7 +117,7 @@ def build_parser():
                     help="evaluate this word-pair file (word1 word2 score per line) or bundled "
                          "dataset name instead of the eleven bundled ones; repeatable")
     ev.add_argument("--case-sensitive", action="store_true",
-                    help="match dataset words exactly (default: lowercased, like gensim)")
+                    help="match dataset words exactly (default: case-insensitive (uppercased), like gensim)")
     return parser
 
 
@@ -128,8 +139,10 @@ def cmd_train(args):
 
 
 def cmd_neighbors(args):
+    if args.topn < 1:
+        raise ParameterError(f"--topn must be a positive integer, got {args.topn}")
     model = Word2GM.load(args.model)
-    result = model.most_similar(args.word, component=args.component, topn=args.topn)
+    result = model.wv.most_similar(args.word, component=args.component, topn=args.topn)
     for item in result:
         if args.component is None:
             word, score = item
@@ -142,8 +155,12 @@ def cmd_neighbors(args):
 
 def cmd_export(args):
     model = Word2GM.load(args.model)
-    model.wv.save_word2vec_format(args.output, component=args.component, binary=args.binary)
-    print(f"wrote component {args.component} of {len(model.wv)} words to {args.output}")
+    model.wv.save_word2vec_format(args.output, fvocab=args.fvocab, binary=args.binary,
+                                  component=args.component)
+    what = "point vectors" if args.component is None else f"component {args.component}"
+    print(f"wrote {what} of {len(model.wv)} words to {args.output}")
+    if args.fvocab is not None:
+        print(f"wrote the vocabulary with counts to {args.fvocab}")
     return 0
 
 

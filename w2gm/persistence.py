@@ -21,9 +21,16 @@ Model files (:func:`write_model_file`, :func:`open_model_file`)
     A NumPy ``.npz`` archive, readable with ``allow_pickle=False``: one member
     per array plus two JSON documents stored as UTF-8 bytes, ``meta_json``
     (format name and version, settings, training state) and ``vocab_json``
-    (the words in index order).  :class:`w2gm.Word2GM` decides which arrays a
-    model has (their shapes follow from the settings and the vocabulary size)
-    and validates their values; this module reads and writes the container.
+    (the words in index order).  The format name tells the two kinds of file
+    apart: ``"w2gm-model"`` (:data:`FORMAT_NAME`, a whole
+    :class:`w2gm.Word2GM`, by ``Word2GM.save``) and ``"w2gm-keyed-mixtures"``
+    (:data:`KEYED_MIXTURES_FORMAT`, the word mixtures alone, by
+    :meth:`w2gm.KeyedGaussianMixtures.save`); opening one kind as the other is
+    a :class:`w2gm.exceptions.ModelFileError` that says which loader to use.
+    :class:`w2gm.Word2GM` (or :class:`w2gm.KeyedGaussianMixtures`) decides
+    which arrays a file has (their shapes follow from the metadata and the
+    vocabulary size) and validates their values; this module reads and writes
+    the container.
     A model file is untrusted input: :class:`ModelArchive` reads only the
     members it is asked for, checks each member's ``.npy`` header (dtype,
     shape, declared size) before reading its data, refuses decompression
@@ -51,16 +58,25 @@ import numpy as np
 
 from w2gm.exceptions import ModelFileError, ParameterError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MAX_EXPANSION", "MAX_META_BYTES", "MAX_VOCAB_BYTES",
-           "TEMP_MARKER", "ModelArchive", "atomic_write", "check_writable_target", "local_path",
-           "open_model_file", "remove_stale_temporaries", "temp_prefix", "write_model_file"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "KEYED_MIXTURES_FORMAT", "MAX_EXPANSION", "MAX_META_BYTES",
+           "MAX_VOCAB_BYTES", "TEMP_MARKER", "ModelArchive", "atomic_write", "check_writable_target",
+           "local_path", "open_model_file", "remove_stale_temporaries", "temp_prefix", "write_model_file"]
 
 logger = logging.getLogger(__name__)
 
 FORMAT_NAME = "w2gm-model"
+#: Format name of a file written by :meth:`w2gm.KeyedGaussianMixtures.save` (the word mixtures only).
+KEYED_MIXTURES_FORMAT = "w2gm-keyed-mixtures"
 FORMAT_VERSION = 1
 #: Part of every temporary file name, between the target's name and the writer's pid.
 TEMP_MARKER = ".w2gm-tmp-"
+# each known format: what it is called, who writes it, and how to load it (for the message when the
+# wrong loader is used)
+_FORMATS = {
+    FORMAT_NAME: ("w2gm model file", "Word2GM.save", "Word2GM.load (its .wv holds the word mixtures)"),
+    KEYED_MIXTURES_FORMAT: ("w2gm keyed-mixtures file", "KeyedGaussianMixtures.save, the word mixtures "
+                            "only", "KeyedGaussianMixtures.load"),
+}
 # bytes of the target's name kept in a temporary's name (the whole name must fit in 255 bytes)
 _MAX_NAME_BYTES = 100
 # longest extension kept (".gz", ".bz2", ".npz", ".txt", ...)
@@ -244,7 +260,7 @@ def _json_member(document):
     return np.frombuffer(json.dumps(document, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
 
 
-def write_model_file(path, arrays, meta, words):
+def write_model_file(path, arrays, meta, words, format_name=FORMAT_NAME):
     """Write a model file atomically.
 
     Parameters
@@ -257,8 +273,11 @@ def write_model_file(path, arrays, meta, words):
         JSON-serialisable metadata; ``format`` and ``version`` are added.
     words : list of str
         The vocabulary in index order.
+    format_name : str, optional
+        :data:`FORMAT_NAME` (a model) or :data:`KEYED_MIXTURES_FORMAT` (word
+        mixtures only).
     """
-    meta = dict(meta, format=FORMAT_NAME, version=FORMAT_VERSION)
+    meta = dict(meta, format=format_name, version=FORMAT_VERSION)
     members = dict(arrays, meta_json=_json_member(meta), vocab_json=_json_member(words))
     with atomic_write(path) as tmp:
         with open(tmp, "wb") as f:
@@ -319,6 +338,14 @@ class ModelArchive:
     archive, a decompression bomb) ends in :class:`ModelFileError` naming the
     file and the problem.  Use as a context manager (:func:`open_model_file`).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    format_name : str, optional
+        The format the file must have: :data:`FORMAT_NAME` (a model, the
+        default) or :data:`KEYED_MIXTURES_FORMAT`.
+
     Attributes
     ----------
     path : str
@@ -329,8 +356,9 @@ class ModelArchive:
         The vocabulary in index order: distinct strings, each encodable as UTF-8.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, format_name=FORMAT_NAME):
         self.path = os.fspath(path)
+        self.format_name = format_name
         if os.path.isdir(self.path):
             raise ModelFileError(f"{self.path!r} is a directory, not a w2gm model file")
         self._file = _open_regular_file(self.path)
@@ -387,6 +415,9 @@ class ModelArchive:
         if info.header_offset + info.compress_size > limit:
             raise self.error(f"member {name!r} declares {info.compress_size} compressed bytes, more than "
                              "the archive holds for it")
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise self.error(f"member {name!r} is stored uncompressed but declares {info.file_size} bytes "
+                             f"in {info.compress_size}")
         if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_EXPANSION * max(
                 info.compress_size, 1):
             raise self.error(f"member {name!r} expands {info.file_size} bytes from {info.compress_size} "
@@ -464,9 +495,14 @@ class ModelArchive:
 
     def _read_meta(self):
         meta = self._read_json("meta_json", MAX_META_BYTES)
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-            found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-            raise ModelFileError(f"{self.path!r} is not a w2gm model file (format {_short(found)!r})")
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        if found != self.format_name:
+            expected = _FORMATS[self.format_name][0]
+            if isinstance(found, str) and found in _FORMATS:
+                kind, writer, loader = _FORMATS[found]
+                raise ModelFileError(f"{self.path!r} is a {kind} (written by {writer}), not a {expected}; "
+                                     f"load it with {loader}")
+            raise ModelFileError(f"{self.path!r} is not a {expected} (format {_short(found)!r})")
         if type(meta.get("version")) is not int or meta["version"] != FORMAT_VERSION:
             raise ModelFileError(f"{self.path!r} has model format version {_short(meta.get('version'))!r}; "
                                  f"this w2gm reads version {FORMAT_VERSION}")
@@ -518,12 +554,15 @@ class ModelArchive:
                 for name, (shape, dtype) in expected.items()}
 
 
-def open_model_file(path):
+def open_model_file(path, format_name=FORMAT_NAME):
     """Open a model file written by :func:`write_model_file`; see :class:`ModelArchive`.
 
     Parameters
     ----------
     path : str or os.PathLike
+    format_name : str, optional
+        The format the file must have (:data:`FORMAT_NAME` or
+        :data:`KEYED_MIXTURES_FORMAT`).
 
     Returns
     -------
@@ -538,7 +577,8 @@ def open_model_file(path):
         If ``path`` cannot be opened for reading.
     ModelFileError
         (a ``ValueError``) if the file is a directory, truncated, corrupt,
-        not a w2gm model, of another format version, or its metadata or
-        vocabulary are malformed.
+        not of the requested format (the message names the loader of the
+        format it has, if it is the other w2gm format), of another format
+        version, or its metadata or vocabulary are malformed.
     """
-    return ModelArchive(path)
+    return ModelArchive(path, format_name)

@@ -28,8 +28,28 @@ metric                    similarity of the mixtures ``f`` (weights ``p``)
 A mixture similarity is computed in two steps: :func:`component_scores`
 compares every pair of mixture components (no mixture weights involved), and
 :func:`combine_components` reduces those scores with the log mixture weights
-(:func:`log_mixture_weights`) to one value per pair of mixtures.  All
+(:func:`log_mixture_weights`) to one value per pair of mixtures.  These
 computations are in float64.
+
+Vector arithmetic on mixtures (analogies, ``most_similar(positive=...,
+negative=...)``) is defined in two ways, named by :data:`MIXTURE_MODES`
+(``"point"`` is the default for arithmetic; see
+:meth:`w2gm.KeyedGaussianMixtures.most_similar` for the measured reasons):
+
+* ``"point"``: every word is its point vector, the mixture-weighted mean of
+  its component means ``sum_k p_k mu_k``, and the query is gensim's: the
+  normalised weighted sum of the unit point vectors of the query words
+  (3CosAdd for ``a:b::c:?``); candidates are ranked by cosine.
+* ``"best_component"``: every query word contributes *one* of its
+  components; for every combination of components (``K**n`` for ``n`` query
+  words) the target is the normalised weighted sum of the chosen unit
+  component means, and a candidate word scores the best cosine of any of its
+  components with any combination's target.  With one query word this is
+  the paper's ``max_cos`` (Section 4.1.2); with ``K = 1`` both modes agree.
+
+The array functions behind them, :func:`combination_targets`,
+:func:`best_cosines` and :func:`cosmul_scores`, work on batches of queries in
+float32 (like gensim) and bound their temporaries.
 """
 
 import numpy as np
@@ -38,19 +58,31 @@ from scipy.special import log_softmax, logsumexp, softmax
 from w2gm.exceptions import ParameterError
 
 __all__ = [
+    "MIXTURE_MODES",
     "SIMILARITY_METRICS",
+    "best_cosines",
     "check_metric",
+    "check_mixture",
+    "combination_targets",
     "combine_components",
     "component_scores",
+    "cosmul_scores",
     "log_mixture_weights",
     "mixture_weights",
+    "unit_targets",
     "unit_vectors",
 ]
 
 #: Names accepted by the ``metric`` argument of the similarity functions and methods.
 SIMILARITY_METRICS = ("max_cos", "avg_cos", "expected_likelihood", "min_euclidean", "neg_kl")
 
+#: Names accepted by the ``mixture`` argument of the vector-arithmetic queries
+#: (``most_similar`` with several words, analogies); see the module docstring.
+MIXTURE_MODES = ("point", "best_component")
+
 _LOG_2PI = float(np.log(2.0 * np.pi))
+# Upper bound on the elements of a (queries x candidates) float32 score block (64 MiB).
+_SCORE_BLOCK_ELEMENTS = 1 << 24
 
 
 def check_metric(metric):
@@ -78,6 +110,33 @@ def check_metric(metric):
             + ", ".join(repr(m) for m in SIMILARITY_METRICS)
         )
     return metric
+
+
+def check_mixture(mixture):
+    """Validate the name of a way to do vector arithmetic on mixtures.
+
+    Parameters
+    ----------
+    mixture : str
+        The name to check.
+
+    Returns
+    -------
+    str
+        `mixture` itself, one of :data:`MIXTURE_MODES`.
+
+    Raises
+    ------
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) If `mixture` is not one of :data:`MIXTURE_MODES`;
+        the message lists the valid names.
+    """
+    if not isinstance(mixture, str) or mixture not in MIXTURE_MODES:
+        raise ParameterError(
+            f"unknown mixture {mixture!r}; valid choices are "
+            + ", ".join(repr(m) for m in MIXTURE_MODES)
+        )
+    return mixture
 
 
 def log_mixture_weights(logits):
@@ -266,3 +325,186 @@ def combine_components(metric, scores, log_weights_a, log_weights_b):
         terms = log_weights_a[:, :, None] + log_weights_b[:, None, :] + scores
         return logsumexp(terms.reshape(n, -1), axis=1)
     return scores.reshape(n, -1).max(axis=1)
+
+
+# ------------------------------------------------------- vector arithmetic
+
+def combination_targets(options, weights):
+    """Weighted sums of one option per term, for every combination of options.
+
+    Parameters
+    ----------
+    options : sequence of numpy.ndarray
+        One array per query term, ``(..., n_t, D)``: the vectors the term may
+        contribute (e.g. the ``K`` unit component means of a word, or one
+        vector); the leading axes (a batch of queries) must broadcast.
+    weights : sequence of float
+        One weight per term.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(..., prod(n_t), D)``, in the dtype of NumPy's promotion of the
+        options and weights: the sums ``sum_t weights[t] * options[t][..., i_t, :]``
+        for every ``(i_1, i_2, ...)`` in :func:`itertools.product` order (the
+        last term varies fastest).  Not normalised.
+    """
+    total = None
+    for opt, w in zip(options, weights):
+        term = opt * w
+        if total is None:
+            total = term
+        else:
+            total = (total[..., :, None, :] + term[..., None, :, :])
+            total = total.reshape(total.shape[:-3] + (-1, total.shape[-1]))
+    return total
+
+
+def unit_targets(x):
+    """Scale query targets to unit length in float64 and return them as float32.
+
+    Parameters
+    ----------
+    x : array_like
+        ``(..., D)`` target vectors (e.g. from :func:`combination_targets`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(..., D)`` float32; zero vectors stay zero (gensim's ``unitvec``).
+    """
+    x64 = np.asarray(x, dtype=np.float64)
+    norms = np.sqrt(np.einsum("...d,...d->...", x64, x64))[..., None]
+    # times the reciprocal, as gensim's unitvec (blas scal)
+    return (x64 * (1.0 / np.where(norms > 0, norms, 1.0))).astype(np.float32)
+
+
+def _divide_by_norms(block, norms):
+    """Divide the columns of `block` by `norms` in place; a column of norm 0 becomes 0."""
+    zero = norms <= 0
+    if zero.any():
+        np.divide(block, norms, out=block, where=~zero)
+        block[:, zero] = 0.0
+    else:
+        np.divide(block, norms, out=block)
+
+
+def _cosine_block(targets, candidates, norms):
+    """``(n_targets, n_candidates)`` float32: ``targets @ candidates.T``, divided by `norms` if given.
+
+    A candidate of norm 0 has cosine 0 with everything.
+    """
+    block = targets @ candidates.T
+    if norms is not None:
+        _divide_by_norms(block, norms)
+    return block
+
+
+def best_cosines(targets, candidates, norms=None, max_elements=_SCORE_BLOCK_ELEMENTS):
+    """Best cosine of each candidate's vectors with each query's targets.
+
+    Parameters
+    ----------
+    targets : numpy.ndarray
+        ``(Q, C, D)`` float32 unit target vectors (or zero rows): ``C`` targets
+        for each of ``Q`` queries (e.g. the ``K**n`` combinations of
+        :func:`combination_targets`, normalised).
+    candidates : numpy.ndarray
+        ``(R, K, D)`` float32: the ``K`` vectors of each of ``R`` candidate
+        words (any strides with a unit last stride; no copy is made).  Unit
+        vectors when `norms` is None.
+    norms : numpy.ndarray, optional
+        ``(R, K)`` norms of `candidates`; when given, dot products are divided
+        by them (gensim's ``dot(vectors, mean) / norms``), and zero norms give
+        cosine 0.
+    max_elements : int, optional
+        Bound on the elements of the ``(Q * C, block)`` temporaries.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(Q, R)`` float32: ``max_{c, k} cos(targets[q, c], candidates[r, k])``.
+    """
+    q, c, d = targets.shape
+    r, k, _ = candidates.shape
+    flat = np.ascontiguousarray(targets.reshape(q * c, d), dtype=np.float32)
+    out = np.empty((q, r), dtype=np.float32)
+    step = max(1, max_elements // max(1, q * c))
+    for start in range(0, r, step):
+        stop = min(start + step, r)
+        dest = out[:, start:stop]
+        for j in range(k):
+            cand = candidates[start:stop, j]
+            if c == 1 and j == 0 and dest.flags.c_contiguous:
+                block = np.matmul(flat, cand.T, out=dest)  # straight into the result
+            else:
+                block = flat @ cand.T
+            if norms is not None:
+                _divide_by_norms(block, norms[start:stop, j])
+            if block is dest:
+                continue
+            if c > 1:
+                block = block.reshape(q, c, stop - start).max(axis=1)
+            if j == 0:
+                dest[...] = block
+            else:
+                np.maximum(dest, block, out=dest)
+    return out
+
+
+def cosmul_scores(positive, negative, candidates, norms=None, max_elements=_SCORE_BLOCK_ELEMENTS):
+    """3CosMul scores (Levy & Goldberg 2014, eq. 4) of candidate words, per query.
+
+    For one candidate vector ``x``: ``prod_pos (1 + cos(x, p)) / 2`` divided by
+    ``prod_neg (1 + cos(x, n)) / 2 + 1e-6`` (gensim's
+    ``most_similar_cosmul``).  A term with several options (a word's ``K``
+    unit component means) takes its best option: the largest factor for a
+    positive term, the smallest for a negative one, which is the best
+    combination of components because each factor depends on its own term
+    only.  A candidate with several vectors scores its best one.
+
+    Parameters
+    ----------
+    positive, negative : sequence of numpy.ndarray
+        One ``(Q, n_t, D)`` float32 array per term: the term's options for
+        each of ``Q`` queries.  Options are used as given (gensim normalises
+        words but not raw vectors).
+    candidates : numpy.ndarray
+        ``(R, K, D)`` float32 candidate vectors (unit ones when `norms` is None).
+    norms : numpy.ndarray, optional
+        ``(R, K)`` norms to divide the dot products by.
+    max_elements : int, optional
+        Bound on the elements of a temporary.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(Q, R)`` float32 scores (larger is better).
+    """
+    terms = [(t, True) for t in positive] + [(t, False) for t in negative]
+    q = terms[0][0].shape[0]
+    r, k, _ = candidates.shape
+    widest = max(t.shape[1] for t, _ in terms)
+    out = np.empty((q, r), dtype=np.float32)
+    step = max(1, max_elements // max(1, q * widest))
+    for start in range(0, r, step):
+        stop = min(start + step, r)
+        best = None
+        for j in range(k):
+            num = np.ones((q, stop - start), dtype=np.float32)
+            den = np.ones((q, stop - start), dtype=np.float32)
+            for term, is_positive in terms:
+                n_opt = term.shape[1]
+                flat = np.ascontiguousarray(term.reshape(q * n_opt, -1), dtype=np.float32)
+                cos = _cosine_block(flat, candidates[start:stop, j],
+                                    None if norms is None else norms[start:stop, j])
+                cos = cos.reshape(q, n_opt, stop - start)
+                factor = (1.0 + (cos.max(axis=1) if is_positive else cos.min(axis=1))) / 2.0
+                if is_positive:
+                    num *= factor
+                else:
+                    den *= factor
+            score = num / (den + np.float32(1e-6))
+            best = score if best is None else np.maximum(best, score, out=best)
+        out[:, start:stop] = best
+    return out

@@ -1,4 +1,4 @@
-"""Readers of the evaluation datasets, and the bundled word-similarity datasets.
+"""Readers of the evaluation datasets, and the bundled datasets.
 
 * Word similarity: one ``word1 word2 score`` per line
   (:func:`read_word_pairs`); the eleven datasets of Table 2 of Athiwaratkun &
@@ -8,6 +8,10 @@
   (2012) (:func:`read_entailment_pairs`).
 * Contextual word similarity: the SCWS ``ratings.txt`` of Huang et al. (2012)
   (:func:`read_scws`).
+* Word analogies: word2vec's ``questions-words.txt`` format, ``a b c d``
+  questions in sections started by ``: name`` lines (:func:`read_analogies`);
+  word2vec's Google analogy set is bundled in ``w2gm/data/``
+  (:func:`bundled_analogies_path`).
 
 All readers share one line reader (every file is treated as untrusted):
 
@@ -39,10 +43,15 @@ from w2gm.corpora import is_corrupt_data_error, open_untrusted
 from w2gm.exceptions import DatasetFormatError, ParameterError
 
 __all__ = [
+    "ANALOGIES_FILE",
+    "AnalogyQuestions",
     "BENCHMARKS",
     "SCWSPair",
     "WordPairs",
+    "bundled_analogies_path",
     "bundled_dataset_path",
+    "check_delimiter",
+    "read_analogies",
     "read_entailment_pairs",
     "read_scws",
     "read_word_pairs",
@@ -68,9 +77,10 @@ BENCHMARKS = OrderedDict(
     ]
 )
 
-_DATA_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "similarity"
-)
+_PACKAGE_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+_DATA_DIR = os.path.join(_PACKAGE_DATA, "similarity")
+#: File name of the bundled Google analogy set (word2vec's ``questions-words.txt``) in ``w2gm/data/``.
+ANALOGIES_FILE = "questions-words.txt"
 _SCORE_COLUMN_NAMES = ("SimLex999",)
 _POS_SUFFIX = re.compile(r"-[A-Za-z]$")
 # a plain decimal number: no "nan"/"inf", hexadecimal, "_" or non-ASCII digits
@@ -111,6 +121,23 @@ def bundled_dataset_path(name):
         f"unknown dataset {name!r}; bundled datasets are "
         + ", ".join(f"{k} ({f})" for k, f in BENCHMARKS.items())
     )
+
+
+def bundled_analogies_path():
+    """Absolute path of the bundled Google analogy set, word2vec's ``questions-words.txt``.
+
+    19,544 questions ``a b c d`` ("a is to b as c is to d") in 14 sections:
+    five semantic ones (``capital-common-countries``, ``capital-world``,
+    ``currency``, ``city-in-state``, ``family``) and nine syntactic ones
+    (``gram1-adjective-to-adverb`` ... ``gram9-plural-verbs``).  Provenance
+    and licence (Apache License 2.0): ``w2gm/data/README.md``.
+
+    Returns
+    -------
+    str
+        Path inside ``w2gm/data/``.
+    """
+    return os.path.join(_PACKAGE_DATA, ANALOGIES_FILE)
 
 
 # ------------------------------------------------------------ line reading
@@ -167,12 +194,19 @@ def _data_lines(path):
                 yield number, line
 
 
-def _fields(line):
-    """Split a data line on tabs if it has any (after stripping), else on spaces."""
+def _fields(line, delimiter="\t"):
+    """Split a stripped data line on `delimiter` if it holds one, else on runs of whitespace."""
     line = line.strip()
-    if "\t" in line:
-        return [f.strip() for f in line.split("\t")]
+    if delimiter and delimiter in line:
+        return [f.strip() for f in line.split(delimiter)]
     return line.split()
+
+
+def check_delimiter(delimiter):
+    """`delimiter` if it is None or a non-empty ``str``, else :class:`ParameterError`."""
+    if delimiter is not None and (not isinstance(delimiter, str) or not delimiter):
+        raise ParameterError(f"delimiter must be a non-empty string or None, got {delimiter!r}")
+    return delimiter
 
 
 def _parse_float(text):
@@ -229,11 +263,13 @@ def _header_score_column(fields):
     return None
 
 
-def read_word_pairs(path, case_insensitive=False):
+def read_word_pairs(path, case_insensitive=False, delimiter="\t"):
     """Read a word-similarity dataset: one ``word1 word2 score`` per line.
 
-    Columns are separated by tabs (if a line has any) or spaces; LF and CRLF
-    line endings are accepted, as is a gzip/bz2 file (via ``smart_open``).
+    Columns are separated by `delimiter` (default a tab, as gensim) in a line
+    that holds it, else by runs of whitespace, so that space-separated files
+    (three of the bundled ones) read as well; fields are stripped.  LF and
+    CRLF line endings are accepted, as is a gzip/bz2 file (via ``smart_open``).
     Blank lines and lines starting with ``#`` are ignored.  If the 3rd
     column of the first data line is not a number, that line is a header:
     the score is then read from the column named ``SimLex999`` when present
@@ -245,6 +281,9 @@ def read_word_pairs(path, case_insensitive=False):
         The dataset file.
     case_insensitive : bool, optional
         Lowercase the words (default False: words as in the file).
+    delimiter : str or None, optional
+        Column separator of lines that hold it (default ``"\\t"``); None:
+        always split on whitespace.
 
     Returns
     -------
@@ -254,6 +293,8 @@ def read_word_pairs(path, case_insensitive=False):
 
     Raises
     ------
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) If `delimiter` is neither None nor a non-empty string.
     w2gm.exceptions.DatasetFormatError
         (a ``ValueError``) If the file holds no valid pair (e.g. it is
         empty); the message names the file.
@@ -271,13 +312,14 @@ def read_word_pairs(path, case_insensitive=False):
         non-finite score) were skipped; the message gives their number and
         the first offending line number.
     """
+    delimiter = check_delimiter(delimiter)
     pairs = []
     malformed = 0
     first_bad = None
     score_col = 2
     seen_data = False
     for number, line in _data_lines(path):
-        fields = _fields(line)
+        fields = _fields(line, delimiter)
         if not seen_data:
             seen_data = True
             header_col = _header_score_column(fields)
@@ -446,3 +488,89 @@ def read_scws(path):
     _warn_malformed(os.fspath(path), malformed, first_bad,
                     "need 8+ tab-separated columns, a numeric rating and <b> word </b> in both contexts")
     return items
+
+
+# -------------------------------------------------------------- analogies
+
+class AnalogyQuestions(NamedTuple):
+    """Questions read by :func:`read_analogies`.
+
+    Attributes
+    ----------
+    sections : list of tuple
+        ``(name, questions)`` in file order; ``questions`` is a list of
+        ``(line_number, a, b, c, d)`` ("a is to b as c is to d").  Sections
+        without questions are kept.
+    n_malformed : int
+        Question lines skipped because they do not hold exactly four words.
+    """
+
+    sections: list
+    n_malformed: int
+
+
+def read_analogies(path, case_insensitive=False):
+    """Read word analogies in word2vec's ``questions-words.txt`` format.
+
+    A line starting with ``": "`` starts a section, named by the rest of the
+    line; every other line is a question of four whitespace-separated words
+    ``a b c d``, meaning ``a:b::c:d``.  Blank lines and lines starting with
+    ``#`` are ignored (shared line reader; gensim reads them as questions).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (gzip/bz2/xz decompressed by extension).
+    case_insensitive : bool, optional
+        Uppercase the words, as gensim's ``evaluate_word_analogies`` does
+        (default False: words as in the file).
+
+    Returns
+    -------
+    AnalogyQuestions
+
+    Raises
+    ------
+    w2gm.exceptions.DatasetFormatError
+        (a ``ValueError``) Naming the file and the line, if a question comes
+        before the first section line (gensim raises ``ValueError`` too) or
+        the file is not UTF-8 text (invalid UTF-8, a NUL byte, a line longer
+        than :data:`MAX_LINE_BYTES`, corrupt compressed data); naming the
+        file, if it holds no question at all.
+    OSError
+        If the file cannot be read.
+
+    Warns
+    -----
+    UserWarning
+        If question lines without exactly four words were skipped (gensim
+        skips them with a log line); the message gives their number and the
+        first line number.
+    """
+    name = os.fspath(path)
+    sections = []
+    malformed = 0
+    first_bad = None
+    n_questions = 0
+    for number, line in _data_lines(path):
+        if line.startswith(": "):
+            sections.append((line.lstrip(": ").strip(), []))
+            continue
+        if not sections:
+            raise DatasetFormatError(
+                f"{name}: line {number} is a question before the first section line (': name'); "
+                f"not a word-analogy file"
+            )
+        words = line.split()
+        if len(words) != 4:
+            malformed += 1
+            first_bad = first_bad or number
+            continue
+        if case_insensitive:
+            words = [w.upper() for w in words]
+        sections[-1][1].append((number, *words))
+        n_questions += 1
+    if not n_questions:
+        raise DatasetFormatError(f"{name}: no analogy question (a b c d) found")
+    _warn_malformed(name, malformed, first_bad, "need four words 'a b c d'")
+    return AnalogyQuestions(sections, malformed)

@@ -263,7 +263,7 @@ def evaluate_entailment(kv, positive_path, negative_path, metric="neg_kl", case_
         ``"neg_kl"`` (default) or ``"max_cos"`` as in the paper, or any of
         :data:`w2gm.similarity.SIMILARITY_METRICS`.
     case_insensitive : bool, optional
-        As in :func:`w2gm.evaluation.word_pairs.evaluate_word_pairs`.
+        As in :func:`w2gm.evaluation.word_pairs.evaluate_word_pairs_detailed`.
     folds : int, optional
         Number of cross-validation folds (>= 2).
     seed : int, optional

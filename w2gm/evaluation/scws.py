@@ -69,8 +69,8 @@ def context_sense_weights(kv, word, context, case_insensitive=True):
     context : iterable of str
         Context words (e.g. a window around the target, without it).
     case_insensitive : bool, optional
-        Match words lowercased, as in
-        :func:`w2gm.evaluation.word_pairs.evaluate_word_pairs`.
+        Match words case-insensitively (uppercased), as in
+        :func:`w2gm.evaluation.word_pairs.evaluate_word_pairs_detailed`.
 
     Returns
     -------
@@ -167,7 +167,7 @@ def evaluate_scws(kv, path, window=5, case_insensitive=True):
         Context tokens taken on each side of the target (punctuation and
         other out-of-vocabulary tokens count as positions, then are dropped).
     case_insensitive : bool, optional
-        Match words lowercased.
+        Match words case-insensitively (uppercased, as gensim).
 
     Returns
     -------

@@ -3,8 +3,10 @@
 The protocol of Section 4.3 and Table 2 of Athiwaratkun & Wilson (2017),
 "Multimodal Word Distributions" (ACL): for every pair of a dataset whose two
 words are in the vocabulary, the model similarity is compared with the human
-score by Spearman's (and Pearson's) correlation (:func:`evaluate_word_pairs`;
-on several datasets at once, by default the eleven bundled ones of
+score by Spearman's (and Pearson's) correlation (:func:`evaluate_word_pairs`,
+with gensim's arguments and result ``(pearson, spearman, oov_ratio)``, and
+:func:`evaluate_word_pairs_detailed`, which adds the counts; on several
+datasets at once, by default the eleven bundled ones of
 :data:`w2gm.evaluation.datasets.BENCHMARKS`: :func:`evaluate_benchmarks`,
 printed by :func:`format_table`).
 
@@ -19,15 +21,17 @@ used through their query interface (``score_pairs``, ``vocabulary_table``,
 ``index_to_key``, ``means``, ``log_variances``, ``logits``).
 """
 
+import codecs
 import logging
 import math
+import numbers
 import os
 import warnings
 from typing import NamedTuple
 
 import numpy as np
 
-from w2gm.evaluation.datasets import BENCHMARKS, bundled_dataset_path, read_word_pairs
+from w2gm.evaluation.datasets import BENCHMARKS, bundled_dataset_path, check_delimiter, read_word_pairs
 from w2gm.exceptions import ParameterError
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
 
@@ -38,6 +42,7 @@ __all__ = [
     "correlations",
     "evaluate_benchmarks",
     "evaluate_word_pairs",
+    "evaluate_word_pairs_detailed",
     "format_table",
     "keyed_mixtures_of",
     "spearman_x100",
@@ -86,38 +91,52 @@ def keyed_mixtures_of(kv):
     )
 
 
-class VocabularyLookup:
-    """Word -> row index of a vocabulary, optionally ignoring case.
+def check_restrict_vocab(restrict_vocab, vocab_size):
+    """The number of leading words a ``restrict_vocab`` keeps (None: all), or ParameterError."""
+    if restrict_vocab is None:
+        return vocab_size
+    if (not isinstance(restrict_vocab, numbers.Integral) or isinstance(restrict_vocab, (bool, np.bool_))
+            or restrict_vocab < 0):
+        raise ParameterError(f"restrict_vocab must be None or a non-negative integer, got {restrict_vocab!r}")
+    return min(int(restrict_vocab), vocab_size)
 
-    With `case_insensitive`, vocabulary words are keyed by their lowercase
-    form; when several share one, the lowest index (for a frequency-sorted
-    vocabulary: the most frequent) wins, as in gensim.
+
+class VocabularyLookup:
+    """Word -> row index of a vocabulary, optionally ignoring case or limited to its first words.
+
+    With `case_insensitive`, vocabulary words are keyed by their uppercase
+    form (``str.upper``, as gensim); when several share one, the lowest index
+    (for a frequency-sorted vocabulary: the most frequent) wins, as in gensim.
 
     Parameters
     ----------
     kv : KeyedGaussianMixtures
         The vocabulary's owner.
     case_insensitive : bool
-        Whether :meth:`get` lowercases the word and matches it against the
-        lowercased vocabulary.
+        Whether :meth:`get` uppercases the word and matches it against the
+        uppercased vocabulary.
+    restrict_vocab : int, optional
+        Only the first `restrict_vocab` words count as known (gensim's
+        ``restrict_vocab``); None: all.
     """
 
-    def __init__(self, kv, case_insensitive):
+    def __init__(self, kv, case_insensitive, restrict_vocab=None):
         self.case_insensitive = bool(case_insensitive)
+        self.limit = check_restrict_vocab(restrict_vocab, len(kv.vocabulary_table))
         if self.case_insensitive:
             table = {}
-            for i, word in enumerate(kv.index_to_key):
-                table.setdefault(word.lower(), i)
+            for i, word in enumerate(kv.index_to_key[:self.limit]):
+                table.setdefault(word.upper(), i)
             self.table = table
         else:
             self.table = kv.vocabulary_table
 
     def get(self, word):
-        """Row index of `word` (int), or None if it is not in the vocabulary."""
+        """Row index of `word` (int), or None if it is not in the (restricted) vocabulary."""
         if self.case_insensitive:
-            return self.table.get(word.lower())
+            return self.table.get(word.upper())
         index = self.table.index(word)
-        return index if index >= 0 else None
+        return index if 0 <= index < self.limit else None
 
 
 def correlations(x, y):
@@ -159,7 +178,7 @@ def spearman_x100(x, y):
 # ----------------------------------------------------- word-pair evaluation
 
 class WordPairsResult(NamedTuple):
-    """Result of :func:`evaluate_word_pairs`.
+    """Result of :func:`evaluate_word_pairs_detailed`; its first three fields are gensim's result.
 
     Attributes
     ----------
@@ -174,7 +193,8 @@ class WordPairsResult(NamedTuple):
     n_pairs : int
         Valid pairs in the file.
     n_found : int
-        Pairs with both words in the vocabulary (those evaluated).
+        Pairs with both words in the (restricted) vocabulary.  Only these are
+        evaluated, unless ``dummy4unknown`` adds the others with similarity 0.
     n_malformed : int
         Malformed lines skipped.
     """
@@ -188,57 +208,89 @@ class WordPairsResult(NamedTuple):
 
 
 def _pair_indices(data, lookup):
-    """Row indices of the pairs found in the vocabulary and their human scores."""
-    i1, i2, gold = [], [], []
+    """Row indices of the pairs found in the vocabulary, their human scores, and the OOV scores."""
+    i1, i2, gold, oov_gold = [], [], [], []
     for w1, w2, score in data.pairs:
         a = lookup.get(w1)
         b = lookup.get(w2)
         if a is None or b is None:
+            oov_gold.append(score)
             continue
         i1.append(a)
         i2.append(b)
         gold.append(score)
-    return np.array(i1, dtype=np.intp), np.array(i2, dtype=np.intp), np.array(gold, dtype=np.float64)
+    return (np.array(i1, dtype=np.intp), np.array(i2, dtype=np.intp), np.array(gold, dtype=np.float64),
+            np.array(oov_gold, dtype=np.float64))
 
 
-def evaluate_word_pairs(kv, path, metric="max_cos", case_insensitive=True):
-    """Correlation between model similarities and human similarity ratings.
+def _check_encoding(encoding):
+    """Accept only UTF-8 (the shared reader decodes UTF-8 strictly)."""
+    try:
+        name = codecs.lookup(encoding).name if isinstance(encoding, str) else None
+    except LookupError:
+        name = None
+    if name != "utf-8":
+        raise ParameterError(f"encoding {encoding!r} is not supported: word-pair files are read as UTF-8")
 
-    The protocol of Section 4.3 of Athiwaratkun & Wilson (2017): for every
-    pair of the dataset whose two words are in the vocabulary, the model
-    similarity (`metric`) is compared with the human score by Spearman's
-    (and Pearson's) correlation; pairs with an unknown word are skipped and
+
+def evaluate_word_pairs_detailed(kv, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+                                 case_insensitive=True, dummy4unknown=False, *, metric="max_cos"):
+    """Correlation between model similarities and human similarity ratings, with counts.
+
+    The protocol of Section 4.3 of Athiwaratkun & Wilson (2017) and of
+    gensim's ``evaluate_word_pairs``: for every pair of the dataset whose two
+    words are in the vocabulary, the model similarity (`metric`) is compared
+    with the human score by Spearman's (and Pearson's) correlation; pairs
+    with an unknown word are skipped (or scored 0 with `dummy4unknown`) and
     counted in `oov_ratio`.
 
     Parameters
     ----------
     kv : KeyedGaussianMixtures or Word2GM
         The embeddings.
-    path : str or os.PathLike
+    pairs : str or os.PathLike
         Dataset in the format of
         :func:`w2gm.evaluation.datasets.read_word_pairs`; the bundled ones are
         found with :func:`w2gm.evaluation.datasets.bundled_dataset_path`.
+    delimiter : str or None, optional
+        Column separator (default a tab, gensim's).  Decision: a line that
+        does not hold it is split on runs of whitespace, so every bundled
+        dataset (eight tab-separated, three space-separated) reads with the
+        default; None always splits on whitespace.
+    encoding : str, optional
+        Only UTF-8 is supported (any name of it; gensim's default ``"utf8"``).
+    restrict_vocab : int or None, optional
+        Only the first `restrict_vocab` words (the most frequent, for a
+        trained model) count as known, as gensim (default 300000); None: all.
+    case_insensitive : bool, optional
+        Default True (like gensim): dataset and vocabulary words are compared
+        uppercased (if several vocabulary words share an uppercase form, the
+        one with the lowest index wins).  False: exact matching.
+    dummy4unknown : bool, optional
+        Score pairs with an unknown word as similarity 0 and keep them in the
+        correlations (gensim), instead of skipping them.
     metric : str, optional
         One of :data:`w2gm.similarity.SIMILARITY_METRICS` (default
         ``"max_cos"``).
-    case_insensitive : bool, optional
-        Default True (like gensim): dataset words are lowercased and matched
-        against the lowercased vocabulary (if several vocabulary words share
-        a lowercase form, the one with the lowest index wins).  False: exact
-        matching.
 
     Returns
     -------
     WordPairsResult
-        ``pearson``, ``spearman``, ``oov_ratio`` (percent), ``n_pairs``,
-        ``n_found``, ``n_malformed``.
+        ``pearson``, ``spearman``, ``oov_ratio`` (percent of the valid pairs
+        with an unknown word, as gensim), ``n_pairs``, ``n_found``,
+        ``n_malformed``.  The correlations are NaN when undefined (fewer than
+        2 pairs, constant scores); gensim raises ``ValueError`` when no pair is
+        found instead.
 
     Raises
     ------
     w2gm.exceptions.ParameterError
-        (a ``ValueError``) If `metric` is unknown.
+        (a ``ValueError``) If `metric` is unknown, `delimiter` is not a
+        non-empty string or None, `encoding` is not UTF-8, or
+        `restrict_vocab` is not a non-negative integer or None.
     w2gm.exceptions.DatasetFormatError
-        (a ``ValueError``) If the file holds no valid pair.
+        (a ``ValueError``) If the file holds no valid pair, or is not UTF-8
+        text or corrupt (see :mod:`w2gm.evaluation.datasets`).
     TypeError
         If `kv` holds no embeddings.
 
@@ -249,19 +301,44 @@ def evaluate_word_pairs(kv, path, metric="max_cos", case_insensitive=True):
     """
     wv = keyed_mixtures_of(kv)
     metric = check_metric(metric)
-    data = read_word_pairs(path)
-    lookup = VocabularyLookup(wv, case_insensitive)
-    i1, i2, gold = _pair_indices(data, lookup)
+    delimiter = check_delimiter(delimiter)
+    _check_encoding(encoding)
+    lookup = VocabularyLookup(wv, case_insensitive, restrict_vocab)
+    data = read_word_pairs(pairs, delimiter=delimiter)
+    i1, i2, gold, oov_gold = _pair_indices(data, lookup)
     sims = wv.score_pairs(i1, i2, metric=metric)
+    if dummy4unknown:
+        gold = np.concatenate([gold, oov_gold])
+        sims = np.concatenate([sims, np.zeros(oov_gold.shape[0])])
     pearson, spearman = correlations(gold, sims)
     n_pairs = len(data.pairs)
-    n_found = int(gold.shape[0])
+    n_found = int(i1.shape[0])
     oov = 100.0 * (n_pairs - n_found) / n_pairs
     logger.info(
-        "%s (%s): Spearman %.4f over %d of %d pairs (%.1f%% OOV)",
-        os.fspath(path), metric, spearman[0], n_found, n_pairs, oov,
+        "%s (%s): Pearson %.4f, Spearman %.4f over %d of %d pairs (%.1f%% OOV)",
+        os.fspath(pairs), metric, pearson[0], spearman[0], gold.shape[0], n_pairs, oov,
     )
     return WordPairsResult(pearson, spearman, oov, n_pairs, n_found, data.n_malformed)
+
+
+def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+                        case_insensitive=True, dummy4unknown=False, *, metric="max_cos"):
+    """Correlation between model similarities and human ratings, as gensim's ``evaluate_word_pairs``.
+
+    :func:`evaluate_word_pairs_detailed` without the counts; see there for
+    the parameters and errors.
+
+    Returns
+    -------
+    tuple
+        ``(pearson, spearman, oov_ratio)``: ``(statistic, p-value)`` tuples
+        of floats (NaN when undefined) and the percentage of pairs with an
+        unknown word.
+    """
+    result = evaluate_word_pairs_detailed(
+        kv, pairs, delimiter=delimiter, encoding=encoding, restrict_vocab=restrict_vocab,
+        case_insensitive=case_insensitive, dummy4unknown=dummy4unknown, metric=metric)
+    return result.pearson, result.spearman, result.oov_ratio
 
 
 # ----------------------------------------------------------------- Table 2
@@ -325,7 +402,7 @@ def evaluate_benchmarks(kv, metrics=("max_cos",), datasets=None, case_insensitiv
         the eleven bundled datasets in the paper's order (SL, WS, WS-S, WS-R,
         MEN, MC, RG, YP, MT-287, MT-771, RW).
     case_insensitive : bool, optional
-        As in :func:`evaluate_word_pairs`.
+        As in :func:`evaluate_word_pairs_detailed`.
 
     Returns
     -------
@@ -350,7 +427,7 @@ def evaluate_benchmarks(kv, metrics=("max_cos",), datasets=None, case_insensitiv
     for dataset in datasets:
         name, path = _dataset_name_and_path(dataset)
         data = read_word_pairs(path)
-        i1, i2, gold = _pair_indices(data, lookup)
+        i1, i2, gold, _ = _pair_indices(data, lookup)
         scores = {m: spearman_x100(gold, wv.score_pairs(i1, i2, metric=m)) for m in metrics}
         rows.append(BenchmarkRow(name, scores, int(gold.shape[0]), len(data.pairs)))
     return rows
