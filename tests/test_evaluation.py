@@ -706,6 +706,11 @@ def test_evaluate_word_pairs_equals_gensim_on_a_one_component_wrap(tmp_path):
             np.testing.assert_allclose(ours[0], tuple(theirs[0]), rtol=1e-5, err_msg=f"{path} {kwargs}")
             np.testing.assert_allclose(ours[1], tuple(theirs[1]), rtol=1e-5, err_msg=f"{path} {kwargs}")
             assert ours[2] == pytest.approx(theirs[2], rel=1e-12)
+            # the attribute names of gensim's scipy result objects work too
+            assert ours[0].statistic == pytest.approx(theirs[0].statistic, rel=1e-5)
+            assert ours[0].pvalue == pytest.approx(theirs[0].pvalue, rel=1e-5)
+            assert ours[1].correlation == pytest.approx(theirs[1].correlation, rel=1e-5)
+            assert ours[1].pvalue == pytest.approx(theirs[1].pvalue, rel=1e-5)
             detailed = ev.evaluate_word_pairs_detailed(kv, path, **kwargs)
             assert tuple(detailed[:3]) == ours
             assert detailed.n_found > 10

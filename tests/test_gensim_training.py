@@ -754,3 +754,21 @@ def test_build_vocab_from_freq_refuses_bad_counts(word_freq, match):
     with pytest.raises(ParameterError, match=match):
         model.build_vocab_from_freq(word_freq)
     assert model.wv is None
+
+
+def test_callbacks_query_the_current_vectors_at_every_epoch():
+    """wv.vectors and most_similar (cached) are recomputed between epochs, not frozen at the first."""
+    seen = []
+
+    class Snapshot:
+        def on_epoch_end(self, model):
+            seen.append((model.wv.vectors[0].copy(), model.wv.most_similar(model.wv.index_to_key[0], topn=3)))
+
+    model = Word2GM(**dict(FAST, epochs=3)).build_vocab(CORPUS)
+    model.train(CORPUS, epochs=3, callbacks=[Snapshot()])
+    assert len(seen) == 3
+    assert not np.array_equal(seen[0][0], seen[1][0]) and not np.array_equal(seen[1][0], seen[2][0])
+    assert seen[0][1] != seen[2][1]
+    # the last epoch's view is the trained model's
+    assert np.array_equal(seen[2][0], model.wv.vectors[0])
+    assert seen[2][1] == model.wv.most_similar(model.wv.index_to_key[0], topn=3)

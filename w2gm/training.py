@@ -54,8 +54,9 @@ file's tokens and sentences are counted once, without the GIL, before
 training (:func:`w2gm._corpus_file.count_corpus_file`), so the schedule is
 right whatever totals were passed, and the totals check compares them with
 LineSentence's counts.  With ``workers=1`` the jobs, rates and seeds are
-those of the iterable path over ``LineSentence(corpus_file)``, so the model
-is bit for bit the same.
+those of the iterable path over ``LineSentence(corpus_file)`` when that path
+counts raw words too (``total_words`` or no totals), so the model is bit
+for bit the same.
 
 Lifecycle.  Every blocking ``get``/``put`` of the threads waits at most
 0.1 s before checking the ``stop`` event, so no thread can wait forever on a
@@ -695,6 +696,7 @@ class TrainingRun:
                     self._begin_epoch(epoch)
 
     def _begin_epoch(self, epoch):
+        self.model.wv.clear_cache()
         self.call_back("on_epoch_begin")
         self.epoch_starts.put(epoch)
 
@@ -745,6 +747,9 @@ class TrainingRun:
                         tally.raw_words, tally.kept_words, tally.mean_loss)
         self._check_totals(epoch, tally)
         self._warn_invalid_utf8()
+        # the epoch's updates are complete: queries of the callbacks (wv.vectors, most_similar)
+        # must not see the point vectors and unit means cached before them
+        self.model.wv.clear_cache()
         self.call_back("on_epoch_end")
 
     def _check_totals(self, epoch, tally):

@@ -39,6 +39,7 @@ __all__ = [
     "BenchmarkRow",
     "VocabularyLookup",
     "WordPairsResult",
+    "Correlation",
     "correlations",
     "evaluate_benchmarks",
     "evaluate_word_pairs",
@@ -139,6 +140,23 @@ class VocabularyLookup:
         return index if 0 <= index < self.limit else None
 
 
+class Correlation(NamedTuple):
+    """A correlation and its two-sided p-value; a tuple, as gensim's scipy results unpack.
+
+    ``statistic`` and ``pvalue`` are the names of scipy's result objects
+    (``PearsonRResult``, ``SignificanceResult``); ``correlation`` is the
+    older name scipy's Spearman result still answers to.
+    """
+
+    statistic: float
+    pvalue: float
+
+    @property
+    def correlation(self):
+        """float: the same as :attr:`statistic`."""
+        return self.statistic
+
+
 def correlations(x, y):
     """Pearson's and Spearman's correlation of two samples, NaN when undefined.
 
@@ -150,8 +168,8 @@ def correlations(x, y):
     Returns
     -------
     tuple
-        ``(pearson, spearman)``, each a ``(statistic, p-value)`` tuple of
-        floats from :func:`scipy.stats.pearsonr` and
+        ``(pearson, spearman)``, each a :class:`Correlation` ``(statistic,
+        pvalue)`` of floats from :func:`scipy.stats.pearsonr` and
         :func:`scipy.stats.spearmanr`; both ``(nan, nan)`` when undefined
         (fewer than 2 pairs, or a constant input), without a warning.
     """
@@ -160,14 +178,14 @@ def correlations(x, y):
 
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    nan = (float("nan"), float("nan"))
+    nan = Correlation(float("nan"), float("nan"))
     if x.shape[0] < 2 or np.all(x == x[0]) or np.all(y == y[0]):
         return nan, nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pr = stats.pearsonr(x, y)
         sr = stats.spearmanr(x, y)
-    return (float(pr[0]), float(pr[1])), (float(sr[0]), float(sr[1]))
+    return Correlation(float(pr[0]), float(pr[1])), Correlation(float(sr[0]), float(sr[1]))
 
 
 def spearman_x100(x, y):
