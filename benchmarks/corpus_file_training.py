@@ -135,7 +135,7 @@ def main():
               f"line, {os.cpu_count()} CPUs, {args.reps} alternating reps of one epoch", flush=True)
         libraries = [("w2gm", w2gm_runner)] + ([("gensim", gensim_runner)] if args.gensim else [])
         rows = []
-        for workers in args.workers:
+        for workers in args.workers if args.reps > 0 else ():  # --reps 0: quality table only
             runners = {name: make(path, workers) for name, make in libraries}
             rates = {(name, mode): [] for name in runners for mode in ("iterable", "corpus_file")}
             read = {}
@@ -156,6 +156,8 @@ def main():
                 print(f"  done: {name} workers={workers}", flush=True)
         if args.quality_seeds:
             quality_table(path, max(args.workers), args.quality_seeds, args.quality_epochs)
+    if not rows:
+        return
     print("\n| library | workers | iterable words/s | corpus_file words/s | ratio (median) | min | max | "
           "raw words read per epoch (iterable/corpus_file) |")
     print("|---|---|---|---|---|---|---|---|")
