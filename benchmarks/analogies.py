@@ -27,8 +27,6 @@ import logging
 import sys
 import time
 
-import numpy as np
-
 
 def load_w2gm(path):
     from w2gm import KeyedGaussianMixtures, Word2GM
@@ -39,16 +37,6 @@ def load_w2gm(path):
         if "KeyedGaussianMixtures.load" not in str(exc):
             raise
         return KeyedGaussianMixtures.load(path)
-
-
-def wrap(keyed_vectors):
-    """gensim vectors as one-component mixtures (spherical, unit variance, weight 1)."""
-    from w2gm import KeyedGaussianMixtures
-    vectors = keyed_vectors.vectors
-    v = vectors.shape[0]
-    return KeyedGaussianMixtures(list(keyed_vectors.index_to_key),
-                                 np.ascontiguousarray(vectors[:, None, :], dtype=np.float32),
-                                 np.zeros((v, 1, 1), np.float32), np.zeros((v, 1), np.float32))
 
 
 def same_sections(a, b):
@@ -109,7 +97,8 @@ def main(argv=None):
     theirs, seconds = timed(lambda: gensim_kv.evaluate_word_analogies(
         path, restrict_vocab=args.restrict_vocab))
     rows.append(("gensim (gensim's evaluation)", "3CosAdd", theirs[1], seconds, ""))
-    wrapped = wrap(gensim_kv)
+    from w2gm import KeyedGaussianMixtures
+    wrapped = KeyedGaussianMixtures.from_keyed_vectors(gensim_kv)
     ours, seconds = timed(lambda: wrapped.evaluate_word_analogies(path, restrict_vocab=args.restrict_vocab,
                                                                   mixture="point"))
     match = same_sections(ours, theirs)

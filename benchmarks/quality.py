@@ -28,8 +28,6 @@ import os
 import sys
 import time
 
-import numpy as np
-
 DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "corpora",
                               "wiki-fil8.txt.gz")
 
@@ -67,12 +65,7 @@ def train_gensim(corpus, epochs, workers):
     model = Word2Vec(corpus, epochs=epochs, workers=workers, seed=1, **GENSIM_SETTINGS)
     seconds = time.perf_counter() - t
     print(f"gensim skip-gram: {seconds:.0f} s (vocabulary + training)", flush=True)
-    wv = model.wv
-    V, D = wv.vectors.shape
-    return KeyedGaussianMixtures(list(wv.index_to_key),
-                                 np.ascontiguousarray(wv.vectors[:, None, :], dtype=np.float32),
-                                 np.zeros((V, 1, 1), dtype=np.float32),
-                                 np.zeros((V, 1), dtype=np.float32))
+    return KeyedGaussianMixtures.from_keyed_vectors(model.wv)
 
 
 def main():

@@ -35,12 +35,8 @@ SECTIONS = [
 # ---------------------------------------------------------------- helpers
 
 def wrap(keyed_vectors):
-    """gensim KeyedVectors as one-component mixtures (as benchmarks/quality.py does)."""
-    vectors = keyed_vectors.vectors
-    v = vectors.shape[0]
-    return KeyedGaussianMixtures(list(keyed_vectors.index_to_key),
-                                 np.ascontiguousarray(vectors[:, None, :], dtype=np.float32),
-                                 np.zeros((v, 1, 1), np.float32), np.zeros((v, 1), np.float32))
+    """gensim KeyedVectors as one-component mixtures."""
+    return KeyedGaussianMixtures.from_keyed_vectors(keyed_vectors)
 
 
 def gensim_keyed_vectors(words, vectors):

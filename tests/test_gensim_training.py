@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_word2gm import all_arrays
 
 from w2gm import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, LineSentence, Word2GM
 from w2gm.exceptions import (
@@ -52,17 +53,6 @@ def zipf_corpus(seed, n_sentences, vocab=400, length=10):
 
 
 CORPUS = topic_corpus(1, 400)
-
-
-def all_arrays(model):
-    out = model.params_in.named()
-    if model.params_out is not None:
-        out.update(model.params_out.named(suffix="_out"))
-    if model.accumulators_in is not None:
-        out.update(model.accumulators_in.named(prefix="adagrad_"))
-    if model.accumulators_out is not None:
-        out.update(model.accumulators_out.named(prefix="adagrad_", suffix="_out"))
-    return out
 
 
 def assert_same_models(m1, m2):

@@ -1773,3 +1773,21 @@ def test_save_word2vec_format_argument_errors(hand, rand, tmp_path):
     assert_raises_w2gm(Word2VecFormatError, ValueError, lambda: kv.save_word2vec_format(tmp_path / "v.txt"),
                        match="point vector of word 'b'")
     assert os.listdir(tmp_path) == []
+
+
+def test_from_keyed_vectors_is_the_inverse_of_to_keyed_vectors(rand):
+    pytest.importorskip("gensim")
+    kv = rand.to_keyed_vectors()
+    back = KeyedGaussianMixtures.from_keyed_vectors(kv)
+    assert back.index_to_key == rand.index_to_key
+    assert back.means.shape == (len(rand), 1, rand.vector_size)
+    assert np.array_equal(back.vectors, rand.vectors)
+    assert back.covariance == "spherical" and np.all(back.mixture_weights == 1)
+    if rand.counts is not None:
+        assert np.array_equal(back.counts, rand.counts)
+    # with one component, the mixture similarity is gensim's cosine
+    w1, w2 = rand.index_to_key[:2]
+    assert back.similarity(w1, w2) == pytest.approx(float(kv.similarity(w1, w2)), abs=1e-6)
+    with pytest.raises(ParameterError, match=r"expected \(V, D\)"):
+        KeyedGaussianMixtures.from_keyed_vectors(type("KV", (), {"vectors": np.zeros(3),
+                                                                 "index_to_key": ["a"]})())

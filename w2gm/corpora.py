@@ -795,6 +795,15 @@ def _copy_decompressed(path, out):
 # checks of user-supplied corpora
 
 
+def is_utf8_encodable(word):
+    """Whether the str `word` can be written as UTF-8 (False for a lone surrogate)."""
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_corpus(corpus, passes, name="sentences"):
     """Reject a corpus that cannot work, before any work starts.
 

@@ -96,7 +96,7 @@ import numpy as np
 import smart_open
 
 from w2gm._vocab import WordTable
-from w2gm.corpora import is_corrupt_data_error, open_untrusted
+from w2gm.corpora import is_corrupt_data_error, is_utf8_encodable, open_untrusted
 from w2gm.evaluation import analogies as _analogies
 from w2gm.evaluation import word_pairs as _word_pairs
 from w2gm.exceptions import (
@@ -269,14 +269,6 @@ _CHUNK_WORDS = 4096
 def _chunk_size(ka, kb, d):
     """Words per chunk so that an ``(n, ka, kb, d)`` float64 temporary stays bounded."""
     return max(1, min(_CHUNK_WORDS, _CHUNK_ELEMENTS // max(1, ka * kb * d)))
-
-
-def _utf8_encodable(word):
-    try:
-        word.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _short_repr(value, limit=80):
@@ -2191,7 +2183,7 @@ class KeyedGaussianMixtures:
         try:
             "\n".join(words).encode("utf-8")
         except UnicodeEncodeError:
-            bad = next(w for w in words if not _utf8_encodable(w))
+            bad = next(w for w in words if not is_utf8_encodable(w))
             raise ParameterError(f"refusing to save {path!r}: the word {bad!r} holds a lone surrogate "
                                  f"(not encodable as UTF-8)") from None
         arrays = {"means": self._means, "log_variances": self._log_variances, "logits": self._logits}
@@ -2311,6 +2303,54 @@ class KeyedGaussianMixtures:
             for word, count in zip(kv.index_to_key, self.counts.tolist()):
                 kv.set_vecattr(word, "count", count)
         return kv
+
+    @classmethod
+    def from_keyed_vectors(cls, keyed_vectors):
+        """One-component mixtures holding a gensim ``KeyedVectors``' vectors (the inverse of
+        :meth:`to_keyed_vectors`).
+
+        Each word becomes a mixture of one component (K = 1) whose mean is its
+        vector, with unit spherical variance and weight 1; ``max_cos`` is then
+        the plain cosine and the point vectors are the vectors, so every query
+        and evaluation of this class can be compared with gensim's on the same
+        vectors.  Counts are taken from the ``"count"`` attribute when every
+        word has a positive one.
+
+        Parameters
+        ----------
+        keyed_vectors : gensim.models.KeyedVectors
+            Any object with ``index_to_key`` (V str) and ``vectors`` ``(V, D)``.
+
+        Returns
+        -------
+        KeyedGaussianMixtures
+            ``means`` ``(V, 1, D)`` float32 (a copy), ``log_variances``
+            ``(V, 1, 1)`` and ``logits`` ``(V, 1)`` zeros.
+
+        Raises
+        ------
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If the vectors are not a ``(V, D)`` floating
+            array matching the words.
+        TypeError
+            If a word is not a ``str``.
+        """
+        vectors = np.asarray(keyed_vectors.vectors)
+        if vectors.ndim != 2:
+            raise ParameterError(f"keyed_vectors.vectors has shape {vectors.shape}, expected (V, D)")
+        words = list(keyed_vectors.index_to_key)
+        v = vectors.shape[0]
+        counts = None
+        get_vecattr = getattr(keyed_vectors, "get_vecattr", None)
+        if get_vecattr is not None and v:
+            try:
+                counts = [get_vecattr(w, "count") for w in words]
+            except (KeyError, ValueError, AttributeError):
+                counts = None
+            if counts is not None and not all(isinstance(c, numbers.Integral) and c > 0 for c in counts):
+                counts = None
+        return cls(words, np.array(vectors[:, None, :], dtype=np.float32),
+                   np.zeros((v, 1, 1), np.float32), np.zeros((v, 1), np.float32), counts=counts)
 
     @classmethod
     def load_word2vec_format(cls, paths, binary=False):

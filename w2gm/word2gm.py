@@ -34,7 +34,7 @@ from w2gm import persistence
 from w2gm._sampling import build_alias_table, subsampling_thresholds
 from w2gm._train_inner import KernelState
 from w2gm._vocab import WordTable
-from w2gm.corpora import LineSentence, check_corpus, sentence_tokens
+from w2gm.corpora import LineSentence, check_corpus, is_utf8_encodable, sentence_tokens
 from w2gm.exceptions import (
     CorpusError,
     EmptyVocabularyError,
@@ -1120,21 +1120,13 @@ def _check_encodable(words, sentences):
         pass
     else:
         return
-    bad = next(w for w in words if not w.isascii() and not _utf8_encodable(w))
+    bad = next(w for w in words if not w.isascii() and not is_utf8_encodable(w))
     where = ""
     if iter(sentences) is not sentences:
         number = next((n for n, sentence in enumerate(sentences, 1) if bad in sentence), None)
         where = f"sentence #{number}: " if number is not None else ""
     raise CorpusError(f"{where}token {bad!r} holds a lone surrogate (not valid Unicode text) and could "
                       "not be saved; decode the corpus without errors='surrogateescape' or drop the token")
-
-
-def _utf8_encodable(word):
-    try:
-        word.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _exact_sum(counts):
