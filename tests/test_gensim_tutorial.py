@@ -7,7 +7,8 @@ training with ``build_vocab(update=True)``, the training loss and callbacks)
 and its ``corpus_file`` tutorial, on the sample corpus bundled with w2gm
 (333k tokens of Wikipedia; ``w2gm/data/README.md``).  The assertions are
 results a reader of the tutorial would accept, measured on this corpus with
-``workers=1`` (deterministic) and kept well inside what the training gives.
+``workers=1`` (deterministic) and kept inside what the training gives; the
+corpus_file step trains with two workers and asserts only what every run gives.
 """
 
 import numpy as np
@@ -138,7 +139,8 @@ def test_online_training(sentences):
     assert model.wv.index_to_key == old_words + ["zorblax"]  # "war" is the only word renamed
     assert np.array_equal(model.wv.means[:len(old_means)], old_means)
     model.train(more, total_examples=model.corpus_count, epochs=model.epochs)
-    assert len(neighbours(model.wv, "zorblax") & (WAR_WORDS | {"war"})) >= 3
+    assert len(neighbours(model.wv, "zorblax") & (WAR_WORDS | {"war"})) >= 2  # 3 measured
+    assert model.wv.similarity("zorblax", "war") > model.wv.similarity("zorblax", "january")
 
 
 def test_corpus_file_and_gensim_keyed_vectors(sentences, tmp_path):
@@ -146,9 +148,14 @@ def test_corpus_file_and_gensim_keyed_vectors(sentences, tmp_path):
     path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
     model = Word2GM(corpus_file=str(path), **dict(SETTINGS, workers=2))
     assert model.corpus_total_words == sum(map(len, sentences))
-    assert len(neighbours(model.wv, "war") & WAR_WORDS) >= 3
-    # any gensim tool can take over from here
+    # two Hogwild workers: not deterministic, so only what every run gives (2 to 7 of the 10 war
+    # neighbours are war words over 30 runs)
+    assert len(neighbours(model.wv, "war") & WAR_WORDS) >= 1
+    assert model.wv.similarity("war", "battle") > model.wv.similarity("war", "january")
+    # any gensim tool can take over from here: gensim's arithmetic on the point vectors gives
+    # w2gm's scores (compared by score, so that a near tie in the last bit cannot swap words)
     kv = model.wv.to_keyed_vectors()
     assert isinstance(kv, gensim_models.KeyedVectors)
-    ours = [w for w, _ in model.wv.most_similar(positive=["war", "battle"], topn=5)]
-    assert [w for w, _ in kv.most_similar(positive=["war", "battle"], topn=5)] == ours
+    ours = model.wv.most_similar(positive=["war", "battle"], topn=5)
+    theirs = kv.most_similar(positive=["war", "battle"], topn=5)
+    np.testing.assert_allclose([s for _, s in theirs], [s for _, s in ours], rtol=1e-5)

@@ -1788,6 +1788,11 @@ def test_from_keyed_vectors_is_the_inverse_of_to_keyed_vectors(rand):
     # with one component, the mixture similarity is gensim's cosine
     w1, w2 = rand.index_to_key[:2]
     assert back.similarity(w1, w2) == pytest.approx(float(kv.similarity(w1, w2)), abs=1e-6)
+    bad = np.array(kv.vectors)
+    bad[1, 0] = np.nan
+    with pytest.raises(ParameterError, match=f"row 1, word {kv.index_to_key[1]!r}"):
+        KeyedGaussianMixtures.from_keyed_vectors(type("KV", (), {"vectors": bad,
+                                                                 "index_to_key": kv.index_to_key})())
     with pytest.raises(ParameterError, match=r"expected \(V, D\)"):
         KeyedGaussianMixtures.from_keyed_vectors(type("KV", (), {"vectors": np.zeros(3),
                                                                  "index_to_key": ["a"]})())

@@ -77,7 +77,7 @@ def build_parser():
     tr = sub.add_parser("train", help="train a model and save it",
                         description="Train Word2GM on CORPUS (default: the bundled sample).")
     tr.add_argument("corpus", nargs="?", default=None,
-                    help="corpus file (.txt, .gz or .bz2); omitted: the bundled sample corpus")
+                    help="corpus file (.txt, .gz, .bz2 or .xz); omitted: the bundled sample corpus")
     tr.add_argument("-o", "--output", required=True, help="path of the model file to write")
     tr.add_argument("--format", choices=["auto", "text8", "lines"], default="auto",
                     help="corpus format: one sentence a line, or text8 (one huge line); "

@@ -2331,13 +2331,18 @@ class KeyedGaussianMixtures:
         ------
         w2gm.exceptions.ParameterError
             (a ``ValueError``) If the vectors are not a ``(V, D)`` floating
-            array matching the words.
+            array matching the words, or hold NaN or infinite values (naming
+            the first such word).
         TypeError
             If a word is not a ``str``.
         """
         vectors = np.asarray(keyed_vectors.vectors)
         if vectors.ndim != 2:
             raise ParameterError(f"keyed_vectors.vectors has shape {vectors.shape}, expected (V, D)")
+        if np.issubdtype(vectors.dtype, np.floating) and not np.isfinite(vectors).all():
+            row = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+            raise ParameterError(f"keyed_vectors.vectors holds NaN or infinite values (first in row {row}, "
+                                 f"word {keyed_vectors.index_to_key[row]!r})")
         words = list(keyed_vectors.index_to_key)
         v = vectors.shape[0]
         counts = None

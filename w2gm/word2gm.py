@@ -374,7 +374,7 @@ class Word2GM:
             The corpus (one pass; a one-shot iterator is fine).
         corpus_file : str or os.PathLike, optional
             Instead of `corpus_iterable`: a file in :class:`w2gm.LineSentence`
-            format (plain, ``.gz`` or ``.bz2``).  Exactly one of the two.
+            format (plain, ``.gz``, ``.bz2`` or ``.xz``).  Exactly one of the two.
         update : bool
             Add the new corpus's words to the existing vocabulary (gensim's
             online training) instead of starting afresh: words not in the
@@ -723,8 +723,10 @@ class Word2GM:
             Restartable corpus (a one-shot iterator only works with one epoch).
         corpus_file : str or os.PathLike, optional
             Instead of `corpus_iterable`: a file in :class:`w2gm.LineSentence`
-            format (plain, ``.gz`` or ``.bz2``), read anew every epoch.
-            Exactly one of the two.
+            format (plain, ``.gz``, ``.bz2`` or ``.xz``).  Every worker reads
+            its own byte range of it without the GIL (a compressed file is
+            first decompressed into a temporary file); its size, counted once
+            per call, drives the schedule.  Exactly one of the two.
         total_examples : int, optional
             Sentences per epoch (e.g. ``model.corpus_count``); the schedule
             and progress then count sentences.
