@@ -374,6 +374,16 @@ def test_context_sense_weights_pick_the_matching_component(bank_kv):
         ev.context_sense_weights(bank_kv, "nowhere", ["river"])
 
 
+def test_context_sense_weights_split_a_string_context_into_words(bank_kv):
+    """A str context is a text split at whitespace, never a sequence of characters."""
+    as_text = ev.context_sense_weights(bank_kv, "bank", "the  loan\tMoney")
+    as_list = ev.context_sense_weights(bank_kv, "bank", ["the", "loan", "Money"])
+    np.testing.assert_array_equal(as_text, as_list)
+    assert np.argmax(as_text) == 1
+    np.testing.assert_array_equal(ev.context_sense_weights(bank_kv, "bank", "river water"),
+                                  ev.context_sense_weights(bank_kv, "bank", ["river", "water"]))
+
+
 def scws_line(i, w1, ctx1, w2, ctx2, rating):
     ratings = "\t".join(["5.0"] * 10)
     return f"{i}\t{w1}\tn\t{w2}\tn\t{ctx1}\t{ctx2}\t{rating}\t{ratings}\n"

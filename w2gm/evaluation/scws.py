@@ -66,8 +66,11 @@ def context_sense_weights(kv, word, context, case_insensitive=True):
         The embeddings.
     word : str
         The target word.
-    context : iterable of str
-        Context words (e.g. a window around the target, without it).
+    context : str or iterable of str
+        Context words (e.g. a window around the target, without it).  A
+        ``str`` is a text, split into words at whitespace as
+        :class:`w2gm.LineSentence` splits a line (``str.split()``), never
+        into characters.
     case_insensitive : bool, optional
         Match words case-insensitively (uppercased), as in
         :func:`w2gm.evaluation.word_pairs.evaluate_word_pairs_detailed`.
@@ -87,6 +90,8 @@ def context_sense_weights(kv, word, context, case_insensitive=True):
     index = lookup.get(word)
     if index is None:
         raise WordNotInVocabularyError(f"word {word!r} not in vocabulary")
+    if isinstance(context, str):
+        context = context.split()
     ctx = [i for i in (lookup.get(w) for w in context) if i is not None]
     return np.exp(_sense_log_posterior(wv, index, ctx))
 
