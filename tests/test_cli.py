@@ -1,6 +1,8 @@
 """Tests for the ``w2gm`` command line (w2gm.cli.main and ``python -m w2gm``)."""
 
 import gzip
+import importlib.metadata
+import logging
 import os
 import subprocess
 import sys
@@ -9,8 +11,9 @@ import numpy as np
 import pytest
 
 import w2gm
-from w2gm import Word2GM
-from w2gm.cli import detect_format, main
+from w2gm import Word2GM, cli
+from w2gm.cli import build_parser, detect_format, main, package_version, use_progress_bar
+from w2gm.training import PROGRESS_MESSAGE
 
 TOPICS = "abcd"
 
@@ -456,3 +459,143 @@ def test_ctrl_c_during_training_in_a_real_process(tmp_path):
     assert "Traceback" not in rest
     assert rest.strip().splitlines()[-1] == "w2gm: interrupted; nothing was written by 'train'"
     assert listing(tmp_path) == ["corpus.txt"]
+
+
+# ---------------------------------------------------------------------------
+# --version, global options after the subcommand, the progress bar
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["train", "--version"], ["evaluate", "--version"]])
+def test_version(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"w2gm {importlib.metadata.version('w2gm')}\n"
+
+
+def test_version_of_a_package_that_is_not_installed(monkeypatch):
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert package_version() == "unknown"
+
+
+COMMAND_ARGS = {"train": ["-o", "m.w2gm"], "neighbors": ["m.w2gm", "word"],
+                "export": ["m.w2gm", "-o", "v.txt"], "evaluate": ["m.w2gm"]}
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_ARGS))
+@pytest.mark.parametrize("before,after,expected", [
+    (None, None, "INFO"), ("WARNING", None, "WARNING"), (None, "ERROR", "ERROR"),
+    ("ERROR", "DEBUG", "DEBUG"), ("DEBUG", "ERROR", "ERROR")])
+def test_log_level_before_or_after_the_subcommand(command, before, after, expected):
+    argv = ([] if before is None else ["--log-level", before]) + [command, *COMMAND_ARGS[command]]
+    argv += [] if after is None else ["--log-level", after]
+    args = build_parser().parse_args(argv)
+    assert args.log_level == expected and args.command == command
+
+
+def test_log_level_after_the_subcommand_is_validated(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "-o", "m.w2gm", "--log-level", "LOUD"])
+    assert exit_info.value.code == 2
+    assert "--log-level" in capsys.readouterr().err
+
+
+def test_global_options_have_the_same_help_everywhere(capsys):
+    for argv in (["--help"], ["train", "--help"], ["neighbors", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = " ".join(capsys.readouterr().out.split())
+        assert "--log-level {DEBUG,INFO,WARNING,ERROR} logging level (default: INFO)" in out
+        assert "--version print the w2gm version and exit" in out
+
+
+def test_train_with_log_level_after_the_subcommand(tmp_path, lines_file, capsys):
+    out = str(tmp_path / "m.w2gm")
+    assert main(["train", lines_file, "-o", out, *FAST_OPTIONS, "--log-level", "WARNING"]) == 0
+    assert Word2GM.load(out).wv.vectors.shape[0] == len(VOCAB)
+
+
+class FakeStream:
+    def __init__(self, tty):
+        self.tty = tty
+
+    def isatty(self):
+        return self.tty
+
+
+@pytest.mark.parametrize("mode,tty,expected", [
+    ("auto", True, True), ("auto", False, False), ("bar", False, True), ("bar", True, True),
+    ("log", True, False), ("log", False, False)])
+def test_use_progress_bar(mode, tty, expected):
+    assert use_progress_bar(mode, FakeStream(tty)) is expected
+    assert use_progress_bar("auto", object()) is False  # a stream without isatty is no terminal
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    """The ProgressBar objects the CLI creates; every job reports progress (report_delay=0)."""
+    created = []
+
+    class Recorded(cli.ProgressBar):
+        def __init__(self, file):
+            super().__init__(file)
+            created.append(self)
+    monkeypatch.setattr(cli, "ProgressBar", Recorded)
+    monkeypatch.setattr(cli, "BAR_REPORT_DELAY", 0)
+    return created
+
+
+TRAIN_2_EPOCHS = [*FAST_OPTIONS, "--epochs", "2", "--batch-words", "200"]
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_train_draws_a_bar_only_when_stderr_is_a_terminal(tmp_path, lines_file, capsys, monkeypatch,
+                                                          caplog, bars, tty):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    caplog.set_level(logging.INFO, logger="w2gm")
+    out = str(tmp_path / "m.w2gm")
+    assert main(["train", lines_file, "-o", out, *TRAIN_2_EPOCHS]) == 0
+    captured = capsys.readouterr()
+    assert "saved to" in captured.out and "%|" not in captured.out
+    progress_lines = [r for r in caplog.records if r.msg == PROGRESS_MESSAGE]
+    if tty:
+        assert len(bars) == 1 and bars[0].bar is None  # closed
+        assert "100.0%|" in captured.err
+        assert "epoch 1/2" in captured.err and "epoch 2/2" in captured.err and "words/s" in captured.err
+        assert progress_lines == []  # the bar replaces them
+        # the other log lines still come
+        assert any("EPOCH 2 done" in r.getMessage() for r in caplog.records)
+    else:
+        assert bars == [] and "%|" not in captured.err
+    assert logging.getLogger("w2gm.training").filters == []
+
+
+def test_progress_option_forces_the_bar_or_the_log(tmp_path, lines_file, capsys, monkeypatch, bars):
+    out = str(tmp_path / "m.w2gm")
+    assert main(["--log-level", "WARNING", "train", lines_file, "-o", out, *TRAIN_2_EPOCHS,
+                 "--progress", "bar"]) == 0
+    assert len(bars) == 1 and "100.0%|" in capsys.readouterr().err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["--log-level", "WARNING", "train", lines_file, "-o", out, *TRAIN_2_EPOCHS,
+                 "--progress", "log"]) == 0
+    assert len(bars) == 1 and "%|" not in capsys.readouterr().err
+
+
+def test_progress_bar_is_closed_on_ctrl_c(tmp_path, lines_file, capsys, bars, monkeypatch):
+    def interrupt(self, model, progress):
+        if progress.fraction > 0.5:
+            raise KeyboardInterrupt
+        original(self, model, progress)
+    original = cli.ProgressBar.on_progress
+    monkeypatch.setattr(cli.ProgressBar, "on_progress", interrupt)
+    out = tmp_path / "m.w2gm"
+    assert main(["--log-level", "WARNING", "train", lines_file, "-o", str(out), *TRAIN_2_EPOCHS,
+                 "--progress", "bar"]) == 130
+    err = capsys.readouterr().err
+    assert len(bars) == 1 and bars[0].bar is None
+    assert "%|" in err and "100.0%|" not in err
+    # the bar was closed before the message, which has a line of its own
+    assert err.endswith("\nw2gm: interrupted; nothing was written by 'train'\n")
+    assert not out.exists() and logging.getLogger("w2gm.training").filters == []

@@ -20,6 +20,7 @@ from conftest import training_threads
 
 from w2gm import Word2GM
 from w2gm.exceptions import CorpusError, TrainingDivergedError
+from w2gm.training import Progress
 
 SETTINGS = dict(num_mixtures=2, vector_size=10, window=3, min_count=1, sample=0, workers=2, seed=3)
 # seconds within which train() must raise after the fault
@@ -299,3 +300,84 @@ def test_ctrl_c_during_thread_start(topic_sentences, monkeypatch, when):
     assert not training_threads()
     # a held-back Ctrl-C arrives once every thread has started
     assert len(calls) == (4 if when == "signal_during_start" else 2)
+
+
+class ProgressRecorder:
+    """Callback recording ``on_progress`` reports and epoch ends, in order."""
+
+    def __init__(self, fail_at=None, error=None):
+        self.events = []
+        self.fail_at, self.error = fail_at, error
+
+    def on_epoch_end(self, model):
+        self.events.append("on_epoch_end")
+
+    def on_progress(self, model, progress):
+        self.events.append(progress)
+        if self.fail_at is not None and len(self.reports()) == self.fail_at:
+            raise self.error
+
+    def reports(self):
+        return [e for e in self.events if isinstance(e, Progress)]
+
+
+@pytest.mark.parametrize("mode", ["total_words", "total_examples", "corpus_file"])
+def test_on_progress_reports_monotone_fractions_up_to_one(topic_sentences, tmp_path, mode):
+    sentences = topic_sentences(6, n_sentences=600)
+    epochs, start_alpha, end_alpha = 3, 0.05, 0.001
+    model = Word2GM(**dict(SETTINGS, workers=1, epochs=epochs, batch_words=400))
+    model.build_vocab(sentences)
+    recorder = ProgressRecorder()
+    kwargs = dict(report_delay=0, callbacks=[recorder], start_alpha=start_alpha, end_alpha=end_alpha)
+    if mode == "corpus_file":
+        path = tmp_path / "corpus.txt"
+        path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+        model.train(corpus_file=str(path), **kwargs)
+    elif mode == "total_examples":
+        model.train(sentences, total_examples=len(sentences), **kwargs)
+    else:
+        model.train(sentences, **kwargs)
+    reports = recorder.reports()
+    # report_delay=0: one report per job; 600 sentences of 10 words in jobs of ~400 words
+    jobs_per_epoch = sum(len(s) for s in sentences) // 400
+    assert len(reports) >= epochs * jobs_per_epoch
+    fractions = [p.fraction for p in reports]
+    assert all(0.0 < f <= 1.0 for f in fractions)
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == pytest.approx(1.0)
+    for p in reports:
+        assert p.epochs == epochs
+        assert p.epoch / epochs <= p.fraction <= (p.epoch + 1) / epochs
+        assert p.alpha == pytest.approx(start_alpha - (start_alpha - end_alpha) * p.fraction)
+        assert p.words_per_second > 0
+        assert np.isfinite(p.mean_loss) and p.mean_loss > 0
+    # each epoch's reports come before its on_epoch_end, and the last one of an epoch is complete
+    ends = [i for i, e in enumerate(recorder.events) if e == "on_epoch_end"]
+    assert len(ends) == epochs
+    for epoch, end in enumerate(ends):
+        assert recorder.events[end - 1].epoch == epoch
+        assert recorder.events[end - 1].fraction == pytest.approx((epoch + 1) / epochs)
+    # the mean loss of an epoch's last report is the epoch's mean loss that train returns
+    assert [recorder.events[end - 1].mean_loss for end in ends] == pytest.approx(model.training_loss[-3:])
+
+
+def test_on_progress_follows_report_delay(topic_sentences):
+    sentences = topic_sentences(7, n_sentences=600)
+    model = Word2GM(**dict(SETTINGS, workers=1, epochs=2, batch_words=400))
+    model.build_vocab(sentences)
+    recorder = ProgressRecorder()
+    model.train(sentences, report_delay=3600, callbacks=[recorder])
+    assert recorder.reports() == []  # no report before the first report_delay has passed
+    assert recorder.events == ["on_epoch_end", "on_epoch_end"]
+
+
+def test_failing_on_progress_is_reraised_and_all_threads_joined(topic_sentences):
+    sentences = topic_sentences(5, n_sentences=3000)
+    model = Word2GM(**dict(SETTINGS, epochs=3, batch_words=1000))
+    model.build_vocab(sentences)
+    error = RuntimeError("on_progress failed (injected)")
+    recorder = ProgressRecorder(fail_at=4, error=error)
+    raised, seconds = train_in_watchdog(model, sentences, report_delay=0, callbacks=[recorder])
+    assert raised is error
+    assert len(recorder.reports()) == 4
+    assert seconds < DEADLINE and not training_threads()

@@ -17,11 +17,32 @@ the user's input or files (:class:`w2gm.exceptions.W2GMError`, ``OSError``)
 print one line and exit with status 2; Ctrl-C prints one line and exits with
 status 130; any other exception is a bug and keeps its traceback.
 Without CORPUS, ``train`` uses the small sample corpus shipped in the package.
+
+Global options (``--log-level``, ``--version``) are accepted before and after
+the subcommand (``w2gm train ... --log-level WARNING``); given twice, the
+last one wins.  ``w2gm --version`` prints ``w2gm <version>`` (the installed
+distribution's version, ``unknown`` when w2gm runs from a source tree that
+was never installed).
+
+Progress of ``train`` (``--progress``): ``auto`` (default) draws a tqdm
+progress bar on stderr when stderr is a terminal, and otherwise logs
+gensim-style ``EPOCH n - PROGRESS`` lines (at INFO); ``bar`` and ``log``
+force one or the other.  The bar shows the share of the whole call done,
+the epoch, words/s, the estimated time left and the epoch's mean loss,
+updated about every 0.25 s through the ``on_progress`` callback hook of
+:mod:`w2gm.training`; while it is shown, the other log lines are printed
+above it and the progress log lines are left out (the bar shows the same
+numbers).  It is closed whatever ends the training (an error, Ctrl-C).
 """
 
 import argparse
+import contextlib
+import importlib.metadata
 import logging
 import sys
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from w2gm.corpora import LineSentence, Text8Corpus, is_corrupt_data_error, open_untrusted, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
@@ -29,9 +50,23 @@ from w2gm.exceptions import CorpusError, ParameterError, W2GMError
 from w2gm.persistence import check_writable_target
 from w2gm.settings import add_arguments, arguments_to_settings
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
+from w2gm.training import PROGRESS_MESSAGE
 from w2gm.word2gm import Word2GM
 
 logger = logging.getLogger("w2gm")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_LOG_LEVEL = "INFO"
+#: ``train(report_delay=...)`` while the progress bar is shown (the log lines keep gensim's 1 s)
+BAR_REPORT_DELAY = 0.25
+
+
+def package_version():
+    """Version of the installed ``w2gm`` distribution, or ``"unknown"`` if it is not installed."""
+    try:
+        return importlib.metadata.version("w2gm")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def detect_format(path, probe_bytes=1 << 20):
@@ -66,32 +101,51 @@ def _corpus(path, fmt):
     return reader, f"{path} ({fmt} format)"
 
 
+def _global_options(log_level_default):
+    """Parent parser of the global options, with `log_level_default` (``argparse.SUPPRESS``: none)."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--log-level", default=log_level_default, choices=LOG_LEVELS,
+                         help=f"logging level (default: {DEFAULT_LOG_LEVEL})")
+    options.add_argument("--version", action="version", version=f"w2gm {package_version()}",
+                         help="print the w2gm version and exit")
+    return options
+
+
 def build_parser():
+    # the global options, on the main parser (with the defaults) and on every subcommand (without
+    # defaults: argparse copies a subcommand's values over the main parser's, so a default there
+    # would undo a value given before the subcommand)
     parser = argparse.ArgumentParser(
         prog="w2gm", description="Multimodal word distributions (Word2GM): train and query "
-                                 "Gaussian-mixture word embeddings.")
-    parser.add_argument("--log-level", default="INFO",
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging level")
+                                 "Gaussian-mixture word embeddings.",
+        parents=[_global_options(DEFAULT_LOG_LEVEL)])
+    after = _global_options(argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    tr = sub.add_parser("train", help="train a model and save it",
-                        description="Train Word2GM on CORPUS (default: the bundled sample).")
+    def add_command(name, **kwargs):
+        return sub.add_parser(name, parents=[after], **kwargs)
+
+    tr = add_command("train", help="train a model and save it",
+                     description="Train Word2GM on CORPUS (default: the bundled sample).")
     tr.add_argument("corpus", nargs="?", default=None,
                     help="corpus file (.txt, .gz, .bz2 or .xz); omitted: the bundled sample corpus")
     tr.add_argument("-o", "--output", required=True, help="path of the model file to write")
     tr.add_argument("--format", choices=["auto", "text8", "lines"], default="auto",
                     help="corpus format: one sentence a line, or text8 (one huge line); "
                          "default: guessed from the first MiB")
+    tr.add_argument("--progress", choices=["auto", "bar", "log"], default="auto",
+                    help="show progress as a bar on stderr or as log lines (at INFO); "
+                         "default: a bar when stderr is a terminal")
     add_arguments(tr)
 
-    nb = sub.add_parser("neighbors", help="nearest neighbours of a word or one of its components")
+    nb = add_command("neighbors", help="nearest neighbours of a word or one of its components")
     nb.add_argument("model", help="model file written by 'w2gm train'")
     nb.add_argument("word")
     nb.add_argument("--component", type=int, default=None,
                     help="component index; omitted: word-level neighbours by maximum cosine")
     nb.add_argument("--topn", type=int, default=10)
 
-    ex = sub.add_parser("export", help="write point vectors or one component's means in word2vec format",
+    ex = add_command("export", help="write point vectors or one component's means in word2vec format",
                         description="Write one vector per word in word2vec format (readable by gensim's "
                                     "KeyedVectors.load_word2vec_format): the point vectors, i.e. the "
                                     "mixture-weighted means of the component means, or with --component K "
@@ -104,7 +158,7 @@ def build_parser():
     ex.add_argument("--fvocab", default=None, metavar="PATH",
                     help="also write 'word count' lines to PATH (gensim's fvocab)")
 
-    ev = sub.add_parser(
+    ev = add_command(
         "evaluate", help="Spearman correlation on word-similarity datasets",
         description="Spearman rho x 100 between model similarities and human ratings on the "
                     "eleven bundled word-similarity datasets of the paper's Table 2 (SL, WS, WS-S, "
@@ -121,13 +175,83 @@ def build_parser():
     return parser
 
 
+def use_progress_bar(mode, stream):
+    """Whether ``train`` draws a progress bar: `mode` ``"bar"``, or ``"auto"`` and `stream` a terminal."""
+    if mode == "auto":
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty is not None and isatty())
+    return mode == "bar"
+
+
+class ProgressBar:
+    """Training callback drawing a tqdm progress bar of one ``train`` call on `file`.
+
+    Uses the w2gm callback extension ``on_progress(model, progress)``
+    (:class:`w2gm.training.Progress`): the bar runs from 0 to 100 percent of
+    the call (all epochs); its postfix gives the epoch, words/s and the
+    epoch's mean loss, and tqdm estimates the time left.  Use it inside
+    :meth:`shown`, which also closes it when training fails.
+    """
+
+    def __init__(self, file):
+        self.file = file
+        self.bar = None
+
+    @contextlib.contextmanager
+    def shown(self):
+        """While the bar may be shown: log lines go above it, the progress log lines are left out."""
+        drop_progress_lines = _DropProgressLines()
+        training_logger = logging.getLogger("w2gm.training")
+        training_logger.addFilter(drop_progress_lines)
+        try:
+            with logging_redirect_tqdm():
+                yield self
+        finally:
+            training_logger.removeFilter(drop_progress_lines)
+            self.close()
+
+    def on_train_begin(self, model):
+        self.close()
+        self.bar = tqdm(total=100.0, file=self.file, unit="%", dynamic_ncols=True, leave=True,
+                        bar_format="{percentage:5.1f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
+
+    def on_progress(self, model, progress):
+        if self.bar is None:
+            return
+        self.bar.set_postfix_str(f"epoch {progress.epoch + 1}/{progress.epochs}, "
+                                 f"{progress.words_per_second:.0f} words/s, "
+                                 f"loss {progress.mean_loss:.4f}", refresh=False)
+        self.bar.update(100.0 * progress.fraction - self.bar.n)
+
+    def on_train_end(self, model):
+        if self.bar is not None:
+            self.bar.update(100.0 - self.bar.n)
+        self.close()
+
+    def close(self):
+        """Close the bar (as it stands) if it is open."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class _DropProgressLines(logging.Filter):
+    def filter(self, record):
+        return record.msg is not PROGRESS_MESSAGE and record.msg != PROGRESS_MESSAGE
+
+
 def cmd_train(args):
     model = Word2GM(**arguments_to_settings(args))  # validates every setting before reading the corpus
     check_writable_target(args.output)  # fail before training, not after
     corpus, described = _corpus(args.corpus, args.format)
     logger.info("training on %s", described)
     model.build_vocab(corpus)
-    losses = model.train(corpus)
+    if use_progress_bar(args.progress, sys.stderr):
+        bar = ProgressBar(sys.stderr)
+        with bar.shown():
+            losses = model.train(corpus, callbacks=[bar], report_delay=BAR_REPORT_DELAY)
+    else:
+        losses = model.train(corpus)
     model.save(args.output)
     stats = model.last_train_stats
     print(f"trained {model!r} on {described}")

@@ -23,6 +23,18 @@ Data flow (the same as gensim's ``Word2Vec.train``)::
   every ``report_delay`` seconds, ends epochs, runs the callbacks and
   detects divergence.
 
+Callbacks.  Besides gensim's ``on_train_begin``, ``on_epoch_begin``,
+``on_epoch_end`` and ``on_train_end``, a callback object may have an
+``on_progress(model, progress)`` method (a w2gm extension of gensim's
+protocol; gensim never calls it, and gensim's ``CallbackAny2Vec`` does not
+define it).  It is called in the calling thread at every progress report,
+i.e. where the ``EPOCH n - PROGRESS`` line is logged, about every
+``report_delay`` seconds (after every finished job with ``report_delay=0``),
+with a :class:`Progress`.  Its ``fraction`` is the learning-rate schedule's
+progress of the call (below): it never decreases within a call and reaches
+1.0 at the last job when the corpus has the expected size.  ``w2gm train``
+draws its progress bar with it.
+
 Learning-rate schedule.  The rate decays linearly from ``start_alpha`` to
 ``end_alpha`` over the call.  The progress of a point in epoch ``e``
 (0-based) is ``(e + min(1, done / expected)) / epochs``, where ``done`` is
@@ -86,7 +98,7 @@ from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpu
 from w2gm.exceptions import TrainingDivergedError
 
 __all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats",
-           "THREAD_PREFIX"]
+           "Progress", "PROGRESS_MESSAGE", "THREAD_PREFIX"]
 
 logger = logging.getLogger(__name__)
 # warnings.warn stacklevel of the code that called Word2GM.train (_end_epoch <- _log_epoch_progress
@@ -97,6 +109,9 @@ _USER_FRAME = 5
 THREAD_PREFIX = "w2gm-"
 # seconds a thread blocks on a queue before it checks the stop event again
 _POLL = 0.1
+#: Format string of the progress log lines (``record.msg``), e.g. for a ``logging.Filter``
+#: that drops them while a progress bar shows the same numbers.
+PROGRESS_MESSAGE = "EPOCH %d - PROGRESS: at %.2f%% %s, %.0f words/s, lr %.6f, mean loss %.4f"
 
 
 class Job(NamedTuple):
@@ -175,6 +190,35 @@ class RangeRead(NamedTuple):
 
     epoch: int
     jobs: int
+
+
+class Progress(NamedTuple):
+    """What ``on_progress(model, progress)`` callbacks receive at each progress report (w2gm extension).
+
+    Attributes
+    ----------
+    epoch : int
+        0-based epoch of this call of ``train`` the report is about.
+    epochs : int
+        Epochs of this call.
+    fraction : float
+        Progress of the whole call in [0, 1]:
+        ``(epoch + min(1, done / expected)) / epochs`` (module docstring,
+        "Learning-rate schedule"); non-decreasing within a call.
+    words_per_second : float
+        Raw words (corpus tokens) trained per second of wall time, since the call started.
+    alpha : float
+        Learning rate at this point of the schedule.
+    mean_loss : float
+        Mean hinge loss per (w, c, c') sample of the epoch so far (0.0 before any sample).
+    """
+
+    epoch: int
+    epochs: int
+    fraction: float
+    words_per_second: float
+    alpha: float
+    mean_loss: float
 
 
 class _EpochTally:
@@ -283,7 +327,9 @@ class TrainingRun:
     callbacks : sequence
         Objects with any of ``on_train_begin``, ``on_epoch_begin``,
         ``on_epoch_end``, ``on_train_end`` (called with the model in the
-        calling thread, as gensim's ``CallbackAny2Vec``).
+        calling thread, as gensim's ``CallbackAny2Vec``), and of the w2gm
+        extension ``on_progress(model, progress)``, called with a
+        :class:`Progress` at every progress report (module docstring).
     queue_factor : int
         The ``jobs`` queue holds at most ``queue_factor * workers`` jobs.
     compute_loss : bool
@@ -723,13 +769,21 @@ class TrainingRun:
         return sum(t.raw_words for t in self.tallies)
 
     def _log_progress(self, epoch, elapsed):
+        """Log a progress line of ``epoch``; call the ``on_progress`` callbacks with a :class:`Progress`."""
         tally = self.tallies[epoch]
         done = tally.sentences if self.by_examples else tally.raw_words
         expected = self.expected_sizes[epoch] or self.epoch_size
-        logger.info("EPOCH %d - PROGRESS: at %.2f%% %s, %.0f words/s, lr %.6f, mean loss %.4f",
-                    epoch + 1, 100.0 * min(1.0, done / expected),
-                    "examples" if self.by_examples else "words", self._words_done() / elapsed,
-                    self._alpha_at(epoch, done, expected), tally.mean_loss)
+        of_epoch = min(1.0, done / expected)
+        words_per_second = self._words_done() / elapsed if elapsed > 0 else 0.0
+        alpha = self._alpha_at(epoch, done, expected)
+        logger.info(PROGRESS_MESSAGE, epoch + 1, 100.0 * of_epoch,
+                    "examples" if self.by_examples else "words", words_per_second, alpha, tally.mean_loss)
+        progress = Progress(epoch, self.epochs, (epoch + of_epoch) / self.epochs, words_per_second, alpha,
+                            tally.mean_loss)
+        for callback in self.callbacks:
+            method = getattr(callback, "on_progress", None)
+            if method is not None:
+                method(self.model, progress)
 
     def _end_epoch(self, epoch):
         tally = self.tallies[epoch]
