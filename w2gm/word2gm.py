@@ -752,7 +752,11 @@ class Word2GM:
             the calling thread; an epoch's updates are complete (and its loss
             is in :attr:`running_training_loss`) when its ``on_epoch_end``
             runs.  ``on_batch_begin`` / ``on_batch_end`` are not called (gensim
-            4 does not call them either).
+            4 does not call them either).  w2gm's extension: an
+            ``on_progress(model, progress)`` method is called at every
+            progress report (every `report_delay` seconds) with a
+            :class:`w2gm.training.Progress` (the ``w2gm train`` progress bar
+            uses it).
         sentences : iterable of list of str, optional
             Keyword alias of `corpus_iterable` (the name of earlier w2gm versions).
 
