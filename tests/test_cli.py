@@ -599,3 +599,107 @@ def test_progress_bar_is_closed_on_ctrl_c(tmp_path, lines_file, capsys, bars, mo
     # the bar was closed before the message, which has a line of its own
     assert err.endswith("\nw2gm: interrupted; nothing was written by 'train'\n")
     assert not out.exists() and logging.getLogger("w2gm.training").filters == []
+
+
+# ---------------------------------------------------------------------------
+# export --format projector / tsv, plot
+
+
+def read_tsv_rows(path):
+    text = open(path, encoding="utf-8", newline="").read()
+    return [line.split("\t") for line in text[:-1].split("\n")]
+
+
+def test_export_projector_directory_matches_the_model(tmp_path, model_path, capsys):
+    out = tmp_path / "proj" / "ector"
+    assert main(["export", model_path, "--format", "projector", "-o", str(out)]) == 0
+    assert "TensorBoard Embedding Projector" in capsys.readouterr().out
+    assert listing(out) == ["metadata.tsv", "projector_config.pbtxt", "tensors.tsv"]
+    wv = Word2GM.load(model_path).wv
+    v, k, d = wv.means.shape
+    tensors = np.array(read_tsv_rows(out / "tensors.tsv"), dtype=np.float32)
+    np.testing.assert_array_equal(tensors, wv.means.reshape(v * k, d))
+    meta = read_tsv_rows(out / "metadata.tsv")
+    assert meta[0] == ["label", "word", "component", "weight", "variance", "count"]
+    assert [row[0] for row in meta[1:]] == [f"{w}:{c}" for w in wv.index_to_key for c in range(k)]
+    np.testing.assert_allclose([float(row[3]) for row in meta[1:]], wv.mixture_weights.ravel(), rtol=1e-6)
+    assert [int(row[5]) for row in meta[1:]] == np.repeat(wv.counts, k).tolist()
+    assert 'tensor_path: "tensors.tsv"' in (out / "projector_config.pbtxt").read_text()
+
+
+def test_export_tsv(tmp_path, model_path, capsys):
+    out = tmp_path / "components.tsv"
+    assert main(["export", model_path, "--format", "tsv", "-o", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out
+    wv = Word2GM.load(model_path).wv
+    rows = read_tsv_rows(out)
+    assert rows[0][:6] == ["label", "word", "component", "weight", "variance", "count"]
+    assert len(rows) == 1 + len(wv) * wv.num_mixtures
+    np.testing.assert_array_equal(np.array([r[6:] for r in rows[1:]], dtype=np.float32),
+                                  wv.means.reshape(-1, wv.vector_size))
+    np.testing.assert_allclose([float(r[4]) for r in rows[1:]],
+                               np.exp(wv.log_variances.astype(np.float64)).mean(axis=2).ravel(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--format", "tsv", "--component", "1"], "--component"),
+    (["--format", "projector", "--binary"], "--binary"),
+    (["--format", "tsv", "--fvocab", "v.txt"], "--fvocab"),
+])
+def test_export_components_refuses_word2vec_options(tmp_path, model_path, capsys, argv, message):
+    assert main(["export", model_path, "-o", str(tmp_path / "out"), *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert listing(tmp_path) == []
+
+
+def test_export_projector_into_a_file_returns_2(tmp_path, model_path, capsys):
+    target = tmp_path / "file.txt"
+    target.write_text("keep")
+    assert main(["export", model_path, "--format", "projector", "-o", str(target)]) == 2
+    assert "file.txt" in capsys.readouterr().err
+    assert target.read_text() == "keep"
+
+
+def test_export_default_format_is_word2vec(tmp_path, model_path):
+    out = tmp_path / "v.txt"
+    assert main(["export", model_path, "-o", str(out)]) == 0
+    wv = Word2GM.load(model_path).wv
+    assert out.read_text().split("\n")[0] == f"{len(wv)} {wv.vector_size}"
+
+
+@pytest.mark.parametrize("ext, magic", [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")])
+def test_plot_writes_the_figure(tmp_path, model_path, capsys, ext, magic):
+    pytest.importorskip("matplotlib")
+    wv = Word2GM.load(model_path).wv
+    words = wv.index_to_key[:2]
+    out = tmp_path / f"figure.{ext}"
+    assert main(["plot", model_path, *words, "-o", str(out), "--neighbours", "2"]) == 0
+    assert str(out) in capsys.readouterr().out
+    data = out.read_bytes()
+    assert data.startswith(magic)
+    if ext == "svg":
+        text = data.decode("utf-8")
+        for k in range(wv.num_mixtures):
+            assert f"{words[0]}:{k}" in text  # the labels, kept as text in the SVG
+    assert listing(tmp_path) == [f"figure.{ext}"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["a0", "-o", "figure.gif"], ".png"),
+    (["a0", "-o", "figure"], ".png"),
+    (["no-such-word", "-o", "figure.png"], "no-such-word"),
+    (["a0", "-o", "figure.png", "--neighbours", "-1"], "--neighbours"),
+])
+def test_plot_bad_input_returns_2_and_writes_nothing(tmp_path, model_path, capsys, argv, message):
+    pytest.importorskip("matplotlib")
+    argv = [str(tmp_path / a) if a.startswith("figure") else a for a in argv]
+    assert main(["plot", model_path, *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert listing(tmp_path) == []
+
+
+def test_plot_without_matplotlib_prints_the_install_hint(tmp_path, model_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["plot", model_path, "a0", "-o", str(tmp_path / "f.png")]) == 2
+    assert 'pip install "w2gm[plot]"' in capsys.readouterr().err
+    assert listing(tmp_path) == []

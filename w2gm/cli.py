@@ -5,11 +5,19 @@
     w2gm train [CORPUS] -o MODEL [--num-mixtures 2 --vector-size 50 ...]
     w2gm neighbors MODEL WORD [--component K] [--topn 10]
     w2gm export MODEL -o PATH [--component K] [--binary] [--fvocab PATH]
+    w2gm export MODEL --format projector -o DIR      (or --format tsv -o FILE)
     w2gm evaluate MODEL [--metric M ...] [--dataset PATH ...]
+    w2gm plot MODEL WORD [WORD ...] -o FIGURE.png|.svg|.pdf [--neighbours N]
 
 ``export`` writes one vector per word in word2vec format: the point vectors
 (the mixture-weighted mean of the component means, ``model.wv.vectors``)
-without ``--component``, the means of component K with it.
+without ``--component``, the means of component K with it.  ``export
+--format projector`` writes the TensorBoard Embedding Projector files of
+every component into a directory, ``--format tsv`` one table of every
+component (:mod:`w2gm.projector`).  ``plot`` draws the paper's Figure 1
+(:func:`w2gm.plotting.plot_mixtures`; needs matplotlib, ``pip install
+"w2gm[plot]"``) with matplotlib's non-interactive Agg backend, the format
+following the output's extension, written atomically.
 
 Training options are the :class:`w2gm.Word2GM` parameter names with dashes; their
 defaults, help and validation come from :mod:`w2gm.settings`.  Errors about
@@ -38,7 +46,9 @@ numbers).  It is closed whatever ends the training (an error, Ctrl-C).
 import argparse
 import contextlib
 import importlib.metadata
+import io
 import logging
+import os
 import sys
 
 from tqdm import tqdm
@@ -47,7 +57,9 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from w2gm.corpora import LineSentence, Text8Corpus, is_corrupt_data_error, open_untrusted, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
 from w2gm.exceptions import CorpusError, ParameterError, W2GMError
-from w2gm.persistence import check_writable_target
+from w2gm.persistence import atomic_write, check_writable_target
+from w2gm.plotting import import_matplotlib, plot_mixtures
+from w2gm.projector import write_projector, write_tsv
 from w2gm.settings import add_arguments, arguments_to_settings
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
 from w2gm.training import PROGRESS_MESSAGE
@@ -151,12 +163,20 @@ def build_parser():
                                     "mixture-weighted means of the component means, or with --component K "
                                     "the means of component K.")
     ex.add_argument("model")
-    ex.add_argument("-o", "--output", required=True)
+    ex.add_argument("-o", "--output", required=True,
+                    help="the file to write; a directory (created if missing) with --format projector")
+    ex.add_argument("--format", choices=EXPORT_FORMATS, default="word2vec", dest="export_format",
+                    help="word2vec (default): one vector per word; projector: tensors.tsv, metadata.tsv "
+                         "and projector_config.pbtxt of every component for the TensorBoard Embedding "
+                         "Projector, in the directory OUTPUT; tsv: one table of every component (label, "
+                         "word, component, weight, variance, count, mean values) with a header")
     ex.add_argument("--component", type=int, default=None,
                     help="component index; omitted: the point vectors")
     ex.add_argument("--binary", action="store_true")
     ex.add_argument("--fvocab", default=None, metavar="PATH",
                     help="also write 'word count' lines to PATH (gensim's fvocab)")
+
+    add_plot_command(add_command)
 
     ev = add_command(
         "evaluate", help="Spearman correlation on word-similarity datasets",
@@ -278,6 +298,8 @@ def cmd_neighbors(args):
 
 
 def cmd_export(args):
+    if args.export_format != "word2vec":
+        return export_components(args)
     model = Word2GM.load(args.model)
     model.wv.save_word2vec_format(args.output, fvocab=args.fvocab, binary=args.binary,
                                   component=args.component)
@@ -285,6 +307,77 @@ def cmd_export(args):
     print(f"wrote {what} of {len(model.wv)} words to {args.output}")
     if args.fvocab is not None:
         print(f"wrote the vocabulary with counts to {args.fvocab}")
+    return 0
+
+
+# ------------------------------------------------------------------ export --format projector/tsv, plot
+
+EXPORT_FORMATS = ("word2vec", "projector", "tsv")
+#: Figure formats of ``w2gm plot``, from the output's extension.
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def export_components(args):
+    """``export --format projector|tsv``: every component with its weight, variance and count."""
+    not_applicable = [option for option, value in [("--component", args.component), ("--fvocab", args.fvocab),
+                                                   ("--binary", args.binary or None)] if value is not None]
+    if not_applicable:
+        raise ParameterError(f"{', '.join(not_applicable)} only apply to --format word2vec, not to "
+                             f"--format {args.export_format} (which writes every component)")
+    if args.export_format == "projector":
+        if os.path.exists(args.output) and not os.path.isdir(args.output):
+            raise ParameterError(f"--format projector writes a directory, but {args.output!r} is a file")
+    else:
+        check_writable_target(args.output)
+    model = Word2GM.load(args.model)
+    wv = model.wv
+    rows = len(wv) * wv.num_mixtures
+    if args.export_format == "projector":
+        paths = write_projector(wv, args.output)
+        print(f"wrote {rows} components ({len(wv)} words x {wv.num_mixtures}) for the TensorBoard "
+              f"Embedding Projector to {paths['tensors']}, {paths['metadata']} and {paths['config']}")
+    else:
+        write_tsv(wv, args.output)
+        print(f"wrote {rows} components ({len(wv)} words x {wv.num_mixtures}) to {args.output}")
+    return 0
+
+
+def add_plot_command(add_command):
+    pl = add_command("plot", help="draw words' mixture components and their neighbours (paper's Figure 1)",
+                     description="Draw the mixture components of the words as ellipses (2-D PCA projection, "
+                                 "size from the standard deviation, opacity from the mixture weight) with "
+                                 "their nearest components as points. Needs matplotlib: "
+                                 'pip install "w2gm[plot]".')
+    pl.add_argument("model", help="model file written by 'w2gm train'")
+    pl.add_argument("words", nargs="+", metavar="WORD")
+    pl.add_argument("-o", "--output", required=True,
+                    help="figure file; the format follows the extension: " + ", ".join(
+                        f".{f}" for f in PLOT_FORMATS))
+    pl.add_argument("--neighbours", "--neighbors", type=int, default=5, metavar="N",
+                    help="nearest components of other words drawn per component (default: 5)")
+
+
+def cmd_plot(args):
+    fmt = os.path.splitext(args.output)[1].lower().lstrip(".")
+    if fmt not in PLOT_FORMATS:
+        raise ParameterError(f"cannot tell the figure format of {args.output!r}: give an output file "
+                             f"ending in " + ", ".join(f".{f}" for f in PLOT_FORMATS))
+    if args.neighbours < 0:
+        raise ParameterError(f"--neighbours must be a non-negative integer, got {args.neighbours}")
+    check_writable_target(args.output)
+    try:
+        matplotlib = import_matplotlib()
+    except ImportError as exc:  # a missing optional dependency: one line, as the user's errors
+        print(f"w2gm: error: {exc}", file=sys.stderr)
+        return 2
+    matplotlib.use("Agg")  # no display needed, never a GUI window
+    model = Word2GM.load(args.model)
+    fig = plot_mixtures(model.wv, args.words, neighbours=args.neighbours)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, bbox_inches="tight")
+    with atomic_write(args.output) as tmp, open(tmp, "wb") as f:
+        f.write(buffer.getvalue())
+    print(f"wrote the plot of {', '.join(args.words)} to {args.output}")
     return 0
 
 
@@ -315,6 +408,7 @@ def main(argv=None):
                         format="%(asctime)s %(levelname)s %(message)s")
     handlers = {"train": cmd_train, "neighbors": cmd_neighbors, "export": cmd_export,
                 "evaluate": cmd_evaluate}
+    handlers["plot"] = cmd_plot
     try:
         return handlers[args.command](args)
     except (W2GMError, OSError) as exc:
