@@ -703,3 +703,85 @@ def test_plot_without_matplotlib_prints_the_install_hint(tmp_path, model_path, c
     assert main(["plot", model_path, "a0", "-o", str(tmp_path / "f.png")]) == 2
     assert 'pip install "w2gm[plot]"' in capsys.readouterr().err
     assert listing(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------
+# senses, disambiguate, entail
+
+
+def test_senses_prints_the_components_side_by_side(model_path, capsys):
+    assert main(["senses", model_path, "a1", "b2", "--topn", "4"]) == 0
+    blocks = capsys.readouterr().out.strip("\n").split("\n\n")
+    wv = Word2GM.load(model_path).wv
+    assert len(blocks) == 2
+    for word, block in zip(["a1", "b2"], blocks):
+        lines = block.splitlines()
+        assert len(lines) == 3 + 4
+        assert lines[0].split() == [f"{word}:{k}" for k in range(3)]
+        result = wv.senses(word, topn=4)
+        weights = [float(x) for x in lines[1].split()[1:]]
+        variances = [float(x) for x in lines[2].split()[1:]]
+        assert weights == pytest.approx([s.weight for s in result.senses], abs=1e-3)
+        assert variances == pytest.approx([s.variance for s in result.senses], rel=1e-3)
+        for rank, line in enumerate(lines[3:]):
+            cells = line.split()
+            assert cells[0] == str(rank + 1)
+            labels, scores = cells[1::2], [float(x) for x in cells[2::2]]
+            assert labels == [s.neighbors[rank][0] for s in result.senses]
+            assert scores == pytest.approx([s.neighbors[rank][1] for s in result.senses], abs=1e-3)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["senses", "MODEL", "a1", "zebra"], "zebra"),
+    (["senses", "MODEL", "a1", "--topn", "0"], "topn"),
+    (["disambiguate", "MODEL", "zebra", "a1 a2"], "zebra"),
+    (["disambiguate", "MODEL", "a1", "a2 a3", "--window", "2"], "does not contain"),
+    (["disambiguate", "MODEL", "a1", "a1 a2", "--window", "-1"], "window"),
+    (["entail", "MODEL", "a1", "zebra"], "zebra"),
+])
+def test_sense_commands_bad_input_returns_2(model_path, capsys, argv, message):
+    argv = [model_path if a == "MODEL" else a for a in argv]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("w2gm: error: ") and message in captured.err
+
+
+@pytest.mark.parametrize("window", [None, 1])
+def test_disambiguate_prints_the_posterior_and_neighbours(model_path, capsys, window):
+    sentence = "c1 c2 a1 a3 zebra a5 b7"
+    argv = ["disambiguate", model_path, "a3", sentence]
+    if window is not None:
+        argv += ["--window", str(window)]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    wv = Word2GM.load(model_path).wv
+    expected = wv.disambiguate("a3", sentence, window=window)
+    assert lines[0] == "context used: " + " ".join(expected.context_used)
+    assert expected.context_used == (["a1"] if window == 1 else ["c1", "c2", "a1", "a5", "b7"])
+    assert lines[1].split() == ["component", "probability", "neighbors"]
+    assert len(lines) == 2 + 3
+    for k, line in enumerate(lines[2:]):
+        label, rest = line.split(None, 1)
+        assert label == f"a3:{k}"
+        starred = rest.startswith("*")
+        assert starred == (k == expected.component)
+        prob, near = rest.lstrip("* ").split(None, 1)
+        assert float(prob) == pytest.approx(expected.probabilities[k], abs=1e-4)
+        assert near.split(", ") == [f"{w}:{c}" for w, c, _ in wv.most_similar("a3", component=k, topn=5)]
+
+
+def test_entail_prints_every_metric_both_ways(model_path, capsys):
+    assert main(["entail", model_path, "a1", "b2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    wv = Word2GM.load(model_path).wv
+    from w2gm.similarity import SIMILARITY_METRICS
+    assert lines[0].split() == ["metric", "a1", "|=", "b2", "b2", "|=", "a1"]
+    assert [line.split()[0] for line in lines[1:-1]] == list(SIMILARITY_METRICS)
+    for metric, line in zip(SIMILARITY_METRICS, lines[1:-1]):
+        forward, backward = (float(x) for x in line.split()[1:])
+        assert forward == pytest.approx(wv.similarity("a1", "b2", metric), abs=1e-4)
+        assert backward == pytest.approx(wv.similarity("b2", "a1", metric), abs=1e-4)
+    ranked = wv.most_general(["a1", "b2"])
+    assert lines[-1].startswith("generality") and lines[-1].endswith(
+        ", ".join(f"{w} {g:.4f}" for w, g in ranked))

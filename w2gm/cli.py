@@ -8,6 +8,9 @@
     w2gm export MODEL --format projector -o DIR      (or --format tsv -o FILE)
     w2gm evaluate MODEL [--metric M ...] [--dataset PATH ...]
     w2gm plot MODEL WORD [WORD ...] -o FIGURE.png|.svg|.pdf [--neighbours N]
+    w2gm senses MODEL WORD [WORD ...] [--topn 10]
+    w2gm disambiguate MODEL WORD "a sentence with the word" [--window N]
+    w2gm entail MODEL HYPONYM HYPERNYM
 
 ``export`` writes one vector per word in word2vec format: the point vectors
 (the mixture-weighted mean of the component means, ``model.wv.vectors``)
@@ -18,6 +21,10 @@ component (:mod:`w2gm.projector`).  ``plot`` draws the paper's Figure 1
 (:func:`w2gm.plotting.plot_mixtures`; needs matplotlib, ``pip install
 "w2gm[plot]"``) with matplotlib's non-interactive Agg backend, the format
 following the output's extension, written atomically.
+
+``senses``, ``disambiguate`` and ``entail`` print the results of
+:mod:`w2gm.senses` (``model.wv.senses``, ``model.wv.disambiguate``,
+``model.wv.entailment_score`` under every metric, and ``most_general``).
 
 Training options are the :class:`w2gm.Word2GM` parameter names with dashes; their
 defaults, help and validation come from :mod:`w2gm.settings`.  Errors about
@@ -192,6 +199,7 @@ def build_parser():
                          "dataset name instead of the eleven bundled ones; repeatable")
     ev.add_argument("--case-sensitive", action="store_true",
                     help="match dataset words exactly (default: case-insensitive (uppercased), like gensim)")
+    _add_sense_commands(add_command)
     return parser
 
 
@@ -401,14 +409,104 @@ def cmd_evaluate(args):
     return 0
 
 
+# ------------------------------------------------------------ sense commands
+
+def _add_sense_commands(add_command):
+    """Parsers of ``senses``, ``disambiguate`` and ``entail`` (:mod:`w2gm.senses`)."""
+    se = add_command("senses", help="each component of words: weight, variance, nearest components",
+                     description="For each WORD, its mixture components side by side (the paper's Table 1): "
+                                 "mixture weight, variance (the mean over dimensions for a diagonal "
+                                 "covariance) and the nearest components of other words by cosine.")
+    se.add_argument("model", help="model file written by 'w2gm train'")
+    se.add_argument("words", nargs="+", metavar="WORD")
+    se.add_argument("--topn", type=int, default=10, help="neighbours per component (default: 10)")
+
+    di = add_command("disambiguate", help="which component of a word a sentence means",
+                     description="Posterior probability of each component of WORD given the other words "
+                                 "of SENTENCE (split at whitespace), with each component's nearest "
+                                 "neighbours.")
+    di.add_argument("model", help="model file written by 'w2gm train'")
+    di.add_argument("word")
+    di.add_argument("sentence", help="the context, e.g. a sentence containing WORD (quoted)")
+    di.add_argument("--window", type=int, default=None,
+                    help="use only the N tokens on each side of WORD in SENTENCE; default: all of them")
+
+    en = add_command("entail", help="entailment score of HYPONYM |= HYPERNYM under every metric",
+                     description="The similarity of HYPONYM to HYPERNYM under each similarity measure "
+                                 "(neg_kl, -KL(hyponym || hypernym), is the paper's entailment score, "
+                                 "Section 4.6), in both directions, and the generality of both words "
+                                 "(mixture-weighted mean log-variance; larger is more general).")
+    en.add_argument("model", help="model file written by 'w2gm train'")
+    en.add_argument("hyponym")
+    en.add_argument("hypernym")
+
+
+def _format_columns(rows):
+    """Left-aligned text columns, two spaces apart (trailing spaces stripped)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def cmd_senses(args):
+    if args.topn < 1:
+        raise ParameterError(f"--topn must be a positive integer, got {args.topn}")
+    wv = Word2GM.load(args.model).wv
+    results = [wv.senses(word, topn=args.topn) for word in args.words]  # all words checked first
+    blocks = []
+    for result in results:
+        rows = [[""] + [f"{result.word}:{s.component}" for s in result.senses],
+                ["weight"] + [f"{s.weight:.3f}" for s in result.senses],
+                ["variance"] + [f"{s.variance:.4g}" for s in result.senses]]
+        for rank in range(args.topn):
+            cells = [f"{s.neighbors[rank][0]} {s.neighbors[rank][1]:.3f}" if rank < len(s.neighbors) else ""
+                     for s in result.senses]
+            if any(cells):
+                rows.append([str(rank + 1)] + cells)
+        blocks.append(_format_columns(rows))
+    print("\n\n".join(blocks))
+    return 0
+
+
+def cmd_disambiguate(args):
+    if args.window is not None and args.window < 0:
+        raise ParameterError(f"--window must be a non-negative integer, got {args.window}")
+    wv = Word2GM.load(args.model).wv
+    result = wv.disambiguate(args.word, args.sentence, window=args.window)
+    used = " ".join(result.context_used) if result.context_used else "(none: the mixture weights)"
+    print(f"context used: {used}")
+    rows = [["component", "probability", "neighbors"]]
+    for k, p in enumerate(result.probabilities.tolist()):
+        near = wv.most_similar(args.word, component=k, topn=5)
+        mark = " *" if k == result.component else ""
+        rows.append([f"{args.word}:{k}{mark}", f"{p:.4f}", ", ".join(f"{w}:{c}" for w, c, _ in near)])
+    print(_format_columns(rows))
+    return 0
+
+
+def cmd_entail(args):
+    wv = Word2GM.load(args.model).wv
+    hypo, hyper = args.hyponym, args.hypernym
+    rows = [["metric", f"{hypo} |= {hyper}", f"{hyper} |= {hypo}"]]
+    for metric in SIMILARITY_METRICS:
+        rows.append([metric, f"{wv.entailment_score(hypo, hyper, metric):.4f}",
+                     f"{wv.entailment_score(hyper, hypo, metric):.4f}"])
+    print(_format_columns(rows))
+    general = wv.most_general([hypo, hyper])
+    print("generality (mean log-variance, larger is more general): "
+          + ", ".join(f"{w} {g:.4f}" for w, g in general))
+    return 0
+
+
+SENSE_COMMANDS = {"senses": cmd_senses, "disambiguate": cmd_disambiguate, "entail": cmd_entail}
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=getattr(logging, args.log_level),
                         format="%(asctime)s %(levelname)s %(message)s")
     handlers = {"train": cmd_train, "neighbors": cmd_neighbors, "export": cmd_export,
-                "evaluate": cmd_evaluate}
-    handlers["plot"] = cmd_plot
+                "evaluate": cmd_evaluate, "plot": cmd_plot, **SENSE_COMMANDS}
     try:
         return handlers[args.command](args)
     except (W2GMError, OSError) as exc:

@@ -68,6 +68,13 @@ correlation with human ratings of a word-pair file:
 (:mod:`w2gm.evaluation.analogies`); the other evaluation tasks are in
 :mod:`w2gm.evaluation`.
 
+Senses (the components as meanings): :meth:`KeyedGaussianMixtures.disambiguate`,
+:meth:`KeyedGaussianMixtures.sense_tags`, :meth:`KeyedGaussianMixtures.senses`,
+:meth:`KeyedGaussianMixtures.component_similarities`,
+:meth:`KeyedGaussianMixtures.entailment_score`,
+:meth:`KeyedGaussianMixtures.most_general` and
+:meth:`KeyedGaussianMixtures.most_specific` delegate to :mod:`w2gm.senses`.
+
 The arrays are kept by reference (no copy) when they are already float32 and
 C-contiguous, so a trainer can update them in place and the query object sees
 the updates.  Searches cache the unit-normalised means and the point vectors;
@@ -95,6 +102,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 import smart_open
 
+from w2gm import senses as _senses
 from w2gm._vocab import WordTable
 from w2gm.corpora import is_corrupt_data_error, is_utf8_encodable, open_untrusted
 from w2gm.evaluation import analogies as _analogies
@@ -1967,6 +1975,153 @@ class KeyedGaussianMixtures:
             "which w2gm does not depend on); use wv.to_keyed_vectors().wmdistance(...) with gensim and POT "
             "installed to compute it on the point vectors"
         )
+
+    # ---------------------------------------------------------------- senses
+
+    def disambiguate(self, word, context, window=None):
+        """Posterior over `word`'s components given a context: which sense is meant (Section 3.4).
+
+        Delegates to :func:`w2gm.senses.disambiguate` (documented there in
+        full): a naive-Bayes posterior with the mixture weights as prior and
+        the expected likelihood kernel between a component and each context
+        word's mixture as likelihood.  `context` is a list of tokens or a
+        ``str`` split at whitespace; with `window`, only the tokens within
+        `window` positions of an occurrence of `word` in it are used.  Tokens
+        equal to `word` and unknown tokens are ignored; with no usable token
+        the result is the mixture weights.
+
+        Parameters
+        ----------
+        word : str
+            A vocabulary word.
+        context : str or list of str
+            The context (or sentence, with `window`).
+        window : int, optional
+            Tokens on each side of each occurrence of `word`; None: all.
+
+        Returns
+        -------
+        w2gm.senses.Disambiguation
+            ``(word, probabilities, component, context_used)``, the
+            probabilities ``(K,)`` float64.
+
+        Raises
+        ------
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If `word` is not in the vocabulary.
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) On a bad `context` or `window`, or a `window`
+            with a context that does not contain `word`.
+        """
+        return _senses.disambiguate(self, word, context, window=window)
+
+    def sense_tags(self, tokens, window=_senses.DEFAULT_WINDOW):
+        """Most probable component of every in-vocabulary token of a sentence.
+
+        Delegates to :func:`w2gm.senses.sense_tags`: each token is
+        disambiguated by the other known tokens within `window` positions.
+
+        Parameters
+        ----------
+        tokens : str or list of str
+            The sentence (a ``str`` is split at whitespace).
+        window : int, optional
+            Context tokens on each side, default 5 (pass the model's
+            ``window`` to match training).
+
+        Returns
+        -------
+        list of w2gm.senses.SenseTag
+            ``(token, position, component, probability)`` per known token.
+
+        Raises
+        ------
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) On bad `tokens` or `window`.
+        """
+        return _senses.sense_tags(self, tokens, window=window)
+
+    def senses(self, word, topn=10):
+        """Weight, variance and nearest component neighbours of each component of `word` (Table 1).
+
+        Delegates to :func:`w2gm.senses.senses`.
+
+        Parameters
+        ----------
+        word : str
+            A vocabulary word.
+        topn : int, optional
+            Neighbours per component, as ``"word:k"`` labels with cosines.
+
+        Returns
+        -------
+        w2gm.senses.WordSenses
+            ``(word, senses)`` with one :class:`w2gm.senses.Sense` per
+            component; ``print()`` it for a table.
+
+        Raises
+        ------
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If `word` is not in the vocabulary.
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `topn` is not a non-negative integer.
+        """
+        return _senses.senses(self, word, topn=topn)
+
+    def component_similarities(self, w1, w2, metric="max_cos"):
+        """``(K, K)`` float64 single-Gaussian scores of every component pair of two words.
+
+        Delegates to :func:`w2gm.senses.component_similarities` (cosine of the
+        means for ``"max_cos"`` / ``"avg_cos"``, the other metrics by
+        :func:`w2gm.similarity.component_scores`).
+
+        Raises
+        ------
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If a word is not in the vocabulary.
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `metric` is unknown.
+        """
+        return _senses.component_similarities(self, w1, w2, metric=metric)
+
+    def entailment_score(self, hyponym, hypernym, metric="neg_kl"):
+        """Entailment score ``similarity(hyponym, hypernym, metric)``, ``-KL`` by default (Section 4.6).
+
+        Delegates to :func:`w2gm.senses.entailment_score`; a float, larger
+        meaning more likely ``hyponym |= hypernym``.
+
+        Raises
+        ------
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If a word is not in the vocabulary.
+        w2gm.exceptions.ParameterError
+            (a ``ValueError``) If `metric` is unknown.
+        """
+        return _senses.entailment_score(self, hyponym, hypernym, metric=metric)
+
+    def most_general(self, words):
+        """``[(word, generality)]``, most general first (mixture-weighted mean log-variance).
+
+        Delegates to :func:`w2gm.senses.most_general` (the measure is
+        :func:`w2gm.senses.generality`: broader words have larger variances,
+        Vilnis & McCallum 2015, paper Section 4.6).
+
+        Raises
+        ------
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If a word is not in the vocabulary.
+        """
+        return _senses.most_general(self, words)
+
+    def most_specific(self, words):
+        """``[(word, generality)]``, most specific first; the reverse of :meth:`most_general`.
+
+        Raises
+        ------
+        w2gm.exceptions.WordNotInVocabularyError
+            (a ``KeyError``) If a word is not in the vocabulary.
+        """
+        return _senses.most_specific(self, words)
 
     # ------------------------------------------------------------ evaluation
 

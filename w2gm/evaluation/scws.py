@@ -12,35 +12,14 @@ with the expected likelihood kernel the model is trained on (Section 3.4).
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import log_softmax, logsumexp
 
 from w2gm.evaluation.datasets import read_scws
 from w2gm.evaluation.word_pairs import VocabularyLookup, keyed_mixtures_of, spearman_x100
 from w2gm.exceptions import ParameterError, WordNotInVocabularyError
-from w2gm.similarity import component_scores, log_mixture_weights, unit_vectors
+from w2gm.senses import sense_log_posterior
+from w2gm.similarity import log_mixture_weights, unit_vectors
 
 __all__ = ["SCWSResult", "context_sense_weights", "evaluate_scws"]
-
-
-def _sense_log_posterior(wv, index, context_indices):
-    """Log responsibilities ``(K,)`` of word `index`'s components given context words.
-
-    ``log r_k = log p_k + sum_c log E(N_k, g_c) - const``, where
-    ``log E(N_k, g_c) = logsumexp_j(log q_cj + xi_kj)`` is the expected
-    likelihood kernel between component ``k`` (weight 1) and the mixture of
-    context word ``c``.
-    """
-    log_prior = log_mixture_weights(wv.logits[index])
-    if len(context_indices) == 0:
-        return log_prior
-    ctx = np.asarray(context_indices, dtype=np.intp)
-    xi = component_scores(
-        "expected_likelihood",
-        wv.means[index:index + 1], wv.log_variances[index:index + 1],
-        wv.means[ctx], wv.log_variances[ctx],
-    )  # (C, K, Kc)
-    log_e = logsumexp(xi + log_mixture_weights(wv.logits[ctx])[:, None, :], axis=2)  # (C, K)
-    return log_softmax(log_prior + log_e.sum(axis=0))
 
 
 def context_sense_weights(kv, word, context, case_insensitive=True):
@@ -58,7 +37,11 @@ def context_sense_weights(kv, word, context, case_insensitive=True):
     i.e. a naive-Bayes posterior over the components with the mixture
     weights ``p`` as prior.  Context words missing from the vocabulary are
     ignored; with no usable context the result is the prior ``p``.  The
-    context words' own (input) distributions are used.
+    context words' own (input) distributions are used.  The posterior is
+    :func:`w2gm.senses.sense_log_posterior`; unlike
+    :meth:`w2gm.KeyedGaussianMixtures.disambiguate`, words are matched
+    case-insensitively by default (as the evaluation datasets) and tokens
+    equal to `word` are not dropped.
 
     Parameters
     ----------
@@ -93,7 +76,7 @@ def context_sense_weights(kv, word, context, case_insensitive=True):
     if isinstance(context, str):
         context = context.split()
     ctx = [i for i in (lookup.get(w) for w in context) if i is not None]
-    return np.exp(_sense_log_posterior(wv, index, ctx))
+    return np.exp(sense_log_posterior(wv, index, ctx))
 
 
 class SCWSResult(NamedTuple):
@@ -130,7 +113,7 @@ def _window_responsibilities(wv, lookup, index, tokens, position, window):
     lo = max(0, position - window)
     near = tokens[lo:position] + tokens[position + 1:position + 1 + window]
     ctx = [i for i in (lookup.get(t) for t in near) if i is not None]
-    return np.exp(_sense_log_posterior(wv, index, ctx))
+    return np.exp(sense_log_posterior(wv, index, ctx))
 
 
 def _item_scores(wv, lookup, item, a, b, window):
