@@ -57,15 +57,8 @@ def fast_model(sentences=SMALL, **overrides):
 
 
 def all_arrays(model):
-    """name -> array for every parameter and optimizer array of the model."""
-    out = model.params_in.named()
-    if model.params_out is not None:
-        out.update(model.params_out.named(suffix="_out"))
-    if model.accumulators_in is not None:
-        out.update(model.accumulators_in.named(prefix="adagrad_"))
-    if model.accumulators_out is not None:
-        out.update(model.accumulators_out.named(prefix="adagrad_", suffix="_out"))
-    return out
+    """name -> array for every parameter and optimizer array of the model (the model file's, less counts)."""
+    return {name: a for name, a in model._file_arrays().items() if name != "counts"}
 
 
 def assert_same_arrays(m1, m2):

@@ -104,12 +104,15 @@ def check_metric(metric):
         (a ``ValueError``) If `metric` is not one of
         :data:`SIMILARITY_METRICS`; the message lists the valid names.
     """
-    if not isinstance(metric, str) or metric not in SIMILARITY_METRICS:
-        raise ParameterError(
-            f"unknown metric {metric!r}; valid metrics are "
-            + ", ".join(repr(m) for m in SIMILARITY_METRICS)
-        )
-    return metric
+    return _check_name("metric", metric, SIMILARITY_METRICS, "metrics")
+
+
+def _check_name(kind, value, valid, plural):
+    """`value` if it is one of the names `valid`, else a ParameterError listing them."""
+    if not isinstance(value, str) or value not in valid:
+        names = ", ".join(repr(m) for m in valid)
+        raise ParameterError(f"unknown {kind} {value!r}; valid {plural} are {names}")
+    return value
 
 
 def check_mixture(mixture):
@@ -131,12 +134,7 @@ def check_mixture(mixture):
         (a ``ValueError``) If `mixture` is not one of :data:`MIXTURE_MODES`;
         the message lists the valid names.
     """
-    if not isinstance(mixture, str) or mixture not in MIXTURE_MODES:
-        raise ParameterError(
-            f"unknown mixture {mixture!r}; valid choices are "
-            + ", ".join(repr(m) for m in MIXTURE_MODES)
-        )
-    return mixture
+    return _check_name("mixture", mixture, MIXTURE_MODES, "choices")
 
 
 def log_mixture_weights(logits):
