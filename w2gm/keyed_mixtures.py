@@ -1982,9 +1982,9 @@ class KeyedGaussianMixtures:
         """Posterior over `word`'s components given a context: which sense is meant (Section 3.4).
 
         Delegates to :func:`w2gm.senses.disambiguate` (documented there in
-        full): a naive-Bayes posterior with the mixture weights as prior and
-        the expected likelihood kernel between a component and each context
-        word's mixture as likelihood.  `context` is a list of tokens or a
+        full): the mixture weights as prior and, as likelihood, the
+        geometric mean over the context words of the expected likelihood
+        kernel between a component and the context word's mixture.  `context` is a list of tokens or a
         ``str`` split at whitespace; with `window`, only the tokens within
         `window` positions of an occurrence of `word` in it are used.  Tokens
         equal to `word` and unknown tokens are ignored; with no usable token

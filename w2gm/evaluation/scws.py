@@ -25,17 +25,17 @@ __all__ = ["SCWSResult", "context_sense_weights", "evaluate_scws"]
 def context_sense_weights(kv, word, context, case_insensitive=True):
     """Posterior weights of a word's mixture components given context words.
 
-    Treating the context words as independent evidence about which meaning
-    (component) of `word` is used, and measuring the compatibility of
-    component ``k`` with context word ``c`` by the same expected likelihood
-    kernel the model is trained to make large for observed (word, context)
-    pairs (Section 3.4)::
+    The compatibility of component ``k`` with context word ``c`` is the
+    expected likelihood kernel the model is trained to make large for
+    observed (word, context) pairs (Section 3.4); the ``C`` context words
+    are combined by a geometric mean, with the mixture weights ``p`` as
+    prior::
 
-        r_k  propto  p_k * prod_c E(N(mu_k, Sigma_k), g_c)
+        log r_k = log p_k + (1/C) sum_c log E(N(mu_k, Sigma_k), g_c) + const
         log E(N_k, g_c) = log sum_j q_cj N(0; mu_k - mu_cj, Sigma_k + Sigma_cj)
 
-    i.e. a naive-Bayes posterior over the components with the mixture
-    weights ``p`` as prior.  Context words missing from the vocabulary are
+    (a naive-Bayes posterior tempered by ``1/C``; see
+    :func:`w2gm.senses.sense_log_posterior` for why).  Context words missing from the vocabulary are
     ignored; with no usable context the result is the prior ``p``.  The
     context words' own (input) distributions are used.  The posterior is
     :func:`w2gm.senses.sense_log_posterior`; unlike
