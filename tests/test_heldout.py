@@ -4,10 +4,10 @@ import warnings
 
 import numpy as np
 import pytest
-
 from reference import loss as reference_loss
-from w2gm import Word2GM
 from w2gm._train_inner import loss_and_grads
+
+from w2gm import Word2GM
 from w2gm.exceptions import NotTrainedError, ParameterError
 from w2gm.heldout import HeldOutTriples, draw_triples, heldout_threshold, is_held_out, mean_loss
 from w2gm.parameters import MixtureParameters
