@@ -81,21 +81,22 @@ def test_held_out_tail_of_a_corpus_file_never_reaches_the_kernel(tmp_path):
     path = tmp_path / "corpus.txt"
     text = "\n".join(lines + tail) + "\n"
     path.write_text(text, encoding="utf-8")
-    # the held-out part: from the first line start at or after 80% of the bytes
-    split = text.index("\n", int(len(text) * 0.8) - 1) + 1
+    # the held-out part: from the first token start at or after 80% of the bytes
+    split = min(text.index(" ", int(len(text) * 0.8) - 1), text.index("\n", int(len(text) * 0.8) - 1)) + 1
     assert split > len("\n".join(lines))  # inside the tail lines
     m = model(heldout_fraction=0.2, workers=2)
     m.build_vocab(corpus_file=str(path))
+    n_sentences = m.corpus_count
     held = text[split:].split()
     words = [w for line in tail for w in line.split()]
     before = input_rows(m, words)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the held-out tail counts in the totals: no size warning
-        m.train(corpus_file=str(path), total_words=m.corpus_total_words)
+        m.train(corpus_file=str(path), total_words=m.corpus_total_words, total_examples=n_sentences)
     after = input_rows(m, words)
     unchanged = [all(np.array_equal(a[i], b[i]) for a, b in zip(before, after)) for i in range(len(words))]
     # exactly the words of the held-out bytes keep their input rows
-    assert unchanged == [w in held for w in words] and any(unchanged)
+    assert unchanged == [w in held for w in words] and any(unchanged) and not all(unchanged)
     assert len(m.heldout_loss_history) == 2 and all(np.isfinite(m.heldout_loss_history))
     sample = m.heldout_sample
     assert len(sample) > 0
@@ -295,3 +296,31 @@ def test_trailing_held_out_sentences_count_in_the_totals():
         m.train(corpus, total_examples=len(corpus))
         m.train(corpus, total_words=sum(map(len, corpus)))
     assert m.last_train_stats["examples"] == 2 * len(corpus)
+
+
+def test_a_one_line_corpus_file_is_cut_between_tokens(tmp_path):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "text8"
+    path.write_text(" ".join(f"t{j}" for j in rng.integers(0, 30, size=3000)), encoding="utf-8")
+    m = model(heldout_fraction=0.1, workers=2, epochs=1)
+    m.build_vocab(corpus_file=str(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m.train(corpus_file=str(path), total_words=m.corpus_total_words, total_examples=m.corpus_count)
+    assert len(m.heldout_sample) > 0 and np.isfinite(m.heldout_loss_history[0])
+    assert 250 < m.heldout_sample.words < 350  # about 10% of the 3000 tokens
+
+
+def test_cli_train_prints_the_held_out_loss(tmp_path, capsys):
+    from w2gm.cli import main
+    sentences, _ = split_corpus()
+    corpus = tmp_path / "lines.txt"
+    corpus.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    out = tmp_path / "m.w2gm"
+    assert main(["--log-level", "WARNING", "train", str(corpus), "-o", str(out), "--epochs", "2",
+                 "--vector-size", "4", "--min-count", "1", "--workers", "1", "--sample", "0",
+                 "--heldout-fraction", "0.2", "--heldout-triples", "200"]) == 0
+    printed = capsys.readouterr().out
+    model = Word2GM.load(out)
+    assert model.heldout_fraction == 0.2 and len(model.heldout_loss_history) == 2
+    assert "held-out loss per epoch: " + " ".join(f"{x:.4f}" for x in model.heldout_loss_history) in printed

@@ -85,6 +85,7 @@ import contextlib
 import logging
 import os
 import queue
+import re
 import signal
 import threading
 import time
@@ -443,12 +444,15 @@ class TrainingRun:
             return
         with plain_corpus_file(self.corpus_file) as path:
             size = split = os.path.getsize(path)
+            raw, sentences = count_corpus_file(path, MAX_SENTENCE_LENGTH)
             if self.heldout_threshold:
-                split = _line_start(path, size - int(size * self.heldout_fraction))
+                # the held-out tail: from the first token start at or after (1 - fraction) of the bytes
+                split = _token_start(path, size - int(size * self.heldout_fraction))
                 self.heldout_counts = count_corpus_file(path, MAX_SENTENCE_LENGTH, split, size)
+                raw -= self.heldout_counts[0]
+                sentences -= self.heldout_counts[1]
                 if self.heldout_collect:
                     self._read_heldout_tail(path, split, size)
-            raw, sentences = count_corpus_file(path, MAX_SENTENCE_LENGTH, 0, split)
             self.file_counts = (raw, sentences)
             self.by_examples = False
             self.epoch_size = max(raw, 1)
@@ -899,17 +903,24 @@ class TrainingRun:
                 RuntimeWarning, stacklevel=_USER_FRAME + 1)
 
 
-def _line_start(path, position):
-    """The first line start at or after byte ``position`` of a file (its size if there is none)."""
+_WHITESPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")
+
+
+def _token_start(path, position):
+    """The first byte at or after ``position`` that follows an ASCII whitespace byte (else the size).
+
+    Cutting a file there splits it between two tokens, never inside one (a
+    line so cut is read as two sentences, as between two byte ranges).
+    """
     if position <= 0:
         return 0
     with open(path, "rb") as handle:
         handle.seek(position - 1)
         offset = position - 1
         while chunk := handle.read(1 << 16):
-            found = chunk.find(b"\n")
-            if found >= 0:
-                return offset + found + 1
+            found = _WHITESPACE.search(chunk)
+            if found:
+                return offset + found.start() + 1
             offset += len(chunk)
     return offset
 

@@ -731,7 +731,7 @@ class Word2GM:
         if len(self.heldout_sample) == 0:
             warnings.warn("the held-out part of the corpus yielded no (w, c, c') triple; the held-out "
                           "loss is NaN (raise heldout_fraction or lower sample)", RuntimeWarning,
-                          stacklevel=2)
+                          stacklevel=7)  # the caller of train (via TrainingRun._end_epoch)
 
     def heldout_loss(self):
         """Mean max-margin loss (Section 3.3) of the held-out sample under the current parameters.
