@@ -98,12 +98,13 @@ def reference_jobs(path, table, batch_words, max_sentence_length=10000):
     wv = types.SimpleNamespace(vocabulary_table=table)
     corpus = LineSentence(path, max_sentence_length=max_sentence_length)
     # the attributes _epoch_batches reads (the corpus through _epoch_sentences once corpus_file exists)
-    run = types.SimpleNamespace(model=types.SimpleNamespace(wv=wv, batch_words=batch_words),
+    run = types.SimpleNamespace(model=types.SimpleNamespace(wv=wv, batch_words=batch_words, seed=1),
                                 corpus=corpus, corpus_file=None, _epoch_sentences=lambda: corpus,
-                                stop=threading.Event())
+                                stop=threading.Event(), heldout_threshold=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorpusDecodingWarning)
-        return [(words.tolist(), ends.tolist(), raw) for words, ends, raw in TrainingRun._epoch_batches(run)]
+        batches = TrainingRun._epoch_batches(run)
+        return [(words.tolist(), ends.tolist(), raw) for words, ends, raw, _ in batches]
 
 
 def stream_of_ranges(path, table, ranges, **kwargs):

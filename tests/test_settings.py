@@ -28,6 +28,7 @@ MAXIMA = {
     "epochs": 10_000,
     "workers": 1024,
     "batch_words": 10_000_000,
+    "heldout_triples": 100_000_000,
 }
 BY_NAME = {s.name: s for s in SETTINGS}
 HUGE = [2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, 2**64, 10**100, np.int64(2**62), np.uint64(2**64 - 1)]
@@ -138,6 +139,7 @@ def test_cli_train_with_too_many_mixtures_exits_2_naming_the_option(tmp_path):
 
 FLOAT_RANGES = {  # name -> (smallest, largest) accepted
     "sample": (0.0, 1.0),
+    "heldout_fraction": (0.0, 0.5),
     "margin": (1e-30, 1e6),
     "var_scale": (1e-30, 1e6),
     "mu_scale": (0.0, 1e6),

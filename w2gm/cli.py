@@ -286,6 +286,8 @@ def cmd_train(args):
     print(f"{stats['raw_words']} words in {stats['seconds']:.1f} s: "
           f"{stats['words_per_second']:.0f} words/s")
     print("mean loss per epoch: " + " ".join(f"{x:.4f}" for x in losses))
+    if stats["epoch_heldout_loss"]:
+        print("held-out loss per epoch: " + " ".join(f"{x:.4f}" for x in stats["epoch_heldout_loss"]))
     print(f"saved to {args.output}")
     return 0
 

@@ -38,6 +38,7 @@ setting             maximum      why
 ``max_vocab_size``  2**31 - 1    the vocabulary table holds at most 2**31 - 1
                                  distinct words, so a larger limit never applies
 ``max_final_vocab`` 2**31 - 1    as ``max_vocab_size``
+``heldout_triples`` 100000000    the sample is held in memory (three int32 each)
 =================== ============ ==================================================
 
 ``seed`` takes any integer >= 0: NumPy seeds from any integer, and the
@@ -265,6 +266,11 @@ SETTINGS = (
             "order the vocabulary by decreasing count (else in first-seen order)"),
     Setting("shrink_windows", True, "bool",
             "draw each centre word's window uniformly from 1..window (else always the full window)"),
+    Setting("heldout_fraction", 0.0, "float",
+            "hold this fraction of the corpus out of training and report the loss of a fixed sample "
+            "of its triples after every epoch (0 disables)", low=0.0, high=0.5),
+    Setting("heldout_triples", 100_000, "int", "(w, c, c') triples of the held-out sample", low=1,
+            high=100_000_000),
 )
 
 #: Setting name -> default value.

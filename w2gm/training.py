@@ -85,6 +85,7 @@ import contextlib
 import logging
 import os
 import queue
+import re
 import signal
 import threading
 import time
@@ -96,6 +97,7 @@ import numpy as np
 from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
 from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpus_file, sentence_tokens
 from w2gm.exceptions import TrainingDivergedError
+from w2gm.heldout import heldout_threshold, is_held_out
 
 __all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats",
            "Progress", "PROGRESS_MESSAGE", "THREAD_PREFIX"]
@@ -211,6 +213,9 @@ class Progress(NamedTuple):
         Learning rate at this point of the schedule.
     mean_loss : float
         Mean hinge loss per (w, c, c') sample of the epoch so far (0.0 before any sample).
+    heldout_loss : float
+        Held-out loss after the latest finished epoch of this call (NaN before the
+        first, or with ``heldout_fraction=0``; :mod:`w2gm.heldout`).
     """
 
     epoch: int
@@ -219,6 +224,7 @@ class Progress(NamedTuple):
     words_per_second: float
     alpha: float
     mean_loss: float
+    heldout_loss: float = float("nan")
 
 
 class _EpochTally:
@@ -263,6 +269,8 @@ class TrainingStats(NamedTuple):
         (w, c, c') samples of each epoch.
     sentences : int
         Corpus sentences read, over all epochs.
+    epoch_heldout_loss : list of float
+        Held-out loss after each epoch (empty with ``heldout_fraction=0``).
     """
 
     seconds: float
@@ -271,6 +279,7 @@ class TrainingStats(NamedTuple):
     epoch_loss: list
     epoch_samples: list
     sentences: int = 0
+    epoch_heldout_loss: tuple = ()
 
     @property
     def words_per_second(self):
@@ -377,6 +386,14 @@ class TrainingRun:
         self.claimed = 0             # units the workers of the current epoch have taken
         self.jobs_started = 0        # jobs of this call so far (numbers the job seeds)
         self.warned_utf8 = False
+        # held-out objective (w2gm.heldout): sentences hashed below the threshold are never trained
+        self.heldout_fraction = model.heldout_fraction
+        self.heldout_threshold = heldout_threshold(model.heldout_fraction) if model.heldout_fraction else 0
+        # collect the held-out sentences in epoch 0 when the model has no sample yet
+        self.heldout_collect = bool(self.heldout_threshold) and model.heldout_sample is None
+        self.heldout_parts = []      # int32 ids of each held-out sentence (iterable mode, epoch 0)
+        self.heldout_counts = (0, 0)  # (raw words, sentences) of the held-out tail (corpus_file)
+        self.heldout_losses = []
 
     # ------------------------------------------------------------ orchestration
     def run(self):
@@ -410,7 +427,7 @@ class TrainingRun:
         return TrainingStats(seconds, sum(t.raw_words for t in self.tallies),
                              sum(t.kept_words for t in self.tallies),
                              [t.mean_loss for t in self.tallies], [t.samples for t in self.tallies],
-                             sum(t.sentences for t in self.tallies))
+                             sum(t.sentences for t in self.tallies), list(self.heldout_losses))
 
     @contextlib.contextmanager
     def _corpus_file_readers(self):
@@ -426,19 +443,39 @@ class TrainingRun:
             yield
             return
         with plain_corpus_file(self.corpus_file) as path:
+            size = split = os.path.getsize(path)
             raw, sentences = count_corpus_file(path, MAX_SENTENCE_LENGTH)
+            if self.heldout_threshold:
+                # the held-out tail: from the first token start at or after (1 - fraction) of the bytes
+                split = _token_start(path, size - int(size * self.heldout_fraction))
+                self.heldout_counts = count_corpus_file(path, MAX_SENTENCE_LENGTH, split, size)
+                raw -= self.heldout_counts[0]
+                sentences -= self.heldout_counts[1]
+                if self.heldout_collect:
+                    self._read_heldout_tail(path, split, size)
             self.file_counts = (raw, sentences)
             self.by_examples = False
             self.epoch_size = max(raw, 1)
             table = self.model.wv.vocabulary_table
             try:
-                for start, end in byte_ranges(os.path.getsize(path), self.workers):
+                for start, end in byte_ranges(split, self.workers):
                     self.readers.append(CorpusFileRange(path, table, start, end, self.model.batch_words,
                                                         MAX_SENTENCE_LENGTH))
                 yield
             finally:
                 for reader in self.readers:
                     reader.close()
+
+    def _read_heldout_tail(self, path, start, end):
+        """``corpus_file`` mode: read the held-out bytes ``[start, end)`` into ``heldout_parts``."""
+        reader = CorpusFileRange(path, self.model.wv.vocabulary_table, start, end, self.model.batch_words,
+                                 MAX_SENTENCE_LENGTH)
+        try:
+            while (batch := reader.next_job()) is not None:
+                words, ends = batch[0], batch[1]
+                self.heldout_parts.extend(np.split(words, ends[:-1]))
+        finally:
+            reader.close()
 
     def _guarded(self, body):
         """Thread body that hands any exception to the calling thread and stops the run."""
@@ -543,9 +580,8 @@ class TrainingRun:
                 return
             self.expected_sizes[epoch] = expected
             done = jobs = raw_total = sentences_total = 0
-            for words, ends, raw in self._epoch_batches():
+            for words, ends, raw, sentences in self._epoch_batches(self.heldout_collect and epoch == 0):
                 alpha_start = self._alpha_at(epoch, done, expected)
-                sentences = len(ends)
                 done += sentences if self.by_examples else raw
                 job_number += 1
                 seed = (self.call_seed * 0x9E3779B97F4A7C15 + job_number) & 0xFFFFFFFFFFFFFFFF
@@ -575,28 +611,42 @@ class TrainingRun:
         fraction = (epoch * expected + min(done, expected)) / (float(expected) * self.epochs)
         return self.start_alpha - (self.start_alpha - self.end_alpha) * min(1.0, fraction)
 
-    def _epoch_batches(self):
-        """Yield ``(words int32 (N,), sentence_ends int64 (S,), raw_words)`` of about ``batch_words``.
+    def _epoch_batches(self, collect=False):
+        """Yield ``(words int32 (N,), sentence_ends int64 (S,), raw_words, sentences)`` batches.
+
+        A batch holds about ``batch_words`` vocabulary words.
 
         Sentences are looked up in C (out-of-vocabulary words dropped, as in
         word2vec); a batch closes once it holds ``batch_words`` vocabulary words.
+        Held-out sentences (``heldout_fraction``, :func:`w2gm.heldout.is_held_out`)
+        are left out of ``words`` but counted in ``raw_words`` and ``sentences``,
+        so that the schedule and the totals see the whole corpus; with `collect`
+        their indices are appended to ``heldout_parts``.
         """
         lookup = self.model.wv.vocabulary_table.lookup
         batch_words = self.model.batch_words
-        parts, ends, n_ids, raw = [], [], 0, 0
+        threshold, seed = self.heldout_threshold, self.model.seed
+        parts, ends, n_ids, raw, skipped = [], [], 0, 0, 0
         for number, sentence in enumerate(self.corpus, 1):
             if self.stop.is_set():
                 return
+            if threshold and is_held_out(number - 1, seed, threshold):
+                if collect:
+                    self.heldout_parts.append(sentence_tokens(lookup, sentence, number))
+                raw += len(sentence)
+                skipped += 1
+                continue
             ids = sentence_tokens(lookup, sentence, number)
             parts.append(ids)
             n_ids += len(ids)
             ends.append(n_ids)
             raw += len(sentence)
             if n_ids >= batch_words:
-                yield _concatenate(parts), np.asarray(ends, dtype=np.int64), raw
-                parts, ends, n_ids, raw = [], [], 0, 0
-        if parts:
-            yield _concatenate(parts), np.asarray(ends, dtype=np.int64), raw
+                yield _concatenate(parts), np.asarray(ends, dtype=np.int64), raw, len(ends) + skipped
+                parts, ends, n_ids, raw, skipped = [], [], 0, 0, 0
+        if parts or skipped:
+            words = _concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+            yield words, np.asarray(ends, dtype=np.int64), raw, len(ends) + skipped
 
     # ------------------------------------------------------------------ workers
     def _worker_loop(self):
@@ -779,7 +829,8 @@ class TrainingRun:
         logger.info(PROGRESS_MESSAGE, epoch + 1, 100.0 * of_epoch,
                     "examples" if self.by_examples else "words", words_per_second, alpha, tally.mean_loss)
         progress = Progress(epoch, self.epochs, (epoch + of_epoch) / self.epochs, words_per_second, alpha,
-                            tally.mean_loss)
+                            tally.mean_loss,
+                            self.heldout_losses[-1] if self.heldout_losses else float("nan"))
         for callback in self.callbacks:
             method = getattr(callback, "on_progress", None)
             if method is not None:
@@ -796,7 +847,12 @@ class TrainingRun:
                 f"{self.model.sample!r}) and min_count no sentence kept two vocabulary words; "
                 "its loss is reported as 0.0. Lower `sample` (0 disables it) for a small corpus.",
                 RuntimeWarning, stacklevel=_USER_FRAME)
-        else:
+        if self.heldout_threshold:
+            heldout = self._heldout_loss(epoch)
+            logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f, held-out loss %.4f "
+                        "(%d triples)", epoch + 1, tally.raw_words, tally.kept_words, tally.mean_loss,
+                        heldout, len(self.model.heldout_sample))
+        elif tally.samples:
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f", epoch + 1,
                         tally.raw_words, tally.kept_words, tally.mean_loss)
         self._check_totals(epoch, tally)
@@ -806,6 +862,18 @@ class TrainingRun:
         self.model.wv.clear_cache()
         self.call_back("on_epoch_end")
 
+    def _heldout_loss(self, epoch):
+        """Calling thread, at the end of ``epoch``: the held-out loss (drawing the sample first if needed)."""
+        if self.model.heldout_sample is None:
+            parts = self.heldout_parts
+            words = _concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+            ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
+            self.heldout_parts = []
+            self.model._draw_heldout_sample(words, ends)
+        loss = self.model.heldout_loss()
+        self.heldout_losses.append(loss)
+        return loss
+
     def _check_totals(self, epoch, tally):
         """Report an epoch whose size differs from a given total: a log line per total, one warning a call.
 
@@ -814,14 +882,17 @@ class TrainingRun:
         for the wrong size, so the caller should pass the right totals.
         """
         found = []
-        if self.total_examples is not None and tally.sentences != self.total_examples:
+        # corpus_file mode: the held-out tail counts as read (iterable mode: already in the tally)
+        raw_words = tally.raw_words + self.heldout_counts[0]
+        sentences = tally.sentences + self.heldout_counts[1]
+        if self.total_examples is not None and sentences != self.total_examples:
             logger.warning("EPOCH %d: supplied example count (%d) did not equal expected count (%d)",
-                           epoch + 1, tally.sentences, self.total_examples)
-            found.append(f"{tally.sentences} sentences, not total_examples={self.total_examples}")
-        if self.total_words is not None and tally.raw_words != self.total_words:
+                           epoch + 1, sentences, self.total_examples)
+            found.append(f"{sentences} sentences, not total_examples={self.total_examples}")
+        if self.total_words is not None and raw_words != self.total_words:
             logger.warning("EPOCH %d: supplied raw word count (%d) did not equal expected count (%d)",
-                           epoch + 1, tally.raw_words, self.total_words)
-            found.append(f"{tally.raw_words} raw words, not total_words={self.total_words}")
+                           epoch + 1, raw_words, self.total_words)
+            found.append(f"{raw_words} raw words, not total_words={self.total_words}")
         if found and not self.warned_totals:
             self.warned_totals = True
             warnings.warn(
@@ -830,6 +901,28 @@ class TrainingRun:
                 "size, but pass total_examples / total_words of the corpus you train on to get the "
                 "learning-rate schedule and progress right from the start",
                 RuntimeWarning, stacklevel=_USER_FRAME + 1)
+
+
+_WHITESPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")
+
+
+def _token_start(path, position):
+    """The first byte at or after ``position`` that follows an ASCII whitespace byte (else the size).
+
+    Cutting a file there splits it between two tokens, never inside one (a
+    line so cut is read as two sentences, as between two byte ranges).
+    """
+    if position <= 0:
+        return 0
+    with open(path, "rb") as handle:
+        handle.seek(position - 1)
+        offset = position - 1
+        while chunk := handle.read(1 << 16):
+            found = _WHITESPACE.search(chunk)
+            if found:
+                return offset + found.start() + 1
+            offset += len(chunk)
+    return offset
 
 
 def _concatenate(parts):

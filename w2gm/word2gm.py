@@ -43,6 +43,8 @@ from w2gm.exceptions import (
     TrainingDivergedError,
     UnsupportedArgumentError,
 )
+from w2gm.heldout import draw_triples
+from w2gm.heldout import mean_loss as heldout_mean_loss
 from w2gm.keyed_mixtures import KeyedGaussianMixtures
 from w2gm.parameters import MixtureParameters
 from w2gm.settings import (
@@ -203,6 +205,17 @@ class Word2GM:
         Draw each centre word's window uniformly from ``1..window`` (the
         default, as word2vec); False uses the full ``window`` for every
         centre word.
+    heldout_fraction : float
+        Fraction of the corpus held out of training, in [0, 0.5] (default 0:
+        off).  A corpus iterable holds out about this fraction of its
+        sentences, chosen by ordinal and `seed`; a corpus file its last
+        bytes, from a line start on.  A fixed sample of (w, c, c') triples is
+        drawn once from them and its mean loss is logged after every epoch
+        and appended to :attr:`heldout_loss_history` (:mod:`w2gm.heldout`).
+        The vocabulary still counts held-out sentences.
+    heldout_triples : int
+        Size of that sample (default 100000; fewer if the held-out part
+        has fewer (w, c) pairs).
     **kwargs
         gensim arguments that do not apply to Word2GM (``sg``, ``hs``,
         ``cbow_mean``, ``hashfxn``, ``null_word``, ``comment`` and the gensim 3
@@ -274,7 +287,8 @@ class Word2GM:
                  batch_words=_D["batch_words"], callbacks=(), compute_loss=_D["compute_loss"],
                  ns_exponent=_D["ns_exponent"], max_vocab_size=_D["max_vocab_size"],
                  max_final_vocab=_D["max_final_vocab"], trim_rule=None, sorted_vocab=_D["sorted_vocab"],
-                 shrink_windows=_D["shrink_windows"], **kwargs):
+                 shrink_windows=_D["shrink_windows"], heldout_fraction=_D["heldout_fraction"],
+                 heldout_triples=_D["heldout_triples"], **kwargs):
         _refuse_unknown_arguments(kwargs, "Word2GM")
         values = dict(locals())
         for name, value in validate_settings({n: values[n] for n in SETTING_NAMES}).items():
@@ -290,6 +304,8 @@ class Word2GM:
         self.accumulators_in = None
         self.accumulators_out = None
         self.training_loss = []
+        self.heldout_loss_history = []
+        self.heldout_sample = None
         self.running_training_loss = 0.0
         self.epochs_trained = 0
         self.train_calls = 0
@@ -652,6 +668,8 @@ class Word2GM:
         self.params_out = MixtureParameters.initial(rng, **shape) if self.separate_output else None
         self._init_accumulators()
         self.training_loss = []
+        self.heldout_loss_history = []
+        self.heldout_sample = None
         self.epochs_trained = 0
         self.diverged = False
 
@@ -699,6 +717,42 @@ class Word2GM:
         return KernelState(self.params_in, params_out, self.accumulators_in, accumulators_out,
                            thresholds, alias_prob, alias_index, self.window, self.negative,
                            self.margin, self.eps, lo, hi, shrink_windows=self.shrink_windows)
+
+    # ------------------------------------------------------------------ held-out objective
+    def _draw_heldout_sample(self, words, sentence_ends):
+        """Draw :attr:`heldout_sample` from held-out sentences (int32 ids, int64 ends; w2gm.heldout)."""
+        thresholds = subsampling_thresholds(self.counts, self.sample)
+        alias_prob, alias_index = build_alias_table(self.counts, self.ns_exponent)
+        self.heldout_sample = draw_triples(words, sentence_ends, thresholds, alias_prob, alias_index,
+                                           self.window, self.shrink_windows, self.heldout_triples,
+                                           self.seed)
+        logger.info("held-out sample: %d (w, c, c') triples from %d held-out vocabulary words",
+                    len(self.heldout_sample), self.heldout_sample.words)
+        if len(self.heldout_sample) == 0:
+            warnings.warn("the held-out part of the corpus yielded no (w, c, c') triple; the held-out "
+                          "loss is NaN (raise heldout_fraction or lower sample)", RuntimeWarning,
+                          stacklevel=7)  # the caller of train (via TrainingRun._end_epoch)
+
+    def heldout_loss(self):
+        """Mean max-margin loss (Section 3.3) of the held-out sample under the current parameters.
+
+        Nothing is updated.  Computed in float64 with the model's ``margin``
+        and ``eps`` (:func:`w2gm.heldout.mean_loss`).
+
+        Returns
+        -------
+        float
+            NaN if the sample is empty.
+
+        Raises
+        ------
+        NotTrainedError
+            If no sample was drawn yet (train with ``heldout_fraction > 0`` first).
+        """
+        if self.heldout_sample is None:
+            raise NotTrainedError("no held-out sample: train with heldout_fraction > 0 first")
+        params_out = self.params_out if self.separate_output else self.params_in
+        return heldout_mean_loss(self.params_in, params_out, self.heldout_sample, self.margin, self.eps)
 
     # ------------------------------------------------------------------ training
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
@@ -877,16 +931,21 @@ class Word2GM:
     def _record(self, stats):
         """Add a finished run to the training history and log it."""
         self.training_loss.extend(stats.epoch_loss)
+        self.heldout_loss_history.extend(stats.epoch_heldout_loss)
         self.epochs_trained += len(stats.epoch_loss)
         self.train_seconds = stats.seconds
         self._total_train_time += stats.seconds
         self.last_train_stats = {"seconds": stats.seconds, "raw_words": stats.raw_words,
                                  "kept_words": stats.kept_words, "examples": stats.sentences,
                                  "words_per_second": stats.words_per_second,
-                                 "epoch_loss": stats.epoch_loss, "epoch_samples": stats.epoch_samples}
+                                 "epoch_loss": stats.epoch_loss, "epoch_samples": stats.epoch_samples,
+                                 "epoch_heldout_loss": list(stats.epoch_heldout_loss)}
         logger.info("training on %d raw words (%d effective) took %.1fs, %.0f words/s; "
                     "mean loss per epoch: %s", stats.raw_words, stats.kept_words, stats.seconds,
                     stats.words_per_second, ", ".join(f"{x:.4f}" for x in stats.epoch_loss))
+        if stats.epoch_heldout_loss:
+            logger.info("held-out loss per epoch: %s",
+                        ", ".join(f"{x:.4f}" for x in stats.epoch_heldout_loss))
 
     @property
     def train_count(self):
@@ -989,6 +1048,7 @@ class Word2GM:
             raise TrainingDivergedError("refusing to save a model with NaN/infinite parameters")
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
                 "corpus_count": self.corpus_count, "training_loss": self.training_loss,
+                "heldout_loss_history": self.heldout_loss_history,
                 "epochs_trained": self.epochs_trained, "train_calls": self.train_calls,
                 "diverged": self.diverged, "running_training_loss": self.running_training_loss}
         persistence.write_model_file(path, self._file_arrays(), meta, self.wv.index_to_key)
@@ -1093,6 +1153,12 @@ class Word2GM:
                 or x is None for x in losses):
             raise ParameterError("its training_loss is not a list of (float-sized) numbers")
         self.training_loss = [float("nan") if x is None else float(x) for x in losses]
+        heldout = meta.get("heldout_loss_history", [])
+        if not isinstance(heldout, list) or not all(
+                (isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) <= 1e308)
+                or x is None for x in heldout):
+            raise ParameterError("its heldout_loss_history is not a list of (float-sized) numbers")
+        self.heldout_loss_history = [float("nan") if x is None else float(x) for x in heldout]
         for name in ("corpus_total_words", "corpus_count", "epochs_trained", "train_calls"):
             value = meta.get(name, 0)
             if type(value) is not int or not 0 <= value < 2**63:
