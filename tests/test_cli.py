@@ -641,7 +641,18 @@ def test_export_tsv(tmp_path, model_path, capsys):
                                np.exp(wv.log_variances.astype(np.float64)).mean(axis=2).ravel(), rtol=1e-6)
 
 
+def test_export_limit(tmp_path, model_path, capsys):
+    out = tmp_path / "p"
+    assert main(["export", model_path, "--format", "projector", "--limit", "3", "-o", str(out)]) == 0
+    wv = Word2GM.load(model_path).wv
+    assert f"wrote {3 * wv.num_mixtures} components (3 words x {wv.num_mixtures})" in capsys.readouterr().out
+    meta = read_tsv_rows(out / "metadata.tsv")
+    assert [r[1] for r in meta[1::wv.num_mixtures]] == wv.index_to_key[:3]
+
+
 @pytest.mark.parametrize("argv, message", [
+    (["--limit", "3"], "--limit only applies"),
+    (["--format", "tsv", "--limit", "0"], "limit must be"),
     (["--format", "tsv", "--component", "1"], "--component"),
     (["--format", "projector", "--binary"], "--binary"),
     (["--format", "tsv", "--fvocab", "v.txt"], "--fvocab"),

@@ -14,6 +14,7 @@ from w2gm.projector import (
     METADATA_COLUMNS,
     METADATA_FILE,
     TENSORS_FILE,
+    component_table,
     escape_field,
     unescape_field,
     write_projector,
@@ -169,3 +170,31 @@ def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
         write_tsv(mixtures(seed=2), tmp_path / "t.tsv")
     assert (tmp_path / "t.tsv").read_bytes() == before
     assert os.listdir(tmp_path) == ["t.tsv"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 10])
+def test_limit_keeps_the_first_words(tmp_path, limit):
+    wv = mixtures(words=("alpha", "beta", "gamma"), k=2, d=3)
+    kept = min(limit, 3)
+    write_projector(wv, tmp_path / "p", limit=limit)
+    tensors = np.array(read_rows(tmp_path / "p" / TENSORS_FILE), dtype=np.float32)
+    np.testing.assert_array_equal(tensors, wv.means[:kept].reshape(kept * 2, 3))
+    meta = read_rows(tmp_path / "p" / METADATA_FILE)
+    assert [r[0] for r in meta[1:]] == [f"{w}:{c}" for w in wv.index_to_key[:kept] for c in range(2)]
+    assert [int(r[5]) for r in meta[1:]] == np.repeat(wv.counts[:kept], 2).tolist()
+    write_tsv(wv, tmp_path / "c.tsv", limit=limit)
+    rows = read_rows(tmp_path / "c.tsv")
+    assert len(rows) == 1 + 2 * kept
+    assert rows[1:] == [m + t for m, t in zip(meta[1:], read_rows(tmp_path / "p" / TENSORS_FILE))]
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1.5, True, "3"])
+def test_bad_limit_is_a_parameter_error_before_writing(tmp_path, limit):
+    wv = mixtures()
+    with pytest.raises(ParameterError, match="limit"):
+        component_table(wv, limit)
+    with pytest.raises(ParameterError, match="limit"):
+        write_projector(wv, tmp_path / "p", limit=limit)
+    with pytest.raises(ParameterError, match="limit"):
+        write_tsv(wv, tmp_path / "c.tsv", limit=limit)
+    assert os.listdir(tmp_path) == []

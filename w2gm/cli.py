@@ -66,7 +66,7 @@ from w2gm.evaluation import evaluate_benchmarks, format_table
 from w2gm.exceptions import CorpusError, ParameterError, W2GMError
 from w2gm.persistence import atomic_write, check_writable_target
 from w2gm.plotting import import_matplotlib, plot_mixtures
-from w2gm.projector import write_projector, write_tsv
+from w2gm.projector import check_limit, write_projector, write_tsv
 from w2gm.settings import add_arguments, arguments_to_settings
 from w2gm.similarity import SIMILARITY_METRICS, check_metric
 from w2gm.training import PROGRESS_MESSAGE
@@ -182,6 +182,9 @@ def build_parser():
     ex.add_argument("--binary", action="store_true")
     ex.add_argument("--fvocab", default=None, metavar="PATH",
                     help="also write 'word count' lines to PATH (gensim's fvocab)")
+    ex.add_argument("--limit", type=int, default=None, metavar="N",
+                    help="--format projector/tsv: only the N most frequent words (the first N of the "
+                         "vocabulary); default: every word")
 
     add_plot_command(add_command)
 
@@ -310,6 +313,8 @@ def cmd_neighbors(args):
 def cmd_export(args):
     if args.export_format != "word2vec":
         return export_components(args)
+    if args.limit is not None:
+        raise ParameterError("--limit only applies to --format projector and --format tsv")
     model = Word2GM.load(args.model)
     model.wv.save_word2vec_format(args.output, fvocab=args.fvocab, binary=args.binary,
                                   component=args.component)
@@ -339,16 +344,18 @@ def export_components(args):
             raise ParameterError(f"--format projector writes a directory, but {args.output!r} is a file")
     else:
         check_writable_target(args.output)
+    limit = check_limit(args.limit)  # before loading the model
     model = Word2GM.load(args.model)
     wv = model.wv
-    rows = len(wv) * wv.num_mixtures
+    words = len(wv) if limit is None else min(limit, len(wv))
+    rows = words * wv.num_mixtures
     if args.export_format == "projector":
-        paths = write_projector(wv, args.output)
-        print(f"wrote {rows} components ({len(wv)} words x {wv.num_mixtures}) for the TensorBoard "
+        paths = write_projector(wv, args.output, limit=limit)
+        print(f"wrote {rows} components ({words} words x {wv.num_mixtures}) for the TensorBoard "
               f"Embedding Projector to {paths['tensors']}, {paths['metadata']} and {paths['config']}")
     else:
-        write_tsv(wv, args.output)
-        print(f"wrote {rows} components ({len(wv)} words x {wv.num_mixtures}) to {args.output}")
+        write_tsv(wv, args.output, limit=limit)
+        print(f"wrote {rows} components ({words} words x {wv.num_mixtures}) to {args.output}")
     return 0
 
 

@@ -52,6 +52,7 @@ Decisions:
 """
 
 import itertools
+import numbers
 import os
 import re
 
@@ -61,7 +62,7 @@ from w2gm.exceptions import ParameterError
 from w2gm.persistence import atomic_write, check_writable_target, local_path
 
 __all__ = ["CONFIG_FILE", "METADATA_COLUMNS", "METADATA_FILE", "TENSOR_NAME", "TENSORS_FILE",
-           "component_table", "escape_field", "unescape_field", "write_projector", "write_tsv"]
+           "check_limit", "component_table", "escape_field", "unescape_field", "write_projector", "write_tsv"]
 
 #: File names written by :func:`write_projector`.
 TENSORS_FILE = "tensors.tsv"
@@ -115,13 +116,25 @@ def unescape_field(text):
     return _ESCAPE_SEQUENCE.sub(_unescape_sequence, text)
 
 
-def component_table(wv):
+def check_limit(limit):
+    """`limit` as None or an int >= 1; ParameterError otherwise."""
+    if limit is None:
+        return None
+    if not isinstance(limit, numbers.Integral) or isinstance(limit, (bool, np.bool_)) or limit < 1:
+        raise ParameterError(f"limit must be None or a positive integer, got {limit!r}")
+    return int(limit)
+
+
+def component_table(wv, limit=None):
     """The per-component columns of the exports, as arrays in row order (word-major, then component).
 
     Parameters
     ----------
     wv : w2gm.KeyedGaussianMixtures
         The word mixtures (``model.wv``).
+    limit : int, optional
+        Only the first `limit` words in vocabulary order (the most frequent
+        ones when the vocabulary is sorted, the default); None: every word.
 
     Returns
     -------
@@ -129,18 +142,22 @@ def component_table(wv):
         ``"means"`` ``(V * K, D)`` float32, ``"word_index"`` and
         ``"component"`` ``(V * K,)`` int64, ``"weight"`` and ``"variance"``
         ``(V * K,)`` float64 (the spherical variance, or the mean of the
-        diagonal variances), ``"count"`` ``(V * K,)`` int64 or None.
+        diagonal variances), ``"count"`` ``(V * K,)`` int64 or None; with
+        `limit`, ``V`` is ``min(limit, len(wv))``.
 
     Raises
     ------
     w2gm.exceptions.ParameterError
-        (a ``ValueError``) If a mean, variance or weight is NaN or infinite;
-        the message names the word and the component.
+        (a ``ValueError``) If a mean, variance or weight is NaN or infinite
+        (the message names the word and the component), or `limit` is not
+        None or a positive integer.
     """
-    num_words, num_mixtures, vector_size = wv.means.shape
-    means = np.ascontiguousarray(wv.means).reshape(num_words * num_mixtures, vector_size)
-    weight = np.asarray(wv.mixture_weights, dtype=np.float64).reshape(-1)
-    variance = np.exp(wv.log_variances.astype(np.float64)).mean(axis=2).reshape(-1)
+    limit = check_limit(limit)
+    total_words, num_mixtures, vector_size = wv.means.shape
+    num_words = total_words if limit is None else min(limit, total_words)
+    means = np.ascontiguousarray(wv.means[:num_words]).reshape(num_words * num_mixtures, vector_size)
+    weight = np.asarray(wv.mixture_weights[:num_words], dtype=np.float64).reshape(-1)
+    variance = np.exp(wv.log_variances[:num_words].astype(np.float64)).mean(axis=2).reshape(-1)
     finite = np.isfinite(means).all(axis=1) & np.isfinite(weight) & np.isfinite(variance)
     if not finite.all():
         row = int(np.argmin(finite))
@@ -149,7 +166,7 @@ def component_table(wv):
                              f"mean, variance or weight and cannot be exported")
     word_index = np.repeat(np.arange(num_words, dtype=np.int64), num_mixtures)
     component = np.tile(np.arange(num_mixtures, dtype=np.int64), num_words)
-    count = None if wv.counts is None else np.repeat(wv.counts.astype(np.int64), num_mixtures)
+    count = None if wv.counts is None else np.repeat(wv.counts[:num_words].astype(np.int64), num_mixtures)
     return {"means": means, "word_index": word_index, "component": component, "weight": weight,
             "variance": variance, "count": count}
 
@@ -185,7 +202,7 @@ def _prepare_directory(directory):
     return directory
 
 
-def write_projector(wv, directory):
+def write_projector(wv, directory, limit=None):
     """Write the components of `wv` for the TensorBoard Embedding Projector (no TensorFlow needed).
 
     Writes ``tensors.tsv``, ``metadata.tsv`` and ``projector_config.pbtxt``
@@ -200,6 +217,10 @@ def write_projector(wv, directory):
         dimensions: ``V * K`` rows are written.
     directory : str or os.PathLike
         Local directory, created (with its parents) if missing.
+    limit : int, optional
+        Write only the first `limit` words (the most frequent with the
+        default sorted vocabulary): the web projector stays responsive up to
+        some tens of thousands of points.  None (default): every word.
 
     Returns
     -------
@@ -210,13 +231,13 @@ def write_projector(wv, directory):
     ------
     w2gm.exceptions.ParameterError
         (a ``ValueError``) If `directory` exists and is not a directory, is
-        a URL, or a component holds a NaN or infinite value (nothing is
-        written).
+        a URL, `limit` is not None or a positive integer, or a component
+        holds a NaN or infinite value (nothing is written).
     OSError
         If the directory cannot be created or written.
     """
     directory = _prepare_directory(directory)
-    table = component_table(wv)  # validates before anything is written
+    table = component_table(wv, limit)  # validates before anything is written
     os.makedirs(directory, exist_ok=True)
     paths = {"tensors": os.path.join(directory, TENSORS_FILE),
              "metadata": os.path.join(directory, METADATA_FILE),
@@ -234,7 +255,7 @@ def write_projector(wv, directory):
     return paths
 
 
-def write_tsv(wv, path):
+def write_tsv(wv, path, limit=None):
     """Write one tab-separated table of every component, with a header, for spreadsheets.
 
     Columns: ``label`` (``word:k``), ``word``, ``component``, ``weight``,
@@ -249,19 +270,22 @@ def write_tsv(wv, path):
         The word mixtures.
     path : str or os.PathLike
         Local destination file.
+    limit : int, optional
+        Write only the first `limit` words (vocabulary order); None: all.
 
     Raises
     ------
     w2gm.exceptions.ParameterError
-        (a ``ValueError``) If `path` is a URL, or a component holds a NaN or
-        infinite value (nothing is written).
+        (a ``ValueError``) If `path` is a URL, `limit` is not None or a
+        positive integer, or a component holds a NaN or infinite value
+        (nothing is written).
     FileNotFoundError
         If the directory of `path` does not exist.
     IsADirectoryError
         If `path` is a directory.
     """
     path = check_writable_target(path)  # before the work
-    table = component_table(wv)
+    table = component_table(wv, limit)
     header = "\t".join([*METADATA_COLUMNS, *(f"mean_{d}" for d in range(wv.vector_size))])
     lines = (f"{meta}\t{values}" for meta, values in zip(_metadata_lines(wv, table),
                                                             _value_lines(table["means"])))

@@ -255,7 +255,7 @@ def sense_log_posterior(wv, index, context_indices):
     geometric mean is a naive-Bayes product tempered by ``1/C``: the
     context words of one sentence are far from independent evidence, and
     the plain product made the posterior nearly one-hot (mean largest
-    probability 0.91 with 10 context words on the SCWS dev half), so that
+    probability 0.91 with a window of 5 on the SCWS dev half), so that
     a context-aware similarity fell below the context-free one; with the
     mean it rises above it (``docs/tutorial.md``, "Why the context now
     helps").  This is the one implementation of the posterior, used by
