@@ -349,3 +349,43 @@ def test_result_types_and_sense_tools_are_exported_at_the_top_level(kv):
     assert w2gm.plot_mixtures is plotting.plot_mixtures
     assert (w2gm.write_projector, w2gm.write_tsv) == (projector.write_projector, projector.write_tsv)
     assert {"Disambiguation", "Sense", "SenseTag", "WordSenses", "plot_mixtures"} <= set(w2gm.__all__)
+
+
+# ------------------------------------------------- a trained two-sense word
+
+def two_topic_corpus(seed, n=3000, length=10, topic_size=30):
+    """Sentences of topic "a" and topic "b" alternately, each with one "bank" at a random place."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        topic = "ab"[i % 2]
+        sentence = [f"{topic}{j}" for j in rng.integers(0, topic_size, length)]
+        sentence[rng.integers(0, length)] = "bank"
+        out.append(sentence)
+    return out
+
+
+def topic_components(wv, topic, rng, trials=20):
+    return [wv.disambiguate("bank", [f"{topic}{j}" for j in rng.integers(0, 30, 6)]).component
+            for _ in range(trials)]
+
+
+def test_a_trained_two_sense_word_is_disambiguated_by_topic():
+    """'bank' occurs in two disjoint topics: its components split, and context picks the topic's one.
+
+    Training is stochastic in the components it ends with (both may settle on one topic), so
+    five seeds are trained (workers=1: each deterministic) and at least four must split.
+    """
+    from w2gm import Word2GM
+    split = 0
+    for seed in range(5):
+        model = Word2GM(two_topic_corpus(seed), num_mixtures=2, vector_size=10, window=3, min_count=1,
+                        sample=0, negative=5, epochs=10, workers=1, seed=seed)
+        rng = np.random.default_rng(100 + seed)
+        a, b = topic_components(model.wv, "a", rng), topic_components(model.wv, "b", rng)
+        ka, kb = max(set(a), key=a.count), max(set(b), key=b.count)
+        if ka != kb and a.count(ka) >= 18 and b.count(kb) >= 18:
+            split += 1
+            tags = model.wv.sense_tags("a1 a2 a3 bank a4 a5 a6 b1 b2 b3 bank b4 b5 b6", window=3)
+            assert [t.component for t in tags if t.token == "bank"] == [ka, kb]
+    assert split >= 4
