@@ -41,7 +41,7 @@ def side_evidence(wv, lookup, index, tokens, position):
     rows, dist = [], []
     for j in range(max(0, position - MAX_WINDOW), min(len(tokens), position + MAX_WINDOW + 1)):
         r = lookup.get(tokens[j])
-        if j != position and r is not None:
+        if j != position and r is not None and r != index:  # as evaluate_scws and disambiguate
             rows.append(r)
             dist.append(abs(j - position))
     rows = np.array(rows, dtype=np.intp)

@@ -533,6 +533,16 @@ def test_use_progress_bar(mode, tty, expected):
     assert use_progress_bar("auto", object()) is False  # a stream without isatty is no terminal
 
 
+@pytest.mark.parametrize("columns, expected", [(0, False), (80, True)])
+def test_a_terminal_without_columns_gets_the_log_lines(monkeypatch, columns, expected):
+    class Terminal(FakeStream):
+        def fileno(self):
+            return 99
+
+    monkeypatch.setattr("w2gm.cli.os.get_terminal_size", lambda fd: os.terminal_size((columns, 24)))
+    assert use_progress_bar("auto", Terminal(True)) is expected
+
+
 @pytest.fixture
 def bars(monkeypatch):
     """The ProgressBar objects the CLI creates; every job reports progress (report_delay=0)."""

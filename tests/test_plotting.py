@@ -148,3 +148,15 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         plot_mixtures(synthetic(), ["query"])
     assert INSTALL_HINT in str(info.value)
     assert 'pip install "w2gm[plot]"' in str(info.value)
+
+
+def test_ellipse_angle_follows_the_major_axis():
+    """A diagonal Gaussian wide along (1, 1) in the plane is drawn at +45 degrees, along (1, -1) at -45."""
+    from w2gm.plotting import _ellipse_geometry
+    width, height, angle = _ellipse_geometry(np.array([[2.5, 1.5], [1.5, 2.5]]), n_std=1.0)
+    assert (width, height) == (pytest.approx(4.0), pytest.approx(2.0))  # 2 * sqrt(4), 2 * sqrt(1)
+    assert angle % 180 == pytest.approx(45.0)
+    _, _, angle = _ellipse_geometry(np.array([[2.5, -1.5], [-1.5, 2.5]]), n_std=1.0)
+    assert angle % 180 == pytest.approx(135.0)
+    _, _, angle = _ellipse_geometry(np.diag([1.0, 9.0]), n_std=2.0)
+    assert angle % 180 == pytest.approx(90.0)

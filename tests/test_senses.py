@@ -389,3 +389,53 @@ def test_a_trained_two_sense_word_is_disambiguated_by_topic():
             tags = model.wv.sense_tags("a1 a2 a3 bank a4 a5 a6 b1 b2 b3 bank b4 b5 b6", window=3)
             assert [t.component for t in tags if t.token == "bank"] == [ka, kb]
     assert split >= 4
+
+
+def test_repeats_of_the_word_are_no_evidence_in_sense_tags():
+    """With unequal weights, 'bank' as its own context would move the posterior off the prior."""
+    logits = np.zeros((len(WORDS), 2))
+    logits[0] = [1.0, -1.0]
+    kv = bank_model(logits=logits)
+    prior = softmax(logits[0])
+    assert kv.disambiguate("bank", ["bank"]).probabilities == pytest.approx(prior)
+    tags = kv.sense_tags("bank bank bank")
+    assert [t.probability for t in tags] == [pytest.approx(prior[0], rel=1e-12)] * 3
+    # counting a repeat would change it: the kernel of bank against its own mixture is not flat
+    own = S.sense_log_posterior(kv, 0, [0])
+    assert not np.allclose(np.exp(own), prior)
+
+
+def test_a_huge_window_is_the_whole_sentence():
+    tokens = "river water bank the loan".split()
+    assert kv_tags(tokens, 2**63) == kv_tags(tokens, 5)
+
+
+def kv_tags(tokens, window):
+    tags = bank_model().sense_tags(tokens, window=window)
+    return [(t.token, t.component, round(t.probability, 12)) for t in tags]
+
+
+def test_damaged_rows_raise_instead_of_answering_nan():
+    means = bank_model().means.copy()
+    means[WORDS.index("river"), 1, 0] = np.nan
+    kv = KeyedGaussianMixtures(WORDS, means, np.full((len(WORDS), 2, 1), np.log(0.1)),
+                               np.zeros((len(WORDS), 2)))
+    with pytest.raises(ParameterError, match="'river'.*NaN"):
+        kv.disambiguate("bank", ["river", "water"])
+    with pytest.raises(ParameterError, match="'river'"):
+        kv.sense_tags("the river bank")
+    with pytest.raises(ParameterError, match="'river'"):
+        kv.senses("river")
+    assert kv.disambiguate("bank", ["water"]).component == 0  # healthy rows still answer
+
+
+@pytest.mark.parametrize("index, context", [(-1, []), (len(WORDS), []), (0, [-1]), (0, [1, len(WORDS)])])
+def test_sense_log_posterior_refuses_indices_outside_the_vocabulary(kv, index, context):
+    with pytest.raises(ParameterError, match="vocabulary"):
+        S.sense_log_posterior(kv, index, context)
+
+
+@pytest.mark.parametrize("context", [{"river": 1}, {"river", "water"}])
+def test_unordered_contexts_are_refused(kv, context):
+    with pytest.raises(ParameterError, match="ordered"):
+        kv.disambiguate("bank", context)

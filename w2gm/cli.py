@@ -207,10 +207,19 @@ def build_parser():
 
 
 def use_progress_bar(mode, stream):
-    """Whether ``train`` draws a progress bar: `mode` ``"bar"``, or ``"auto"`` and `stream` a terminal."""
+    """Whether ``train`` draws a progress bar: `mode` ``"bar"``, or ``"auto"`` and `stream` a terminal.
+
+    A terminal that reports zero columns (e.g. ``script`` without a size) gets
+    the log lines: tqdm would draw nothing there.
+    """
     if mode == "auto":
         isatty = getattr(stream, "isatty", None)
-        return bool(isatty is not None and isatty())
+        if not (isatty is not None and isatty()):
+            return False
+        try:
+            return os.get_terminal_size(stream.fileno()).columns > 0
+        except (AttributeError, OSError, ValueError):
+            return True
     return mode == "bar"
 
 

@@ -195,6 +195,9 @@ def _tokens(value, name):
         return value.split()
     if isinstance(value, (bytes, bytearray)):
         raise ParameterError(f"{name} must be a str or a list of str, got bytes {value!r:.80}")
+    if isinstance(value, (dict, set, frozenset)):
+        raise ParameterError(f"{name} must be a str or a list of str (an ordered sequence), got a "
+                             f"{type(value).__name__} {value!r:.80}")
     try:
         tokens = list(value)
     except TypeError:
@@ -203,6 +206,18 @@ def _tokens(value, name):
         if not isinstance(token, str):
             raise ParameterError(f"{name} must hold str tokens, got {token!r:.80} ({type(token).__name__})")
     return tokens
+
+
+def _check_finite_rows(wv, rows, what):
+    """ParameterError naming the first word of `rows` with a NaN or infinite mean, log-variance or logit."""
+    rows = np.asarray(rows, dtype=np.intp).reshape(-1)
+    finite = (np.isfinite(wv.means[rows]).all(axis=(1, 2))
+              & np.isfinite(wv.log_variances[rows]).all(axis=(1, 2))
+              & np.isfinite(wv.logits[rows]).all(axis=1))
+    if not finite.all():
+        word = wv.index_to_key[int(rows[np.argmin(finite)])]
+        raise ParameterError(f"the {what} {word!r} has a NaN or infinite mean, log-variance or mixture "
+                             f"logit; the model is damaged and cannot answer this")
 
 
 def _rows(wv, tokens):
@@ -277,9 +292,25 @@ def sense_log_posterior(wv, index, context_indices):
     numpy.ndarray
         ``(K,)`` float64 log posterior probabilities (``logsumexp`` 0); the log
         mixture weights when `context_indices` is empty.
+
+    Raises
+    ------
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) If `index` or a context index is not a row of the
+        vocabulary (``0 <= i < V``; negative indices do not wrap), or one of
+        the rows holds a NaN or infinite parameter.
     """
-    log_prior = log_mixture_weights(wv.logits[index])
+    vocab_size = wv.logits.shape[0]
     ctx = np.asarray(context_indices, dtype=np.intp).reshape(-1)
+    if not (isinstance(index, numbers.Integral) and 0 <= index < vocab_size):
+        raise ParameterError(f"index must be a row of the vocabulary (0 <= index < {vocab_size}), "
+                             f"got {index!r}")
+    if ctx.shape[0] and not (ctx.min() >= 0 and ctx.max() < vocab_size):
+        bad = ctx[(ctx < 0) | (ctx >= vocab_size)][0]
+        raise ParameterError(f"context index {int(bad)} is not a row of the vocabulary "
+                             f"(0 <= i < {vocab_size})")
+    _check_finite_rows(wv, np.concatenate([[index], ctx]), "word")
+    log_prior = log_mixture_weights(wv.logits[index])
     if ctx.shape[0] == 0:
         return log_prior
     evidence = _log_evidence(wv, np.full(ctx.shape[0], index, dtype=np.intp), ctx)
@@ -331,8 +362,9 @@ def disambiguate(wv, word, context, window=None):
         (a ``KeyError``) If `word` is not in the vocabulary.
     w2gm.exceptions.ParameterError
         (a ``ValueError``) If `context` is not a str or a list of str,
-        `window` is not None or a non-negative integer, or `window` is given
-        and `word` does not occur in `context`.
+        `window` is not None or a non-negative integer, `window` is given
+        and `word` does not occur in `context`, or the mixture of `word` or
+        of a context token holds a NaN or infinite parameter.
     """
     index = wv.get_index(word)
     tokens = _tokens(context, "context")
@@ -385,16 +417,18 @@ def sense_tags(wv, tokens, window=DEFAULT_WINDOW):
     Raises
     ------
     w2gm.exceptions.ParameterError
-        (a ``ValueError``) If `tokens` is not a str or a list of str, or
-        `window` is not a non-negative integer.
+        (a ``ValueError``) If `tokens` is not a str or a list of str,
+        `window` is not a non-negative integer, or a token's mixture holds a
+        NaN or infinite parameter.
     """
     tokens = _tokens(tokens, "tokens")
-    window = _check_window(window)
+    window = min(_check_window(window), len(tokens))  # a wider window sees nothing more
     rows_all = _rows(wv, tokens)
     positions = np.flatnonzero(rows_all >= 0)
     if positions.shape[0] == 0:
         return []
     rows = rows_all[positions]
+    _check_finite_rows(wv, rows, "word")
     m = positions.shape[0]
     # every (target, context) pair of known tokens at most `window` positions apart
     lo = np.searchsorted(positions, positions - window, side="left")
@@ -451,11 +485,13 @@ def senses(wv, word, topn=10):
     w2gm.exceptions.WordNotInVocabularyError
         (a ``KeyError``) If `word` is not in the vocabulary.
     w2gm.exceptions.ParameterError
-        (a ``ValueError``) If `topn` is not a non-negative integer.
+        (a ``ValueError``) If `topn` is not a non-negative integer, or the
+        mixture of `word` holds a NaN or infinite parameter.
     """
     index = wv.get_index(word)
     if not isinstance(topn, numbers.Integral) or isinstance(topn, (bool, np.bool_)) or topn < 0:
         raise ParameterError(f"topn must be a non-negative integer, got {topn!r}")
+    _check_finite_rows(wv, [index], "word")
     weights = np.exp(log_mixture_weights(wv.logits[index]))
     variances = _mean_variances(wv, index)
     out = []
@@ -613,7 +649,26 @@ def most_general(wv, words):
 def most_specific(wv, words):
     """Rank words from the most specific to the most general by :func:`generality`.
 
-    The reverse ranking of :func:`most_general` (ties keep the given order);
-    parameters, result and errors as there, smallest generality first.
+    The reverse ranking of :func:`most_general`.
+
+    Parameters
+    ----------
+    wv : KeyedGaussianMixtures
+        The embeddings.
+    words : str or list of str
+        Vocabulary words (a single ``str`` is one word).
+
+    Returns
+    -------
+    list of (str, float)
+        ``(word, generality)`` for each given word, smallest generality
+        first (ties keep the given order); ``[]`` for no words.
+
+    Raises
+    ------
+    w2gm.exceptions.WordNotInVocabularyError
+        (a ``KeyError``) If a word is not in the vocabulary.
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) If `words` is not a str or a list of str.
     """
     return _ranked_by_generality(wv, words, descending=False)

@@ -38,10 +38,10 @@ def context_sense_weights(kv, word, context, case_insensitive=True):
     :func:`w2gm.senses.sense_log_posterior` for why).  Context words missing from the vocabulary are
     ignored; with no usable context the result is the prior ``p``.  The
     context words' own (input) distributions are used.  The posterior is
-    :func:`w2gm.senses.sense_log_posterior`; unlike
-    :meth:`w2gm.KeyedGaussianMixtures.disambiguate`, words are matched
-    case-insensitively by default (as the evaluation datasets) and tokens
-    equal to `word` are not dropped.
+    :func:`w2gm.senses.sense_log_posterior`.  As in
+    :meth:`w2gm.KeyedGaussianMixtures.disambiguate`, occurrences of `word`
+    itself in the context are dropped; unlike it, words are matched
+    case-insensitively by default (as the evaluation datasets).
 
     Parameters
     ----------
@@ -75,7 +75,7 @@ def context_sense_weights(kv, word, context, case_insensitive=True):
         raise WordNotInVocabularyError(f"word {word!r} not in vocabulary")
     if isinstance(context, str):
         context = context.split()
-    ctx = [i for i in (lookup.get(w) for w in context) if i is not None]
+    ctx = [i for i in (lookup.get(w) for w in context) if i is not None and i != index]
     return np.exp(sense_log_posterior(wv, index, ctx))
 
 
@@ -109,10 +109,14 @@ class SCWSResult(NamedTuple):
 
 
 def _window_responsibilities(wv, lookup, index, tokens, position, window):
-    """Responsibilities ``(K,)`` of word `index` given the words within `window` of `position`."""
+    """Responsibilities ``(K,)`` of word `index` given the words within `window` of `position`.
+
+    Other occurrences of the word itself are no evidence of its sense and are
+    dropped, as in :func:`w2gm.senses.disambiguate`.
+    """
     lo = max(0, position - window)
     near = tokens[lo:position] + tokens[position + 1:position + 1 + window]
-    ctx = [i for i in (lookup.get(t) for t in near) if i is not None]
+    ctx = [i for i in (lookup.get(t) for t in near) if i is not None and i != index]
     return np.exp(sense_log_posterior(wv, index, ctx))
 
 
@@ -137,7 +141,8 @@ def evaluate_scws(kv, path, window=5, case_insensitive=True):
       of :meth:`w2gm.KeyedGaussianMixtures.similarity`);
     * MaxSimC and AvgSimC use them: for each target, the responsibilities
       ``r`` of its components given the in-vocabulary words within `window`
-      tokens on either side (excluding the target itself) are computed by
+      tokens on either side (excluding the target and other occurrences of
+      its word, as :meth:`w2gm.KeyedGaussianMixtures.disambiguate`) are computed by
       :func:`context_sense_weights` -- a posterior over the components that
       scores each component against every context word's mixture by the
       expected likelihood kernel, the model's own training energy.  MaxSimC
