@@ -324,3 +324,31 @@ def test_cli_train_prints_the_held_out_loss(tmp_path, capsys):
     model = Word2GM.load(out)
     assert model.heldout_fraction == 0.2 and len(model.heldout_loss_history) == 2
     assert "held-out loss per epoch: " + " ".join(f"{x:.4f}" for x in model.heldout_loss_history) in printed
+
+
+# ------------------------------------------------------------------ a NaN held-out loss
+def test_a_nan_held_out_loss_survives_save_and_load(tmp_path):
+    sentences = [["a", "b", "c", "d"]] * 20
+    m = model(heldout_fraction=0.01, epochs=1)
+    m.build_vocab(sentences)
+    with pytest.warns(RuntimeWarning, match="no \\(w, c, c'\\) triple"):
+        m.train(sentences, total_examples=20)
+    m.heldout_loss_history.append(1.25)
+    m.save(tmp_path / "m.w2gm")
+    loaded = Word2GM.load(tmp_path / "m.w2gm")
+    assert len(loaded.heldout_loss_history) == 2 and np.isnan(loaded.heldout_loss_history[0])
+    assert loaded.heldout_loss_history[1] == 1.25
+
+
+def test_cli_train_with_a_nan_held_out_loss(tmp_path, capsys):
+    from w2gm.cli import main
+    corpus = tmp_path / "lines.txt"
+    corpus.write_text("a b c d\n" * 20, encoding="utf-8")
+    out = tmp_path / "m.w2gm"
+    with pytest.warns(RuntimeWarning, match="no \\(w, c, c'\\) triple"):
+        assert main(["--log-level", "WARNING", "train", str(corpus), "-o", str(out), "--epochs", "1",
+                     "--vector-size", "4", "--min-count", "1", "--workers", "1", "--sample", "0",
+                     "--heldout-fraction", "0.01"]) == 0
+    assert "held-out loss per epoch: nan" in capsys.readouterr().out
+    loaded = Word2GM.load(out)
+    assert len(loaded.heldout_loss_history) == 1 and np.isnan(loaded.heldout_loss_history[0])

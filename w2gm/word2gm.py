@@ -1047,8 +1047,9 @@ class Word2GM:
         if not self._params_finite():
             raise TrainingDivergedError("refusing to save a model with NaN/infinite parameters")
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
-                "corpus_count": self.corpus_count, "training_loss": self.training_loss,
-                "heldout_loss_history": self.heldout_loss_history,
+                "corpus_count": self.corpus_count, "training_loss": _json_floats(self.training_loss),
+                # a NaN loss (an empty held-out sample) is written as null, which load reads as NaN
+                "heldout_loss_history": _json_floats(self.heldout_loss_history),
                 "epochs_trained": self.epochs_trained, "train_calls": self.train_calls,
                 "diverged": self.diverged, "running_training_loss": self.running_training_loss}
         persistence.write_model_file(path, self._file_arrays(), meta, self.wv.index_to_key)
@@ -1241,6 +1242,11 @@ def _check_report_delay(value):
             or value < 0):
         raise ParameterError(f"report_delay must be a number of seconds >= 0, got {value!r:.80}")
     return float(value)
+
+
+def _json_floats(values):
+    """`values` as a JSON-safe list: non-finite floats become None (``null``; load reads NaN)."""
+    return [float(x) if math.isfinite(x) else None for x in values]
 
 
 def _check_trim_rule(trim_rule):
