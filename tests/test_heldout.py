@@ -352,3 +352,48 @@ def test_cli_train_with_a_nan_held_out_loss(tmp_path, capsys):
     assert "held-out loss per epoch: nan" in capsys.readouterr().out
     loaded = Word2GM.load(out)
     assert len(loaded.heldout_loss_history) == 1 and np.isnan(loaded.heldout_loss_history[0])
+
+
+# ------------------------------------------------------------------ a sample from another split is redrawn
+def held_ids(m, sentences, seed=SEED, fraction=FRACTION):
+    return {m.wv.key_to_index[w] for n, s in enumerate(sentences) if is_held(n, seed, fraction) for w in s}
+
+
+def sample_ids(m):
+    return set(m.heldout_sample.w.tolist()) | set(m.heldout_sample.c.tolist())
+
+
+def test_a_corpus_file_sample_is_redrawn_for_an_iterable(tmp_path, caplog):
+    sentences, _ = split_corpus()
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    m = model(heldout_fraction=FRACTION, epochs=1)
+    m.build_vocab(sentences)
+    m.train(corpus_file=str(path), total_examples=len(sentences), total_words=m.corpus_total_words)
+    assert m.heldout_sample.source == ("corpus_file", FRACTION, SEED, str(path), path.stat().st_size)
+    assert not sample_ids(m) <= held_ids(m, sentences)  # the tail holds trained words
+    with caplog.at_level("INFO", logger="w2gm"):
+        m.train(sentences, total_examples=len(sentences), epochs=1)
+    assert "drawing a new one" in caplog.text
+    assert m.heldout_sample.source == ("iterable", FRACTION, SEED)
+    assert len(m.heldout_sample) > 0 and sample_ids(m) <= held_ids(m, sentences)
+    # and back: the tail again (the file's path and size are part of the source)
+    m.train(corpus_file=str(path), total_examples=len(sentences), total_words=m.corpus_total_words)
+    assert m.heldout_sample.source[0] == "corpus_file"
+
+
+@pytest.mark.parametrize("change", ["fraction", "seed"])
+def test_a_sample_is_redrawn_after_the_fraction_or_seed_changes(change):
+    sentences, _ = split_corpus()
+    m = model(heldout_fraction=FRACTION, epochs=1)
+    m.build_vocab(sentences)
+    m.train(sentences, total_examples=len(sentences))
+    first = m.heldout_sample
+    assert sample_ids(m) <= held_ids(m, sentences)
+    seed, fraction = (SEED, FRACTION / 2) if change == "fraction" else (SEED + 1, FRACTION)
+    m.heldout_fraction, m.seed = fraction, seed
+    m.train(sentences, total_examples=len(sentences), epochs=1)
+    assert m.heldout_sample is not first and m.heldout_sample.source == ("iterable", fraction, seed)
+    # only sentences held out under the new split, which were not trained on
+    assert sample_ids(m) <= held_ids(m, sentences, seed, fraction)
+    assert not set(first.w.tolist()) <= held_ids(m, sentences, seed, fraction)

@@ -9,11 +9,13 @@ the end of every epoch logs and records their mean max-margin loss
 ``docs/training.md``, "Online loss and held-out loss".
 """
 
+import os
+
 import numpy as np
 
 from w2gm._sampling import draw_negatives, draw_windows, random_uint32
 
-__all__ = ["HeldOutTriples", "is_held_out", "draw_triples", "mean_loss", "log_energies"]
+__all__ = ["HeldOutTriples", "heldout_source", "is_held_out", "draw_triples", "mean_loss", "log_energies"]
 
 _MASK64 = (1 << 64) - 1
 _ALWAYS_KEEP = 0xFFFFFFFF
@@ -57,6 +59,50 @@ def is_held_out(ordinal, seed, threshold):
     return _mix64((seed * 0xD1B54A32D192ED03 + ordinal) & _MASK64) < threshold
 
 
+def heldout_source(fraction, seed, corpus_file=None):
+    """What decides which sentences are held out, and the sample drawn from them.
+
+    Two ``train`` calls with equal sources hold out the same sentences (if an
+    iterable yields the same sentences in the same order, or the file is
+    unchanged in size), so the sample drawn in the first stays valid; with
+    different ones the sample may hold sentences the second trains on.
+
+    Parameters
+    ----------
+    fraction : float
+        ``heldout_fraction``.
+    seed : int
+        The model's ``seed`` (it chooses the iterable's sentences and seeds the draw).
+    corpus_file : str or os.PathLike or None
+        The ``corpus_file`` of the call, None for a corpus iterable.
+
+    Returns
+    -------
+    tuple
+        ``("iterable", fraction, seed)`` or ``("corpus_file", fraction, seed,
+        absolute path, size in bytes)``.
+
+    Raises
+    ------
+    OSError
+        If `corpus_file` cannot be stat'ed.
+    """
+    if corpus_file is None:
+        return ("iterable", float(fraction), int(seed))
+    path = os.path.abspath(os.fspath(corpus_file))
+    return ("corpus_file", float(fraction), int(seed), path, os.path.getsize(path))
+
+
+def describe_source(source):
+    """A log-friendly description of a :func:`heldout_source` tuple (or None)."""
+    if source is None:
+        return "unknown"
+    text = f"{source[0]}, fraction {source[1]:g}, seed {source[2]}"
+    if source[0] == "corpus_file":
+        text += f", {source[3]} of {source[4]} bytes"
+    return text
+
+
 class HeldOutTriples:
     """A fixed sample of (w, c, c') triples of vocabulary indices.
 
@@ -66,13 +112,17 @@ class HeldOutTriples:
         ``(T,)`` int32 centre, context and negative words.
     words : int
         Held-out vocabulary words (before subsampling) the sample was drawn from.
+    source : tuple or None
+        The split the held-out sentences came from (:func:`heldout_source`);
+        a ``train`` call with another split draws a new sample.
     """
 
-    def __init__(self, w, c, negative, words):
+    def __init__(self, w, c, negative, words, source=None):
         self.w = w
         self.c = c
         self.negative = negative
         self.words = words
+        self.source = source
 
     def __len__(self):
         return int(self.w.shape[0])

@@ -97,7 +97,7 @@ import numpy as np
 from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
 from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpus_file, sentence_tokens
 from w2gm.exceptions import TrainingDivergedError
-from w2gm.heldout import heldout_threshold, is_held_out
+from w2gm.heldout import describe_source, heldout_source, heldout_threshold, is_held_out
 
 __all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats",
            "Progress", "PROGRESS_MESSAGE", "THREAD_PREFIX"]
@@ -389,8 +389,18 @@ class TrainingRun:
         # held-out objective (w2gm.heldout): sentences hashed below the threshold are never trained
         self.heldout_fraction = model.heldout_fraction
         self.heldout_threshold = heldout_threshold(model.heldout_fraction) if model.heldout_fraction else 0
-        # collect the held-out sentences in epoch 0 when the model has no sample yet
-        self.heldout_collect = bool(self.heldout_threshold) and model.heldout_sample is None
+        # collect the held-out sentences in epoch 0 (and draw a new sample from them) when the model
+        # has no sample yet, or one drawn from another split (w2gm.heldout.heldout_source)
+        self.heldout_source = None
+        self.heldout_collect = False
+        if self.heldout_threshold:
+            self.heldout_source = heldout_source(model.heldout_fraction, model.seed, corpus_file)
+            old = model.heldout_sample
+            self.heldout_collect = old is None or old.source != self.heldout_source
+            if old is not None and self.heldout_collect:
+                logger.info("the held-out sample was drawn from another split (%s); drawing a new one "
+                            "from this call's (%s)", describe_source(old.source),
+                            describe_source(self.heldout_source))
         self.heldout_parts = []      # int32 ids of each held-out sentence (iterable mode, epoch 0)
         self.heldout_counts = (0, 0)  # (raw words, sentences) of the held-out tail (corpus_file)
         self.heldout_losses = []
@@ -864,12 +874,12 @@ class TrainingRun:
 
     def _heldout_loss(self, epoch):
         """Calling thread, at the end of ``epoch``: the held-out loss (drawing the sample first if needed)."""
-        if self.model.heldout_sample is None:
+        if self.heldout_collect and epoch == 0:
             parts = self.heldout_parts
             words = _concatenate(parts) if parts else np.empty(0, dtype=np.int32)
             ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
             self.heldout_parts = []
-            self.model._draw_heldout_sample(words, ends)
+            self.model._draw_heldout_sample(words, ends, self.heldout_source)
         loss = self.model.heldout_loss()
         self.heldout_losses.append(loss)
         return loss

@@ -719,13 +719,17 @@ class Word2GM:
                            self.margin, self.eps, lo, hi, shrink_windows=self.shrink_windows)
 
     # ------------------------------------------------------------------ held-out objective
-    def _draw_heldout_sample(self, words, sentence_ends):
-        """Draw :attr:`heldout_sample` from held-out sentences (int32 ids, int64 ends; w2gm.heldout)."""
+    def _draw_heldout_sample(self, words, sentence_ends, source):
+        """Draw :attr:`heldout_sample` from held-out sentences (int32 ids, int64 ends; w2gm.heldout).
+
+        `source` (:func:`w2gm.heldout.heldout_source`) is the split they came from.
+        """
         thresholds = subsampling_thresholds(self.counts, self.sample)
         alias_prob, alias_index = build_alias_table(self.counts, self.ns_exponent)
         self.heldout_sample = draw_triples(words, sentence_ends, thresholds, alias_prob, alias_index,
                                            self.window, self.shrink_windows, self.heldout_triples,
                                            self.seed)
+        self.heldout_sample.source = source
         logger.info("held-out sample: %d (w, c, c') triples from %d held-out vocabulary words",
                     len(self.heldout_sample), self.heldout_sample.words)
         if len(self.heldout_sample) == 0:
