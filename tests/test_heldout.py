@@ -249,6 +249,56 @@ def test_draw_triples_respects_windows_sentences_and_size():
     assert len(some) <= 20 and len(some) >= 15
 
 
+def outside_noise(V):
+    """A noise table over V + 1 words that always draws word V (never a context word of 0..V-1)."""
+    return np.zeros(V + 1, dtype=np.uint32), np.full(V + 1, V, dtype=np.int32)
+
+
+def test_draw_triples_full_windows_give_every_pair_exactly_once():
+    words = np.arange(40, dtype=np.int32)
+    ends = np.array([10, 25, 40], dtype=np.int64)
+    keep = np.full(41, 0xFFFFFFFF, dtype=np.uint32)
+    full = draw_triples(words, ends, keep, *outside_noise(40), 2, False, 10**6, 3)
+    # full windows of 2 inside sentences of 10, 15 and 15 words: 2 * (2n - 3) pairs each, all kept
+    expected = {(i, j) for lo, hi in [(0, 10), (10, 25), (25, 40)] for i in range(lo, hi)
+                for j in range(max(lo, i - 2), min(hi, i + 3)) if j != i}
+    assert len(expected) == 2 * (17 + 27 + 27) == len(full)
+    assert set(zip(full.w.tolist(), full.c.tolist())) == expected
+    assert np.all(full.negative == 40) and full.words == 40
+    # shrunk windows (uniform in 1..2) form fewer pairs, every one of them among the full ones
+    shrunk = draw_triples(words, ends, keep, *outside_noise(40), 2, True, 10**6, 3)
+    pairs = set(zip(shrunk.w.tolist(), shrunk.c.tolist()))
+    assert len(pairs) == len(shrunk) and pairs < expected and len(shrunk) < 0.9 * len(expected)
+
+
+def test_draw_triples_subsamples_with_the_thresholds():
+    rng = np.random.default_rng(5)
+    words = rng.integers(0, 10, size=2000).astype(np.int32)
+    ends = np.arange(50, 2001, 50, dtype=np.int64)
+    thresholds = np.full(11, 0xFFFFFFFF, dtype=np.uint32)
+    thresholds[[1, 4, 7]] = 0        # never kept
+    thresholds[[2, 3]] = 2**31       # kept half the time
+    triples = draw_triples(words, ends, thresholds, *outside_noise(10), 3, False, 10**6, 1)
+    seen = np.concatenate([triples.w, triples.c])
+    assert len(triples) > 1000 and not np.isin(seen, [1, 4, 7]).any()
+    counts = np.bincount(triples.w, minlength=10)
+    # a centre word is kept with probability 1 or 1/2, and its neighbours at distance <= 3 likewise
+    assert 0.35 < counts[2] / counts[0] < 0.65 and 0.35 < counts[3] / counts[5] < 0.65
+
+
+def test_draw_triples_drops_the_triples_whose_negative_is_the_context():
+    rng = np.random.default_rng(6)
+    words = rng.integers(0, 2, size=400).astype(np.int32)
+    ends = np.array([200, 400], dtype=np.int64)
+    keep = np.full(2, 0xFFFFFFFF, dtype=np.uint32)
+    uniform = np.full(2, 0xFFFFFFFF, dtype=np.uint32), np.arange(2, dtype=np.int32)
+    triples = draw_triples(words, ends, keep, *uniform, 2, False, 10**6, 4)
+    n_pairs = 2 * (2 * 200 - 3) * 2
+    # about half of the pairs draw c' == c over two words: none of them is kept
+    assert 0.4 * n_pairs < len(triples) < 0.6 * n_pairs
+    assert not np.any(triples.negative == triples.c)
+
+
 # ------------------------------------------------------------------ settings
 @pytest.mark.parametrize("name, value", [("heldout_fraction", -0.1), ("heldout_fraction", 0.6),
                                          ("heldout_fraction", float("nan")), ("heldout_fraction", "0.1"),
