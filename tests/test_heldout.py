@@ -447,3 +447,21 @@ def test_a_sample_is_redrawn_after_the_fraction_or_seed_changes(change):
     # only sentences held out under the new split, which were not trained on
     assert sample_ids(m) <= held_ids(m, sentences, seed, fraction)
     assert not set(first.w.tolist()) <= held_ids(m, sentences, seed, fraction)
+
+
+def test_the_held_out_tail_of_a_corpus_file_counts_as_read(tmp_path, caplog):
+    sentences, _ = split_corpus()
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    m = model(heldout_fraction=FRACTION, epochs=2, workers=2)
+    m.build_vocab(corpus_file=str(path))
+    with caplog.at_level("INFO", logger="w2gm"):
+        m.train(corpus_file=str(path), total_examples=m.corpus_count, total_words=m.corpus_total_words)
+    # as for an iterable, whose held-out sentences are read and skipped
+    assert f"EPOCH 1 done: {m.corpus_total_words} raw words" in caplog.text
+    assert m.last_train_stats["raw_words"] == 2 * m.corpus_total_words
+    assert m.last_train_stats["examples"] == 2 * m.corpus_count
+    iterable = model(heldout_fraction=FRACTION, epochs=2)
+    iterable.build_vocab(sentences)
+    iterable.train(sentences, total_examples=len(sentences))
+    assert iterable.last_train_stats["raw_words"] == m.last_train_stats["raw_words"]

@@ -857,6 +857,10 @@ class TrainingRun:
                 f"{self.model.sample!r}) and min_count no sentence kept two vocabulary words; "
                 "its loss is reported as 0.0. Lower `sample` (0 disables it) for a small corpus.",
                 RuntimeWarning, stacklevel=_USER_FRAME)
+        # corpus_file mode: the held-out tail counts as read, as held-out sentences of an iterable do
+        # (in the EPOCH line, the totals check, TrainingStats and words/s; iterable mode adds (0, 0))
+        tally.raw_words += self.heldout_counts[0]
+        tally.sentences += self.heldout_counts[1]
         if self.heldout_threshold:
             heldout = self._heldout_loss(epoch)
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f, held-out loss %.4f "
@@ -892,9 +896,7 @@ class TrainingRun:
         for the wrong size, so the caller should pass the right totals.
         """
         found = []
-        # corpus_file mode: the held-out tail counts as read (iterable mode: already in the tally)
-        raw_words = tally.raw_words + self.heldout_counts[0]
-        sentences = tally.sentences + self.heldout_counts[1]
+        raw_words, sentences = tally.raw_words, tally.sentences
         if self.total_examples is not None and sentences != self.total_examples:
             logger.warning("EPOCH %d: supplied example count (%d) did not equal expected count (%d)",
                            epoch + 1, sentences, self.total_examples)

@@ -206,13 +206,17 @@ class Word2GM:
         default, as word2vec); False uses the full ``window`` for every
         centre word.
     heldout_fraction : float
-        Fraction of the corpus held out of training, in [0, 0.5] (default 0:
-        off).  A corpus iterable holds out about this fraction of its
-        sentences, chosen by ordinal and `seed`; a corpus file its last
-        bytes, from a line start on.  A fixed sample of (w, c, c') triples is
-        drawn once from them and its mean loss is logged after every epoch
-        and appended to :attr:`heldout_loss_history` (:mod:`w2gm.heldout`).
-        The vocabulary still counts held-out sentences.
+        Fraction of the corpus held out of training: 0 (the default: off) or
+        in [1e-9, 0.5] (smaller fractions would hold out nothing).  A corpus
+        iterable holds out about this fraction of its sentences, chosen by
+        ordinal and `seed`; a corpus file its last bytes, from the first
+        token start at or after ``(1 - fraction)`` of the file on (a line cut
+        there is read as two sentences).  Held-out words count as read in the
+        ``EPOCH n done`` line, :attr:`last_train_stats` and the totals check.
+        A fixed sample of (w, c, c') triples is drawn from them (again when
+        the split changes) and its mean loss is logged after every epoch and
+        appended to :attr:`heldout_loss_history` (:mod:`w2gm.heldout`).  The
+        vocabulary still counts held-out sentences.
     heldout_triples : int
         Size of that sample (default 100000; fewer if the held-out part
         has fewer (w, c) pairs).
