@@ -303,10 +303,17 @@ def test_draw_triples_drops_the_triples_whose_negative_is_the_context():
 @pytest.mark.parametrize("name, value", [("heldout_fraction", -0.1), ("heldout_fraction", 0.6),
                                          ("heldout_fraction", float("nan")), ("heldout_fraction", "0.1"),
                                          ("heldout_triples", 0), ("heldout_triples", 1.5),
-                                         ("heldout_triples", 10**9)])
+                                         ("heldout_triples", 10**9), ("heldout_fraction", 1e-25),
+                                         ("heldout_fraction", 9.9e-10)])
 def test_bad_values_raise_parameter_error_naming_them(name, value):
     with pytest.raises(ParameterError, match=name):
         Word2GM(**{name: value})
+
+
+def test_a_tiny_fraction_is_refused_naming_the_value_and_the_smallest_is_taken():
+    with pytest.raises(ParameterError, match="heldout_fraction.*1e-25.*hold out nothing"):
+        Word2GM(heldout_fraction=1e-25)
+    assert Word2GM(heldout_fraction=1e-9).heldout_fraction == 1e-9 and heldout_threshold(1e-9) > 0
 
 
 def test_settings_and_history_survive_save_and_load(tmp_path):
