@@ -472,3 +472,25 @@ def test_the_held_out_tail_of_a_corpus_file_counts_as_read(tmp_path, caplog):
     iterable.build_vocab(sentences)
     iterable.train(sentences, total_examples=len(sentences))
     assert iterable.last_train_stats["raw_words"] == m.last_train_stats["raw_words"]
+
+
+# ------------------------------------------------------------------ the held-out words kept in memory
+def test_held_out_words_are_collected_up_to_a_bound_in_corpus_order(tmp_path):
+    from w2gm.heldout import TOKENS_PER_TRIPLE
+    sentences, held = split_corpus()
+    assert 6 * len(held) > TOKENS_PER_TRIPLE * 10 + 6
+    m = model(heldout_fraction=FRACTION, epochs=1, heldout_triples=10)
+    m.build_vocab(sentences)
+    m.train(sentences, total_examples=len(sentences))
+    # whole sentences of 6 words, until at least 200 words are held
+    cap = TOKENS_PER_TRIPLE * 10
+    first = held[:-(-cap // 6)]
+    assert m.heldout_sample.words == 6 * len(first) and len(m.heldout_sample) == 10
+    assert sample_ids(m) <= {m.wv.key_to_index[w] for n in first for w in sentences[n]}
+    # corpus_file: the first words of the tail
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    f = model(heldout_fraction=0.4, epochs=1, heldout_triples=10)
+    f.build_vocab(corpus_file=str(path))
+    f.train(corpus_file=str(path), total_examples=f.corpus_count, total_words=f.corpus_total_words)
+    assert cap <= f.heldout_sample.words < cap + 12 and len(f.heldout_sample) == 10

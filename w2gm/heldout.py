@@ -21,6 +21,11 @@ _MASK64 = (1 << 64) - 1
 _ALWAYS_KEEP = 0xFFFFFFFF
 # triples scored per NumPy chunk (bounds the (chunk, K, K, D) float64 temporaries)
 _CHUNK = 2048
+#: Held-out vocabulary words collected per wanted triple: ``train`` keeps the token ids of at most
+#: about ``TOKENS_PER_TRIPLE * heldout_triples`` held-out words (whole sentences, in corpus order)
+#: to draw the sample from.  Each kept word forms 2 to ``2 * window`` (w, c) pairs, so this leaves
+#: several times more pairs than triples unless subsampling drops nearly all of them.
+TOKENS_PER_TRIPLE = 20
 
 
 def _mix64(x):
@@ -139,7 +144,9 @@ def draw_triples(words, sentence_ends, thresholds, alias_prob, alias_index, wind
     replacement (all of them if there are fewer), and each gets one negative
     ``c'`` from the kernel's noise table (unigram^ns_exponent); a triple whose
     negative equals ``c`` is dropped, as the kernel skips it.  Everything is
-    vectorised (memory O(len(words) + n_triples)).
+    vectorised: the temporaries take about 100 bytes per word of `words`
+    (int64 arrays of its length and, when more than 1/50 of the pairs are
+    chosen, a permutation of all pairs), plus O(n_triples).
 
     Parameters
     ----------

@@ -97,7 +97,7 @@ import numpy as np
 from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
 from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpus_file, sentence_tokens
 from w2gm.exceptions import TrainingDivergedError
-from w2gm.heldout import describe_source, heldout_source, heldout_threshold, is_held_out
+from w2gm.heldout import TOKENS_PER_TRIPLE, describe_source, heldout_source, heldout_threshold, is_held_out
 
 __all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats",
            "Progress", "PROGRESS_MESSAGE", "THREAD_PREFIX"]
@@ -402,6 +402,9 @@ class TrainingRun:
                             "from this call's (%s)", describe_source(old.source),
                             describe_source(self.heldout_source))
         self.heldout_parts = []      # int32 ids of each held-out sentence (iterable mode, epoch 0)
+        # ... collected until they hold this many words (w2gm.heldout.TOKENS_PER_TRIPLE)
+        self.heldout_cap = TOKENS_PER_TRIPLE * model.heldout_triples
+        self.heldout_held = 0
         self.heldout_counts = (0, 0)  # (raw words, sentences) of the held-out tail (corpus_file)
         self.heldout_losses = []
 
@@ -481,9 +484,13 @@ class TrainingRun:
         reader = CorpusFileRange(path, self.model.wv.vocabulary_table, start, end, self.model.batch_words,
                                  MAX_SENTENCE_LENGTH)
         try:
-            while (batch := reader.next_job()) is not None:
+            while self.heldout_held < self.heldout_cap and (batch := reader.next_job()) is not None:
                 words, ends = batch[0], batch[1]
-                self.heldout_parts.extend(np.split(words, ends[:-1]))
+                for part in np.split(words, ends[:-1]):
+                    if self.heldout_held >= self.heldout_cap:
+                        break
+                    self.heldout_parts.append(part)
+                    self.heldout_held += len(part)
         finally:
             reader.close()
 
@@ -631,7 +638,8 @@ class TrainingRun:
         Held-out sentences (``heldout_fraction``, :func:`w2gm.heldout.is_held_out`)
         are left out of ``words`` but counted in ``raw_words`` and ``sentences``,
         so that the schedule and the totals see the whole corpus; with `collect`
-        their indices are appended to ``heldout_parts``.
+        their indices are appended to ``heldout_parts`` until those hold
+        ``heldout_cap`` words.
         """
         lookup = self.model.wv.vocabulary_table.lookup
         batch_words = self.model.batch_words
@@ -641,8 +649,9 @@ class TrainingRun:
             if self.stop.is_set():
                 return
             if threshold and is_held_out(number - 1, seed, threshold):
-                if collect:
+                if collect and self.heldout_held < self.heldout_cap:
                     self.heldout_parts.append(sentence_tokens(lookup, sentence, number))
+                    self.heldout_held += len(self.heldout_parts[-1])
                 raw += len(sentence)
                 skipped += 1
                 continue
