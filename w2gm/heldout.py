@@ -144,9 +144,10 @@ def draw_triples(words, sentence_ends, thresholds, alias_prob, alias_index, wind
     replacement (all of them if there are fewer), and each gets one negative
     ``c'`` from the kernel's noise table (unigram^ns_exponent); a triple whose
     negative equals ``c`` is dropped, as the kernel skips it.  Everything is
-    vectorised: the temporaries take about 100 bytes per word of `words`
-    (int64 arrays of its length and, when more than 1/50 of the pairs are
-    chosen, a permutation of all pairs), plus O(n_triples).
+    vectorised: the temporaries take about 85 bytes per word of `words`
+    (int64 arrays of its length), plus 8 bytes per (w, c) pair when more
+    than 1/50 of the pairs are chosen (NumPy then permutes all of them),
+    plus O(n_triples).
 
     Parameters
     ----------
