@@ -10,7 +10,9 @@ Trains on the shared text8-format corpus, with the same number of epochs for eve
 With ``--heldout-fraction F`` (default 0.01; 0 disables), the w2gm runs hold that fraction of
 the corpus's sentences out of training and print, per epoch, the online mean loss next to the
 loss of a fixed sample of held-out (w, c, c') triples (``docs/training.md``, "Online loss and
-held-out loss"); the gensim run trains on the whole corpus.
+held-out loss"); the gensim run trains on the whole corpus. So by default w2gm trains on
+about 99% of the sentences (``1 - F``) while gensim trains on all of them; pass
+``--heldout-fraction 0`` for a comparison on equal data.
 
 It then prints one table of Spearman x 100 on the eleven datasets of the paper's Table 2. The
 w2gm columns use max_cos, expected_likelihood and min_euclidean; the gensim column uses cosine.
@@ -101,6 +103,9 @@ def main():
     from w2gm.evaluation import BENCHMARKS, evaluate_benchmarks
     corpus = Text8Corpus(args.corpus)
     print(f"corpus {os.path.basename(args.corpus)}, {args.epochs} epochs, {args.workers} workers")
+    if args.heldout_fraction > 0:
+        print(f"heldout fraction {args.heldout_fraction:g}: w2gm trains on about "
+              f"{100 * (1 - args.heldout_fraction):.0f}% of the sentences, gensim on all of them")
     columns = []   # (header, {dataset: score}, {dataset: (found, total)})
 
     def add(label, wv, metrics):

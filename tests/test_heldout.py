@@ -249,14 +249,71 @@ def test_draw_triples_respects_windows_sentences_and_size():
     assert len(some) <= 20 and len(some) >= 15
 
 
+def outside_noise(V):
+    """A noise table over V + 1 words that always draws word V (never a context word of 0..V-1)."""
+    return np.zeros(V + 1, dtype=np.uint32), np.full(V + 1, V, dtype=np.int32)
+
+
+def test_draw_triples_full_windows_give_every_pair_exactly_once():
+    words = np.arange(40, dtype=np.int32)
+    ends = np.array([10, 25, 40], dtype=np.int64)
+    keep = np.full(41, 0xFFFFFFFF, dtype=np.uint32)
+    full = draw_triples(words, ends, keep, *outside_noise(40), 2, False, 10**6, 3)
+    # full windows of 2 inside sentences of 10, 15 and 15 words: 2 * (2n - 3) pairs each, all kept
+    expected = {(i, j) for lo, hi in [(0, 10), (10, 25), (25, 40)] for i in range(lo, hi)
+                for j in range(max(lo, i - 2), min(hi, i + 3)) if j != i}
+    assert len(expected) == 2 * (17 + 27 + 27) == len(full)
+    assert set(zip(full.w.tolist(), full.c.tolist())) == expected
+    assert np.all(full.negative == 40) and full.words == 40
+    # shrunk windows (uniform in 1..2) form fewer pairs, every one of them among the full ones
+    shrunk = draw_triples(words, ends, keep, *outside_noise(40), 2, True, 10**6, 3)
+    pairs = set(zip(shrunk.w.tolist(), shrunk.c.tolist()))
+    assert len(pairs) == len(shrunk) and pairs < expected and len(shrunk) < 0.9 * len(expected)
+
+
+def test_draw_triples_subsamples_with_the_thresholds():
+    rng = np.random.default_rng(5)
+    words = rng.integers(0, 10, size=2000).astype(np.int32)
+    ends = np.arange(50, 2001, 50, dtype=np.int64)
+    thresholds = np.full(11, 0xFFFFFFFF, dtype=np.uint32)
+    thresholds[[1, 4, 7]] = 0        # never kept
+    thresholds[[2, 3]] = 2**31       # kept half the time
+    triples = draw_triples(words, ends, thresholds, *outside_noise(10), 3, False, 10**6, 1)
+    seen = np.concatenate([triples.w, triples.c])
+    assert len(triples) > 1000 and not np.isin(seen, [1, 4, 7]).any()
+    counts = np.bincount(triples.w, minlength=10)
+    # a centre word is kept with probability 1 or 1/2, and its neighbours at distance <= 3 likewise
+    assert 0.35 < counts[2] / counts[0] < 0.65 and 0.35 < counts[3] / counts[5] < 0.65
+
+
+def test_draw_triples_drops_the_triples_whose_negative_is_the_context():
+    rng = np.random.default_rng(6)
+    words = rng.integers(0, 2, size=400).astype(np.int32)
+    ends = np.array([200, 400], dtype=np.int64)
+    keep = np.full(2, 0xFFFFFFFF, dtype=np.uint32)
+    uniform = np.full(2, 0xFFFFFFFF, dtype=np.uint32), np.arange(2, dtype=np.int32)
+    triples = draw_triples(words, ends, keep, *uniform, 2, False, 10**6, 4)
+    n_pairs = 2 * (2 * 200 - 3) * 2
+    # about half of the pairs draw c' == c over two words: none of them is kept
+    assert 0.4 * n_pairs < len(triples) < 0.6 * n_pairs
+    assert not np.any(triples.negative == triples.c)
+
+
 # ------------------------------------------------------------------ settings
 @pytest.mark.parametrize("name, value", [("heldout_fraction", -0.1), ("heldout_fraction", 0.6),
                                          ("heldout_fraction", float("nan")), ("heldout_fraction", "0.1"),
                                          ("heldout_triples", 0), ("heldout_triples", 1.5),
-                                         ("heldout_triples", 10**9)])
+                                         ("heldout_triples", 10**9), ("heldout_fraction", 1e-25),
+                                         ("heldout_fraction", 9.9e-10)])
 def test_bad_values_raise_parameter_error_naming_them(name, value):
     with pytest.raises(ParameterError, match=name):
         Word2GM(**{name: value})
+
+
+def test_a_tiny_fraction_is_refused_naming_the_value_and_the_smallest_is_taken():
+    with pytest.raises(ParameterError, match="heldout_fraction.*1e-25.*hold out nothing"):
+        Word2GM(heldout_fraction=1e-25)
+    assert Word2GM(heldout_fraction=1e-9).heldout_fraction == 1e-9 and heldout_threshold(1e-9) > 0
 
 
 def test_settings_and_history_survive_save_and_load(tmp_path):
@@ -324,3 +381,116 @@ def test_cli_train_prints_the_held_out_loss(tmp_path, capsys):
     model = Word2GM.load(out)
     assert model.heldout_fraction == 0.2 and len(model.heldout_loss_history) == 2
     assert "held-out loss per epoch: " + " ".join(f"{x:.4f}" for x in model.heldout_loss_history) in printed
+
+
+# ------------------------------------------------------------------ a NaN held-out loss
+def test_a_nan_held_out_loss_survives_save_and_load(tmp_path):
+    sentences = [["a", "b", "c", "d"]] * 20
+    m = model(heldout_fraction=0.01, epochs=1)
+    m.build_vocab(sentences)
+    with pytest.warns(RuntimeWarning, match="no \\(w, c, c'\\) triple"):
+        m.train(sentences, total_examples=20)
+    m.heldout_loss_history.append(1.25)
+    m.save(tmp_path / "m.w2gm")
+    loaded = Word2GM.load(tmp_path / "m.w2gm")
+    assert len(loaded.heldout_loss_history) == 2 and np.isnan(loaded.heldout_loss_history[0])
+    assert loaded.heldout_loss_history[1] == 1.25
+
+
+def test_cli_train_with_a_nan_held_out_loss(tmp_path, capsys):
+    from w2gm.cli import main
+    corpus = tmp_path / "lines.txt"
+    corpus.write_text("a b c d\n" * 20, encoding="utf-8")
+    out = tmp_path / "m.w2gm"
+    with pytest.warns(RuntimeWarning, match="no \\(w, c, c'\\) triple"):
+        assert main(["--log-level", "WARNING", "train", str(corpus), "-o", str(out), "--epochs", "1",
+                     "--vector-size", "4", "--min-count", "1", "--workers", "1", "--sample", "0",
+                     "--heldout-fraction", "0.01"]) == 0
+    assert "held-out loss per epoch: nan" in capsys.readouterr().out
+    loaded = Word2GM.load(out)
+    assert len(loaded.heldout_loss_history) == 1 and np.isnan(loaded.heldout_loss_history[0])
+
+
+# ------------------------------------------------------------------ a sample from another split is redrawn
+def held_ids(m, sentences, seed=SEED, fraction=FRACTION):
+    return {m.wv.key_to_index[w] for n, s in enumerate(sentences) if is_held(n, seed, fraction) for w in s}
+
+
+def sample_ids(m):
+    return set(m.heldout_sample.w.tolist()) | set(m.heldout_sample.c.tolist())
+
+
+def test_a_corpus_file_sample_is_redrawn_for_an_iterable(tmp_path, caplog):
+    sentences, _ = split_corpus()
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    m = model(heldout_fraction=FRACTION, epochs=1)
+    m.build_vocab(sentences)
+    m.train(corpus_file=str(path), total_examples=len(sentences), total_words=m.corpus_total_words)
+    assert m.heldout_sample.source == ("corpus_file", FRACTION, SEED, str(path), path.stat().st_size)
+    assert not sample_ids(m) <= held_ids(m, sentences)  # the tail holds trained words
+    with caplog.at_level("INFO", logger="w2gm"):
+        m.train(sentences, total_examples=len(sentences), epochs=1)
+    assert "drawing a new one" in caplog.text
+    assert m.heldout_sample.source == ("iterable", FRACTION, SEED)
+    assert len(m.heldout_sample) > 0 and sample_ids(m) <= held_ids(m, sentences)
+    # and back: the tail again (the file's path and size are part of the source)
+    m.train(corpus_file=str(path), total_examples=len(sentences), total_words=m.corpus_total_words)
+    assert m.heldout_sample.source[0] == "corpus_file"
+
+
+@pytest.mark.parametrize("change", ["fraction", "seed"])
+def test_a_sample_is_redrawn_after_the_fraction_or_seed_changes(change):
+    sentences, _ = split_corpus()
+    m = model(heldout_fraction=FRACTION, epochs=1)
+    m.build_vocab(sentences)
+    m.train(sentences, total_examples=len(sentences))
+    first = m.heldout_sample
+    assert sample_ids(m) <= held_ids(m, sentences)
+    seed, fraction = (SEED, FRACTION / 2) if change == "fraction" else (SEED + 1, FRACTION)
+    m.heldout_fraction, m.seed = fraction, seed
+    m.train(sentences, total_examples=len(sentences), epochs=1)
+    assert m.heldout_sample is not first and m.heldout_sample.source == ("iterable", fraction, seed)
+    # only sentences held out under the new split, which were not trained on
+    assert sample_ids(m) <= held_ids(m, sentences, seed, fraction)
+    assert not set(first.w.tolist()) <= held_ids(m, sentences, seed, fraction)
+
+
+def test_the_held_out_tail_of_a_corpus_file_counts_as_read(tmp_path, caplog):
+    sentences, _ = split_corpus()
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    m = model(heldout_fraction=FRACTION, epochs=2, workers=2)
+    m.build_vocab(corpus_file=str(path))
+    with caplog.at_level("INFO", logger="w2gm"):
+        m.train(corpus_file=str(path), total_examples=m.corpus_count, total_words=m.corpus_total_words)
+    # as for an iterable, whose held-out sentences are read and skipped
+    assert f"EPOCH 1 done: {m.corpus_total_words} raw words" in caplog.text
+    assert m.last_train_stats["raw_words"] == 2 * m.corpus_total_words
+    assert m.last_train_stats["examples"] == 2 * m.corpus_count
+    iterable = model(heldout_fraction=FRACTION, epochs=2)
+    iterable.build_vocab(sentences)
+    iterable.train(sentences, total_examples=len(sentences))
+    assert iterable.last_train_stats["raw_words"] == m.last_train_stats["raw_words"]
+
+
+# ------------------------------------------------------------------ the held-out words kept in memory
+def test_held_out_words_are_collected_up_to_a_bound_in_corpus_order(tmp_path):
+    from w2gm.heldout import TOKENS_PER_TRIPLE
+    sentences, held = split_corpus()
+    assert 6 * len(held) > TOKENS_PER_TRIPLE * 10 + 6
+    m = model(heldout_fraction=FRACTION, epochs=1, heldout_triples=10)
+    m.build_vocab(sentences)
+    m.train(sentences, total_examples=len(sentences))
+    # whole sentences of 6 words, until at least 200 words are held
+    cap = TOKENS_PER_TRIPLE * 10
+    first = held[:-(-cap // 6)]
+    assert m.heldout_sample.words == 6 * len(first) and len(m.heldout_sample) == 10
+    assert sample_ids(m) <= {m.wv.key_to_index[w] for n in first for w in sentences[n]}
+    # corpus_file: the first words of the tail
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    f = model(heldout_fraction=0.4, epochs=1, heldout_triples=10)
+    f.build_vocab(corpus_file=str(path))
+    f.train(corpus_file=str(path), total_examples=f.corpus_count, total_words=f.corpus_total_words)
+    assert cap <= f.heldout_sample.words < cap + 12 and len(f.heldout_sample) == 10

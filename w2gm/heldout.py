@@ -9,16 +9,23 @@ the end of every epoch logs and records their mean max-margin loss
 ``docs/training.md``, "Online loss and held-out loss".
 """
 
+import os
+
 import numpy as np
 
 from w2gm._sampling import draw_negatives, draw_windows, random_uint32
 
-__all__ = ["HeldOutTriples", "is_held_out", "draw_triples", "mean_loss", "log_energies"]
+__all__ = ["HeldOutTriples", "heldout_source", "is_held_out", "draw_triples", "mean_loss", "log_energies"]
 
 _MASK64 = (1 << 64) - 1
 _ALWAYS_KEEP = 0xFFFFFFFF
 # triples scored per NumPy chunk (bounds the (chunk, K, K, D) float64 temporaries)
 _CHUNK = 2048
+#: Held-out vocabulary words collected per wanted triple: ``train`` keeps the token ids of at most
+#: about ``TOKENS_PER_TRIPLE * heldout_triples`` held-out words (whole sentences, in corpus order)
+#: to draw the sample from.  Each kept word forms 2 to ``2 * window`` (w, c) pairs, so this leaves
+#: several times more pairs than triples unless subsampling drops nearly all of them.
+TOKENS_PER_TRIPLE = 20
 
 
 def _mix64(x):
@@ -57,6 +64,50 @@ def is_held_out(ordinal, seed, threshold):
     return _mix64((seed * 0xD1B54A32D192ED03 + ordinal) & _MASK64) < threshold
 
 
+def heldout_source(fraction, seed, corpus_file=None):
+    """What decides which sentences are held out, and the sample drawn from them.
+
+    Two ``train`` calls with equal sources hold out the same sentences (if an
+    iterable yields the same sentences in the same order, or the file is
+    unchanged in size), so the sample drawn in the first stays valid; with
+    different ones the sample may hold sentences the second trains on.
+
+    Parameters
+    ----------
+    fraction : float
+        ``heldout_fraction``.
+    seed : int
+        The model's ``seed`` (it chooses the iterable's sentences and seeds the draw).
+    corpus_file : str or os.PathLike or None
+        The ``corpus_file`` of the call, None for a corpus iterable.
+
+    Returns
+    -------
+    tuple
+        ``("iterable", fraction, seed)`` or ``("corpus_file", fraction, seed,
+        absolute path, size in bytes)``.
+
+    Raises
+    ------
+    OSError
+        If `corpus_file` cannot be stat'ed.
+    """
+    if corpus_file is None:
+        return ("iterable", float(fraction), int(seed))
+    path = os.path.abspath(os.fspath(corpus_file))
+    return ("corpus_file", float(fraction), int(seed), path, os.path.getsize(path))
+
+
+def describe_source(source):
+    """A log-friendly description of a :func:`heldout_source` tuple (or None)."""
+    if source is None:
+        return "unknown"
+    text = f"{source[0]}, fraction {source[1]:g}, seed {source[2]}"
+    if source[0] == "corpus_file":
+        text += f", {source[3]} of {source[4]} bytes"
+    return text
+
+
 class HeldOutTriples:
     """A fixed sample of (w, c, c') triples of vocabulary indices.
 
@@ -66,13 +117,17 @@ class HeldOutTriples:
         ``(T,)`` int32 centre, context and negative words.
     words : int
         Held-out vocabulary words (before subsampling) the sample was drawn from.
+    source : tuple or None
+        The split the held-out sentences came from (:func:`heldout_source`);
+        a ``train`` call with another split draws a new sample.
     """
 
-    def __init__(self, w, c, negative, words):
+    def __init__(self, w, c, negative, words, source=None):
         self.w = w
         self.c = c
         self.negative = negative
         self.words = words
+        self.source = source
 
     def __len__(self):
         return int(self.w.shape[0])
@@ -89,7 +144,10 @@ def draw_triples(words, sentence_ends, thresholds, alias_prob, alias_index, wind
     replacement (all of them if there are fewer), and each gets one negative
     ``c'`` from the kernel's noise table (unigram^ns_exponent); a triple whose
     negative equals ``c`` is dropped, as the kernel skips it.  Everything is
-    vectorised (memory O(len(words) + n_triples)).
+    vectorised: the temporaries take about 85 bytes per word of `words`
+    (int64 arrays of its length), plus 8 bytes per (w, c) pair when more
+    than 1/50 of the pairs are chosen (NumPy then permutes all of them),
+    plus O(n_triples).
 
     Parameters
     ----------

@@ -212,6 +212,10 @@ def default_alpha(optimizer, negative):
 _CHECKERS = {"int": _check_int, "optint": _check_optint, "float": _check_float,
              "choice": _check_choice, "bool": _check_bool, "bounds": _check_bounds}
 
+#: Smallest positive ``heldout_fraction``: below it ``fraction * 2**64`` is a hash threshold so
+#: small (0 below about 5e-20) that no sentence of any real corpus would be held out.
+HELDOUT_FRACTION_MIN = 1e-9
+
 #: The settings in the order of the :class:`w2gm.Word2GM` signature.
 SETTINGS = (
     Setting("num_mixtures", 2, "int",
@@ -268,7 +272,8 @@ SETTINGS = (
             "draw each centre word's window uniformly from 1..window (else always the full window)"),
     Setting("heldout_fraction", 0.0, "float",
             "hold this fraction of the corpus out of training and report the loss of a fixed sample "
-            "of its triples after every epoch (0 disables)", low=0.0, high=0.5),
+            f"of its triples after every epoch (0 disables; else {HELDOUT_FRACTION_MIN:g}..0.5)",
+            low=0.0, high=0.5),
     Setting("heldout_triples", 100_000, "int", "(w, c, c') triples of the held-out sample", low=1,
             high=100_000_000),
 )
@@ -311,7 +316,8 @@ def validate_settings(values):
     ------
     ParameterError
         For the first invalid value (the message names the setting, the
-        value and the accepted range), for ``min_alpha > alpha``, or for an
+        value and the accepted range), for ``min_alpha > alpha``, for a
+        ``heldout_fraction`` in ``(0, HELDOUT_FRACTION_MIN)``, or for an
         unknown or missing name.
 
     Notes
@@ -327,6 +333,9 @@ def validate_settings(values):
         out["alpha"] = default_alpha(out["optimizer"], out["negative"])
     if out["min_alpha"] > out["alpha"]:
         raise ParameterError(f"min_alpha ({out['min_alpha']!r}) must not exceed alpha ({out['alpha']!r})")
+    if 0 < out["heldout_fraction"] < HELDOUT_FRACTION_MIN:
+        raise ParameterError(f"heldout_fraction must be 0 (off) or >= {HELDOUT_FRACTION_MIN:g} and <= 0.5, "
+                             f"got {out['heldout_fraction']!r} (it would hold out nothing)")
     return out
 
 

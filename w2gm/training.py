@@ -97,7 +97,7 @@ import numpy as np
 from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
 from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpus_file, sentence_tokens
 from w2gm.exceptions import TrainingDivergedError
-from w2gm.heldout import heldout_threshold, is_held_out
+from w2gm.heldout import TOKENS_PER_TRIPLE, describe_source, heldout_source, heldout_threshold, is_held_out
 
 __all__ = ["Job", "JobDone", "EpochProduced", "RangeTask", "RangeRead", "TrainingRun", "TrainingStats",
            "Progress", "PROGRESS_MESSAGE", "THREAD_PREFIX"]
@@ -389,9 +389,22 @@ class TrainingRun:
         # held-out objective (w2gm.heldout): sentences hashed below the threshold are never trained
         self.heldout_fraction = model.heldout_fraction
         self.heldout_threshold = heldout_threshold(model.heldout_fraction) if model.heldout_fraction else 0
-        # collect the held-out sentences in epoch 0 when the model has no sample yet
-        self.heldout_collect = bool(self.heldout_threshold) and model.heldout_sample is None
+        # collect the held-out sentences in epoch 0 (and draw a new sample from them) when the model
+        # has no sample yet, or one drawn from another split (w2gm.heldout.heldout_source)
+        self.heldout_source = None
+        self.heldout_collect = False
+        if self.heldout_threshold:
+            self.heldout_source = heldout_source(model.heldout_fraction, model.seed, corpus_file)
+            old = model.heldout_sample
+            self.heldout_collect = old is None or old.source != self.heldout_source
+            if old is not None and self.heldout_collect:
+                logger.info("the held-out sample was drawn from another split (%s); drawing a new one "
+                            "from this call's (%s)", describe_source(old.source),
+                            describe_source(self.heldout_source))
         self.heldout_parts = []      # int32 ids of each held-out sentence (iterable mode, epoch 0)
+        # ... collected until they hold this many words (w2gm.heldout.TOKENS_PER_TRIPLE)
+        self.heldout_cap = TOKENS_PER_TRIPLE * model.heldout_triples
+        self.heldout_held = 0
         self.heldout_counts = (0, 0)  # (raw words, sentences) of the held-out tail (corpus_file)
         self.heldout_losses = []
 
@@ -471,9 +484,13 @@ class TrainingRun:
         reader = CorpusFileRange(path, self.model.wv.vocabulary_table, start, end, self.model.batch_words,
                                  MAX_SENTENCE_LENGTH)
         try:
-            while (batch := reader.next_job()) is not None:
+            while self.heldout_held < self.heldout_cap and (batch := reader.next_job()) is not None:
                 words, ends = batch[0], batch[1]
-                self.heldout_parts.extend(np.split(words, ends[:-1]))
+                for part in np.split(words, ends[:-1]):
+                    if self.heldout_held >= self.heldout_cap:
+                        break
+                    self.heldout_parts.append(part)
+                    self.heldout_held += len(part)
         finally:
             reader.close()
 
@@ -621,7 +638,8 @@ class TrainingRun:
         Held-out sentences (``heldout_fraction``, :func:`w2gm.heldout.is_held_out`)
         are left out of ``words`` but counted in ``raw_words`` and ``sentences``,
         so that the schedule and the totals see the whole corpus; with `collect`
-        their indices are appended to ``heldout_parts``.
+        their indices are appended to ``heldout_parts`` until those hold
+        ``heldout_cap`` words.
         """
         lookup = self.model.wv.vocabulary_table.lookup
         batch_words = self.model.batch_words
@@ -631,8 +649,9 @@ class TrainingRun:
             if self.stop.is_set():
                 return
             if threshold and is_held_out(number - 1, seed, threshold):
-                if collect:
+                if collect and self.heldout_held < self.heldout_cap:
                     self.heldout_parts.append(sentence_tokens(lookup, sentence, number))
+                    self.heldout_held += len(self.heldout_parts[-1])
                 raw += len(sentence)
                 skipped += 1
                 continue
@@ -847,6 +866,10 @@ class TrainingRun:
                 f"{self.model.sample!r}) and min_count no sentence kept two vocabulary words; "
                 "its loss is reported as 0.0. Lower `sample` (0 disables it) for a small corpus.",
                 RuntimeWarning, stacklevel=_USER_FRAME)
+        # corpus_file mode: the held-out tail counts as read, as held-out sentences of an iterable do
+        # (in the EPOCH line, the totals check, TrainingStats and words/s; iterable mode adds (0, 0))
+        tally.raw_words += self.heldout_counts[0]
+        tally.sentences += self.heldout_counts[1]
         if self.heldout_threshold:
             heldout = self._heldout_loss(epoch)
             logger.info("EPOCH %d done: %d raw words, %d kept, mean loss %.4f, held-out loss %.4f "
@@ -864,12 +887,12 @@ class TrainingRun:
 
     def _heldout_loss(self, epoch):
         """Calling thread, at the end of ``epoch``: the held-out loss (drawing the sample first if needed)."""
-        if self.model.heldout_sample is None:
+        if self.heldout_collect and epoch == 0:
             parts = self.heldout_parts
             words = _concatenate(parts) if parts else np.empty(0, dtype=np.int32)
             ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
             self.heldout_parts = []
-            self.model._draw_heldout_sample(words, ends)
+            self.model._draw_heldout_sample(words, ends, self.heldout_source)
         loss = self.model.heldout_loss()
         self.heldout_losses.append(loss)
         return loss
@@ -882,9 +905,7 @@ class TrainingRun:
         for the wrong size, so the caller should pass the right totals.
         """
         found = []
-        # corpus_file mode: the held-out tail counts as read (iterable mode: already in the tally)
-        raw_words = tally.raw_words + self.heldout_counts[0]
-        sentences = tally.sentences + self.heldout_counts[1]
+        raw_words, sentences = tally.raw_words, tally.sentences
         if self.total_examples is not None and sentences != self.total_examples:
             logger.warning("EPOCH %d: supplied example count (%d) did not equal expected count (%d)",
                            epoch + 1, sentences, self.total_examples)

@@ -206,13 +206,17 @@ class Word2GM:
         default, as word2vec); False uses the full ``window`` for every
         centre word.
     heldout_fraction : float
-        Fraction of the corpus held out of training, in [0, 0.5] (default 0:
-        off).  A corpus iterable holds out about this fraction of its
-        sentences, chosen by ordinal and `seed`; a corpus file its last
-        bytes, from a line start on.  A fixed sample of (w, c, c') triples is
-        drawn once from them and its mean loss is logged after every epoch
-        and appended to :attr:`heldout_loss_history` (:mod:`w2gm.heldout`).
-        The vocabulary still counts held-out sentences.
+        Fraction of the corpus held out of training: 0 (the default: off) or
+        in [1e-9, 0.5] (smaller fractions would hold out nothing).  A corpus
+        iterable holds out about this fraction of its sentences, chosen by
+        ordinal and `seed`; a corpus file its last bytes, from the first
+        token start at or after ``(1 - fraction)`` of the file on (a line cut
+        there is read as two sentences).  Held-out words count as read in the
+        ``EPOCH n done`` line, :attr:`last_train_stats` and the totals check.
+        A fixed sample of (w, c, c') triples is drawn from them (again when
+        the split changes) and its mean loss is logged after every epoch and
+        appended to :attr:`heldout_loss_history` (:mod:`w2gm.heldout`).  The
+        vocabulary still counts held-out sentences.
     heldout_triples : int
         Size of that sample (default 100000; fewer if the held-out part
         has fewer (w, c) pairs).
@@ -719,13 +723,17 @@ class Word2GM:
                            self.margin, self.eps, lo, hi, shrink_windows=self.shrink_windows)
 
     # ------------------------------------------------------------------ held-out objective
-    def _draw_heldout_sample(self, words, sentence_ends):
-        """Draw :attr:`heldout_sample` from held-out sentences (int32 ids, int64 ends; w2gm.heldout)."""
+    def _draw_heldout_sample(self, words, sentence_ends, source):
+        """Draw :attr:`heldout_sample` from held-out sentences (int32 ids, int64 ends; w2gm.heldout).
+
+        `source` (:func:`w2gm.heldout.heldout_source`) is the split they came from.
+        """
         thresholds = subsampling_thresholds(self.counts, self.sample)
         alias_prob, alias_index = build_alias_table(self.counts, self.ns_exponent)
         self.heldout_sample = draw_triples(words, sentence_ends, thresholds, alias_prob, alias_index,
                                            self.window, self.shrink_windows, self.heldout_triples,
                                            self.seed)
+        self.heldout_sample.source = source
         logger.info("held-out sample: %d (w, c, c') triples from %d held-out vocabulary words",
                     len(self.heldout_sample), self.heldout_sample.words)
         if len(self.heldout_sample) == 0:
@@ -1047,8 +1055,9 @@ class Word2GM:
         if not self._params_finite():
             raise TrainingDivergedError("refusing to save a model with NaN/infinite parameters")
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
-                "corpus_count": self.corpus_count, "training_loss": self.training_loss,
-                "heldout_loss_history": self.heldout_loss_history,
+                "corpus_count": self.corpus_count, "training_loss": _json_floats(self.training_loss),
+                # a NaN loss (an empty held-out sample) is written as null, which load reads as NaN
+                "heldout_loss_history": _json_floats(self.heldout_loss_history),
                 "epochs_trained": self.epochs_trained, "train_calls": self.train_calls,
                 "diverged": self.diverged, "running_training_loss": self.running_training_loss}
         persistence.write_model_file(path, self._file_arrays(), meta, self.wv.index_to_key)
@@ -1241,6 +1250,11 @@ def _check_report_delay(value):
             or value < 0):
         raise ParameterError(f"report_delay must be a number of seconds >= 0, got {value!r:.80}")
     return float(value)
+
+
+def _json_floats(values):
+    """`values` as a JSON-safe list: non-finite floats become None (``null``; load reads NaN)."""
+    return [float(x) if math.isfinite(x) else None for x in values]
 
 
 def _check_trim_rule(trim_rule):
