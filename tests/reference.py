@@ -7,7 +7,9 @@ Distributions"), not from the Cython kernel:
   ``Sigma = diag(d_f,i) + diag(d_g,j) + eps I`` (Appendix A.2 adds eps) via a
   log-determinant and a linear solve, without the constant ``-D/2 log 2pi``;
 * log energy, eq. 2, with a naive ``log(sum(p q exp(xi)))`` (fine for moderate
-  inputs; the stability tests use :func:`log_energy_stable`);
+  inputs; the stability tests use :func:`log_energy_stable`), or with
+  ``max_pe`` the original implementation's maximum partial energy
+  ``max_ij log(p_i q_j exp(xi_ij))``;
 * the max-margin loss of Section 3.3;
 * analytic gradients of ``log E`` (checked against finite differences in the
   tests);
@@ -61,12 +63,14 @@ def partial_energies(mu_f, log_var_f, mu_g, log_var_g, eps=1e-4):
     return xi
 
 
-def log_energy(f, g, eps=1e-4):
-    """Naive eq. 2: log sum_ij p_i q_j exp(xi_ij)."""
+def log_energy(f, g, eps=1e-4, max_pe=False):
+    """Naive eq. 2: log sum_ij p_i q_j exp(xi_ij); with ``max_pe``: max_ij log(p_i q_j) + xi_ij."""
     xi = partial_energies(f[0], f[1], g[0], g[1], eps)
     p = softmax(f[2])
     q = softmax(g[2])
     with np.errstate(divide="ignore", under="ignore"):
+        if max_pe:
+            return float(np.max(np.log(p[:, None] * q[None, :]) + xi))
         return float(np.log(np.sum(p[:, None] * q[None, :] * np.exp(xi))))
 
 
@@ -84,20 +88,25 @@ def _log_softmax(s):
     return s - (m + np.log(np.sum(np.exp(s - m))))
 
 
-def log_energy_stable(f, g, eps=1e-4):
-    """Eq. 2 in the max-subtracted form of Appendix A.2."""
+def log_energy_stable(f, g, eps=1e-4, max_pe=False):
+    """Eq. 2 in the max-subtracted form of Appendix A.2 (``max_pe``: the largest term alone)."""
     t = weighted_terms(f, g, eps)
     m = t.max()
+    if max_pe:
+        return float(m)
     return float(m + np.log(np.sum(np.exp(t - m))))
 
 
-def loss(w, c, n, margin=1.0, eps=1e-4):
+def loss(w, c, n, margin=1.0, eps=1e-4, max_pe=False):
     """Section 3.3: max(0, m - log E(w, c) + log E(w, c'))."""
-    return max(0.0, margin - log_energy(w, c, eps) + log_energy(w, n, eps))
+    return max(0.0, margin - log_energy(w, c, eps, max_pe) + log_energy(w, n, eps, max_pe))
 
 
-def log_energy_grads(f, g, eps=1e-4):
+def log_energy_grads(f, g, eps=1e-4, max_pe=False):
     """Analytic gradients of log E(f, g) w.r.t. both words' parameters.
+
+    With ``max_pe``, log E is the largest term ``log p_i + log q_j + xi_ij``,
+    whose gradient is that of the arg-max pair (the first, row-major, on a tie).
 
     Returns ``((d mu_f, d lv_f, d s_f), (d mu_g, d lv_g, d s_g))``.
     """
@@ -109,8 +118,12 @@ def log_energy_grads(f, g, eps=1e-4):
     d_f = _variances(lv_f, D)
     d_g = _variances(lv_g, D)
     t = weighted_terms(f, g, eps)
-    gamma = np.exp(t - t.max())
-    gamma /= gamma.sum()                       # d logE / d xi_ij
+    if max_pe:
+        gamma = np.zeros_like(t)
+        gamma[np.unravel_index(np.argmax(t), t.shape)] = 1.0
+    else:
+        gamma = np.exp(t - t.max())
+        gamma /= gamma.sum()                   # d logE / d xi_ij
     p = softmax(f[2])
     q = softmax(g[2])
     g_s_f = gamma.sum(axis=1) - p
@@ -190,21 +203,31 @@ def deterministic_alias(V, word):
 PARAM_NAMES = ("mu_in", "lv_in", "s_in", "mu_out", "lv_out", "s_out")
 
 
-def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K):
-    """One row update: SGD or Adagrad, then clip the log-variances."""
+def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K, options):
+    """One row update: SGD or Adagrad, then clip the log-variances and cap the mean norms.
+
+    ``options`` holds the learning-rate factors ``lv_lr_factor`` and
+    ``s_lr_factor`` and ``norm_cap`` (None: no cap).
+    """
+    factors = {"mu": 1.0, "lv": options["lv_lr_factor"], "s": options["s_lr_factor"]}
     for kind, g in zip(("mu", "lv", "s"), grads):
         if kind == "s" and K == 1:
             continue
         name = f"{kind}_{side}"
         x = params[name]
+        rate = lr * factors[kind]
         if accs is None:
-            x[word] -= lr * g
+            x[word] -= rate * g
         else:
             a = accs[name]
             a[word] += g * g
-            x[word] -= lr * g / np.sqrt(a[word])
+            x[word] -= rate * g / np.sqrt(a[word])
         if kind == "lv":
             np.clip(x[word], lv_min, lv_max, out=x[word])
+        if kind == "mu" and options["norm_cap"] is not None:
+            norms = np.linalg.norm(x[word], axis=1)
+            over = norms > options["norm_cap"]
+            x[word][over] *= (options["norm_cap"] / norms[over])[:, None]
 
 
 def _row(params, side, word):
@@ -213,7 +236,7 @@ def _row(params, side, word):
 
 def train_job(params, accs, keep, alias_prob, alias_index, window, negative, margin,
               eps, lv_min, lv_max, words, sentence_ends, alpha_start, alpha_end, seed,
-              shrink_windows=True):
+              shrink_windows=True, lv_lr_factor=1.0, s_lr_factor=1.0, max_pe=False, norm_cap=None):
     """Float64 model of ``KernelState.train_job`` (updates ``params`` in place).
 
     ``params`` maps :data:`PARAM_NAMES` to float64 arrays (the same array objects
@@ -228,9 +251,14 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     or negative while in/out parameters are shared (the kernel computes the
     centre word's variances and weights once per centre word).
 
+    The options after ``shrink_windows`` are the settings
+    ``variance_lr_factor``, ``logit_lr_factor``, ``max_partial_energy`` and
+    ``norm_cap``.
+
     Returns ``(loss_sum, n_samples, n_active, n_kept, n_nonfinite)``.
     """
     K = params["mu_in"].shape[1]
+    options = {"lv_lr_factor": lv_lr_factor, "s_lr_factor": s_lr_factor, "norm_cap": norm_cap}
     rng = Rng(seed)
     N = len(words)
     loss_sum = 0.0
@@ -249,8 +277,8 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
                     continue
                 c = sent[j]
                 w_row = _row(params, "in", w)
-                pos = log_energy_stable(w_row, _row(params, "out", c), eps)
-                pos_grads = log_energy_grads(w_row, _row(params, "out", c), eps)
+                pos = log_energy_stable(w_row, _row(params, "out", c), eps, max_pe)
+                pos_grads = log_energy_grads(w_row, _row(params, "out", c), eps, max_pe)
                 n_active = 0
                 for _ in range(negative):
                     cn = rng.negative(alias_prob, alias_index)
@@ -258,7 +286,7 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
                         continue
                     n_samples += 1
                     neg_row = _row(params, "out", cn)
-                    neg = log_energy_stable(w_row, neg_row, eps)
+                    neg = log_energy_stable(w_row, neg_row, eps, max_pe)
                     sample_loss = margin - pos + neg
                     if not np.isfinite(sample_loss):
                         n_nonfinite += 1
@@ -266,19 +294,19 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
                     if sample_loss > 0:
                         loss_sum += sample_loss
                         n_active += 1
-                        gf, gg = log_energy_grads(w_row, neg_row, eps)
+                        gf, gg = log_energy_grads(w_row, neg_row, eps, max_pe)
                         for acc, g in zip(gw, gf):
                             acc += g
-                        _update(params, accs, "out", cn, gg, lr, lv_min, lv_max, K)
+                        _update(params, accs, "out", cn, gg, lr, lv_min, lv_max, K, options)
                 if n_active:
                     n_active_total += n_active
                     gf, gg = pos_grads
                     for acc, g in zip(gw, gf):
                         acc -= n_active * g
                     _update(params, accs, "out", c, [-n_active * g for g in gg],
-                            lr, lv_min, lv_max, K)
+                            lr, lv_min, lv_max, K, options)
                     any_active = True
             if any_active:
-                _update(params, accs, "in", w, gw, lr, lv_min, lv_max, K)
+                _update(params, accs, "in", w, gw, lr, lv_min, lv_max, K, options)
         start = stop
     return loss_sum, n_samples, n_active_total, n_kept, n_nonfinite

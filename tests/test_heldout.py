@@ -191,7 +191,8 @@ def test_off_is_bit_identical_to_a_model_without_the_settings():
 # ------------------------------------------------------------------ the loss
 @pytest.mark.parametrize("covariance", ["spherical", "diagonal"])
 @pytest.mark.parametrize("K", [1, 2, 3])
-def test_mean_loss_equals_the_float64_reference(covariance, K):
+@pytest.mark.parametrize("max_pe", [False, True], ids=["logsumexp", "max_partial_energy"])
+def test_mean_loss_equals_the_float64_reference(covariance, K, max_pe):
     rng = np.random.default_rng(K)
     V, D = 6, 3
     Dv = 1 if covariance == "spherical" else D
@@ -209,11 +210,11 @@ def test_mean_loss_equals_the_float64_reference(covariance, K):
     def row(p, i):
         return tuple(np.asarray(a[i], dtype=np.float64) for a in p)
 
-    kernel = [loss_and_grads(row(p_in, a), row(p_out, b), row(p_out, d), margin, eps)[0]
+    kernel = [loss_and_grads(row(p_in, a), row(p_out, b), row(p_out, d), margin, eps, max_pe)[0]
               for a, b, d in zip(w, c, n)]
-    paper = [reference_loss(row(p_in, a), row(p_out, b), row(p_out, d), margin, eps)
+    paper = [reference_loss(row(p_in, a), row(p_out, b), row(p_out, d), margin, eps, max_pe)
              for a, b, d in zip(w, c, n)]
-    got = mean_loss(p_in, p_out, triples, margin, eps)
+    got = mean_loss(p_in, p_out, triples, margin, eps, max_partial_energy=max_pe)
     assert 0 < got and any(x == 0 for x in kernel)  # both sides of the hinge occur
     assert got == pytest.approx(np.mean(kernel), rel=1e-12, abs=1e-12)
     assert got == pytest.approx(np.mean(paper), rel=1e-9)

@@ -148,6 +148,9 @@ FLOAT_RANGES = {  # name -> (smallest, largest) accepted
     "adagrad_initial_accumulator": (1e-30, 1e30),
     "eps": (0.0, 1e6),
     "ns_exponent": (-10.0, 10.0),
+    "variance_lr_factor": (1e-30, 1e6),
+    "logit_lr_factor": (1e-30, 1e6),
+    "norm_cap": (1e-30, 1e30),
 }
 
 
@@ -163,7 +166,8 @@ def test_float_setting_range(name):
     Word2GM(**{name: high, **extra})
     bad_values = [high * 10, low - 1 if low < 0 else -1.0, float("nan"), float("inf"), 10**400,
                   -(10**400), True, "1"]
-    for bad in bad_values + ([] if name == "alpha" else [None]):  # alpha=None: the optimizer's default
+    # alpha=None: the optimizer's default; norm_cap=None: no cap
+    for bad in bad_values + ([] if name in ("alpha", "norm_cap") else [None]):
         with pytest.raises(ParameterError, match=name):
             check_setting(name, bad)
     if low > 0:

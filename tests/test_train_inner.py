@@ -184,6 +184,71 @@ def test_inactive_hinge_gives_zero_loss_and_grads(cov, K):
     assert loss == pytest.approx(1.0, abs=1e-12)
 
 
+def top_two_gap(f, g):
+    """Gap between the largest and second largest ``log p_i + log q_j + xi_ij`` (inf for K = 1)."""
+    t = np.sort(ref.weighted_terms(f, g, EPS).ravel())
+    return np.inf if t.size == 1 else t[-1] - t[-2]
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_max_partial_energy_matches_reference(cov, K):
+    """max_partial_energy: log E = max_ij (log p_i + log q_j + xi_ij), below eq. 2's log-sum-exp."""
+    for seed in range(5):
+        f, g, n = random_triple(seed, K, cov)
+        got = ti.log_energy(*f, *g, EPS, max_partial_energy=True)
+        assert got == pytest.approx(ref.log_energy(f, g, EPS, max_pe=True), rel=1e-10, abs=1e-12)
+        assert got == pytest.approx(ref.weighted_terms(f, g, EPS).max(), rel=1e-12, abs=1e-12)
+        summed = kernel_log_energy(f, g)
+        if K == 1:  # one pair: the maximum is the sum
+            assert got == pytest.approx(summed, rel=1e-12)
+        else:
+            assert got < summed
+        for margin in (1.0, 50.0):
+            loss, _ = ti.loss_and_grads(f, g, n, margin, EPS, max_partial_energy=True)
+            assert loss == pytest.approx(ref.loss(f, g, n, margin, EPS, max_pe=True), rel=1e-10,
+                                         abs=1e-12)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_max_partial_energy_gradients_vs_finite_differences(cov, K):
+    """The gradient flows through the arg-max pair only; inputs chosen away from ties."""
+    seed = next(s for s in range(100 + K, 1000)
+                if min(top_two_gap(*random_triple(s, K, cov)[:2]),
+                       top_two_gap(random_triple(s, K, cov)[0], random_triple(s, K, cov)[2])) > 0.05)
+    w, c, n = random_triple(seed, K, cov)
+    loss, grads = ti.loss_and_grads(w, c, n, MARGIN_ACTIVE, EPS, max_partial_energy=True)
+    assert loss > 1.0
+    kernel_fd = numerical_gradient(
+        lambda *a: ti.loss_and_grads(*a, margin=MARGIN_ACTIVE, eps=EPS, max_partial_energy=True)[0],
+        (w, c, n))
+    ref_fd = numerical_gradient(lambda *a: ref.loss(*a, margin=MARGIN_ACTIVE, eps=EPS, max_pe=True),
+                                (w, c, n))
+    assert_grads_close(grads, kernel_fd)
+    assert_grads_close(grads, ref_fd)
+    # the context word's mean gradient is zero outside the positive pair's arg-max component
+    j_top = np.unravel_index(np.argmax(ref.weighted_terms(w, c, EPS)), (K, K))[1]
+    for j in range(K):
+        if j == j_top:
+            assert np.abs(grads["c"][0][j]).max() > 1e-4
+        else:
+            np.testing.assert_array_equal(grads["c"][0][j], 0.0)
+            np.testing.assert_array_equal(grads["c"][1][j], 0.0)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_reference_max_partial_energy_grads_vs_finite_differences(cov, K):
+    seed = next(s for s in range(200 + K, 1000) if top_two_gap(*random_triple(s, K, cov)[:2]) > 0.05)
+    f, g, _ = random_triple(seed, K, cov)
+    (gf, gg) = ref.log_energy_grads(f, g, EPS, max_pe=True)
+    fd = numerical_gradient(lambda a, b, _: ref.log_energy(a, b, EPS, max_pe=True), (f, g, g))
+    for part in range(3):
+        np.testing.assert_allclose(gf[part], fd["w"][part], rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(gg[part], fd["c"][part], rtol=1e-5, atol=1e-7)
+
+
 # ---------------------------------------------------------------------------
 # 3. Numerical stability with extreme inputs
 # ---------------------------------------------------------------------------
@@ -364,10 +429,16 @@ def group(d, side):
 
 
 def kernel_state(tables, accs, keep, alias, window, negative, margin=1.0, eps=EPS,
-                 lv_min=-10.0, lv_max=10.0, shrink_windows=True):
+                 lv_min=-10.0, lv_max=10.0, shrink_windows=True, **options):
+    """``options``: the kernel's keyword settings (``variance_lr_factor``, ``norm_cap``, ...)."""
     return ti.KernelState(group(tables, "in"), group(tables, "out"), group(accs, "in"),
                           group(accs, "out"), keep, alias[0], alias[1], window, negative,
-                          margin, eps, lv_min, lv_max, shrink_windows=shrink_windows)
+                          margin, eps, lv_min, lv_max, shrink_windows=shrink_windows, **options)
+
+
+#: KernelState keyword -> reference.train_job keyword
+REF_OPTIONS = {"variance_lr_factor": "lv_lr_factor", "logit_lr_factor": "s_lr_factor",
+               "max_partial_energy": "max_pe", "norm_cap": "norm_cap"}
 
 
 def job_arrays(sentences):
@@ -377,8 +448,11 @@ def job_arrays(sentences):
 
 
 def train_both(tables, accs, keep, alias, window, negative, sentences, alpha_start, alpha_end,
-               seed, margin=1.0, lv_min=-10.0, lv_max=10.0, shrink_windows=True):
+               seed, margin=1.0, lv_min=-10.0, lv_max=10.0, shrink_windows=True, **options):
     """One job through the kernel (float32 ``tables`` in place) and the reference.
+
+    ``options`` are the kernel's keyword settings (:data:`REF_OPTIONS`), given
+    to both.
 
     The reference (:func:`reference.train_job`) trains float64 copies, which
     share arrays exactly where the float32 tables do.  Returns ``(got, want,
@@ -388,11 +462,12 @@ def train_both(tables, accs, keep, alias, window, negative, sentences, alpha_sta
     accs64 = to64(accs)
     words, ends = job_arrays(sentences)
     state = kernel_state(tables, accs, keep, alias, window, negative, margin=margin,
-                         lv_min=lv_min, lv_max=lv_max, shrink_windows=shrink_windows)
+                         lv_min=lv_min, lv_max=lv_max, shrink_windows=shrink_windows, **options)
     got = state.train_job(words, ends, alpha_start, alpha_end, seed)
     want = ref.train_job(params, accs64, keep, alias[0], alias[1], window, negative, margin, EPS,
                          lv_min, lv_max, words, ends, alpha_start, alpha_end, seed,
-                         shrink_windows=shrink_windows)
+                         shrink_windows=shrink_windows,
+                         **{REF_OPTIONS[k]: v for k, v in options.items()})
     return got, want, params, accs64
 
 
@@ -477,6 +552,69 @@ def test_train_job_matches_reference_with_random_sampling(cov, adagrad):
     assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
     if accs is not None:
         assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+
+
+LEVER_OPTIONS = {
+    "variance_lr_factor": dict(variance_lr_factor=3.0),
+    "logit_lr_factor": dict(logit_lr_factor=0.25),
+    "max_partial_energy": dict(max_partial_energy=True),
+    "norm_cap": dict(norm_cap=0.5),
+    "all": dict(variance_lr_factor=0.5, logit_lr_factor=4.0, max_partial_energy=True, norm_cap=0.6),
+}
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+@pytest.mark.parametrize("K", [1, 2, 3])
+@pytest.mark.parametrize("lever", list(LEVER_OPTIONS))
+def test_train_job_with_levers_matches_reference(cov, adagrad, K, lever):
+    """The four quality levers (issue 12) in the kernel equal the float64 reference.
+
+    As the random-sampling test above: windows, negatives, subsampling and a
+    real alias table; each lever also moves the result away from the default's.
+    """
+    V, Dm = 7, 3
+    rng = np.random.default_rng(21)
+    counts = rng.integers(1, 60, V)
+    from w2gm._sampling import build_alias_table, subsampling_thresholds
+    alias = build_alias_table(counts)
+    keep = subsampling_thresholds(counts, 0.01)
+    sentences = [list(rng.integers(0, V, rng.integers(1, 13))) for _ in range(6)]
+    options = LEVER_OPTIONS[lever]
+    results = {}
+    for name, opts in (("default", {}), ("lever", options)):
+        tables = make_tables(V, K, Dm, cov, shared=False, seed=22)
+        accs = make_accumulators(tables, 0.3) if adagrad else None
+        got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.1, 0.01,
+                                               2024, lv_min=-6.0, lv_max=2.0, **opts)
+        assert got[1:] == want[1:]
+        assert got[0] == pytest.approx(want[0], rel=1e-4)
+        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
+        if accs is not None:
+            assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+        results[name] = tables
+    if options.get("norm_cap") is not None:
+        for name in ("mu_in", "mu_out"):
+            moved = np.any(results["lever"][name] != make_tables(V, K, Dm, cov, False, 22)[name], axis=2)
+            norms = np.linalg.norm(results["lever"][name], axis=2)
+            assert norms[moved].max() <= options["norm_cap"] + 1e-5
+    changed = [n for n in NAMES if np.any(results["lever"][n] != results["default"][n])]
+    if lever in ("logit_lr_factor", "max_partial_energy") and K == 1:
+        # a single component has no logit update to scale, and its one pair is the maximum
+        assert changed == []
+    else:
+        assert changed, lever
+
+
+def test_kernel_state_validates_the_levers():
+    V, K, Dm = 3, 2, 2
+    tables = make_tables(V, K, Dm, "spherical", shared=False)
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    alias = ref.deterministic_alias(V, 0)
+    for option, bad in (("variance_lr_factor", 0.0), ("logit_lr_factor", -1.0), ("norm_cap", 0.0),
+                        ("norm_cap", float("nan")), ("max_partial_energy", 2)):
+        with pytest.raises(ParameterError, match=rf"^{option} .*got {bad!r}"):
+            kernel_state(tables, None, keep, alias, 1, 1, **{option: bad})
 
 
 def full_window_pairs(sentences, window):

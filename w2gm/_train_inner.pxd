@@ -71,11 +71,20 @@ cdef struct TrainConfig:
     # added to every summed variance (Appendix A.2)
     float margin
     float eps
+    # [max PE] log E = max_ij (log p_i + log q_j + xi_ij) instead of the log-sum-exp
+    # (the max_partial_energy setting; false by default)
+    bint max_pe
     # Optimiser: Adagrad when true (accumulators set), else SGD; bounds the
     # log-variances are clipped to after every update
     bint adagrad
     float lv_min
     float lv_max
+    # Learning-rate factors of the log-variances and the mixture logits (the
+    # means take the job's rate itself; 1 by default), and the cap on each
+    # mean vector's L2 norm applied after every update (0: no cap)
+    float lr_factor_lv
+    float lr_factor_s
+    float norm_cap
     # Parameters: input side (centre words w) and output side (context and
     # negative words c, c').  Without separate output distributions both
     # hold the same pointers.

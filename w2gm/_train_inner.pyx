@@ -58,6 +58,11 @@ Formulas, referred to by their label next to the code that computes them:
       log E(f, g) = log sum_ij p_i q_j exp(xi_ij)
                   = M + log sum_ij exp(log p_i + log q_j + xi_ij - M)
 
+* [max PE] optional (``max_partial_energy``, the original's ``max_pe``):
+  ``log E(f, g) = max_ij (log p_i + log q_j + xi_ij)``; the responsibilities
+  are then one-hot at the (first, row-major) arg-max pair, so [G1]-[G2]
+  below hold unchanged and the gradient flows through that pair only.
+
 * [Sec. 3.3] max-margin loss: ``L = max(0, margin - log E(w, c) + log E(w, c'))``.
 
 * [A.2 softmax] ``p_i = exp(s_i) / sum_k exp(s_k)`` (Appendix A.2): the
@@ -84,7 +89,11 @@ Hand-derived gradients.  With responsibilities
 Updates: [SGD] ``x -= lr grad_x``; [Adagrad] (Duchi et al. 2011, Appendix A.2
 "Model Parameters and Training Details") ``acc_x += grad_x^2;
 x -= lr grad_x / sqrt(acc_x)``; then the log-variances are clipped to
-``[lv_min, lv_max]``.
+``[lv_min, lv_max]``.  The means take the rate ``lr``, the log-variances
+``lr * lr_factor_lv`` and the logits ``lr * lr_factor_s`` (settings
+``variance_lr_factor`` and ``logit_lr_factor``, 1 by default).  [norm cap]
+With ``norm_cap > 0``, each updated mean vector whose L2 norm exceeds it is
+rescaled to it (the original's ``norm_cap``).
 
 The core functions are written once for the fused type ``floating``: training
 uses the float32 instance, the Python wrappers at the end of this file (for
@@ -221,12 +230,19 @@ cdef inline floating partial_energy_diagonal(
 
 # [eq. 2] stabilised as in Appendix A.2: with t_ij = log p_i + log q_j + xi_ij and M = max t_ij,
 #   log E = M + log sum_ij exp(t_ij - M),   gamma_ij = exp(t_ij - M) / sum_kl exp(t_kl - M)
+# [max PE] the original's max_pe: log E = M, gamma = 1 at the first arg-max pair, 0 elsewhere
 cdef inline floating log_sum_exp_responsibilities(
         int K, const floating *log_p, const floating *log_q, const floating *xi,
-        floating *gamma) noexcept nogil:
-    """Log energy from the partial energies; fills ``gamma`` with the responsibilities."""
+        floating *gamma, bint max_pe) noexcept nogil:
+    """Log energy from the partial energies; fills ``gamma`` with the responsibilities.
+
+    With ``max_pe`` the log energy is the largest weighted term and ``gamma``
+    is one-hot at the first pair (row-major) that attains it, so the backward
+    pass flows through that pair only.
+    """
     cdef int i, j, ij
     cdef floating term, max_term, total
+    cdef bint found
     max_term = log_p[0] + log_q[0] + xi[0]
     for i in range(K):
         for j in range(K):
@@ -234,6 +250,15 @@ cdef inline floating log_sum_exp_responsibilities(
             gamma[i * K + j] = term
             if term > max_term:
                 max_term = term
+    if max_pe:
+        found = False
+        for ij in range(K * K):
+            if not found and gamma[ij] == max_term:
+                gamma[ij] = 1
+                found = True
+            else:
+                gamma[ij] = 0
+        return max_term
     total = 0
     for ij in range(K * K):
         gamma[ij] = f_exp(gamma[ij] - max_term)
@@ -247,10 +272,14 @@ cdef floating log_energy_fwd(
         int K, int D, int Dv,
         const floating *mu_f, const floating *var_f, const floating *log_p,
         const floating *mu_g, const floating *lv_g, const floating *s_g,
-        floating eps,
+        floating eps, bint max_pe,
         floating *var_g, floating *log_q,
         floating *S, floating *sqdist, floating *xi, floating *gamma) noexcept nogil:
     """Log energy ``log E(f, g)`` (eq. 2) and what its gradient needs.
+
+    With ``max_pe`` (the ``max_partial_energy`` setting) the log energy is
+    ``max_ij (log p_i + log q_j + xi_ij)`` instead (see
+    :c:func:`log_sum_exp_responsibilities`).
 
     The f side comes prepared (:c:func:`variances_and_log_weights`: the
     trainer computes ``var_f`` and ``log_p`` once per centre word, not once
@@ -276,7 +305,7 @@ cdef floating log_energy_fwd(
             else:
                 xi[ij] = partial_energy_diagonal(D, mu_fi, mu_g + j * D, var_f + i * D, var_g + j * D,
                                                  eps, S + ij * D)
-    return log_sum_exp_responsibilities(K, log_p, log_q, xi, gamma)
+    return log_sum_exp_responsibilities(K, log_p, log_q, xi, gamma, max_pe)
 
 
 # ---------------------------------------------------------------------------
@@ -418,9 +447,39 @@ cdef inline MixtureRow word_row(const SideParams *side, int32_t word, int K, int
     return row
 
 
+cdef inline float squared_norm(const float *a, int D) noexcept nogil:
+    """``sum_r a_r^2``."""
+    cdef float total = 0
+    cdef int r
+    for r in range(D):
+        total = total + a[r] * a[r]
+    return total
+
+
+# [norm cap] the original's norm_cap: mu_f,i <- mu_f,i * cap / |mu_f,i| where |mu_f,i| > cap
+cdef inline void cap_norms(float *mu, int K, int D, float cap) noexcept nogil:
+    """Rescale each of the K mean vectors (D floats each) whose L2 norm exceeds ``cap`` to ``cap``."""
+    cdef int i, r
+    cdef float *mu_i
+    cdef float norm, scale
+    for i in range(K):
+        mu_i = mu + i * D
+        norm = sqrtf(squared_norm(mu_i, D))
+        if norm > cap:
+            scale = cap / norm
+            for r in range(D):
+                mu_i[r] = mu_i[r] * scale
+
+
 cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int32_t word,
                              const MixtureRow *grad, float lr) noexcept nogil:
     """Apply one word's gradient to its rows on ``side`` (input or output).
+
+    The means take the rate ``lr``, the log-variances ``lr * lr_factor_lv``
+    and the logits ``lr * lr_factor_s`` (factors 1 by default: multiplying
+    a float by 1 is exact, so the default path is unchanged).  With
+    ``norm_cap > 0`` every updated mean vector longer than the cap is then
+    rescaled to it.
 
     The logits of a single-component mixture are left alone: their gradient
     is zero, and ``0 / sqrt(0)`` would turn a zero Adagrad accumulator into NaN.
@@ -437,10 +496,12 @@ cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int
         acc_lv = side.acc_lv + offset_lv
         acc_s = side.acc_s + offset_s
     apply_update(side.mu + offset_mu, acc_mu, grad.mu, K * D, lr, cfg.adagrad)
-    apply_update(side.lv + offset_lv, acc_lv, grad.lv, K * Dv, lr, cfg.adagrad)
+    if cfg.norm_cap > 0:
+        cap_norms(side.mu + offset_mu, K, D, cfg.norm_cap)
+    apply_update(side.lv + offset_lv, acc_lv, grad.lv, K * Dv, lr * cfg.lr_factor_lv, cfg.adagrad)
     clip_range(side.lv + offset_lv, K * Dv, cfg.lv_min, cfg.lv_max)
     if K > 1:
-        apply_update(side.s + offset_s, acc_s, grad.s, K, lr, cfg.adagrad)
+        apply_update(side.s + offset_s, acc_s, grad.s, K, lr * cfg.lr_factor_s, cfg.adagrad)
 
 
 cdef inline bint not_finite(double x) noexcept nogil:
@@ -583,7 +644,7 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
                 c = kept[j]
                 row_c = word_row(side_out, c, K, D, Dv)
                 log_e_pos = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
-                                           row_c.mu, row_c.lv, row_c.s, cfg.eps,
+                                           row_c.mu, row_c.lv, row_c.s, cfg.eps, cfg.max_pe,
                                            pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
                 n_active = 0
                 for _draw in range(cfg.negative):
@@ -594,6 +655,7 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
                     row_neg = word_row(side_out, c_neg, K, D, Dv)
                     log_e_neg = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
                                                row_neg.mu, row_neg.lv, row_neg.s, cfg.eps,
+                                               cfg.max_pe,
                                                neg.var_g, neg.log_q, neg.S, neg.sqdist, neg.xi,
                                                neg.gamma)
                     # [Sec. 3.3] L = max(0, margin - log E(w, c) + log E(w, c'))
@@ -716,6 +778,17 @@ cdef class KernelState:
         Draw each centre word's window uniformly from ``1..window`` (word2vec,
         the default); False uses the full ``window`` for every centre word
         (gensim's ``shrink_windows=False``) and draws no random number for it.
+    variance_lr_factor, logit_lr_factor : float
+        The log-variances are updated with the learning rate times
+        ``variance_lr_factor``, the mixture logits with it times
+        ``logit_lr_factor`` (default 1: the means' rate).
+    max_partial_energy : bool
+        ``log E = max_ij (log p_i + log q_j + xi_ij)`` instead of eq. 2's
+        log-sum-exp (the original's ``max_pe``); default False.
+    norm_cap : float or None
+        After every update, each mean vector of the updated word whose L2
+        norm exceeds it is rescaled to it (the original's ``norm_cap``);
+        None (default): no cap.
 
     Raises
     ------
@@ -725,8 +798,10 @@ cdef class KernelState:
     ValueError
         Inconsistent shapes, sizes or sharing.
     ParameterError
-        (a ``ValueError``) ``window`` or ``negative`` out of range, or V,
-        K or D beyond the maxima above.
+        (a ``ValueError``) ``window``, ``negative``, ``variance_lr_factor``,
+        ``logit_lr_factor``, ``max_partial_energy`` or ``norm_cap`` out of the
+        range of the setting of the same name, or V, K or D beyond the maxima
+        above.
     """
     cdef TrainConfig cfg
     cdef object refs
@@ -735,7 +810,8 @@ cdef class KernelState:
     def __init__(self, params_in, params_out, accumulators_in, accumulators_out,
                  keep, alias_prob, alias_index, window, negative,
                  double margin, double eps, double log_var_min, double log_var_max,
-                 bint shrink_windows=True):
+                 bint shrink_windows=True, variance_lr_factor=1.0, logit_lr_factor=1.0,
+                 max_partial_energy=False, norm_cap=None):
         group_in = _triple(params_in, "params_in")
         group_out = _triple(params_out, "params_out")
         means, log_variances = group_in[0], group_in[1]
@@ -762,6 +838,10 @@ cdef class KernelState:
                                  f"at most {_MAX_D} (vector_size)")
         window = check_setting("window", window)
         negative = check_setting("negative", negative)
+        variance_lr_factor = check_setting("variance_lr_factor", variance_lr_factor)
+        logit_lr_factor = check_setting("logit_lr_factor", logit_lr_factor)
+        max_partial_energy = check_setting("max_partial_energy", max_partial_energy)
+        norm_cap = check_setting("norm_cap", norm_cap)
         shapes = ((V, K, D), (V, K, Dv), (V, K))
         arrays_in = _side_arrays(group_in, "params_in", shapes)
         arrays_out = _side_arrays(group_out, "params_out", shapes)
@@ -807,6 +887,10 @@ cdef class KernelState:
         cfg.adagrad = accs_in is not None
         cfg.lv_min = log_var_min
         cfg.lv_max = log_var_max
+        cfg.max_pe = max_partial_energy
+        cfg.lr_factor_lv = variance_lr_factor
+        cfg.lr_factor_s = logit_lr_factor
+        cfg.norm_cap = 0 if norm_cap is None else norm_cap
         _side_init(&cfg.params_in, arrays_in, accs_in)
         _side_init(&cfg.params_out, arrays_out, accs_out)
 
@@ -974,10 +1058,10 @@ cdef class _PairScratch64:
 
 cdef double _forward64(const double[:, ::1] mu_f, _Prepared64 f,
                        const double[:, ::1] mu_g, const double[:, ::1] lv_g, const double[::1] s_g,
-                       double eps, _PairScratch64 pair):
+                       double eps, bint max_pe, _PairScratch64 pair):
     return log_energy_fwd(mu_f.shape[0], mu_f.shape[1], lv_g.shape[1],
                           &mu_f[0, 0], &f.var[0], &f.log_weights[0], &mu_g[0, 0], &lv_g[0, 0], &s_g[0],
-                          eps, &pair.var_g[0], &pair.log_q[0], &pair.S[0], &pair.sqdist[0],
+                          eps, max_pe, &pair.var_g[0], &pair.log_q[0], &pair.S[0], &pair.sqdist[0],
                           &pair.xi[0], &pair.gamma[0])
 
 
@@ -993,13 +1077,13 @@ cdef void _backward64(double coef, const double[:, ::1] mu_f, _Prepared64 f,
                    &grad_mu_g[0, 0], &grad_lv_g[0, 0], &grad_s_g[0])
 
 
-def _energy64(f, g, double eps):
+def _energy64(f, g, double eps, bint max_pe=False):
     mu_f, lv_f, s_f = _component_arrays(*f, "f")
     mu_g, lv_g, s_g = _component_arrays(*g, "g")
     _check_same_shapes(("f", "g"), ((mu_f, lv_f, s_f), (mu_g, lv_g, s_g)))
     K, Dv = lv_f.shape
     pair = _PairScratch64(K, Dv)
-    le = _forward64(mu_f, _Prepared64(lv_f, s_f), mu_g, lv_g, s_g, eps, pair)
+    le = _forward64(mu_f, _Prepared64(lv_f, s_f), mu_g, lv_g, s_g, eps, max_pe, pair)
     return le, np.asarray(pair.xi).reshape(K, K), np.asarray(pair.gamma).reshape(K, K)
 
 
@@ -1029,17 +1113,21 @@ def partial_energies(mu_f, log_var_f, mu_g, log_var_g, double eps=1e-4):
     return _energy64((mu_f, log_var_f, None), (mu_g, log_var_g, None), eps)[1]
 
 
-def log_energy(mu_f, log_var_f, logits_f, mu_g, log_var_g, logits_g, double eps=1e-4):
+def log_energy(mu_f, log_var_f, logits_f, mu_g, log_var_g, logits_g, double eps=1e-4,
+               bint max_partial_energy=False):
     """Log energy ``log E(f, g)`` of eq. 2 (float64, without ``-D/2 log 2pi``).
 
     Parameters are as in :func:`partial_energies`, plus mixture logits of
-    shape (K,).  Returns a Python float; raises :class:`ParameterError` as
+    shape (K,).  With ``max_partial_energy`` it is
+    ``max_ij (log p_i + log q_j + xi_ij)`` instead (the original's
+    ``max_pe``).  Returns a Python float; raises :class:`ParameterError` as
     :func:`partial_energies` does, or for logits of another shape.
     """
-    return _energy64((mu_f, log_var_f, logits_f), (mu_g, log_var_g, logits_g), eps)[0]
+    return _energy64((mu_f, log_var_f, logits_f), (mu_g, log_var_g, logits_g), eps,
+                     max_partial_energy)[0]
 
 
-def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4):
+def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4, bint max_partial_energy=False):
     """Max-margin loss of one sample and its gradients (float64).
 
     ``L = max(0, m - log E(w, c) + log E(w, c'))`` (Section 3.3) with the same
@@ -1050,6 +1138,9 @@ def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4):
     w, c, n : tuple ``(means (K, D), log_variances (K, Dv), logits (K,))``
         Parameters of the word, its context word and the negative word.
     margin, eps : float
+    max_partial_energy : bool
+        Use ``log E = max_ij (log p_i + log q_j + xi_ij)`` (the original's
+        ``max_pe``); the gradient then flows through the arg-max pair only.
 
     Returns
     -------
@@ -1074,8 +1165,8 @@ def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4):
     pos = _PairScratch64(K, Dv)
     neg = _PairScratch64(K, Dv)
     grads = {key: (np.zeros((K, D)), np.zeros((K, Dv)), np.zeros(K)) for key in ("w", "c", "n")}
-    cdef double log_e_pos = _forward64(mu_w, prepared_w, mu_c, lv_c, s_c, eps, pos)
-    cdef double log_e_neg = _forward64(mu_w, prepared_w, mu_n, lv_n, s_n, eps, neg)
+    cdef double log_e_pos = _forward64(mu_w, prepared_w, mu_c, lv_c, s_c, eps, max_partial_energy, pos)
+    cdef double log_e_neg = _forward64(mu_w, prepared_w, mu_n, lv_n, s_n, eps, max_partial_energy, neg)
     # [Sec. 3.3]
     cdef double loss = margin - log_e_pos + log_e_neg
     if loss > 0:

@@ -212,7 +212,7 @@ def draw_triples(words, sentence_ends, thresholds, alias_prob, alias_index, wind
                           np.ascontiguousarray(negative[valid]), int(words.size))
 
 
-def log_energies(params_f, f, params_g, g, eps):
+def log_energies(params_f, f, params_g, g, eps, max_partial_energy=False):
     """``log E(f, g)`` (eq. 2) of many word pairs in float64, vectorised.
 
     Parameters
@@ -222,6 +222,9 @@ def log_energies(params_f, f, params_g, g, eps):
     f, g : numpy.ndarray
         ``(T,)`` int word indices into `params_f` and `params_g`.
     eps : float
+    max_partial_energy : bool
+        Return ``max_ij (log p_i + log q_j + xi_ij)`` instead of the
+        log-sum-exp (the ``max_partial_energy`` setting, the original's ``max_pe``).
 
     Returns
     -------
@@ -245,6 +248,8 @@ def log_energies(params_f, f, params_g, g, eps):
     terms = _log_softmax(params_f.logits[f])[:, :, None] + _log_softmax(params_g.logits[g])[:, None, :] + xi
     terms = terms.reshape(terms.shape[0], -1)
     top = terms.max(axis=1)
+    if max_partial_energy:
+        return top
     return top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
 
 
@@ -254,7 +259,7 @@ def _log_softmax(s):
     return s - (top + np.log(np.exp(s - top).sum(axis=1, keepdims=True)))
 
 
-def mean_loss(params_in, params_out, triples, margin, eps):
+def mean_loss(params_in, params_out, triples, margin, eps, max_partial_energy=False):
     """Mean of ``max(0, margin - log E(w, c) + log E(w, c'))`` over the triples (Section 3.3).
 
     No parameter is changed.  `w` uses the input distributions, `c` and `c'`
@@ -267,6 +272,8 @@ def mean_loss(params_in, params_out, triples, margin, eps):
     triples : HeldOutTriples
     margin, eps : float
         The model's settings.
+    max_partial_energy : bool
+        The model's setting: log energies as in :func:`log_energies`.
 
     Returns
     -------
@@ -279,7 +286,7 @@ def mean_loss(params_in, params_out, triples, margin, eps):
     for lo in range(0, len(triples), _CHUNK):
         part = slice(lo, lo + _CHUNK)
         w = triples.w[part]
-        pos = log_energies(params_in, w, params_out, triples.c[part], eps)
-        neg = log_energies(params_in, w, params_out, triples.negative[part], eps)
+        pos = log_energies(params_in, w, params_out, triples.c[part], eps, max_partial_energy)
+        neg = log_energies(params_in, w, params_out, triples.negative[part], eps, max_partial_energy)
         total += float(np.maximum(0.0, margin - pos + neg).sum())
     return total / len(triples)

@@ -147,13 +147,14 @@ def _check_float(setting, value):
         number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
     except OverflowError:  # an int beyond the float range
         number = math.inf
+    none_or = "None or " if setting.default is None else ""
     if number is None or not math.isfinite(number):
-        raise ParameterError(f"{setting.name} must be a finite number, got {_shown(value)}")
+        raise ParameterError(f"{setting.name} must be {none_or}a finite number, got {_shown(value)}")
     low = setting.low if setting.low is not None else -FLOAT_MAX
     high = setting.high if setting.high is not None else FLOAT_MAX
     if (number <= low if setting.strict else number < low) or number > high:
         raise ParameterError(
-            f"{setting.name} must be {_float_range(setting, low, high)}, got {_shown(value)}")
+            f"{setting.name} must be {none_or}{_float_range(setting, low, high)}, got {_shown(value)}")
     return number
 
 
@@ -276,6 +277,19 @@ SETTINGS = (
             low=0.0, high=0.5),
     Setting("heldout_triples", 100_000, "int", "(w, c, c') triples of the held-out sample", low=1,
             high=100_000_000),
+    Setting("variance_lr_factor", 1.0, "float",
+            "learning rate of the log-variances = alpha * this factor (1: the means' rate)",
+            low=FLOAT_TINY, high=1e6),
+    Setting("logit_lr_factor", 1.0, "float",
+            "learning rate of the mixture logits = alpha * this factor (1: the means' rate)",
+            low=FLOAT_TINY, high=1e6),
+    Setting("max_partial_energy", False, "bool",
+            "log energy = max over component pairs of log p_i + log q_j + xi_ij instead of their "
+            "log-sum-exp (the original's max_pe)"),
+    Setting("norm_cap", None, "float",
+            "after every update rescale each mean vector longer than this to this L2 norm "
+            "(the original's norm_cap, 3.0 there; default: no cap)", low=FLOAT_TINY,
+            high=FLOAT_MAX),
 )
 
 #: Setting name -> default value.

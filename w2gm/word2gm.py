@@ -220,6 +220,21 @@ class Word2GM:
     heldout_triples : int
         Size of that sample (default 100000; fewer if the held-out part
         has fewer (w, c) pairs).
+    variance_lr_factor : float
+        The log-variances are updated with learning rate ``alpha * factor``
+        (> 0; default 1, the means' rate; ``docs/training.md``).
+    logit_lr_factor : float
+        The mixture logits are updated with learning rate ``alpha * factor``
+        (> 0; default 1).
+    max_partial_energy : bool
+        Use ``log E(f, g) = max_ij (log p_i + log q_j + xi_ij)`` (the
+        original's ``max_pe``) instead of eq. 2's log-sum-exp over the
+        component pairs; the gradient flows through the arg-max pair only.
+        Default False.  Training and the held-out loss use it.
+    norm_cap : float or None
+        After every update, each mean vector of the updated word whose L2
+        norm exceeds ``norm_cap`` (> 0) is rescaled to it (the original's
+        ``norm_cap``, 3.0 there).  None (default): no cap.
     **kwargs
         gensim arguments that do not apply to Word2GM (``sg``, ``hs``,
         ``cbow_mean``, ``hashfxn``, ``null_word``, ``comment`` and the gensim 3
@@ -292,7 +307,9 @@ class Word2GM:
                  ns_exponent=_D["ns_exponent"], max_vocab_size=_D["max_vocab_size"],
                  max_final_vocab=_D["max_final_vocab"], trim_rule=None, sorted_vocab=_D["sorted_vocab"],
                  shrink_windows=_D["shrink_windows"], heldout_fraction=_D["heldout_fraction"],
-                 heldout_triples=_D["heldout_triples"], **kwargs):
+                 heldout_triples=_D["heldout_triples"], variance_lr_factor=_D["variance_lr_factor"],
+                 logit_lr_factor=_D["logit_lr_factor"], max_partial_energy=_D["max_partial_energy"],
+                 norm_cap=_D["norm_cap"], **kwargs):
         _refuse_unknown_arguments(kwargs, "Word2GM")
         values = dict(locals())
         for name, value in validate_settings({n: values[n] for n in SETTING_NAMES}).items():
@@ -720,7 +737,10 @@ class Word2GM:
             lo, hi = math.log(self.var_bounds[0]), math.log(self.var_bounds[1])
         return KernelState(self.params_in, params_out, self.accumulators_in, accumulators_out,
                            thresholds, alias_prob, alias_index, self.window, self.negative,
-                           self.margin, self.eps, lo, hi, shrink_windows=self.shrink_windows)
+                           self.margin, self.eps, lo, hi, shrink_windows=self.shrink_windows,
+                           variance_lr_factor=self.variance_lr_factor,
+                           logit_lr_factor=self.logit_lr_factor,
+                           max_partial_energy=self.max_partial_energy, norm_cap=self.norm_cap)
 
     # ------------------------------------------------------------------ held-out objective
     def _draw_heldout_sample(self, words, sentence_ends, source):
@@ -744,8 +764,8 @@ class Word2GM:
     def heldout_loss(self):
         """Mean max-margin loss (Section 3.3) of the held-out sample under the current parameters.
 
-        Nothing is updated.  Computed in float64 with the model's ``margin``
-        and ``eps`` (:func:`w2gm.heldout.mean_loss`).
+        Nothing is updated.  Computed in float64 with the model's ``margin``,
+        ``eps`` and ``max_partial_energy`` (:func:`w2gm.heldout.mean_loss`).
 
         Returns
         -------
@@ -760,7 +780,8 @@ class Word2GM:
         if self.heldout_sample is None:
             raise NotTrainedError("no held-out sample: train with heldout_fraction > 0 first")
         params_out = self.params_out if self.separate_output else self.params_in
-        return heldout_mean_loss(self.params_in, params_out, self.heldout_sample, self.margin, self.eps)
+        return heldout_mean_loss(self.params_in, params_out, self.heldout_sample, self.margin, self.eps,
+                                 max_partial_energy=self.max_partial_energy)
 
     # ------------------------------------------------------------------ training
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
