@@ -13,6 +13,7 @@ Distributions"), not from the Cython kernel:
 * the max-margin loss of Section 3.3;
 * analytic gradients of ``log E`` (checked against finite differences in the
   tests);
+* :func:`shared_window`, one window of the ``shared_negatives`` setting;
 * :func:`train_job`, the one float64 model of the whole trainer that every
   trainer test compares ``KernelState.train_job`` with, including a replica
   of the documented random number generator (xorshift64* seeded by
@@ -149,6 +150,77 @@ def log_energy_grads(f, g, eps=1e-4, max_pe=False):
     return (g_mu_f, g_lv_f, g_s_f), (g_mu_g, g_lv_g, g_s_g)
 
 
+def shared_window(w, table, contexts, negatives, margin=1.0, eps=1e-4, max_pe=False):
+    """One window with shared negatives: loss and gradients, nothing updated.
+
+    ``L = sum_c sum_{k: c'_k != c} max(0, m - log E(w, c) + log E(w, c'_k))``
+    (Section 3.3 for each term; the ``shared_negatives`` setting).  ``table``
+    is ``(means (V, K, D), log_vars (V, K, Dv), logits (V, K))``; ``contexts``
+    and ``negatives`` index it.  A term whose loss is not finite is counted
+    and contributes nothing.
+
+    Returns ``(loss, n_samples, n_active, n_nonfinite, counts, grads)`` with
+    ``counts[k]`` the active terms that used ``c'_k`` and ``grads`` as
+    ``_train_inner.shared_window_loss_and_grads`` gives them:
+    ``{"w": (3 arrays), "c": (3 arrays over contexts), "n": (3 arrays over
+    negatives)}``, where context ``c`` carries ``-n_active(c) * d logE(w, c)``
+    and negative ``k`` carries ``counts[k] * d logE(w, c'_k)``.
+    """
+    def row(v):
+        return tuple(np.asarray(a[v], dtype=np.float64) for a in table)
+
+    K, D = np.shape(table[0])[1:]
+    Dv = np.shape(table[1])[2]
+    neg_e = [log_energy_stable(w, row(v), eps, max_pe) for v in negatives]
+    counts = np.zeros(len(negatives), dtype=np.int64)
+    loss_sum = 0.0
+    n_samples = n_active_total = n_nonfinite = 0
+    gw = [np.zeros((K, D)), np.zeros((K, Dv)), np.zeros(K)]
+    gc = [np.zeros((len(contexts), K, D)), np.zeros((len(contexts), K, Dv)),
+          np.zeros((len(contexts), K))]
+    gn = [np.zeros((len(negatives), K, D)), np.zeros((len(negatives), K, Dv)),
+          np.zeros((len(negatives), K))]
+    for jj, c in enumerate(contexts):
+        pos = log_energy_stable(w, row(c), eps, max_pe)
+        n_active = 0
+        for k, cn in enumerate(negatives):
+            if cn == c:
+                continue
+            n_samples += 1
+            term = margin - pos + neg_e[k]
+            if not np.isfinite(term):
+                n_nonfinite += 1
+            elif term > 0:
+                loss_sum += term
+                n_active += 1
+                counts[k] += 1
+        if n_active:
+            n_active_total += n_active
+            gf, gg = log_energy_grads(w, row(c), eps, max_pe)
+            for part in range(3):
+                gw[part] -= n_active * gf[part]
+                gc[part][jj] = -n_active * gg[part]
+    for k, cn in enumerate(negatives):
+        if counts[k]:
+            gf, gg = log_energy_grads(w, row(cn), eps, max_pe)
+            for part in range(3):
+                gw[part] += counts[k] * gf[part]
+                gn[part][k] = counts[k] * gg[part]
+    return (loss_sum, n_samples, n_active_total, n_nonfinite, counts,
+            {"w": tuple(gw), "c": tuple(gc), "n": tuple(gn)})
+
+
+def shared_window_loss(w, table, contexts, negatives, margin=1.0, eps=1e-4, max_pe=False):
+    """The window loss of :func:`shared_window` straight from the definition (for finite differences)."""
+    total = 0.0
+    for c in contexts:
+        for cn in negatives:
+            if cn != c:
+                total += loss(w, tuple(a[c] for a in table), tuple(a[cn] for a in table), margin, eps,
+                              max_pe)
+    return total
+
+
 # ---------------------------------------------------------------------------
 # Random number generator (xorshift64* seeded with one splitmix64 step)
 # ---------------------------------------------------------------------------
@@ -236,7 +308,8 @@ def _row(params, side, word):
 
 def train_job(params, accs, keep, alias_prob, alias_index, window, negative, margin,
               eps, lv_min, lv_max, words, sentence_ends, alpha_start, alpha_end, seed,
-              shrink_windows=True, lv_lr_factor=1.0, s_lr_factor=1.0, max_pe=False, norm_cap=None):
+              shrink_windows=True, lv_lr_factor=1.0, s_lr_factor=1.0, max_pe=False, norm_cap=None,
+              shared_negatives=False):
     """Float64 model of ``KernelState.train_job`` (updates ``params`` in place).
 
     ``params`` maps :data:`PARAM_NAMES` to float64 arrays (the same array objects
@@ -252,8 +325,17 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     centre word's variances and weights once per centre word).
 
     The options after ``shrink_windows`` are the settings
-    ``variance_lr_factor``, ``logit_lr_factor``, ``max_partial_energy`` and
-    ``norm_cap``.
+    ``variance_lr_factor``, ``logit_lr_factor``, ``max_partial_energy``,
+    ``norm_cap`` and ``shared_negatives``.
+
+    With ``shared_negatives`` a centre word whose window holds at least one
+    context word draws ``negative`` words once, right after its window (all
+    kept, even one equal to w or to a context word), and computes their
+    energies and gradients once, with the parameters of that moment; each
+    context word's terms skip a negative equal to it; each context word is
+    updated after its terms (times its active terms), each negative used at
+    least once at the window's end (times its active terms), in draw order,
+    then the centre word.
 
     Returns ``(loss_sum, n_samples, n_active, n_kept, n_nonfinite)``.
     """
@@ -272,6 +354,50 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
             eff = window - rng.below(window) if shrink_windows else window
             gw = [np.zeros_like(a) for a in _row(params, "in", w)]
             any_active = False
+            if shared_negatives:
+                contexts = [sent[j] for j in range(max(0, i - eff), min(len(sent), i + eff + 1))
+                            if j != i]
+                if not contexts:
+                    continue
+                negs = [rng.negative(alias_prob, alias_index) for _ in range(negative)]
+                w_row = _row(params, "in", w)
+                neg_e = [log_energy_stable(w_row, _row(params, "out", cn), eps, max_pe) for cn in negs]
+                neg_grads = [log_energy_grads(w_row, _row(params, "out", cn), eps, max_pe)
+                             for cn in negs]
+                counts = [0] * negative
+                for c in contexts:
+                    pos = log_energy_stable(w_row, _row(params, "out", c), eps, max_pe)
+                    pos_grads = log_energy_grads(w_row, _row(params, "out", c), eps, max_pe)
+                    n_active = 0
+                    for k, cn in enumerate(negs):
+                        if cn == c:
+                            continue
+                        n_samples += 1
+                        sample_loss = margin - pos + neg_e[k]
+                        if not np.isfinite(sample_loss):
+                            n_nonfinite += 1
+                        elif sample_loss > 0:
+                            loss_sum += sample_loss
+                            n_active += 1
+                            counts[k] += 1
+                    if n_active:
+                        n_active_total += n_active
+                        for acc, g in zip(gw, pos_grads[0]):
+                            acc -= n_active * g
+                        _update(params, accs, "out", c, [-n_active * g for g in pos_grads[1]],
+                                lr, lv_min, lv_max, K, options)
+                        any_active = True
+                if any_active:
+                    for k in range(negative):
+                        if counts[k]:
+                            for acc, g in zip(gw, neg_grads[k][0]):
+                                acc += counts[k] * g
+                    for k, cn in enumerate(negs):
+                        if counts[k]:
+                            _update(params, accs, "out", cn, [counts[k] * g for g in neg_grads[k][1]],
+                                    lr, lv_min, lv_max, K, options)
+                    _update(params, accs, "in", w, gw, lr, lv_min, lv_max, K, options)
+                continue
             for j in range(max(0, i - eff), min(len(sent), i + eff + 1)):
                 if j == i:
                     continue

@@ -230,7 +230,8 @@ def test_optional_integer_settings_take_none_or_an_integer_in_range():
                 check_setting(name, bad)
 
 
-@pytest.mark.parametrize("name", ["compute_loss", "sorted_vocab", "shrink_windows", "separate_output"])
+@pytest.mark.parametrize("name", ["compute_loss", "sorted_vocab", "shrink_windows", "separate_output",
+                                  "shared_negatives"])
 def test_bool_settings_accept_gensim_style_zero_and_one(name):
     for value, expected in ((True, True), (False, False), (1, True), (0, False), (np.int64(1), True),
                             (np.True_, True)):

@@ -438,7 +438,8 @@ def kernel_state(tables, accs, keep, alias, window, negative, margin=1.0, eps=EP
 
 #: KernelState keyword -> reference.train_job keyword
 REF_OPTIONS = {"variance_lr_factor": "lv_lr_factor", "logit_lr_factor": "s_lr_factor",
-               "max_partial_energy": "max_pe", "norm_cap": "norm_cap"}
+               "max_partial_energy": "max_pe", "norm_cap": "norm_cap",
+               "shared_negatives": "shared_negatives"}
 
 
 def job_arrays(sentences):
@@ -956,11 +957,15 @@ def test_training_with_extreme_values_stays_finite(cov):
 # 8. Sizes beyond 32 bits and out-of-range arguments (memory safety)
 # ---------------------------------------------------------------------------
 
-def scratch_floats(K, D, Dv):
-    """Floats of one job's TrainScratch, in Python integers (no overflow)."""
+def scratch_floats(K, D, Dv, n_shared=0):
+    """Floats of one job's TrainScratch, in Python integers (no overflow).
+
+    ``n_shared``: negatives per window with shared negatives (each: its log
+    energy, a copy of its means, a pair scratch and a gradient block).
+    """
     grad = K * D + K * Dv + K
     pair = K * Dv + K + K * K * Dv + 3 * K * K
-    return 3 * grad + K * Dv + K + 2 * pair
+    return 3 * grad + K * Dv + K + 2 * pair + n_shared * (1 + K * D + pair + grad)
 
 
 @pytest.mark.parametrize("K, D, Dv", [(2, 50, 1), (3, 7, 7), (23171, 1, 1), (46341, 1, 1),
@@ -1093,3 +1098,203 @@ def test_float64_helpers_check_their_sizes():
         ti._PairScratch64(0, 1)
     with pytest.raises(ParameterError):
         ti._PairScratch64(2**40, 1)
+
+
+# ---------------------------------------------------------------------------
+# 9. Shared negatives (the shared_negatives setting)
+# ---------------------------------------------------------------------------
+
+def random_table(seed, V, K, cov, D=D):
+    """An output table ``(means (V, K, D), log_vars (V, K, Dv), logits (V, K))`` in float64."""
+    rng = np.random.default_rng(seed)
+    words = [random_word(rng, K, D, cov) for _ in range(V)]
+    return tuple(np.stack([wd[part] for wd in words]) for part in range(3))
+
+
+#: contexts with a repeat; negatives with a repeat and one equal to a context (its terms skipped)
+WINDOW_CONTEXTS = [0, 1, 2, 1]
+WINDOW_NEGATIVES = [3, 1, 4, 3]
+
+
+def table_gradient(grads, contexts, negatives, V):
+    """The window loss's gradient by every table row: context and negative parts summed per word."""
+    out = [np.zeros((V,) + g.shape[1:]) for g in grads["c"]]
+    for part in range(3):
+        np.add.at(out[part], np.asarray(contexts), grads["c"][part])
+        np.add.at(out[part], np.asarray(negatives), grads["n"][part])
+    return out
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+@pytest.mark.parametrize("margin", [0.5, 20.0])
+@pytest.mark.parametrize("max_pe", [False, True], ids=["lse", "max_pe"])
+def test_shared_window_matches_reference(cov, K, margin, max_pe):
+    """The fused-type window step (float64 instance) equals the NumPy reference."""
+    V = 5
+    w = random_word(np.random.default_rng(40 + K), K, D, cov)
+    table = random_table(41 + K, V, K, cov)
+    got = ti.shared_window_loss_and_grads(w, table, WINDOW_CONTEXTS, WINDOW_NEGATIVES, margin, EPS,
+                                          max_partial_energy=max_pe)
+    want = ref.shared_window(w, table, WINDOW_CONTEXTS, WINDOW_NEGATIVES, margin, EPS, max_pe=max_pe)
+    loss, n_samples, n_active, n_nonfinite, counts, grads = got
+    # 4 contexts x 4 negatives, less the (1, 1) term of each of the two context occurrences of 1
+    assert n_samples == want[1] == 14
+    assert (n_active, n_nonfinite) == want[2:4]
+    np.testing.assert_array_equal(counts, want[4])
+    assert counts[1] <= 2           # negative 1 meets only the two contexts that are not 1
+    assert loss == pytest.approx(want[0], rel=1e-10, abs=1e-12)
+    if margin == 20.0:
+        assert n_active == 14 and list(counts) == [4, 2, 4, 4]
+    for key in ("w", "c", "n"):
+        for part in range(3):
+            np.testing.assert_allclose(grads[key][part], want[5][key][part], rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{key}[{part}]")
+    # negatives that no active term used have a zero gradient
+    for k in np.flatnonzero(counts == 0):
+        for part in range(3):
+            np.testing.assert_array_equal(grads["n"][part][k], 0.0)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+def test_shared_window_gradients_vs_finite_differences(cov, K):
+    """The window loss (sum over its terms) against central differences, by w and by every word."""
+    V = 5
+    w = random_word(np.random.default_rng(50 + K), K, D, cov)
+    table = random_table(51 + K, V, K, cov)
+    loss, n_samples, n_active, _, counts, grads = ti.shared_window_loss_and_grads(
+        w, table, WINDOW_CONTEXTS, WINDOW_NEGATIVES, MARGIN_ACTIVE, EPS)
+    assert n_active == n_samples == 14 and loss > 14.0       # every term active, off the kink
+
+    def window_loss(w_, table_):
+        return ref.shared_window_loss(w_, table_, WINDOW_CONTEXTS, WINDOW_NEGATIVES, MARGIN_ACTIVE,
+                                      EPS)
+
+    fd_w = numerical_gradient(lambda a, _b, _c: window_loss(a, table), (w, w, w))["w"]
+    by_row = table_gradient(grads, WINDOW_CONTEXTS, WINDOW_NEGATIVES, V)
+    for part in range(3):
+        np.testing.assert_allclose(grads["w"][part], fd_w[part], rtol=1e-5, atol=1e-6,
+                                   err_msg=f"w[{part}]")
+        assert part == 2 and K == 1 or np.abs(grads["w"][part]).max() > 1e-4
+    for v in range(V):
+        def row_loss(a, _b, _c, v=v):
+            t = [x.copy() for x in table]
+            for part in range(3):
+                t[part][v] = a[part]
+            return window_loss(w, t)
+
+        fd_v = numerical_gradient(row_loss, (tuple(x[v] for x in table),) * 3)["w"]
+        for part in range(3):
+            np.testing.assert_allclose(by_row[part][v], fd_v[part], rtol=1e-5, atol=1e-6,
+                                       err_msg=f"word {v}[{part}]")
+    # the negatives' own gradient blocks: word 4 is only a negative, so its row is its block
+    for part in range(3):
+        np.testing.assert_array_equal(by_row[part][4], grads["n"][part][2])
+        assert part == 2 and K == 1 or np.abs(grads["n"][part][2]).max() > 1e-4
+
+
+def test_shared_window_validates_its_arguments():
+    w = random_word(np.random.default_rng(0), 2, D, "diagonal")
+    table = random_table(1, 5, 2, "diagonal")
+    with pytest.raises(ParameterError, match=r"negatives must be a 1-d sequence of 1 to 1000"):
+        ti.shared_window_loss_and_grads(w, table, [0], [])
+    with pytest.raises(ParameterError, match=r"contexts must be word indices in \[0, 5\)"):
+        ti.shared_window_loss_and_grads(w, table, [5], [0])
+    with pytest.raises(ParameterError, match=r"negatives must be word indices in \[0, 5\)"):
+        ti.shared_window_loss_and_grads(w, table, [0], [-1])
+    with pytest.raises(ParameterError, match=r"table: log_variances must have shape"):
+        ti.shared_window_loss_and_grads(w, random_table(1, 5, 2, "spherical"), [0], [1])
+    with pytest.raises(ParameterError, match=r"table must be a sequence"):
+        ti.shared_window_loss_and_grads(w, table[0], [0], [1])
+
+
+def random_job(seed=21, V=7):
+    """Counts, alias table, subsampling thresholds and sentences (with a one-word sentence)."""
+    from w2gm._sampling import build_alias_table, subsampling_thresholds
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 60, V)
+    sentences = [list(rng.integers(0, V, rng.integers(1, 13))) for _ in range(6)]
+    sentences.insert(2, [int(rng.integers(0, V))])
+    return build_alias_table(counts), subsampling_thresholds(counts, 0.01), sentences
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+@pytest.mark.parametrize("K", KS)
+def test_train_job_with_shared_negatives_matches_reference(cov, adagrad, K):
+    """shared_negatives=True: the kernel equals the reference draw for draw and update for update.
+
+    Windows, 3 negatives per window, subsampling and a real alias table
+    (so negatives often equal context words of the window, or repeat);
+    separate output distributions.  The same job with shared_negatives off
+    gives another model.  The rate starts at 0.05: with SGD at 0.1 (summed
+    steps of up to 6 terms, variances down to exp(-6)) float32 rounding grows
+    to 2e-4 by the job's end, beyond the tolerance, while a wrong gradient or
+    update would be off by the step itself.
+    """
+    V, Dm = 7, 3
+    alias, keep, sentences = random_job()
+    results = {}
+    for shared_neg in (False, True):
+        tables = make_tables(V, K, Dm, cov, shared=False, seed=22)
+        accs = make_accumulators(tables, 0.3) if adagrad else None
+        got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.05, 0.01,
+                                               2024, lv_min=-6.0, lv_max=2.0,
+                                               shared_negatives=shared_neg)
+        assert got[1:] == want[1:]
+        assert got[1] > 20 and got[2] > 0 and got[4] == 0
+        assert got[0] == pytest.approx(want[0], rel=1e-4)
+        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
+        if accs is not None:
+            assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+        results[shared_neg] = tables
+    assert [n for n in NAMES if np.any(results[True][n] != results[False][n])]
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+@pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
+@pytest.mark.parametrize("margin", [1.0, 200.0])
+def test_train_job_with_shared_negatives_counts_every_term_as_a_sample(cov, adagrad, shared, margin):
+    """Full windows and a noise table that always draws word 3 (in no sentence): both modes see
+    the same windows, and each (c, c'_k) term is one sample, as each (w, c, c') sample is per pair."""
+    V, K, Dm, window, negative = 4, 2, 3, 2, 3
+    sentences = [[0, 1, 2], [2, 0], [1]]
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    # contexts per centre word with the full window of 2: 2 + 2 + 2 in the first, 1 + 1 in the second
+    terms = (6 + 2) * negative
+    counts = {}
+    for shared_neg in (False, True):
+        tables = make_tables(V, K, Dm, cov, shared, seed=11)
+        accs = make_accumulators(tables, 0.5) if adagrad else None
+        got, want, params, accs64 = train_both(tables, accs, keep, ref.deterministic_alias(V, 3),
+                                               window, negative, sentences, 0.05, 0.01, 99,
+                                               margin=margin, shrink_windows=False,
+                                               shared_negatives=shared_neg)
+        assert got[1:] == want[1:]
+        assert got[0] == pytest.approx(want[0], rel=1e-5)
+        assert_tables_close(tables, params)
+        if accs is not None:
+            assert_tables_close(accs, accs64)
+        counts[shared_neg] = got[1:]
+    assert counts[True][0] == counts[False][0] == terms           # n_samples
+    assert counts[True][2] == counts[False][2] == 6               # n_kept
+    if margin == 200.0 and adagrad:     # (SGD's large steps move some terms below the margin)
+        assert counts[True][1] == counts[False][1] == terms       # every term active
+
+
+def test_shared_negatives_is_checked_like_the_setting():
+    tables = make_tables(4, 2, 3, "diagonal", shared=False)
+    keep = np.full(4, ALWAYS, dtype=np.uint32)
+    for bad in (2, "yes", None):
+        with pytest.raises(ParameterError, match=r"^shared_negatives must be True or False"):
+            kernel_state(tables, None, keep, ref.deterministic_alias(4, 3), 1, 1, shared_negatives=bad)
+    for good in (True, 1, np.bool_(False)):
+        kernel_state(tables, None, keep, ref.deterministic_alias(4, 3), 1, 1, shared_negatives=good)
+
+
+@pytest.mark.parametrize("K, D, Dv, n", [(2, 50, 1, 5), (3, 7, 7, 1), (1000, 10_000, 10_000, 1000)])
+def test_scratch_length_with_shared_negatives(K, D, Dv, n):
+    assert ti._train_scratch_floats(K, D, Dv, n) == scratch_floats(K, D, Dv, n)
+    assert ti._train_scratch_floats(K, D, Dv, 0) == scratch_floats(K, D, Dv)

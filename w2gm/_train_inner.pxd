@@ -12,8 +12,9 @@ The trainer works in three steps, each with its own lifetime:
 2. **populate**, once per job: ``KernelState.train_job`` checks the job's
    words and sentence ends, allocates one :c:type:`TrainScratch` (float32,
    sized by :c:func:`train_scratch_len`, laid out by
-   :c:func:`train_scratch_init`) and a buffer for the kept words of one
-   sentence.  Scratch belongs to the job, so concurrent jobs (one per worker
+   :c:func:`train_scratch_init`; with shared negatives also 2 * negative
+   int32 for the drawn words and their counts) and a buffer for the kept
+   words of one sentence.  Scratch belongs to the job, so concurrent jobs (one per worker
    thread) never share it.
 3. **train**: :c:func:`run_job` trains the whole job inside a single
    ``nogil`` block and returns a :c:type:`JobResult`.  Parameter rows are
@@ -63,7 +64,12 @@ cdef struct TrainConfig:
     # Sampling (Section 3.3 and Appendix A.2, "Word Sampling"); bounded like the settings
     int window              # maximum window
     bint shrink_windows     # each centre word draws a reduced window in [1, window] (else: window)
-    int negative            # negative words c' drawn per (w, c) pair
+    # negative words c' drawn per (w, c) pair, or per centre word with shared_negatives
+    int negative
+    # [shared negatives] draw the `negative` words once per centre word and pair
+    # each with every context word of its window (the shared_negatives setting;
+    # false by default: one draw of `negative` words per (w, c) pair)
+    bint shared_negatives
     const uint32_t *keep        # (V,) subsampling thresholds, keep with probability keep/2**32
     const uint32_t *alias_prob  # (V,) alias table of the noise distribution (unigram^ns_exponent)
     const int32_t *alias_index  # (V,)
@@ -117,6 +123,25 @@ cdef struct TrainScratch:
     # negative pair (w, c'):
     PairScratch pos
     PairScratch neg
+    # [shared negatives] Only with cfg.shared_negatives (else n_shared = 0, the
+    # pointers below are NULL and no memory is set aside for them): the
+    # n = cfg.negative words c'_k drawn once for the current centre word w,
+    # and what the whole window needs of them.  Negative k's part of each
+    # array starts at k times the length named in its comment ("per c'_k").
+    int n_shared            # n: negatives per window (0 when off)
+    int32_t *neg_words      # 1 per c'_k: the drawn word (int32, after the kept words)
+    int32_t *neg_counts     # 1 per c'_k: active (c, c'_k) terms of the window that used it
+    float *log_e_neg        # 1 per c'_k: log E(w, c'_k), computed once per window
+    # K*D per c'_k: its means as the forward pass read them.  The backward
+    # pass runs at the window's end, and c'_k's row may have been updated
+    # meanwhile as a context word of the window.
+    float *mu_neg
+    # The n forward results (w, c'_k), field by field, per c'_k: var_g K*Dv,
+    # log_q K, S K*K*Dv, sqdist K*K, xi K*K, gamma K*K.
+    PairScratch negs
+    # K*D + K*Dv + K per c'_k: its gradient (mu, lv, s contiguous), times the
+    # window's active terms that used it.
+    float *grad_negs
 
 
 cdef struct JobResult:
@@ -128,9 +153,10 @@ cdef struct JobResult:
     int64_t n_nonfinite     # samples whose loss was NaN or infinite (skipped)
 
 
-cdef Py_ssize_t train_scratch_len(int K, int D, int Dv) noexcept nogil
+cdef Py_ssize_t train_scratch_len(int K, int D, int Dv, int n_shared) noexcept nogil
 
-cdef void train_scratch_init(TrainScratch *scratch, float *block, int K, int D, int Dv) noexcept nogil
+cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_block,
+                             int K, int D, int Dv, int n_shared) noexcept nogil
 
 cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *kept,
                        const int32_t *words, const int64_t *sentence_ends,

@@ -123,6 +123,8 @@ cnp.import_array()
 # Py_ssize_t.
 _MAX_K = next(s.high for s in SETTINGS if s.name == "num_mixtures")
 _MAX_D = next(s.high for s in SETTINGS if s.name == "vector_size")
+_MAX_WINDOW = next(s.high for s in SETTINGS if s.name == "window")
+_MAX_NEGATIVE = next(s.high for s in SETTINGS if s.name == "negative")
 # word indices are int32 (as in the job arrays and the alias table)
 _MAX_V = 2147483647
 
@@ -411,6 +413,110 @@ cdef void log_energy_bwd(
                                              grad_lv_f + i * D, grad_lv_g + j * D)
 
 
+cdef inline bint not_finite(double x) noexcept nogil:
+    return not ((x - x) == 0)
+
+
+# ---------------------------------------------------------------------------
+# [shared negatives] one window's negatives drawn once (the shared_negatives setting)
+# ---------------------------------------------------------------------------
+
+# Per-negative lengths of the arrays below (negative k's part starts at k times them).
+cdef inline Py_ssize_t _s_len(int K, int Dv) noexcept nogil:
+    return <Py_ssize_t>K * K * Dv
+
+
+cdef void shared_negatives_fwd(
+        int K, int D, int Dv, int n, const int32_t *words,
+        const floating *mu_f, const floating *var_f, const floating *log_p,
+        const floating *mu_out, const floating *lv_out, const floating *s_out,
+        floating eps, bint max_pe,
+        floating *log_e, floating *mu_g, floating *var_g, floating *log_q,
+        floating *S, floating *sqdist, floating *xi, floating *gamma) noexcept nogil:
+    """``log_e[k] = log E(f, c'_k)`` for the ``n`` words ``c'_k = words[k]`` (eq. 2).
+
+    ``mu_out``, ``lv_out``, ``s_out`` are the output-side tables (word-major,
+    as in :c:type:`SideParams`).  For every k it copies c'_k's means to
+    ``mu_g + k*K*D`` and leaves the forward results in the k-th part of
+    ``var_g`` (K*Dv), ``log_q`` (K), ``S`` (K*K*Dv), ``sqdist``, ``xi`` and
+    ``gamma`` (K*K each), which is what :c:func:`shared_negatives_bwd` reads.
+    """
+    cdef int k, r
+    cdef Py_ssize_t row_mu, kd = <Py_ssize_t>K * D, kk = <Py_ssize_t>K * K
+    cdef floating *mu_k
+    for k in range(n):
+        row_mu = <Py_ssize_t>words[k] * kd
+        mu_k = mu_g + k * kd
+        for r in range(K * D):
+            mu_k[r] = mu_out[row_mu + r]
+        log_e[k] = log_energy_fwd(K, D, Dv, mu_f, var_f, log_p, mu_k,
+                                  lv_out + <Py_ssize_t>words[k] * K * Dv,
+                                  s_out + <Py_ssize_t>words[k] * K, eps, max_pe,
+                                  var_g + <Py_ssize_t>k * K * Dv, log_q + <Py_ssize_t>k * K,
+                                  S + k * _s_len(K, Dv), sqdist + k * kk, xi + k * kk,
+                                  gamma + k * kk)
+
+
+# [Sec. 3.3] the hinge of every (c, c'_k) term of one context word c, c'_k == c skipped
+cdef int shared_negatives_terms(
+        int n, floating margin, floating log_e_pos, int32_t c, const int32_t *words,
+        const floating *log_e, int32_t *counts, double *loss_sum, int64_t *n_samples,
+        int64_t *n_nonfinite) noexcept nogil:
+    """Terms ``max(0, margin - log E(w, c) + log E(w, c'_k))`` for k < n.
+
+    Adds each active term to ``loss_sum`` and 1 to ``counts[k]``; counts the
+    evaluated terms in ``n_samples`` and the NaN / infinite ones (not applied)
+    in ``n_nonfinite``.  Returns the number of active terms (``c``'s
+    gradient factor).
+    """
+    cdef int k, n_active = 0
+    cdef floating loss
+    for k in range(n):
+        if words[k] == c:
+            continue
+        loss = margin - log_e_pos + log_e[k]
+        n_samples[0] += 1
+        if not_finite(loss):
+            n_nonfinite[0] += 1
+            continue
+        if loss > 0:
+            loss_sum[0] += loss
+            n_active += 1
+            counts[k] += 1
+    return n_active
+
+
+cdef void shared_negatives_bwd(
+        int K, int D, int Dv, int n, const int32_t *counts,
+        const floating *mu_f, const floating *var_f, const floating *log_p,
+        const floating *mu_g, const floating *var_g, const floating *log_q,
+        const floating *S, const floating *sqdist, const floating *gamma,
+        floating *grad_mu_f, floating *grad_lv_f, floating *grad_s_f,
+        floating *grad_negs) noexcept nogil:
+    """[G6] ``∂L/∂logE(w, c'_k) = counts[k]``: backward pass of every used negative.
+
+    Adds ``counts[k] * ∂logE(f, c'_k)/∂f`` to the f gradient and writes
+    ``counts[k] * ∂logE(f, c'_k)/∂c'_k`` to the k-th gradient block of
+    ``grad_negs`` (``K*D + K*Dv + K`` floats: mu, lv, s), for every k with
+    ``counts[k] > 0``; the other blocks are not touched.  Reads the forward
+    results of :c:func:`shared_negatives_fwd`.
+    """
+    cdef int k
+    cdef Py_ssize_t grad_len = <Py_ssize_t>K * D + <Py_ssize_t>K * Dv + K
+    cdef Py_ssize_t kk = <Py_ssize_t>K * K
+    cdef floating *grad_k
+    for k in range(n):
+        if counts[k] == 0:
+            continue
+        grad_k = grad_negs + k * grad_len
+        memset(grad_k, 0, grad_len * sizeof(floating))
+        log_energy_bwd(K, D, Dv, <floating>counts[k], mu_f, mu_g + k * (<Py_ssize_t>K * D),
+                       var_f, var_g + <Py_ssize_t>k * K * Dv, log_p, log_q + <Py_ssize_t>k * K,
+                       S + k * _s_len(K, Dv), sqdist + k * kk, gamma + k * kk,
+                       grad_mu_f, grad_lv_f, grad_s_f,
+                       grad_k, grad_k + <Py_ssize_t>K * D, grad_k + <Py_ssize_t>K * D + K * Dv)
+
+
 # ---------------------------------------------------------------------------
 # Parameter updates (in place, no locks)
 # ---------------------------------------------------------------------------
@@ -504,10 +610,6 @@ cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int
         apply_update(side.s + offset_s, acc_s, grad.s, K, lr * cfg.lr_factor_s, cfg.adagrad)
 
 
-cdef inline bint not_finite(double x) noexcept nogil:
-    return not ((x - x) == 0)
-
-
 # ---------------------------------------------------------------------------
 # The training job (protocol in _train_inner.pxd)
 # ---------------------------------------------------------------------------
@@ -517,18 +619,21 @@ cdef inline Py_ssize_t pair_scratch_len(int K, int Dv) noexcept nogil:
     return k * Dv + k + k * k * Dv + 3 * k * k
 
 
-cdef Py_ssize_t train_scratch_len(int K, int D, int Dv) noexcept nogil:
+cdef Py_ssize_t train_scratch_len(int K, int D, int Dv, int n_shared) noexcept nogil:
     """Floats a :c:type:`TrainScratch` needs (see :c:func:`train_scratch_init`).
 
+    ``n_shared``: negatives per window with shared negatives, else 0.
     Computed in Py_ssize_t: the pair scratch alone is ``2*K*K*Dv`` floats.
     """
     cdef Py_ssize_t k = K
-    return 3 * (k * D + k * Dv + k) + k * Dv + k + 2 * pair_scratch_len(K, Dv)
+    cdef Py_ssize_t grad_len = k * D + k * Dv + k
+    return (3 * grad_len + k * Dv + k + 2 * pair_scratch_len(K, Dv)
+            + <Py_ssize_t>n_shared * (1 + k * D + pair_scratch_len(K, Dv) + grad_len))
 
 
-def _train_scratch_floats(int K, int D, int Dv):
+def _train_scratch_floats(int K, int D, int Dv, int n_shared=0):
     """:c:func:`train_scratch_len` (for tests)."""
-    return train_scratch_len(K, D, Dv)
+    return train_scratch_len(K, D, Dv, n_shared)
 
 
 cdef inline float *mixture_row_init(MixtureRow *row, float *block, int K, int D,
@@ -549,13 +654,18 @@ cdef inline float *pair_scratch_init(PairScratch *pair, float *block, int K, int
     return pair.gamma + K * K
 
 
-cdef void train_scratch_init(TrainScratch *scratch, float *block, int K, int D, int Dv) noexcept nogil:
+cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_block,
+                             int K, int D, int Dv, int n_shared) noexcept nogil:
     """Lay out ``scratch`` over ``block`` (:c:func:`train_scratch_len` floats).
 
     Each gradient buffer's three blocks are contiguous (mu, lv, s), so one
-    ``memset`` of ``K*D + K*Dv + K`` floats from its ``mu`` clears it.
+    ``memset`` of ``K*D + K*Dv + K`` floats from its ``mu`` clears it.  With
+    ``n_shared > 0`` (shared negatives) the n negatives' arrays follow, and
+    ``int_block`` (``2 * n_shared`` int32) holds their words and counts;
+    else those pointers are NULL.
     """
     cdef float *cursor = block
+    cdef Py_ssize_t n = n_shared
     cursor = mixture_row_init(&scratch.grad_w, cursor, K, D, Dv)
     cursor = mixture_row_init(&scratch.grad_c, cursor, K, D, Dv)
     cursor = mixture_row_init(&scratch.grad_neg, cursor, K, D, Dv)
@@ -563,7 +673,109 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int K, int D, 
     scratch.log_p_w = cursor + K * Dv
     cursor = scratch.log_p_w + K
     cursor = pair_scratch_init(&scratch.pos, cursor, K, Dv)
-    pair_scratch_init(&scratch.neg, cursor, K, Dv)
+    cursor = pair_scratch_init(&scratch.neg, cursor, K, Dv)
+    scratch.n_shared = n_shared
+    if n_shared == 0:
+        scratch.neg_words = NULL
+        scratch.neg_counts = NULL
+        scratch.log_e_neg = NULL
+        scratch.mu_neg = NULL
+        scratch.grad_negs = NULL
+        memset(&scratch.negs, 0, sizeof(PairScratch))
+        return
+    scratch.neg_words = int_block
+    scratch.neg_counts = int_block + n
+    scratch.log_e_neg = cursor
+    scratch.mu_neg = cursor + n
+    scratch.negs.var_g = scratch.mu_neg + n * K * D
+    scratch.negs.log_q = scratch.negs.var_g + n * K * Dv
+    scratch.negs.S = scratch.negs.log_q + n * K
+    scratch.negs.sqdist = scratch.negs.S + n * K * K * Dv
+    scratch.negs.xi = scratch.negs.sqdist + n * K * K
+    scratch.negs.gamma = scratch.negs.xi + n * K * K
+    scratch.grad_negs = scratch.negs.gamma + n * K * K
+
+
+cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, uint64_t *rng,
+                                 int32_t w, MixtureRow row_w, const int32_t *kept, Py_ssize_t i,
+                                 Py_ssize_t lo, Py_ssize_t hi, float lr,
+                                 JobResult *res) noexcept nogil:
+    """[shared negatives] One centre word's window with its negatives drawn once.
+
+    ``kept[lo:hi]`` is the window of ``w = kept[i]``; the caller has cleared
+    ``scratch.grad_w`` and filled ``scratch.var_w`` and ``scratch.log_p_w``,
+    and applies ``grad_w`` to w's input row when this returns a positive
+    number (of context words with an active term).
+
+    A window with no context word draws nothing.  Otherwise it draws the
+    ``n = cfg.negative`` words ``c'_k`` (a draw equal to w or to a context
+    word is kept) and computes ``log E(w, c'_k)`` once each; every context
+    word ``c`` then costs one energy ``log E(w, c)``, and each of its terms
+    ``max(0, margin - log E(w, c) + log E(w, c'_k))`` with ``c'_k != c`` is
+    the per-pair hinge.  ``c`` is updated right after its terms with
+    ``n_active(c) * -∂logE(w, c)``; each ``c'_k`` at the window's end with
+    ``count_k * ∂logE(w, c'_k)`` at the parameters its energy was computed
+    with (all backward passes run before any of these updates).
+    """
+    cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
+    cdef int n = scratch.n_shared
+    cdef int grad_len = K * D + K * Dv + K
+    cdef const SideParams *side_out = &cfg.params_out
+    cdef MixtureRow *grad_w = &scratch.grad_w
+    cdef MixtureRow *grad_c = &scratch.grad_c
+    cdef PairScratch *pos = &scratch.pos
+    cdef PairScratch *negs = &scratch.negs
+    cdef MixtureRow row_c, grad_k
+    cdef Py_ssize_t j
+    cdef int k, n_active, n_w_active = 0
+    cdef int32_t c
+    cdef float log_e_pos
+    if hi - lo < 2:
+        return 0
+    for k in range(n):
+        # [A.2 sampling] c'_k from the unigram^0.75 noise distribution (ns_exponent)
+        scratch.neg_words[k] = draw_negative(rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
+        scratch.neg_counts[k] = 0
+    shared_negatives_fwd(K, D, Dv, n, scratch.neg_words, row_w.mu, scratch.var_w, scratch.log_p_w,
+                         side_out.mu, side_out.lv, side_out.s, cfg.eps, cfg.max_pe,
+                         scratch.log_e_neg, scratch.mu_neg, negs.var_g, negs.log_q, negs.S,
+                         negs.sqdist, negs.xi, negs.gamma)
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        c = kept[j]
+        row_c = word_row(side_out, c, K, D, Dv)
+        log_e_pos = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
+                                   row_c.mu, row_c.lv, row_c.s, cfg.eps, cfg.max_pe,
+                                   pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
+        # [Sec. 3.3] every (c, c'_k) term, c'_k == c skipped
+        n_active = shared_negatives_terms(n, cfg.margin, log_e_pos, c, scratch.neg_words,
+                                          scratch.log_e_neg, scratch.neg_counts, &res.loss_sum,
+                                          &res.n_samples, &res.n_nonfinite)
+        if n_active > 0:
+            res.n_active += n_active
+            # [G6] ∂L/∂logE(w, c) = -1 for each active term of c
+            memset(grad_c.mu, 0, grad_len * sizeof(float))
+            log_energy_bwd(K, D, Dv, <float>(-n_active), row_w.mu, row_c.mu,
+                           scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
+                           pos.S, pos.sqdist, pos.gamma,
+                           grad_w.mu, grad_w.lv, grad_w.s,
+                           grad_c.mu, grad_c.lv, grad_c.s)
+            update_word(cfg, side_out, c, grad_c, lr)
+            n_w_active += 1
+    if n_w_active > 0:
+        # [G6] ∂L/∂logE(w, c'_k) = +1 for each active term that used c'_k
+        shared_negatives_bwd(K, D, Dv, n, scratch.neg_counts, row_w.mu, scratch.var_w,
+                             scratch.log_p_w, scratch.mu_neg, negs.var_g, negs.log_q, negs.S,
+                             negs.sqdist, negs.gamma, grad_w.mu, grad_w.lv, grad_w.s,
+                             scratch.grad_negs)
+        for k in range(n):
+            if scratch.neg_counts[k] > 0:
+                grad_k.mu = scratch.grad_negs + <Py_ssize_t>k * grad_len
+                grad_k.lv = grad_k.mu + K * D
+                grad_k.s = grad_k.lv + K * Dv
+                update_word(cfg, side_out, scratch.neg_words[k], &grad_k, lr)
+    return n_w_active
 
 
 cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *kept,
@@ -581,7 +793,9 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
     row is updated once per centre word with the gradient summed over its
     window (as in word2vec).  The learning rate decays linearly from
     ``alpha_start`` to ``alpha_end`` across the job.  ``kept`` holds room for
-    the longest sentence.
+    the longest sentence.  With ``cfg.shared_negatives`` each centre word's
+    window goes through :c:func:`shared_negatives_window` instead (one
+    branch per centre word; the per-pair path is unchanged).
     """
     cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
     cdef int grad_len = K * D + K * Dv + K
@@ -638,54 +852,58 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
             n_w_active = 0
             # the centre word's input row is only written after its window
             variances_and_log_weights(K, Dv, row_w.lv, row_w.s, scratch.var_w, scratch.log_p_w)
-            for j in range(lo, hi):
-                if j == i:
-                    continue
-                c = kept[j]
-                row_c = word_row(side_out, c, K, D, Dv)
-                log_e_pos = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
-                                           row_c.mu, row_c.lv, row_c.s, cfg.eps, cfg.max_pe,
-                                           pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
-                n_active = 0
-                for _draw in range(cfg.negative):
-                    # [A.2 sampling] c' from the unigram^0.75 noise distribution (ns_exponent)
-                    c_neg = draw_negative(&rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
-                    if c_neg == c:
+            if cfg.shared_negatives:
+                n_w_active = shared_negatives_window(cfg, scratch, &rng, w, row_w, kept, i, lo, hi,
+                                                     lr, &res)
+            else:
+                for j in range(lo, hi):
+                    if j == i:
                         continue
-                    row_neg = word_row(side_out, c_neg, K, D, Dv)
-                    log_e_neg = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
-                                               row_neg.mu, row_neg.lv, row_neg.s, cfg.eps,
-                                               cfg.max_pe,
-                                               neg.var_g, neg.log_q, neg.S, neg.sqdist, neg.xi,
-                                               neg.gamma)
-                    # [Sec. 3.3] L = max(0, margin - log E(w, c) + log E(w, c'))
-                    loss = cfg.margin - log_e_pos + log_e_neg
-                    res.n_samples += 1
-                    if not_finite(loss):
-                        res.n_nonfinite += 1
-                        continue
-                    if loss > 0:
-                        res.loss_sum += loss
-                        n_active += 1
-                        # [G6] ∂L/∂logE(w, c') = +1
-                        memset(grad_neg.mu, 0, grad_len * sizeof(float))
-                        log_energy_bwd(K, D, Dv, <float>1.0, row_w.mu, row_neg.mu,
-                                       scratch.var_w, neg.var_g, scratch.log_p_w, neg.log_q,
-                                       neg.S, neg.sqdist, neg.gamma,
+                    c = kept[j]
+                    row_c = word_row(side_out, c, K, D, Dv)
+                    log_e_pos = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
+                                               row_c.mu, row_c.lv, row_c.s, cfg.eps, cfg.max_pe,
+                                               pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
+                    n_active = 0
+                    for _draw in range(cfg.negative):
+                        # [A.2 sampling] c' from the unigram^0.75 noise distribution (ns_exponent)
+                        c_neg = draw_negative(&rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
+                        if c_neg == c:
+                            continue
+                        row_neg = word_row(side_out, c_neg, K, D, Dv)
+                        log_e_neg = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
+                                                   row_neg.mu, row_neg.lv, row_neg.s, cfg.eps,
+                                                   cfg.max_pe,
+                                                   neg.var_g, neg.log_q, neg.S, neg.sqdist, neg.xi,
+                                                   neg.gamma)
+                        # [Sec. 3.3] L = max(0, margin - log E(w, c) + log E(w, c'))
+                        loss = cfg.margin - log_e_pos + log_e_neg
+                        res.n_samples += 1
+                        if not_finite(loss):
+                            res.n_nonfinite += 1
+                            continue
+                        if loss > 0:
+                            res.loss_sum += loss
+                            n_active += 1
+                            # [G6] ∂L/∂logE(w, c') = +1
+                            memset(grad_neg.mu, 0, grad_len * sizeof(float))
+                            log_energy_bwd(K, D, Dv, <float>1.0, row_w.mu, row_neg.mu,
+                                           scratch.var_w, neg.var_g, scratch.log_p_w, neg.log_q,
+                                           neg.S, neg.sqdist, neg.gamma,
+                                           grad_w.mu, grad_w.lv, grad_w.s,
+                                           grad_neg.mu, grad_neg.lv, grad_neg.s)
+                            update_word(cfg, side_out, c_neg, grad_neg, lr)
+                    if n_active > 0:
+                        res.n_active += n_active
+                        # [G6] ∂L/∂logE(w, c) = -1 for each active negative
+                        memset(grad_c.mu, 0, grad_len * sizeof(float))
+                        log_energy_bwd(K, D, Dv, <float>(-n_active), row_w.mu, row_c.mu,
+                                       scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
+                                       pos.S, pos.sqdist, pos.gamma,
                                        grad_w.mu, grad_w.lv, grad_w.s,
-                                       grad_neg.mu, grad_neg.lv, grad_neg.s)
-                        update_word(cfg, side_out, c_neg, grad_neg, lr)
-                if n_active > 0:
-                    res.n_active += n_active
-                    # [G6] ∂L/∂logE(w, c) = -1 for each active negative
-                    memset(grad_c.mu, 0, grad_len * sizeof(float))
-                    log_energy_bwd(K, D, Dv, <float>(-n_active), row_w.mu, row_c.mu,
-                                   scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
-                                   pos.S, pos.sqdist, pos.gamma,
-                                   grad_w.mu, grad_w.lv, grad_w.s,
-                                   grad_c.mu, grad_c.lv, grad_c.s)
-                    update_word(cfg, side_out, c, grad_c, lr)
-                    n_w_active += 1
+                                       grad_c.mu, grad_c.lv, grad_c.s)
+                        update_word(cfg, side_out, c, grad_c, lr)
+                        n_w_active += 1
             if n_w_active > 0:
                 update_word(cfg, side_in, w, grad_w, lr)
         start = stop
@@ -789,6 +1007,11 @@ cdef class KernelState:
         After every update, each mean vector of the updated word whose L2
         norm exceeds it is rescaled to it (the original's ``norm_cap``);
         None (default): no cap.
+    shared_negatives : bool
+        Draw ``negative`` noise words once per centre word and pair each with
+        every context word of its window (pWord2Vec-style, Ji et al. 2016;
+        ``docs/training.md``); default False: ``negative`` draws per (w, c)
+        pair.
 
     Raises
     ------
@@ -799,7 +1022,8 @@ cdef class KernelState:
         Inconsistent shapes, sizes or sharing.
     ParameterError
         (a ``ValueError``) ``window``, ``negative``, ``variance_lr_factor``,
-        ``logit_lr_factor``, ``max_partial_energy`` or ``norm_cap`` out of the
+        ``logit_lr_factor``, ``max_partial_energy``, ``norm_cap`` or
+        ``shared_negatives`` out of the
         range of the setting of the same name, or V, K or D beyond the maxima
         above.
     """
@@ -811,7 +1035,7 @@ cdef class KernelState:
                  keep, alias_prob, alias_index, window, negative,
                  double margin, double eps, double log_var_min, double log_var_max,
                  bint shrink_windows=True, variance_lr_factor=1.0, logit_lr_factor=1.0,
-                 max_partial_energy=False, norm_cap=None):
+                 max_partial_energy=False, norm_cap=None, shared_negatives=False):
         group_in = _triple(params_in, "params_in")
         group_out = _triple(params_out, "params_out")
         means, log_variances = group_in[0], group_in[1]
@@ -842,6 +1066,7 @@ cdef class KernelState:
         logit_lr_factor = check_setting("logit_lr_factor", logit_lr_factor)
         max_partial_energy = check_setting("max_partial_energy", max_partial_energy)
         norm_cap = check_setting("norm_cap", norm_cap)
+        shared_negatives = check_setting("shared_negatives", shared_negatives)
         shapes = ((V, K, D), (V, K, Dv), (V, K))
         arrays_in = _side_arrays(group_in, "params_in", shapes)
         arrays_out = _side_arrays(group_out, "params_out", shapes)
@@ -891,6 +1116,7 @@ cdef class KernelState:
         cfg.lr_factor_lv = variance_lr_factor
         cfg.lr_factor_s = logit_lr_factor
         cfg.norm_cap = 0 if norm_cap is None else norm_cap
+        cfg.shared_negatives = shared_negatives
         _side_init(&cfg.params_in, arrays_in, accs_in)
         _side_init(&cfg.params_out, arrays_out, accs_out)
 
@@ -952,17 +1178,20 @@ cdef class KernelState:
             return (0.0, 0, 0, 0, 0)
         cdef Py_ssize_t longest = int(np.diff(ends_np, prepend=0).max())
         cdef int K = self.cfg.K, D = self.cfg.D, Dv = self.cfg.Dv
-        cdef Py_ssize_t n_floats = train_scratch_len(K, D, Dv)
+        cdef int n_shared = self.cfg.negative if self.cfg.shared_negatives else 0
+        cdef Py_ssize_t n_floats = train_scratch_len(K, D, Dv, n_shared)
         cdef float *block = <float *>malloc(n_floats * sizeof(float))
-        cdef int32_t *kept = <int32_t *>malloc((longest + 1) * sizeof(int32_t))
+        # the kept words of one sentence, then (shared negatives) the drawn words and their counts
+        cdef int32_t *kept = <int32_t *>malloc((longest + 1 + 2 * n_shared) * sizeof(int32_t))
         cdef TrainScratch scratch
         cdef JobResult result
         if block == NULL or kept == NULL:
             free(block)
             free(kept)
             raise MemoryError(f"cannot allocate training scratch buffers ({n_floats} floats for "
-                              f"K={K}, D={D}, Dv={Dv}, and {longest + 1} word indices)")
-        train_scratch_init(&scratch, block, K, D, Dv)
+                              f"K={K}, D={D}, Dv={Dv}, negatives shared per window={n_shared}, "
+                              f"and {longest + 1 + 2 * n_shared} word indices)")
+        train_scratch_init(&scratch, block, kept + longest + 1, K, D, Dv, n_shared)
         try:
             # train
             with nogil:
@@ -1176,3 +1405,136 @@ def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4, bint max_partial
     elif loss == loss:
         loss = 0.0
     return loss, grads
+
+
+def _table_arrays(table, int K, int D, int Dv):
+    """float64 ``(means (V, K, D), log_variances (V, K, Dv), logits (V, K))`` of an output table, checked."""
+    if isinstance(table, (np.ndarray, str, bytes)) or len(table) != 3:
+        raise ParameterError("table must be a sequence (means, log_variances, logits)")
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in table]
+    V = arrays[0].shape[0] if arrays[0].ndim == 3 else 0
+    for a, nm, shape in zip(arrays, _FIELDS, ((V, K, D), (V, K, Dv), (V, K))):
+        if V < 1 or a.shape != shape:
+            raise ParameterError(f"table: {nm} must have shape (V, ...) = {shape} with V >= 1 "
+                                 f"(the shapes of w), got {a.shape}")
+    return arrays
+
+
+def _word_indices(words, name, V, low, high):
+    """int32 ``words`` (1-d, ``low`` to ``high`` of them, each in ``[0, V)``), checked."""
+    arr = np.asarray(words)
+    if arr.ndim != 1 or not low <= arr.size <= high or (arr.size and arr.dtype.kind not in "iu"):
+        raise ParameterError(f"{name} must be a 1-d sequence of {low} to {high} word indices, "
+                             f"got {words!r}")
+    if arr.size and (arr.min() < 0 or arr.max() >= V):
+        raise ParameterError(f"{name} must be word indices in [0, {V}), got {words!r}")
+    return np.ascontiguousarray(arr, dtype=np.int32)
+
+
+def shared_window_loss_and_grads(w, table, contexts, negatives, double margin=1.0, double eps=1e-4,
+                                 bint max_partial_energy=False):
+    """Loss and gradients of one window with shared negatives (float64, no update).
+
+    The window step of the ``shared_negatives`` setting, through the same
+    fused-type functions the float32 trainer runs
+    (``shared_negatives_fwd``, ``shared_negatives_terms``,
+    ``shared_negatives_bwd``, ``log_energy_fwd`` / ``log_energy_bwd``):
+    ``L = sum_c sum_{k: c'_k != c} max(0, margin - log E(w, c) + log E(w, c'_k))``
+    (Section 3.3 for each term).  Nothing is updated, so every term sees the
+    parameters given (the trainer updates each context word right after its
+    terms, which only matters where a word is a context twice).
+
+    Parameters
+    ----------
+    w : tuple ``(means (K, D), log_variances (K, Dv), logits (K,))``
+        The centre word.
+    table : tuple ``(means (V, K, D), log_variances (V, K, Dv), logits (V, K))``
+        Output-side parameters of the context and negative words.
+    contexts : sequence of int, length 0 to 20000
+        The window's context words, indices into `table`.
+    negatives : sequence of int, length 1 to 1000
+        The shared negative words ``c'_k``, indices into `table`.
+    margin, eps : float
+    max_partial_energy : bool
+        As in :func:`loss_and_grads`.
+
+    Returns
+    -------
+    loss : float
+        Sum of the active terms.
+    n_samples, n_active, n_nonfinite : int
+        Terms evaluated (``c'_k == c`` skipped), active, and NaN or infinite.
+    counts : ndarray of int32, shape (n,)
+        Active terms that used each negative.
+    grads : dict
+        ``{"w": (g_mu (K, D), g_log_var (K, Dv), g_logits (K,)),
+        "c": (g_mu (C, K, D), g_log_var (C, K, Dv), g_logits (C, K)),
+        "n": (g_mu (n, K, D), g_log_var (n, K, Dv), g_logits (n, K))}``: ``∂L``
+        by the centre word, by each context word (its pair's gradient times
+        its active terms) and by each negative (times ``counts``), float64.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) for an invalid shape (as :func:`loss_and_grads`),
+        a table whose shapes differ from w's, or word indices that are not
+        a 1-d integer sequence of the stated length with values in
+        ``[0, V)``; checked before any computation.
+    """
+    mu_w, lv_w, s_w = _component_arrays(*w, "w")
+    cdef int K = mu_w.shape[0], D = mu_w.shape[1], Dv = lv_w.shape[1]
+    mu_t, lv_t, s_t = _table_arrays(table, K, D, Dv)
+    V = mu_t.shape[0]
+    ctx = _word_indices(contexts, "contexts", V, 0, 2 * _MAX_WINDOW)
+    cdef const int32_t[::1] neg = _word_indices(negatives, "negatives", V, 1, _MAX_NEGATIVE)
+    cdef int n = neg.shape[0]
+    cdef Py_ssize_t grad_len = K * D + K * Dv + K
+    prepared_w = _Prepared64(lv_w, s_w)
+    cdef double[::1] log_e = np.zeros(n)
+    cdef double[::1] mu_g = np.zeros(n * K * D)
+    cdef double[::1] var_g = np.zeros(n * K * Dv)
+    cdef double[::1] log_q = np.zeros(n * K)
+    cdef double[::1] S = np.zeros(n * K * K * Dv)
+    cdef double[::1] sqdist = np.zeros(n * K * K)
+    cdef double[::1] xi = np.zeros(n * K * K)
+    cdef double[::1] gamma = np.zeros(n * K * K)
+    counts_np = np.zeros(n, dtype=np.int32)
+    cdef int32_t[::1] counts = counts_np
+    grads_negs_np = np.zeros(n * grad_len)
+    cdef double[::1] grad_negs = grads_negs_np
+    grad_w = (np.zeros((K, D)), np.zeros((K, Dv)), np.zeros(K))
+    cdef double[:, ::1] grad_mu_w = grad_w[0], grad_lv_w = grad_w[1]
+    cdef double[::1] grad_s_w = grad_w[2]
+    cdef const double[:, ::1] mu_wv = mu_w
+    cdef const double[:, :, ::1] mu_tv = mu_t
+    cdef const double[:, :, ::1] lv_tv = lv_t
+    cdef const double[:, ::1] s_tv = s_t
+    C = ctx.shape[0]
+    grad_c = (np.zeros((C, K, D)), np.zeros((C, K, Dv)), np.zeros((C, K)))
+    cdef double loss_sum = 0, log_e_pos
+    cdef int64_t n_samples = 0, n_nonfinite = 0, n_active_total = 0
+    cdef int n_active
+    shared_negatives_fwd(K, D, Dv, n, &neg[0], &mu_wv[0, 0], &prepared_w.var[0],
+                         &prepared_w.log_weights[0], &mu_tv[0, 0, 0], &lv_tv[0, 0, 0], &s_tv[0, 0],
+                         eps, max_partial_energy, &log_e[0], &mu_g[0], &var_g[0], &log_q[0], &S[0],
+                         &sqdist[0], &xi[0], &gamma[0])
+    pos = _PairScratch64(K, Dv)
+    for jj, c in enumerate(ctx):
+        log_e_pos = _forward64(mu_w, prepared_w, mu_t[c], lv_t[c], s_t[c], eps, max_partial_energy,
+                               pos)
+        n_active = shared_negatives_terms(n, margin, log_e_pos, <int32_t>c, &neg[0], &log_e[0],
+                                          &counts[0], &loss_sum, &n_samples, &n_nonfinite)
+        if n_active > 0:
+            n_active_total += n_active
+            _backward64(-n_active, mu_w, prepared_w, mu_t[c], pos, grad_w,
+                        (grad_c[0][jj], grad_c[1][jj], grad_c[2][jj]))
+    shared_negatives_bwd(K, D, Dv, n, &counts[0], &mu_wv[0, 0], &prepared_w.var[0],
+                         &prepared_w.log_weights[0], &mu_g[0], &var_g[0], &log_q[0], &S[0],
+                         &sqdist[0], &gamma[0], &grad_mu_w[0, 0], &grad_lv_w[0, 0], &grad_s_w[0],
+                         &grad_negs[0])
+    blocks = grads_negs_np.reshape(n, grad_len)
+    grad_n = (blocks[:, :K * D].reshape(n, K, D).copy(),
+              blocks[:, K * D:K * D + K * Dv].reshape(n, K, Dv).copy(),
+              blocks[:, K * D + K * Dv:].copy())     # unused negatives' blocks stay 0
+    return (loss_sum, n_samples, n_active_total, n_nonfinite, counts_np,
+            {"w": grad_w, "c": grad_c, "n": grad_n})

@@ -290,6 +290,10 @@ SETTINGS = (
             "after every update rescale each mean vector longer than this to this L2 norm "
             "(the original's norm_cap, 3.0 there; default: no cap)", low=FLOAT_TINY,
             high=FLOAT_MAX),
+    Setting("shared_negatives", False, "bool",
+            "draw the negative words once per centre word and pair them with every context word "
+            "of its window (pWord2Vec; a window costs contexts + negative energies instead of "
+            "contexts * (1 + negative))"),
 )
 
 #: Setting name -> default value.

@@ -235,6 +235,14 @@ class Word2GM:
         After every update, each mean vector of the updated word whose L2
         norm exceeds ``norm_cap`` (> 0) is rescaled to it (the original's
         ``norm_cap``, 3.0 there).  None (default): no cap.
+    shared_negatives : bool
+        Draw the ``negative`` noise words once per centre word and pair each
+        with every context word of its window (pWord2Vec, Ji et al. 2016),
+        instead of ``negative`` draws per (w, c) pair: a window costs
+        ``contexts + negative`` energies instead of
+        ``contexts * (1 + negative)``.  Each (c, c') term is the same hinge
+        and counts as one sample of the loss.  Default False
+        (``docs/training.md``, "Shared negatives").
     **kwargs
         gensim arguments that do not apply to Word2GM (``sg``, ``hs``,
         ``cbow_mean``, ``hashfxn``, ``null_word``, ``comment`` and the gensim 3
@@ -309,7 +317,7 @@ class Word2GM:
                  shrink_windows=_D["shrink_windows"], heldout_fraction=_D["heldout_fraction"],
                  heldout_triples=_D["heldout_triples"], variance_lr_factor=_D["variance_lr_factor"],
                  logit_lr_factor=_D["logit_lr_factor"], max_partial_energy=_D["max_partial_energy"],
-                 norm_cap=_D["norm_cap"], **kwargs):
+                 norm_cap=_D["norm_cap"], shared_negatives=_D["shared_negatives"], **kwargs):
         _refuse_unknown_arguments(kwargs, "Word2GM")
         values = dict(locals())
         for name, value in validate_settings({n: values[n] for n in SETTING_NAMES}).items():
@@ -740,7 +748,8 @@ class Word2GM:
                            self.margin, self.eps, lo, hi, shrink_windows=self.shrink_windows,
                            variance_lr_factor=self.variance_lr_factor,
                            logit_lr_factor=self.logit_lr_factor,
-                           max_partial_energy=self.max_partial_energy, norm_cap=self.norm_cap)
+                           max_partial_energy=self.max_partial_energy, norm_cap=self.norm_cap,
+                           shared_negatives=self.shared_negatives)
 
     # ------------------------------------------------------------------ held-out objective
     def _draw_heldout_sample(self, words, sentence_ends, source):
