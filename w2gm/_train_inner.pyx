@@ -65,6 +65,14 @@ Formulas, referred to by their label next to the code that computes them:
 
 * [Sec. 3.3] max-margin loss: ``L = max(0, margin - log E(w, c) + log E(w, c'))``.
 
+* [shared negatives] optional (``shared_negatives``; pWord2Vec, Ji et al.
+  2016): the ``n = negative`` noise words ``c'_1 .. c'_n`` are drawn once
+  per centre word and the window's loss is
+  ``sum_c sum_{k: c'_k != c} max(0, margin - log E(w, c) + log E(w, c'_k))``,
+  so a window of M context words costs ``M + n`` energies instead of
+  ``M (1 + n)``.  By [G6], c's gradient is scaled by its active terms and
+  c'_k's by the active terms that used it (``docs/training.md``).
+
 * [A.2 softmax] ``p_i = exp(s_i) / sum_k exp(s_k)`` (Appendix A.2): the
   logits are unconstrained, as are the log-variances.
 
