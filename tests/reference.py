@@ -8,8 +8,9 @@ Distributions"), not from the Cython kernel:
   log-determinant and a linear solve, without the constant ``-D/2 log 2pi``;
 * log energy, eq. 2, with a naive ``log(sum(p q exp(xi)))`` (fine for moderate
   inputs; the stability tests use :func:`log_energy_stable`), or with
-  ``max_pe`` the original implementation's maximum partial energy
-  ``max_ij log(p_i q_j exp(xi_ij))``;
+  ``max_pe`` the maximum weighted partial energy
+  ``max_ij log(p_i q_j exp(xi_ij))`` (a log-domain variant of the original
+  implementation's ``max_pe``, which maximises the unweighted ``xi_ij``);
 * the max-margin loss of Section 3.3;
 * analytic gradients of ``log E`` (checked against finite differences in the
   tests);
@@ -275,11 +276,14 @@ def deterministic_alias(V, word):
 PARAM_NAMES = ("mu_in", "lv_in", "s_in", "mu_out", "lv_out", "s_out")
 
 
-def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K, options):
+def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K, options, terms=1):
     """One row update: SGD or Adagrad, then clip the log-variances and cap the mean norms.
 
     ``options`` holds the learning-rate factors ``lv_lr_factor`` and
-    ``s_lr_factor`` and ``norm_cap`` (None: no cap).
+    ``s_lr_factor`` and ``norm_cap`` (None: no cap).  ``terms``: the number N
+    of hinge terms summed in ``grads`` (a shared negative's ``N_k``); Adagrad
+    then adds ``N (g/N)^2 = g^2 / N`` to the accumulator, what N separate
+    steps of ``g/N`` would add to first order, and steps by ``lr g / sqrt(acc)``.
     """
     factors = {"mu": 1.0, "lv": options["lv_lr_factor"], "s": options["s_lr_factor"]}
     for kind, g in zip(("mu", "lv", "s"), grads):
@@ -292,7 +296,7 @@ def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K, options):
             x[word] -= rate * g
         else:
             a = accs[name]
-            a[word] += g * g
+            a[word] += g * g / terms
             x[word] -= rate * g / np.sqrt(a[word])
         if kind == "lv":
             np.clip(x[word], lv_min, lv_max, out=x[word])
@@ -320,9 +324,10 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     active negative's output row is updated at once, the context word's
     output row after its negatives, the centre word's input row once after
     its whole window.  Energies are recomputed from the current rows, so
-    this is not meant for the case where a centre word is its own context
-    or negative while in/out parameters are shared (the kernel computes the
-    centre word's variances and weights once per centre word).
+    the per-pair mode is not meant for the case where a centre word is its
+    own context or negative while in/out parameters are shared (the kernel
+    computes the centre word's variances and weights once per centre word);
+    the shared-negatives mode is (below).
 
     The options after ``shrink_windows`` are the settings
     ``variance_lr_factor``, ``logit_lr_factor``, ``max_partial_energy``,
@@ -333,9 +338,13 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     kept, even one equal to w or to a context word), and computes their
     energies and gradients once, with the parameters of that moment; each
     context word's terms skip a negative equal to it; each context word is
-    updated after its terms (times its active terms), each negative used at
-    least once at the window's end (times its active terms), in draw order,
-    then the centre word.
+    updated after its terms (times its active terms, one Adagrad step as in
+    the per-pair mode), each negative used at least once at the window's end
+    (times its active terms ``N_k``, with the Adagrad accumulation of ``N_k``
+    separate steps, see :func:`_update`), in draw order, then the centre
+    word.  Every energy of the window uses a copy of the centre word's row
+    taken at the window's start, so this mode also models shared in/out
+    tables where the centre word is a context word of its own window.
 
     Returns ``(loss_sum, n_samples, n_active, n_kept, n_nonfinite)``.
     """
@@ -360,7 +369,9 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
                 if not contexts:
                     continue
                 negs = [rng.negative(alias_prob, alias_index) for _ in range(negative)]
-                w_row = _row(params, "in", w)
+                # w's row as of the window's start (a copy: with shared tables w may be a context
+                # word of its own window and its row be updated mid-window)
+                w_row = tuple(a.copy() for a in _row(params, "in", w))
                 neg_e = [log_energy_stable(w_row, _row(params, "out", cn), eps, max_pe) for cn in negs]
                 neg_grads = [log_energy_grads(w_row, _row(params, "out", cn), eps, max_pe)
                              for cn in negs]
@@ -395,7 +406,7 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
                     for k, cn in enumerate(negs):
                         if counts[k]:
                             _update(params, accs, "out", cn, [counts[k] * g for g in neg_grads[k][1]],
-                                    lr, lv_min, lv_max, K, options)
+                                    lr, lv_min, lv_max, K, options, terms=counts[k])
                     _update(params, accs, "in", w, gw, lr, lv_min, lv_max, K, options)
                 continue
             for j in range(max(0, i - eff), min(len(sent), i + eff + 1)):

@@ -960,12 +960,14 @@ def test_training_with_extreme_values_stays_finite(cov):
 def scratch_floats(K, D, Dv, n_shared=0):
     """Floats of one job's TrainScratch, in Python integers (no overflow).
 
-    ``n_shared``: negatives per window with shared negatives (each: its log
-    energy, a copy of its means, a pair scratch and a gradient block).
+    ``n_shared``: negatives per window with shared negatives (a copy of the
+    centre word's means, then per negative its log energy, a copy of its
+    means, a pair scratch and a gradient block).
     """
     grad = K * D + K * Dv + K
     pair = K * Dv + K + K * K * Dv + 3 * K * K
-    return 3 * grad + K * Dv + K + 2 * pair + n_shared * (1 + K * D + pair + grad)
+    shared = K * D + n_shared * (1 + K * D + pair + grad) if n_shared else 0
+    return 3 * grad + K * Dv + K + 2 * pair + shared
 
 
 @pytest.mark.parametrize("K, D, Dv", [(2, 50, 1), (3, 7, 7), (23171, 1, 1), (46341, 1, 1),
@@ -1298,3 +1300,184 @@ def test_shared_negatives_is_checked_like_the_setting():
 def test_scratch_length_with_shared_negatives(K, D, Dv, n):
     assert ti._train_scratch_floats(K, D, Dv, n) == scratch_floats(K, D, Dv, n)
     assert ti._train_scratch_floats(K, D, Dv, 0) == scratch_floats(K, D, Dv)
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+@pytest.mark.parametrize("K", KS)
+def test_shared_negatives_with_shared_tables_and_w_in_its_own_window(cov, adagrad, K):
+    """Shared in/out tables, and centre words that are context words of their own window.
+
+    Word 0's window in ``[0, 1, 0, 2, 0]`` holds 0 itself: its row is updated
+    mid-window as a context word.  The kernel (like the reference) reads w's
+    parameters as of the window's start for every energy of the window and
+    every backward pass; before the fix, the negatives' backward pass read
+    the updated means with the variances and responsibilities of the start.
+    """
+    V, Dm = 5, 3
+    sentences = [[0, 1, 0, 2, 0], [3, 3, 1]]
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    tables = make_tables(V, K, Dm, cov, shared=True, seed=5)
+    accs = make_accumulators(tables, 0.3) if adagrad else None
+    got, want, params, accs64 = train_both(tables, accs, keep, ref.deterministic_alias(V, 4), 2, 2,
+                                           sentences, 0.05, 0.01, 7, margin=5.0,
+                                           shrink_windows=False, shared_negatives=True)
+    assert got[1:] == want[1:]
+    assert got[2] >= 2 and got[4] == 0
+    assert got[0] == pytest.approx(want[0], rel=1e-5)
+    assert_tables_close(tables, params, rtol=1e-4, atol=1e-5)
+    if accs is not None:
+        assert_tables_close(accs, accs64, rtol=1e-4, atol=1e-5)
+
+
+def test_shared_negatives_adagrad_accumulates_like_separate_steps():
+    """A negative used by N active terms adds N g^2 to its accumulator (g: one term's gradient).
+
+    Separate tables, full window 2 over ``[0, 1, 2]``, every draw word 3 (in no sentence),
+    margin 200 (every term active): in each of the three windows word 3 is the one negative,
+    used by N = 2 terms, and takes one step of ``G = 2 g``; its accumulator must grow by
+    ``G^2 / 2`` (two separate steps of g, to first order), not ``G^2``.  A context word takes
+    one step of ``A_j g`` as in the per-pair mode, so it grows by ``(A_j g)^2``.  The rate is
+    tiny, so the parameters stay at their start and the window gradients of the float64
+    wrapper at the start give the growth.
+    """
+    V, K, Dm = 4, 2, 3
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    tables = make_tables(V, K, Dm, "diagonal", shared=False, seed=3)
+    start = to64(tables)
+    accs = make_accumulators(tables, 1.0)
+    state = kernel_state(tables, accs, keep, ref.deterministic_alias(V, 3), 2, 1, margin=200.0,
+                         shrink_windows=False, shared_negatives=True)
+    result = state.train_job(*job_arrays([[0, 1, 2]]), 1e-8, 1e-8, 1)
+    assert result[1] == result[2] == 6
+    out = group(start, "out")
+    want = {name: np.zeros_like(start[name]) for name in ("mu_out", "lv_out", "s_out")}
+    for w, contexts in ((0, [1, 2]), (1, [0, 2]), (2, [0, 1])):
+        row_w = tuple(a[w] for a in group(start, "in"))
+        *_, counts, grads = ti.shared_window_loss_and_grads(row_w, out, contexts, [3], 200.0, EPS)
+        assert list(counts) == [2]
+        for part, name in enumerate(("mu_out", "lv_out", "s_out")):
+            want[name][3] += grads["n"][part][0] ** 2 / 2
+            for jj, c in enumerate(contexts):
+                want[name][c] += grads["c"][part][jj] ** 2
+    for name in ("mu_out", "lv_out", "s_out"):
+        np.testing.assert_allclose(accs[name] - 1.0, want[name], rtol=2e-3, atol=1e-6, err_msg=name)
+        assert np.abs(want[name][3]).max() > 1e-2
+
+
+def test_shared_window_wrapper_sizes_do_not_wrap_at_32_bits():
+    """1000 negatives, K = 50, D = 1000 diagonal: n*K*K*Dv = 2.5e9 summed variances.
+
+    In C ints the product wrapped to a negative length (a misleading NumPy
+    error; other sizes wrap to a short buffer); now it is computed in
+    Py_ssize_t and refused by name before any allocation.
+    """
+    K, Dm = 50, 1000
+    w = (np.zeros((K, Dm)), np.zeros((K, Dm)), np.zeros(K))
+    table = (np.zeros((1, K, Dm)), np.zeros((1, K, Dm)), np.zeros((1, K)))
+    with pytest.raises(ParameterError, match=r"^1000 negatives with K=50, D=1000, Dv=1000 need "
+                                             r"\d+ float64 scratch values \(2500000000 summed"):
+        ti.shared_window_loss_and_grads(w, table, [], [0] * 1000)
+
+
+def _tie_words(cov, Dm=4):
+    """w = (0, 2) and c = (2.5, 0.5) per dimension: pairs (0, 1) and (1, 0) tie exactly
+    (difference -0.5 in every dimension, equal variances and weights); (0, 0) and (1, 1) are
+    further apart."""
+    Dv = 1 if cov == "spherical" else Dm
+    lv = np.zeros((2, Dv))
+    w = (np.array([[0.0] * Dm, [2.0] * Dm]), lv, np.zeros(2))
+    c = (np.array([[2.5] * Dm, [0.5] * Dm]), lv.copy(), np.zeros(2))
+    return w, c
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_max_partial_energy_tie_takes_the_first_row_major_pair(cov):
+    """On an exact tie the gradient flows through the first pair in row-major order, (0, 1)."""
+    w, c = _tie_words(cov)
+    _, xi, gamma = ti._energy64(w, c, EPS, True)
+    assert xi[0, 1] == xi[1, 0] and xi[0, 1] > max(xi[0, 0], xi[1, 1])
+    np.testing.assert_array_equal(gamma, [[0.0, 1.0], [0.0, 0.0]])
+    # the negative is a copy of w: a higher energy than c's, so the hinge is active
+    loss, grads = ti.loss_and_grads(w, c, w, margin=1.0, eps=EPS, max_partial_energy=True)
+    assert loss > 1
+    g_mu, g_lv, g_s = grads["c"]
+    # only c's component 1 (paired with w's component 0) gets a mean / variance gradient
+    assert np.all(g_mu[1] != 0) and np.all(g_lv[1] != 0)
+    np.testing.assert_array_equal(g_mu[0], 0.0)
+    np.testing.assert_array_equal(g_lv[0], 0.0)
+    # d/ds_c = -(sum_i gamma_ij - q_j) with q = (1/2, 1/2)
+    np.testing.assert_allclose(g_s, [0.5, -0.5])
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_max_partial_energy_tie_in_the_trainer(cov):
+    """The float32 trainer breaks the same tie the same way: only c's component 1 moves.
+
+    Separate tables, sentence ``[0, 1]``, every negative word 2: c = word 1's output row is
+    trained only as the context of centre word 0 (input row w of :func:`_tie_words`), never as
+    a negative."""
+    V, K, Dm = 3, 2, 4
+    tables = make_tables(V, K, Dm, cov, shared=False, seed=1)
+    w, c = _tie_words(cov, Dm)
+    for part, name in enumerate(("mu", "lv", "s")):
+        tables[f"{name}_in"][0] = w[part]
+        tables[f"{name}_out"][1] = c[part]
+        tables[f"{name}_out"][2] = w[part]      # the negative: a copy of w, active hinge
+    before = {n: a.copy() for n, a in tables.items()}
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    state = kernel_state(tables, None, keep, ref.deterministic_alias(V, 2), 1, 1, margin=1.0,
+                         shrink_windows=False, max_partial_energy=True)
+    words, ends = job_arrays([[0, 1]])
+    result = state.train_job(words, ends, 0.05, 0.05, 0)
+    assert result[2] >= 1       # centre 0: active (c moves below); centre 1: either
+    np.testing.assert_array_equal(tables["mu_out"][1][0], before["mu_out"][1][0])
+    np.testing.assert_array_equal(tables["lv_out"][1][0], before["lv_out"][1][0])
+    assert np.all(tables["mu_out"][1][1] != before["mu_out"][1][1])
+
+
+SHARED_LEVERS = {
+    "norm_cap": dict(norm_cap=0.5),
+    "lr_factors": dict(variance_lr_factor=3.0, logit_lr_factor=0.25),
+    "all": dict(variance_lr_factor=0.5, logit_lr_factor=4.0, max_partial_energy=True, norm_cap=0.6),
+}
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
+@pytest.mark.parametrize("K", [1, 2])
+@pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
+@pytest.mark.parametrize("lever", list(SHARED_LEVERS))
+def test_train_job_with_shared_negatives_and_levers_matches_reference(cov, adagrad, K, shared, lever):
+    """norm_cap and the learning-rate factors combined with shared negatives equal the reference.
+
+    Windows, 3 shared negatives, subsampling and a real alias table; with shared tables a
+    centre word is sometimes a context word of its own window.  Each lever moves the result
+    away from shared negatives alone.
+    """
+    V, Dm = 7, 3
+    alias, keep, sentences = random_job()
+    options = SHARED_LEVERS[lever]
+    results = {}
+    for name, opts in (("plain", {}), ("lever", options)):
+        tables = make_tables(V, K, Dm, cov, shared=shared, seed=22)
+        accs = make_accumulators(tables, 0.3) if adagrad else None
+        got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.05, 0.01,
+                                               2024, lv_min=-6.0, lv_max=2.0, shared_negatives=True,
+                                               **opts)
+        assert got[1:] == want[1:]
+        assert got[2] > 0 and got[4] == 0
+        assert got[0] == pytest.approx(want[0], rel=1e-4)
+        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
+        if accs is not None:
+            assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+        results[name] = tables
+    if options.get("norm_cap") is not None:
+        start = make_tables(V, K, Dm, cov, shared, 22)
+        for name in ("mu_in", "mu_out"):
+            moved = np.any(results["lever"][name] != start[name], axis=2)
+            assert moved.any()
+            norms = np.linalg.norm(results["lever"][name], axis=2)
+            assert norms[moved].max() <= options["norm_cap"] + 1e-5
+    changed = [n for n in NAMES if np.any(results["lever"][n] != results["plain"][n])]
+    assert changed, lever

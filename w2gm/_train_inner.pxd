@@ -131,6 +131,12 @@ cdef struct TrainScratch:
     int n_shared            # n: negatives per window (0 when off)
     int32_t *neg_words      # 1 per c'_k: the drawn word (int32, after the kept words)
     int32_t *neg_counts     # 1 per c'_k: active (c, c'_k) terms of the window that used it
+    # K*D (once, not per c'_k): w's means, copied at the window's start.  Every
+    # energy of the window and its backward pass read them (with var_w and
+    # log_p_w above), so w's parameters are fixed during its window even where
+    # w is also a context word of it and the tables are shared (its output row
+    # is then its input row, updated mid-window).
+    float *mu_w
     float *log_e_neg        # 1 per c'_k: log E(w, c'_k), computed once per window
     # K*D per c'_k: its means as the forward pass read them.  The backward
     # pass runs at the window's end, and c'_k's row may have been updated

@@ -58,8 +58,11 @@ Formulas, referred to by their label next to the code that computes them:
       log E(f, g) = log sum_ij p_i q_j exp(xi_ij)
                   = M + log sum_ij exp(log p_i + log q_j + xi_ij - M)
 
-* [max PE] optional (``max_partial_energy``, the original's ``max_pe``):
-  ``log E(f, g) = max_ij (log p_i + log q_j + xi_ij)``; the responsibilities
+* [max PE] optional (``max_partial_energy``, a log-domain variant of the
+  original's ``max_pe``, which takes the arg-max of the unweighted ``xi_ij``
+  and returns ``xi_max * p_i * q_j``):
+  ``log E(f, g) = max_ij (log p_i + log q_j + xi_ij)``, a lower bound of the
+  log-sum-exp of eq. 2 (equal for K = 1); the responsibilities
   are then one-hot at the (first, row-major) arg-max pair, so [G1]-[G2]
   below hold unchanged and the gradient flows through that pair only.
 
@@ -135,6 +138,8 @@ _MAX_WINDOW = next(s.high for s in SETTINGS if s.name == "window")
 _MAX_NEGATIVE = next(s.high for s in SETTINGS if s.name == "negative")
 # word indices are int32 (as in the job arrays and the alias table)
 _MAX_V = 2147483647
+# float64 scratch values shared_window_loss_and_grads allocates at most (2 GiB; it is for tests)
+_MAX_WRAPPER_VALUES = 2**28
 
 
 cdef inline floating f_exp(floating x) noexcept nogil:
@@ -240,7 +245,8 @@ cdef inline floating partial_energy_diagonal(
 
 # [eq. 2] stabilised as in Appendix A.2: with t_ij = log p_i + log q_j + xi_ij and M = max t_ij,
 #   log E = M + log sum_ij exp(t_ij - M),   gamma_ij = exp(t_ij - M) / sum_kl exp(t_kl - M)
-# [max PE] the original's max_pe: log E = M, gamma = 1 at the first arg-max pair, 0 elsewhere
+# [max PE] a log-domain variant of the original's max_pe (which maximises the unweighted xi_ij
+#   and returns xi_max * p_i * q_j): log E = M, gamma = 1 at the first arg-max pair, 0 elsewhere
 cdef inline floating log_sum_exp_responsibilities(
         int K, const floating *log_p, const floating *log_q, const floating *xi,
         floating *gamma, bint max_pe) noexcept nogil:
@@ -530,13 +536,29 @@ cdef void shared_negatives_bwd(
 # ---------------------------------------------------------------------------
 
 # [SGD] x -= lr grad_x;  [Adagrad] acc_x += grad_x^2, x -= lr grad_x / sqrt(acc_x)
+# [Adagrad, N terms] grad_x = N g summed over N terms: acc_x += N g^2 = grad_x^2 / N
 cdef inline void apply_update(float *x, float *acc_x, const float *grad_x, int n, float lr,
-                              bint adagrad) noexcept nogil:
+                              bint adagrad, int terms) noexcept nogil:
+    """One step on ``n`` values; ``terms`` (>= 1): hinge terms summed in ``grad_x``.
+
+    With Adagrad and ``terms = N > 1`` the accumulator grows by
+    ``grad_x^2 / N``, what N separate steps of ``grad_x / N`` would add to
+    first order (``N g^2``, not ``N^2 g^2``); the step is ``lr grad_x /
+    sqrt(acc_x)``.  ``terms == 1`` is the plain Adagrad step, unchanged.
+    SGD ignores ``terms``.
+    """
     cdef int k
+    cdef float inv_terms
     if adagrad:
-        for k in range(n):
-            acc_x[k] = acc_x[k] + grad_x[k] * grad_x[k]
-            x[k] = x[k] - lr * grad_x[k] / sqrtf(acc_x[k])
+        if terms == 1:
+            for k in range(n):
+                acc_x[k] = acc_x[k] + grad_x[k] * grad_x[k]
+                x[k] = x[k] - lr * grad_x[k] / sqrtf(acc_x[k])
+        else:
+            inv_terms = 1.0 / <float>terms
+            for k in range(n):
+                acc_x[k] = acc_x[k] + grad_x[k] * grad_x[k] * inv_terms
+                x[k] = x[k] - lr * grad_x[k] / sqrtf(acc_x[k])
     else:
         for k in range(n):
             x[k] = x[k] - lr * grad_x[k]
@@ -586,8 +608,12 @@ cdef inline void cap_norms(float *mu, int K, int D, float cap) noexcept nogil:
 
 
 cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int32_t word,
-                             const MixtureRow *grad, float lr) noexcept nogil:
+                             const MixtureRow *grad, float lr, int terms) noexcept nogil:
     """Apply one word's gradient to its rows on ``side`` (input or output).
+
+    ``terms``: the Adagrad accumulation of :c:func:`apply_update`, 1 except
+    for the shared negatives, whose gradient sums the ``N_k`` active terms
+    that used them.
 
     The means take the rate ``lr``, the log-variances ``lr * lr_factor_lv``
     and the logits ``lr * lr_factor_s`` (factors 1 by default: multiplying
@@ -609,13 +635,14 @@ cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int
         acc_mu = side.acc_mu + offset_mu
         acc_lv = side.acc_lv + offset_lv
         acc_s = side.acc_s + offset_s
-    apply_update(side.mu + offset_mu, acc_mu, grad.mu, K * D, lr, cfg.adagrad)
+    apply_update(side.mu + offset_mu, acc_mu, grad.mu, K * D, lr, cfg.adagrad, terms)
     if cfg.norm_cap > 0:
         cap_norms(side.mu + offset_mu, K, D, cfg.norm_cap)
-    apply_update(side.lv + offset_lv, acc_lv, grad.lv, K * Dv, lr * cfg.lr_factor_lv, cfg.adagrad)
+    apply_update(side.lv + offset_lv, acc_lv, grad.lv, K * Dv, lr * cfg.lr_factor_lv, cfg.adagrad,
+                 terms)
     clip_range(side.lv + offset_lv, K * Dv, cfg.lv_min, cfg.lv_max)
     if K > 1:
-        apply_update(side.s + offset_s, acc_s, grad.s, K, lr * cfg.lr_factor_s, cfg.adagrad)
+        apply_update(side.s + offset_s, acc_s, grad.s, K, lr * cfg.lr_factor_s, cfg.adagrad, terms)
 
 
 # ---------------------------------------------------------------------------
@@ -635,8 +662,11 @@ cdef Py_ssize_t train_scratch_len(int K, int D, int Dv, int n_shared) noexcept n
     """
     cdef Py_ssize_t k = K
     cdef Py_ssize_t grad_len = k * D + k * Dv + k
-    return (3 * grad_len + k * Dv + k + 2 * pair_scratch_len(K, Dv)
-            + <Py_ssize_t>n_shared * (1 + k * D + pair_scratch_len(K, Dv) + grad_len))
+    cdef Py_ssize_t total = 3 * grad_len + k * Dv + k + 2 * pair_scratch_len(K, Dv)
+    if n_shared > 0:
+        # w's means (once), then per negative: log E, means, pair scratch, gradient
+        total += k * D + <Py_ssize_t>n_shared * (1 + k * D + pair_scratch_len(K, Dv) + grad_len)
+    return total
 
 
 def _train_scratch_floats(int K, int D, int Dv, int n_shared=0):
@@ -668,7 +698,8 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_b
 
     Each gradient buffer's three blocks are contiguous (mu, lv, s), so one
     ``memset`` of ``K*D + K*Dv + K`` floats from its ``mu`` clears it.  With
-    ``n_shared > 0`` (shared negatives) the n negatives' arrays follow, and
+    ``n_shared > 0`` (shared negatives) w's means (``mu_w``, K*D) and the n
+    negatives' arrays follow, and
     ``int_block`` (``2 * n_shared`` int32) holds their words and counts;
     else those pointers are NULL.
     """
@@ -686,6 +717,7 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_b
     if n_shared == 0:
         scratch.neg_words = NULL
         scratch.neg_counts = NULL
+        scratch.mu_w = NULL
         scratch.log_e_neg = NULL
         scratch.mu_neg = NULL
         scratch.grad_negs = NULL
@@ -693,8 +725,9 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_b
         return
     scratch.neg_words = int_block
     scratch.neg_counts = int_block + n
-    scratch.log_e_neg = cursor
-    scratch.mu_neg = cursor + n
+    scratch.mu_w = cursor
+    scratch.log_e_neg = scratch.mu_w + K * D
+    scratch.mu_neg = scratch.log_e_neg + n
     scratch.negs.var_g = scratch.mu_neg + n * K * D
     scratch.negs.log_q = scratch.negs.var_g + n * K * Dv
     scratch.negs.S = scratch.negs.log_q + n * K
@@ -723,7 +756,11 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
     the per-pair hinge.  ``c`` is updated right after its terms with
     ``n_active(c) * -∂logE(w, c)``; each ``c'_k`` at the window's end with
     ``count_k * ∂logE(w, c'_k)`` at the parameters its energy was computed
-    with (all backward passes run before any of these updates).
+    with (all backward passes run before any of these updates; with Adagrad
+    its accumulator grows as after ``count_k`` separate steps, see
+    :c:func:`apply_update`).  Every energy of the window reads w's
+    parameters as of the window's start (``scratch.mu_w``, ``var_w``,
+    ``log_p_w``), even where w's row changes as a context word of the window.
     """
     cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
     cdef int n = scratch.n_shared
@@ -735,16 +772,20 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
     cdef PairScratch *negs = &scratch.negs
     cdef MixtureRow row_c, grad_k
     cdef Py_ssize_t j
-    cdef int k, n_active, n_w_active = 0
+    cdef int k, r, n_active, n_w_active = 0
     cdef int32_t c
     cdef float log_e_pos
     if hi - lo < 2:
         return 0
+    # w's means as of the window's start, with var_w and log_p_w: where the tables are shared and
+    # w is also a context word of its window, its row is updated mid-window (as c)
+    for r in range(K * D):
+        scratch.mu_w[r] = row_w.mu[r]
     for k in range(n):
         # [A.2 sampling] c'_k from the unigram^0.75 noise distribution (ns_exponent)
         scratch.neg_words[k] = draw_negative(rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
         scratch.neg_counts[k] = 0
-    shared_negatives_fwd(K, D, Dv, n, scratch.neg_words, row_w.mu, scratch.var_w, scratch.log_p_w,
+    shared_negatives_fwd(K, D, Dv, n, scratch.neg_words, scratch.mu_w, scratch.var_w, scratch.log_p_w,
                          side_out.mu, side_out.lv, side_out.s, cfg.eps, cfg.max_pe,
                          scratch.log_e_neg, scratch.mu_neg, negs.var_g, negs.log_q, negs.S,
                          negs.sqdist, negs.xi, negs.gamma)
@@ -753,7 +794,7 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
             continue
         c = kept[j]
         row_c = word_row(side_out, c, K, D, Dv)
-        log_e_pos = log_energy_fwd(K, D, Dv, row_w.mu, scratch.var_w, scratch.log_p_w,
+        log_e_pos = log_energy_fwd(K, D, Dv, scratch.mu_w, scratch.var_w, scratch.log_p_w,
                                    row_c.mu, row_c.lv, row_c.s, cfg.eps, cfg.max_pe,
                                    pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
         # [Sec. 3.3] every (c, c'_k) term, c'_k == c skipped
@@ -764,16 +805,16 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
             res.n_active += n_active
             # [G6] ∂L/∂logE(w, c) = -1 for each active term of c
             memset(grad_c.mu, 0, grad_len * sizeof(float))
-            log_energy_bwd(K, D, Dv, <float>(-n_active), row_w.mu, row_c.mu,
+            log_energy_bwd(K, D, Dv, <float>(-n_active), scratch.mu_w, row_c.mu,
                            scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
                            pos.S, pos.sqdist, pos.gamma,
                            grad_w.mu, grad_w.lv, grad_w.s,
                            grad_c.mu, grad_c.lv, grad_c.s)
-            update_word(cfg, side_out, c, grad_c, lr)
+            update_word(cfg, side_out, c, grad_c, lr, 1)
             n_w_active += 1
     if n_w_active > 0:
         # [G6] ∂L/∂logE(w, c'_k) = +1 for each active term that used c'_k
-        shared_negatives_bwd(K, D, Dv, n, scratch.neg_counts, row_w.mu, scratch.var_w,
+        shared_negatives_bwd(K, D, Dv, n, scratch.neg_counts, scratch.mu_w, scratch.var_w,
                              scratch.log_p_w, scratch.mu_neg, negs.var_g, negs.log_q, negs.S,
                              negs.sqdist, negs.gamma, grad_w.mu, grad_w.lv, grad_w.s,
                              scratch.grad_negs)
@@ -782,7 +823,8 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
                 grad_k.mu = scratch.grad_negs + <Py_ssize_t>k * grad_len
                 grad_k.lv = grad_k.mu + K * D
                 grad_k.s = grad_k.lv + K * Dv
-                update_word(cfg, side_out, scratch.neg_words[k], &grad_k, lr)
+                update_word(cfg, side_out, scratch.neg_words[k], &grad_k, lr,
+                            scratch.neg_counts[k])
     return n_w_active
 
 
@@ -900,7 +942,7 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
                                            neg.S, neg.sqdist, neg.gamma,
                                            grad_w.mu, grad_w.lv, grad_w.s,
                                            grad_neg.mu, grad_neg.lv, grad_neg.s)
-                            update_word(cfg, side_out, c_neg, grad_neg, lr)
+                            update_word(cfg, side_out, c_neg, grad_neg, lr, 1)
                     if n_active > 0:
                         res.n_active += n_active
                         # [G6] ∂L/∂logE(w, c) = -1 for each active negative
@@ -910,10 +952,10 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
                                        pos.S, pos.sqdist, pos.gamma,
                                        grad_w.mu, grad_w.lv, grad_w.s,
                                        grad_c.mu, grad_c.lv, grad_c.s)
-                        update_word(cfg, side_out, c, grad_c, lr)
+                        update_word(cfg, side_out, c, grad_c, lr, 1)
                         n_w_active += 1
             if n_w_active > 0:
-                update_word(cfg, side_in, w, grad_w, lr)
+                update_word(cfg, side_in, w, grad_w, lr, 1)
         start = stop
     return res
 
@@ -1010,7 +1052,9 @@ cdef class KernelState:
         ``logit_lr_factor`` (default 1: the means' rate).
     max_partial_energy : bool
         ``log E = max_ij (log p_i + log q_j + xi_ij)`` instead of eq. 2's
-        log-sum-exp (the original's ``max_pe``); default False.
+        log-sum-exp (a log-domain variant of the original's ``max_pe``, which
+        takes the arg-max of the unweighted ``xi_ij`` and returns
+        ``xi_max * p_i * q_j``); default False.
     norm_cap : float or None
         After every update, each mean vector of the updated word whose L2
         norm exceeds it is rescaled to it (the original's ``norm_cap``);
@@ -1356,9 +1400,10 @@ def log_energy(mu_f, log_var_f, logits_f, mu_g, log_var_g, logits_g, double eps=
 
     Parameters are as in :func:`partial_energies`, plus mixture logits of
     shape (K,).  With ``max_partial_energy`` it is
-    ``max_ij (log p_i + log q_j + xi_ij)`` instead (the original's
-    ``max_pe``).  Returns a Python float; raises :class:`ParameterError` as
-    :func:`partial_energies` does, or for logits of another shape.
+    ``max_ij (log p_i + log q_j + xi_ij)`` instead (a log-domain variant of
+    the original's ``max_pe``, see the module docstring).  Returns a Python
+    float; raises :class:`ParameterError` as :func:`partial_energies` does,
+    or for logits of another shape.
     """
     return _energy64((mu_f, log_var_f, logits_f), (mu_g, log_var_g, logits_g), eps,
                      max_partial_energy)[0]
@@ -1376,8 +1421,8 @@ def loss_and_grads(w, c, n, double margin=1.0, double eps=1e-4, bint max_partial
         Parameters of the word, its context word and the negative word.
     margin, eps : float
     max_partial_energy : bool
-        Use ``log E = max_ij (log p_i + log q_j + xi_ij)`` (the original's
-        ``max_pe``); the gradient then flows through the arg-max pair only.
+        Use ``log E = max_ij (log p_i + log q_j + xi_ij)`` (a log-domain
+        variant of the original's ``max_pe``); the gradient then flows through the arg-max pair only.
 
     Returns
     -------
@@ -1487,7 +1532,9 @@ def shared_window_loss_and_grads(w, table, contexts, negatives, double margin=1.
         (a ``ValueError``) for an invalid shape (as :func:`loss_and_grads`),
         a table whose shapes differ from w's, or word indices that are not
         a 1-d integer sequence of the stated length with values in
-        ``[0, V)``; checked before any computation.
+        ``[0, V)``; or if the window's float64 scratch (about
+        ``n * (K*K*Dv + K*D + ...)`` values) would exceed 2**28 values (2 GiB;
+        the message gives the count); checked before any computation.
     """
     mu_w, lv_w, s_w = _component_arrays(*w, "w")
     cdef int K = mu_w.shape[0], D = mu_w.shape[1], Dv = lv_w.shape[1]
@@ -1496,16 +1543,23 @@ def shared_window_loss_and_grads(w, table, contexts, negatives, double margin=1.
     ctx = _word_indices(contexts, "contexts", V, 0, 2 * _MAX_WINDOW)
     cdef const int32_t[::1] neg = _word_indices(negatives, "negatives", V, 1, _MAX_NEGATIVE)
     cdef int n = neg.shape[0]
-    cdef Py_ssize_t grad_len = K * D + K * Dv + K
+    # sizes in Py_ssize_t: n * K * K * Dv reaches 1e13, n * K * D 1e10 (C int products wrapped)
+    cdef Py_ssize_t kd = <Py_ssize_t>K * D, kdv = <Py_ssize_t>K * Dv, kk = <Py_ssize_t>K * K
+    cdef Py_ssize_t grad_len = kd + kdv + K
+    cdef Py_ssize_t n_values = n * (1 + kd + kdv + K + kk * Dv + 3 * kk + grad_len)
+    if n_values > _MAX_WRAPPER_VALUES:
+        raise ParameterError(f"{n} negatives with K={K}, D={D}, Dv={Dv} need {n_values} float64 "
+                             f"scratch values ({n * kk * Dv} summed variances n*K*K*Dv alone), "
+                             f"more than this float64 wrapper's limit of {_MAX_WRAPPER_VALUES}")
     prepared_w = _Prepared64(lv_w, s_w)
     cdef double[::1] log_e = np.zeros(n)
-    cdef double[::1] mu_g = np.zeros(n * K * D)
-    cdef double[::1] var_g = np.zeros(n * K * Dv)
-    cdef double[::1] log_q = np.zeros(n * K)
-    cdef double[::1] S = np.zeros(n * K * K * Dv)
-    cdef double[::1] sqdist = np.zeros(n * K * K)
-    cdef double[::1] xi = np.zeros(n * K * K)
-    cdef double[::1] gamma = np.zeros(n * K * K)
+    cdef double[::1] mu_g = np.zeros(n * kd)
+    cdef double[::1] var_g = np.zeros(n * kdv)
+    cdef double[::1] log_q = np.zeros(n * <Py_ssize_t>K)
+    cdef double[::1] S = np.zeros(n * kk * Dv)
+    cdef double[::1] sqdist = np.zeros(n * kk)
+    cdef double[::1] xi = np.zeros(n * kk)
+    cdef double[::1] gamma = np.zeros(n * kk)
     counts_np = np.zeros(n, dtype=np.int32)
     cdef int32_t[::1] counts = counts_np
     grads_negs_np = np.zeros(n * grad_len)

@@ -224,7 +224,9 @@ def log_energies(params_f, f, params_g, g, eps, max_partial_energy=False):
     eps : float
     max_partial_energy : bool
         Return ``max_ij (log p_i + log q_j + xi_ij)`` instead of the
-        log-sum-exp (the ``max_partial_energy`` setting, the original's ``max_pe``).
+        log-sum-exp (the ``max_partial_energy`` setting, a log-domain variant
+        of the original's ``max_pe``, which takes the arg-max of the
+        unweighted ``xi_ij`` and returns ``xi_max * p_i * q_j``).
 
     Returns
     -------

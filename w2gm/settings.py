@@ -285,7 +285,8 @@ SETTINGS = (
             low=FLOAT_TINY, high=1e6),
     Setting("max_partial_energy", False, "bool",
             "log energy = max over component pairs of log p_i + log q_j + xi_ij instead of their "
-            "log-sum-exp (the original's max_pe)"),
+            "log-sum-exp (a log-domain variant of the original's max_pe, which takes the arg-max "
+            "of the unweighted xi_ij and returns xi_max * p_i * q_j)"),
     Setting("norm_cap", None, "float",
             "after every update rescale each mean vector longer than this to this L2 norm "
             "(the original's norm_cap, 3.0 there; default: no cap)", low=FLOAT_TINY,

@@ -227,9 +227,11 @@ class Word2GM:
         The mixture logits are updated with learning rate ``alpha * factor``
         (> 0; default 1).
     max_partial_energy : bool
-        Use ``log E(f, g) = max_ij (log p_i + log q_j + xi_ij)`` (the
-        original's ``max_pe``) instead of eq. 2's log-sum-exp over the
-        component pairs; the gradient flows through the arg-max pair only.
+        Use ``log E(f, g) = max_ij (log p_i + log q_j + xi_ij)``, a lower
+        bound of eq. 2's log-sum-exp over the component pairs, instead of
+        it; the gradient flows through the arg-max pair only.  A log-domain
+        variant of the original's ``max_pe``, which takes the arg-max of the
+        unweighted ``xi_ij`` and returns ``xi_max * p_i * q_j``.
         Default False.  Training and the held-out loss use it.
     norm_cap : float or None
         After every update, each mean vector of the updated word whose L2
