@@ -15,9 +15,9 @@ Usage::
 """
 
 import argparse
-import gzip
 import os
 import statistics
+import sys
 import tempfile
 import time
 
@@ -25,19 +25,12 @@ DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "
                               "wiki-fil8.txt.gz")
 WS353 = os.path.join(os.path.dirname(DEFAULT_CORPUS), "..", "similarity", "EN-WS-353-ALL.txt")
 
+sys.path.insert(0, os.path.dirname(__file__))
+from throughput import make_slice  # noqa: E402
+
 #: (negative, shared_negatives)
 CONFIGS = ((1, False), (1, True), (3, True), (5, True))
 
-
-def make_slice(src, mb, directory):
-    """Write the first ``mb`` MB of the (text8-format) corpus, cut at a space."""
-    path = os.path.join(directory, f"slice-{mb}mb.txt")
-    with gzip.open(src, "rb") as f:
-        data = f.read(int(mb * 1_000_000))
-    cut = data.rfind(b" ")
-    with open(path, "wb") as out:
-        out.write(data[:cut] if cut > 0 else data)
-    return path
 
 
 def run(corpus, negative, shared, epochs):
