@@ -10,7 +10,9 @@ them via PYTHONPATH and trains one epoch of the first 20 MB of the shared
 corpus with ``benchmarks/throughput.py``'s settings (the paper's, and the
 library defaults), workers 1 and 2.  Prints raw words/s per run and, per
 variant, the median of each build and the median, min and max of the per-rep
-ratio NEW/OLD.
+ratio NEW/OLD.  Run it from a directory outside both trees (e.g. ``cd /tmp``):
+the runs' ``python -c`` puts the working directory first on ``sys.path``, and
+the check that each run imported its own tree fails otherwise.
 """
 import json
 import os
