@@ -737,6 +737,29 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_b
     scratch.grad_negs = scratch.negs.gamma + n * K * K
 
 
+cdef inline void context_word_step(const TrainConfig *cfg, TrainScratch *scratch,
+                                   const SideParams *side_out, const float *mu_w, int32_t c,
+                                   const MixtureRow *row_c, int n_active, float lr) noexcept nogil:
+    """Backward pass and update of context word ``c`` with ``n_active`` active terms.
+
+    Uses the positive pair's forward results in ``scratch.pos``; adds w's
+    share to ``scratch.grad_w`` and applies c's gradient to its output row.
+    """
+    cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
+    cdef int grad_len = K * D + K * Dv + K
+    cdef MixtureRow *grad_w = &scratch.grad_w
+    cdef MixtureRow *grad_c = &scratch.grad_c
+    cdef PairScratch *pos = &scratch.pos
+    # [G6] ∂L/∂logE(w, c) = -1 for each active term of c
+    memset(grad_c.mu, 0, grad_len * sizeof(float))
+    log_energy_bwd(K, D, Dv, <float>(-n_active), mu_w, row_c.mu,
+                   scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
+                   pos.S, pos.sqdist, pos.gamma,
+                   grad_w.mu, grad_w.lv, grad_w.s,
+                   grad_c.mu, grad_c.lv, grad_c.s)
+    update_word(cfg, side_out, c, grad_c, lr, 1)
+
+
 cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, uint64_t *rng,
                                  int32_t w, MixtureRow row_w, const int32_t *kept, Py_ssize_t i,
                                  Py_ssize_t lo, Py_ssize_t hi, float lr,
@@ -767,7 +790,6 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
     cdef int grad_len = K * D + K * Dv + K
     cdef const SideParams *side_out = &cfg.params_out
     cdef MixtureRow *grad_w = &scratch.grad_w
-    cdef MixtureRow *grad_c = &scratch.grad_c
     cdef PairScratch *pos = &scratch.pos
     cdef PairScratch *negs = &scratch.negs
     cdef MixtureRow row_c, grad_k
@@ -803,14 +825,7 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
                                           &res.n_samples, &res.n_nonfinite)
         if n_active > 0:
             res.n_active += n_active
-            # [G6] ∂L/∂logE(w, c) = -1 for each active term of c
-            memset(grad_c.mu, 0, grad_len * sizeof(float))
-            log_energy_bwd(K, D, Dv, <float>(-n_active), scratch.mu_w, row_c.mu,
-                           scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
-                           pos.S, pos.sqdist, pos.gamma,
-                           grad_w.mu, grad_w.lv, grad_w.s,
-                           grad_c.mu, grad_c.lv, grad_c.s)
-            update_word(cfg, side_out, c, grad_c, lr, 1)
+            context_word_step(cfg, scratch, side_out, scratch.mu_w, c, &row_c, n_active, lr)
             n_w_active += 1
     if n_w_active > 0:
         # [G6] ∂L/∂logE(w, c'_k) = +1 for each active term that used c'_k
@@ -852,7 +867,6 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
     cdef const SideParams *side_in = &cfg.params_in
     cdef const SideParams *side_out = &cfg.params_out
     cdef MixtureRow *grad_w = &scratch.grad_w
-    cdef MixtureRow *grad_c = &scratch.grad_c
     cdef MixtureRow *grad_neg = &scratch.grad_neg
     cdef PairScratch *pos = &scratch.pos
     cdef PairScratch *neg = &scratch.neg
@@ -945,14 +959,7 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
                             update_word(cfg, side_out, c_neg, grad_neg, lr, 1)
                     if n_active > 0:
                         res.n_active += n_active
-                        # [G6] ∂L/∂logE(w, c) = -1 for each active negative
-                        memset(grad_c.mu, 0, grad_len * sizeof(float))
-                        log_energy_bwd(K, D, Dv, <float>(-n_active), row_w.mu, row_c.mu,
-                                       scratch.var_w, pos.var_g, scratch.log_p_w, pos.log_q,
-                                       pos.S, pos.sqdist, pos.gamma,
-                                       grad_w.mu, grad_w.lv, grad_w.s,
-                                       grad_c.mu, grad_c.lv, grad_c.s)
-                        update_word(cfg, side_out, c, grad_c, lr, 1)
+                        context_word_step(cfg, scratch, side_out, row_w.mu, c, &row_c, n_active, lr)
                         n_w_active += 1
             if n_w_active > 0:
                 update_word(cfg, side_in, w, grad_w, lr, 1)
