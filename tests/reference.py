@@ -280,10 +280,17 @@ def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K, options, ter
     """One row update: SGD or Adagrad, then clip the log-variances and cap the mean norms.
 
     ``options`` holds the learning-rate factors ``lv_lr_factor`` and
-    ``s_lr_factor`` and ``norm_cap`` (None: no cap).  ``terms``: the number N
-    of hinge terms summed in ``grads`` (a shared negative's ``N_k``); Adagrad
-    then adds ``N (g/N)^2 = g^2 / N`` to the accumulator, what N separate
-    steps of ``g/N`` would add to first order, and steps by ``lr g / sqrt(acc)``.
+    ``s_lr_factor``, ``norm_cap`` (None: no cap) and ``adagrad_state``.  ``terms``:
+    the number N of hinge terms summed in ``grads`` (a shared negative's
+    ``N_k``); Adagrad then adds ``N (g/N)^2 = g^2 / N`` to the accumulator,
+    what N separate steps of ``g/N`` would add to first order, and steps by
+    ``lr g / sqrt(acc)``.
+
+    With ``adagrad_state="row"`` the accumulators hold one value per row
+    (``accs["mu_*"]`` and ``accs["lv_*"]`` shaped (V, K, 1), ``accs["s_*"]``
+    (V, 1)): each row ``r`` (a component's means or log-variances, a word's
+    logits) adds ``mean(g_r^2) / N`` and every value of it steps by
+    ``lr g / sqrt(acc_r)`` with the updated ``acc_r``.
     """
     factors = {"mu": 1.0, "lv": options["lv_lr_factor"], "s": options["s_lr_factor"]}
     for kind, g in zip(("mu", "lv", "s"), grads):
@@ -294,6 +301,13 @@ def _update(params, accs, side, word, grads, lr, lv_min, lv_max, K, options, ter
         rate = lr * factors[kind]
         if accs is None:
             x[word] -= rate * g
+        elif options.get("adagrad_state", "scalar") == "row":
+            a = accs[name]
+            if kind == "s":
+                a[word] += np.mean(g * g) / terms              # (1,): one per word's K logits
+            else:
+                a[word] += np.mean(g * g, axis=1, keepdims=True) / terms   # (K, 1): per component
+            x[word] -= rate * g / np.sqrt(a[word])
         else:
             a = accs[name]
             a[word] += g * g / terms
@@ -313,7 +327,7 @@ def _row(params, side, word):
 def train_job(params, accs, keep, alias_prob, alias_index, window, negative, margin,
               eps, lv_min, lv_max, words, sentence_ends, alpha_start, alpha_end, seed,
               shrink_windows=True, lv_lr_factor=1.0, s_lr_factor=1.0, max_pe=False, norm_cap=None,
-              shared_negatives=False):
+              shared_negatives=False, adagrad_state="scalar"):
     """Float64 model of ``KernelState.train_job`` (updates ``params`` in place).
 
     ``params`` maps :data:`PARAM_NAMES` to float64 arrays (the same array objects
@@ -331,7 +345,8 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
 
     The options after ``shrink_windows`` are the settings
     ``variance_lr_factor``, ``logit_lr_factor``, ``max_partial_energy``,
-    ``norm_cap`` and ``shared_negatives``.
+    ``norm_cap``, ``shared_negatives`` and ``adagrad_state`` (``"row"``: one
+    accumulator per parameter row, see :func:`_update`).
 
     With ``shared_negatives`` a centre word whose window holds at least one
     context word draws ``negative`` words once, right after its window (all
@@ -349,7 +364,8 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     Returns ``(loss_sum, n_samples, n_active, n_kept, n_nonfinite)``.
     """
     K = params["mu_in"].shape[1]
-    options = {"lv_lr_factor": lv_lr_factor, "s_lr_factor": s_lr_factor, "norm_cap": norm_cap}
+    options = {"lv_lr_factor": lv_lr_factor, "s_lr_factor": s_lr_factor, "norm_cap": norm_cap,
+               "adagrad_state": adagrad_state}
     rng = Rng(seed)
     N = len(words)
     loss_sum = 0.0

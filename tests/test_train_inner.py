@@ -439,7 +439,7 @@ def kernel_state(tables, accs, keep, alias, window, negative, margin=1.0, eps=EP
 #: KernelState keyword -> reference.train_job keyword
 REF_OPTIONS = {"variance_lr_factor": "lv_lr_factor", "logit_lr_factor": "s_lr_factor",
                "max_partial_energy": "max_pe", "norm_cap": "norm_cap",
-               "shared_negatives": "shared_negatives"}
+               "shared_negatives": "shared_negatives", "adagrad_state": "adagrad_state"}
 
 
 def job_arrays(sentences):
@@ -1481,3 +1481,228 @@ def test_train_job_with_shared_negatives_and_levers_matches_reference(cov, adagr
             assert norms[moved].max() <= options["norm_cap"] + 1e-5
     changed = [n for n in NAMES if np.any(results["lever"][n] != results["plain"][n])]
     assert changed, lever
+
+
+# ---------------------------------------------------------------------------
+# Row-wise Adagrad (adagrad_state="row")
+# ---------------------------------------------------------------------------
+
+def make_row_accumulators(tables, init=0.3):
+    """Row-wise accumulators: (V, K, 1) for means and log-variances, (V, 1) for logits.
+
+    Shared tables share their accumulators, as in :func:`make_accumulators`.
+    """
+    accs = {}
+    by_id = {}
+    for name in NAMES:
+        arr = tables[name]
+        if id(arr) not in by_id:
+            V, K = arr.shape[:2]
+            shape = (V, 1) if name.startswith("s_") else (V, K, 1)
+            by_id[id(arr)] = np.full(shape, init, dtype=np.float32)
+        accs[name] = by_id[id(arr)]
+    return accs
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("terms", [1, 3])
+@pytest.mark.parametrize("L", [1, 5, 50])
+def test_adagrad_row_update_follows_the_rule(dtype, terms, L):
+    """``acc += mean(g^2) / terms``, then ``x -= lr g / sqrt(acc)``: float32 and float64 instances.
+
+    The sum instead of the mean would grow each accumulator L times as much, far outside the
+    tolerance for L > 1 (checked explicitly).
+    """
+    rng = np.random.default_rng(L + terms)
+    R = 4
+    x = rng.normal(0, 1, (R, L)).astype(dtype)
+    acc = rng.uniform(0.1, 2.0, R).astype(dtype)
+    grad = rng.normal(0, 2, (R, L)).astype(dtype)
+    x64, acc64, grad64 = (a.astype(np.float64) for a in (x, acc, grad))
+    want_acc = acc64 + np.mean(grad64 ** 2, axis=1) / terms
+    want_x = x64 - 0.3 * grad64 / np.sqrt(want_acc)[:, None]
+    ti.adagrad_row_update(x, acc, grad, 0.3, terms)
+    tol = 1e-13 if dtype == np.float64 else 2e-6
+    np.testing.assert_allclose(acc, want_acc, rtol=tol)
+    np.testing.assert_allclose(x, want_x, rtol=tol, atol=tol)
+    if L > 1:
+        summed = acc64 + np.sum(grad64 ** 2, axis=1) / terms
+        assert np.all(np.abs(acc - summed) > 0.1 * np.abs(summed - acc64))
+
+
+def test_adagrad_row_update_checks_its_arguments():
+    x = np.zeros((2, 3))
+    for args, match in (((x, np.zeros(2, np.float32), np.zeros((2, 3))), "one dtype"),
+                        ((x, np.zeros(3), np.zeros((2, 3))), "acc"),
+                        ((x, np.zeros(2), np.zeros((2, 4))), "acc"),
+                        ((x[:, ::2], np.zeros(2), np.zeros((2, 2))), "C-contiguous"),
+                        ((np.zeros((2, 3), np.int64),) * 3, "float32 or float64")):
+        with pytest.raises(ParameterError, match=match):
+            ti.adagrad_row_update(*args, 0.1)
+    with pytest.raises(ParameterError, match="terms must be >= 1"):
+        ti.adagrad_row_update(x, np.zeros(2), np.zeros((2, 3)), 0.1, 0)
+
+
+ROW_LEVERS = {
+    "plain": {},
+    "levers": dict(variance_lr_factor=0.5, logit_lr_factor=4.0, norm_cap=0.6),
+}
+
+
+def _fixed_job(V):
+    """Sentences without a repeated word, every negative word 3 (in no sentence), no subsampling."""
+    return (ref.deterministic_alias(V, 3), np.full(V, ALWAYS, dtype=np.uint32),
+            [[0, 1, 2], [2, 0], [1, 0, 2]])
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+@pytest.mark.parametrize("shared_neg", [False, True], ids=["per_pair", "shared_negatives"])
+@pytest.mark.parametrize("shared", [False, True], ids=["separate_output", "shared_tables"])
+@pytest.mark.parametrize("job", ["fixed", "random"])
+@pytest.mark.parametrize("lever", list(ROW_LEVERS))
+def test_train_job_with_row_adagrad_matches_reference(cov, K, shared_neg, shared, job, lever):
+    """adagrad_state="row": the float32 kernel equals the float64 reference, update for update.
+
+    Spherical and diagonal, K = 1, 2, 3, per-pair and shared negatives, separate and shared
+    in/out tables, with and without the learning-rate factors and norm_cap.  The random job
+    (windows, subsampling, a real alias table, repeated words) is not run for shared tables with
+    per-pair negatives, where the reference does not model a centre word that is its own
+    context (see :func:`reference.train_job`).  The same job with scalar Adagrad gives another
+    model.
+    """
+    if job == "random" and shared and not shared_neg:
+        pytest.skip("the reference's per-pair mode does not model w in its own window with shared tables")
+    V, Dm = 7, 3
+    if job == "fixed":
+        alias, keep, sentences = _fixed_job(V)
+        window, negative, margin = 1, 2, 200.0
+    else:
+        alias, keep, sentences = random_job(V=V)
+        window, negative, margin = 3, 3, 1.0
+    opts = dict(ROW_LEVERS[lever], shared_negatives=shared_neg)
+    results = {}
+    for state in ("scalar", "row"):
+        tables = make_tables(V, K, Dm, cov, shared=shared, seed=22)
+        accs = make_row_accumulators(tables, 0.3) if state == "row" else make_accumulators(tables, 0.3)
+        start_accs = to64(accs)
+        got, want, params, accs64 = train_both(tables, accs, keep, alias, window, negative, sentences,
+                                               0.05, 0.01, 2024, margin=margin, lv_min=-6.0,
+                                               lv_max=2.0, adagrad_state=state, **opts)
+        assert got[1:] == want[1:]
+        assert got[2] > 0 and got[4] == 0
+        assert got[0] == pytest.approx(want[0], rel=1e-4)
+        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
+        assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+        moved = [n for n in NAMES if np.any(accs[n] != start_accs[n])]
+        assert moved
+        results[state] = tables
+    assert [n for n in NAMES if np.any(results["row"][n] != results["scalar"][n])]
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("shared_neg", [False, True], ids=["per_pair", "shared_negatives"])
+def test_row_adagrad_with_sgd_is_sgd(cov, shared_neg):
+    """Without accumulators (SGD) adagrad_state changes nothing."""
+    V, K, Dm = 7, 2, 3
+    alias, keep, sentences = random_job(V=V)
+    results = []
+    for state in ("scalar", "row"):
+        tables = make_tables(V, K, Dm, cov, shared=False, seed=22)
+        got, want, params, _ = train_both(tables, None, keep, alias, 3, 3, sentences, 0.05, 0.01,
+                                          2024, adagrad_state=state, shared_negatives=shared_neg)
+        assert got[1:] == want[1:]
+        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
+        results.append(tables)
+    for name in NAMES:
+        np.testing.assert_array_equal(results[0][name], results[1][name])
+
+
+@pytest.mark.parametrize("cov", COVS)
+def test_scalar_adagrad_state_is_the_default_bit_for_bit(cov):
+    V, K, Dm = 7, 2, 3
+    alias, keep, sentences = random_job(V=V)
+    words, ends = job_arrays(sentences)
+    results = []
+    for opts in ({}, {"adagrad_state": "scalar"}):
+        tables = make_tables(V, K, Dm, cov, shared=False, seed=22)
+        accs = make_accumulators(tables, 0.3)
+        state = kernel_state(tables, accs, keep, alias, 3, 3, **opts)
+        results.append((state.train_job(words, ends, 0.05, 0.01, 2024), tables, accs))
+    assert results[0][0] == results[1][0]
+    for name in NAMES:
+        np.testing.assert_array_equal(results[0][1][name], results[1][1][name])
+        np.testing.assert_array_equal(results[0][2][name], results[1][2][name])
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("shared_neg", [False, True], ids=["per_pair", "shared_negatives"])
+def test_row_adagrad_accumulates_the_mean_not_the_sum(cov, shared_neg):
+    """Each row's accumulator grows by the mean of its squared gradient (times N_k for a shared negative).
+
+    Separate tables, full window 2 over ``[0, 1, 2]``, every draw word 3 (in no sentence),
+    margin 200 (every term active), a tiny rate (the parameters stay at their start, so the
+    float64 window gradients at the start give the growth).  Per pair each (w, c) pair draws
+    its own negative 3 (one step of g each); shared, word 3 is each window's one negative, used
+    by N = 2 terms, one step of 2 g that must add ``2 mean(g^2) = mean((2 g)^2) / 2``.  A
+    context word takes one step of its summed gradient in both modes.  The sum over the row
+    instead of the mean would be D (means, diagonal log-variances) or K (logits) times larger.
+    """
+    V, K, Dm = 4, 2, 5
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    tables = make_tables(V, K, Dm, cov, shared=False, seed=3)
+    start = to64(tables)
+    accs = make_row_accumulators(tables, 1.0)
+    state = kernel_state(tables, accs, keep, ref.deterministic_alias(V, 3), 2, 1, margin=200.0,
+                         shrink_windows=False, shared_negatives=shared_neg, adagrad_state="row")
+    result = state.train_job(*job_arrays([[0, 1, 2]]), 1e-8, 1e-8, 1)
+    assert result[1] == result[2] == 6
+    out = group(start, "out")
+    names = ("mu_out", "lv_out", "s_out")
+    want = {name: np.zeros_like(accs[name], dtype=np.float64) for name in names}
+    summed = {name: np.zeros_like(accs[name], dtype=np.float64) for name in names}
+
+    def add(name, word, g, terms):
+        rows = g.reshape(1, -1) if name == "s_out" else g      # logits: one row of K
+        want[name][word] += (np.mean(rows ** 2, axis=1) / terms).reshape(want[name][word].shape)
+        summed[name][word] += (np.sum(rows ** 2, axis=1) / terms).reshape(want[name][word].shape)
+
+    for w, contexts in ((0, [1, 2]), (1, [0, 2]), (2, [0, 1])):
+        row_w = tuple(a[w] for a in group(start, "in"))
+        if shared_neg:
+            *_, counts, grads = ti.shared_window_loss_and_grads(row_w, out, contexts, [3], 200.0, EPS)
+            assert list(counts) == [2]
+            for part, name in enumerate(names):
+                add(name, 3, grads["n"][part][0], 2)
+                for jj, c in enumerate(contexts):
+                    add(name, c, grads["c"][part][jj], 1)
+        else:
+            for c in contexts:
+                _, grads = ti.loss_and_grads(row_w, tuple(a[c] for a in out),
+                                             tuple(a[3] for a in out), 200.0, EPS)
+                for part, name in enumerate(names):
+                    add(name, 3, grads["n"][part], 1)
+                    add(name, c, grads["c"][part], 1)
+    for name in names:
+        np.testing.assert_allclose(accs[name] - 1.0, want[name], rtol=2e-3, atol=1e-6, err_msg=name)
+        assert np.abs(want[name][3]).max() > 1e-3
+        if name != "lv_out" or cov == "diagonal":   # a spherical log-variance row has one value
+            assert not np.allclose(accs[name] - 1.0, summed[name], rtol=0.1), name
+
+
+def test_kernel_state_checks_adagrad_state_and_the_accumulator_shapes():
+    V, K, Dm = 4, 2, 3
+    tables = make_tables(V, K, Dm, "diagonal", shared=False)
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    alias = ref.deterministic_alias(V, 3)
+    for bad in ("rows", "", None, 1):
+        with pytest.raises(ParameterError, match=r"^adagrad_state must be 'scalar' or 'row'"):
+            kernel_state(tables, make_row_accumulators(tables), keep, alias, 1, 1, adagrad_state=bad)
+    with pytest.raises(ValueError, match=r"accumulators_in.means has shape \(4, 2, 3\), "
+                                         r"expected \(4, 2, 1\)"):
+        kernel_state(tables, make_accumulators(tables), keep, alias, 1, 1, adagrad_state="row")
+    with pytest.raises(ValueError, match=r"accumulators_in.means has shape \(4, 2, 1\), "
+                                         r"expected \(4, 2, 3\)"):
+        kernel_state(tables, make_row_accumulators(tables), keep, alias, 1, 1)
+    kernel_state(tables, make_row_accumulators(tables), keep, alias, 1, 1, adagrad_state="row")
+    kernel_state(tables, None, keep, alias, 1, 1, adagrad_state="row")

@@ -37,9 +37,12 @@ cdef struct SideParams:
     float *mu               # means, (V, K, D)
     float *lv               # log-variances, (V, K, Dv)
     float *s                # mixture logits, (V, K); weights p = softmax(s)
-    # Adagrad accumulators of the same shapes (sum of squared gradients);
-    # all three NULL for SGD.  They are the input side's own arrays when the
-    # output side is the input side.
+    # Adagrad accumulators (sums of squared gradients); all three NULL for
+    # SGD.  They are the input side's own arrays when the output side is the
+    # input side.  With adagrad_state "scalar" (TrainConfig.row_adagrad false)
+    # they have the shapes of the parameters; with "row" there is one per
+    # parameter row: (V, K, 1) for the means and the log-variances (word v's
+    # start at v*K) and (V, 1) for the logits (word v's at v).
     float *acc_mu
     float *acc_lv
     float *acc_s
@@ -83,6 +86,9 @@ cdef struct TrainConfig:
     # Optimiser: Adagrad when true (accumulators set), else SGD; bounds the
     # log-variances are clipped to after every update
     bint adagrad
+    # [row Adagrad] one accumulator per parameter row (the adagrad_state setting "row";
+    # only with adagrad): a += mean_r(g_r^2), x_r -= lr g_r / sqrt(a)
+    bint row_adagrad
     float lv_min
     float lv_max
     # Learning-rate factors of the log-variances and the mixture logits (the

@@ -99,7 +99,10 @@ Hand-derived gradients.  With responsibilities
 
 Updates: [SGD] ``x -= lr grad_x``; [Adagrad] (Duchi et al. 2011, Appendix A.2
 "Model Parameters and Training Details") ``acc_x += grad_x^2;
-x -= lr grad_x / sqrt(acc_x)``; then the log-variances are clipped to
+x -= lr grad_x / sqrt(acc_x)``; [row Adagrad] (the ``adagrad_state`` setting
+``"row"``) one accumulator per row of values (a component's D means or
+diagonal log-variances, a word's K logits): ``acc_row += mean_r(grad_r^2);
+x_r -= lr grad_r / sqrt(acc_row)``; then the log-variances are clipped to
 ``[lv_min, lv_max]``.  The means take the rate ``lr``, the log-variances
 ``lr * lr_factor_lv`` and the logits ``lr * lr_factor_s`` (settings
 ``variance_lr_factor`` and ``logit_lr_factor``, 1 by default).  [norm cap]
@@ -116,7 +119,7 @@ import numbers
 import numpy as np
 cimport numpy as cnp
 from cython cimport floating
-from libc.math cimport exp, log, expf, logf, sqrtf
+from libc.math cimport exp, log, sqrt, expf, logf, sqrtf
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
@@ -564,6 +567,32 @@ cdef inline void apply_update(float *x, float *acc_x, const float *grad_x, int n
             x[k] = x[k] - lr * grad_x[k]
 
 
+# [row Adagrad] one accumulator a for a row of n values: a += mean_r(grad_r^2) / terms,
+#               x_r -= lr grad_r / sqrt(a)
+cdef inline void apply_row_update(floating *x, floating *acc_row, const floating *grad_x, int n,
+                                  floating lr, int terms) noexcept nogil:
+    """One Adagrad step on a row of ``n`` values sharing the accumulator ``acc_row[0]``.
+
+    The accumulator grows by the mean of the squared gradients over the row
+    (the mean, not the sum, so ``adagrad_initial_accumulator`` keeps its
+    scale), divided by ``terms`` (>= 1) as in :c:func:`apply_update`: with
+    ``grad_x = N g`` summed over N hinge terms that is ``N mean(g^2)``.  The
+    updated accumulator scales the whole row: ``x_r -= (lr / sqrt(a)) grad_r``.
+    """
+    cdef int k
+    cdef floating total = 0, a, scale
+    for k in range(n):
+        total = total + grad_x[k] * grad_x[k]
+    a = acc_row[0] + total / (<floating>n * <floating>terms)
+    acc_row[0] = a
+    if floating is float:
+        scale = lr / sqrtf(a)
+    else:
+        scale = lr / sqrt(a)
+    for k in range(n):
+        x[k] = x[k] - scale * grad_x[k]
+
+
 cdef inline void clip_range(float *x, int n, float lo, float hi) noexcept nogil:
     cdef int k
     for k in range(n):
@@ -607,6 +636,40 @@ cdef inline void cap_norms(float *mu, int K, int D, float cap) noexcept nogil:
                 mu_i[r] = mu_i[r] * scale
 
 
+cdef inline void update_word_rows(const TrainConfig *cfg, const SideParams *side, int32_t word,
+                                  const MixtureRow *grad, float lr, int terms) noexcept nogil:
+    """[row Adagrad] :c:func:`update_word` with one accumulator per parameter row.
+
+    Each of the word's K mean vectors has one accumulator (``acc_mu`` at
+    ``word*K + i``), each of its K diagonal log-variance vectors one
+    (``acc_lv``, the same layout), and its K logits one (``acc_s`` at
+    ``word``); every row takes :c:func:`apply_row_update`.  Spherical
+    log-variances (one value per component) take the scalar update, which
+    is the same rule on a row of one value.  Rates, clipping, ``norm_cap``
+    and the untouched logits of K = 1 are as in :c:func:`update_word`.
+    """
+    cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
+    cdef int i
+    cdef float *mu = side.mu + <size_t>word * K * D
+    cdef float *lv = side.lv + <size_t>word * K * Dv
+    cdef float *acc_mu = side.acc_mu + <size_t>word * K
+    cdef float *acc_lv = side.acc_lv + <size_t>word * K
+    cdef float lr_lv = lr * cfg.lr_factor_lv
+    for i in range(K):
+        apply_row_update(mu + i * D, acc_mu + i, grad.mu + i * D, D, lr, terms)
+    if cfg.norm_cap > 0:
+        cap_norms(mu, K, D, cfg.norm_cap)
+    if Dv == 1:
+        apply_update(lv, acc_lv, grad.lv, K, lr_lv, True, terms)
+    else:
+        for i in range(K):
+            apply_row_update(lv + i * D, acc_lv + i, grad.lv + i * D, D, lr_lv, terms)
+    clip_range(lv, K * Dv, cfg.lv_min, cfg.lv_max)
+    if K > 1:
+        apply_row_update(side.s + <size_t>word * K, side.acc_s + <size_t>word, grad.s, K,
+                         lr * cfg.lr_factor_s, terms)
+
+
 cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int32_t word,
                              const MixtureRow *grad, float lr, int terms) noexcept nogil:
     """Apply one word's gradient to its rows on ``side`` (input or output).
@@ -623,11 +686,18 @@ cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int
 
     The logits of a single-component mixture are left alone: their gradient
     is zero, and ``0 / sqrt(0)`` would turn a zero Adagrad accumulator into NaN.
+
+    With ``cfg.row_adagrad`` (the ``adagrad_state`` setting ``"row"``) it
+    hands over to :c:func:`update_word_rows` before anything else, so the
+    scalar path below is unchanged.
     """
     cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
     cdef size_t offset_mu = <size_t>word * K * D
     cdef size_t offset_lv = <size_t>word * K * Dv
     cdef size_t offset_s = <size_t>word * K
+    if cfg.row_adagrad:
+        update_word_rows(cfg, side, word, grad, lr, terms)
+        return
     cdef float *acc_mu = NULL
     cdef float *acc_lv = NULL
     cdef float *acc_s = NULL
@@ -1035,8 +1105,9 @@ cdef class KernelState:
         2**31 - 1 (word indices are int32), K and D at most the maxima of
         the ``num_mixtures`` and ``vector_size`` settings.
     accumulators_in, accumulators_out : sequence of 3 float32 ndarrays, or None
-        Adagrad accumulators shaped like the parameters of the same side;
-        both None selects SGD.  Where ``params_out`` holds the input arrays,
+        Adagrad accumulators shaped like the parameters of the same side
+        (``adagrad_state="scalar"``) or ``(V, K, 1)``, ``(V, K, 1)``,
+        ``(V, 1)`` (``"row"``); both None selects SGD.  Where ``params_out`` holds the input arrays,
         ``accumulators_out`` must hold the input accumulators, and only there.
     keep : ndarray of uint32, shape (V,)
         Subsampling thresholds (:func:`w2gm._sampling.subsampling_thresholds`).
@@ -1071,6 +1142,14 @@ cdef class KernelState:
         every context word of its window (pWord2Vec-style, Ji et al. 2016;
         ``docs/training.md``); default False: ``negative`` draws per (w, c)
         pair.
+    adagrad_state : {"scalar", "row"}
+        ``"scalar"`` (default): one Adagrad accumulator per parameter, the
+        accumulators shaped like the parameters.  ``"row"``: one per
+        parameter row, ``a += mean(g^2)`` over the row, each value then
+        stepped by ``lr g / sqrt(a)``; the accumulators are then shaped
+        ``(V, K, 1)`` (means and log-variances, one per component) and
+        ``(V, 1)`` (logits, one per word) (``docs/training.md``, "Quality
+        levers").  Ignored for SGD (accumulators None).
 
     Raises
     ------
@@ -1081,8 +1160,8 @@ cdef class KernelState:
         Inconsistent shapes, sizes or sharing.
     ParameterError
         (a ``ValueError``) ``window``, ``negative``, ``variance_lr_factor``,
-        ``logit_lr_factor``, ``max_partial_energy``, ``norm_cap`` or
-        ``shared_negatives`` out of the
+        ``logit_lr_factor``, ``max_partial_energy``, ``norm_cap``,
+        ``shared_negatives`` or ``adagrad_state`` out of the
         range of the setting of the same name, or V, K or D beyond the maxima
         above.
     """
@@ -1094,7 +1173,8 @@ cdef class KernelState:
                  keep, alias_prob, alias_index, window, negative,
                  double margin, double eps, double log_var_min, double log_var_max,
                  bint shrink_windows=True, variance_lr_factor=1.0, logit_lr_factor=1.0,
-                 max_partial_energy=False, norm_cap=None, shared_negatives=False):
+                 max_partial_energy=False, norm_cap=None, shared_negatives=False,
+                 adagrad_state="scalar"):
         group_in = _triple(params_in, "params_in")
         group_out = _triple(params_out, "params_out")
         means, log_variances = group_in[0], group_in[1]
@@ -1126,7 +1206,10 @@ cdef class KernelState:
         max_partial_energy = check_setting("max_partial_energy", max_partial_energy)
         norm_cap = check_setting("norm_cap", norm_cap)
         shared_negatives = check_setting("shared_negatives", shared_negatives)
+        adagrad_state = check_setting("adagrad_state", adagrad_state)
         shapes = ((V, K, D), (V, K, Dv), (V, K))
+        # [row Adagrad] one accumulator per parameter row
+        acc_shapes = shapes if adagrad_state == "scalar" else ((V, K, 1), (V, K, 1), (V, 1))
         arrays_in = _side_arrays(group_in, "params_in", shapes)
         arrays_out = _side_arrays(group_out, "params_out", shapes)
         if (accumulators_in is None) != (accumulators_out is None):
@@ -1134,8 +1217,8 @@ cdef class KernelState:
                              "or both hold 3 arrays (Adagrad)")
         accs_in = accs_out = None
         if accumulators_in is not None:
-            accs_in = _side_arrays(accumulators_in, "accumulators_in", shapes)
-            accs_out = _side_arrays(accumulators_out, "accumulators_out", shapes)
+            accs_in = _side_arrays(accumulators_in, "accumulators_in", acc_shapes)
+            accs_out = _side_arrays(accumulators_out, "accumulators_out", acc_shapes)
             # shared parameters are updated through one accumulator, separate ones through two
             for k, field in enumerate(_FIELDS):
                 if (arrays_out[k] is arrays_in[k]) != (accs_out[k] is accs_in[k]):
@@ -1169,6 +1252,7 @@ cdef class KernelState:
         cfg.margin = margin
         cfg.eps = eps
         cfg.adagrad = accs_in is not None
+        cfg.row_adagrad = cfg.adagrad and adagrad_state == "row"
         cfg.lv_min = log_var_min
         cfg.lv_max = log_var_max
         cfg.max_pe = max_partial_energy
@@ -1607,3 +1691,56 @@ def shared_window_loss_and_grads(w, table, contexts, negatives, double margin=1.
               blocks[:, K * D + K * Dv:].copy())     # unused negatives' blocks stay 0
     return (loss_sum, n_samples, n_active_total, n_nonfinite, counts_np,
             {"w": grad_w, "c": grad_c, "n": grad_n})
+
+
+def adagrad_row_update(x, acc, grad, double lr, int terms=1):
+    """One row-wise Adagrad step in place (the ``adagrad_state="row"`` update, for the tests).
+
+    For every row ``i``: ``acc[i] += mean_r(grad[i, r]^2) / terms``, then
+    ``x[i, r] -= lr grad[i, r] / sqrt(acc[i])``, through the fused-type
+    function the trainer runs (:c:func:`apply_row_update`), in the dtype of
+    the arrays.
+
+    Parameters
+    ----------
+    x : ndarray of float32 or float64, shape (R, L)
+        Rows of parameters, updated in place; C-contiguous and writeable.
+    acc : ndarray of the same dtype, shape (R,)
+        One accumulator per row, updated in place.
+    grad : ndarray of the same dtype, shape (R, L)
+    lr : float
+    terms : int
+        Hinge terms summed in ``grad`` (>= 1; a shared negative's ``N_k``).
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) for arrays of another dtype, shape or layout, or
+        ``terms < 1``; checked before any update.
+    """
+    arrays = (x, acc, grad)
+    if not all(isinstance(a, np.ndarray) for a in arrays) or x.dtype not in (np.float32, np.float64) \
+            or any(a.dtype != x.dtype or not a.flags.c_contiguous or not a.flags.writeable
+                   for a in arrays):
+        raise ParameterError("x, acc and grad must be writeable C-contiguous ndarrays of one dtype, "
+                             "float32 or float64")
+    if x.ndim != 2 or x.shape[0] < 1 or not 1 <= x.shape[1] <= _MAX_D or grad.shape != x.shape \
+            or acc.shape != (x.shape[0],):
+        raise ParameterError(f"x and grad must be (R, L) with R >= 1 and 1 <= L <= {_MAX_D}, acc "
+                             f"(R,); got {x.shape}, {grad.shape}, {acc.shape}")
+    if terms < 1:
+        raise ParameterError(f"terms must be >= 1, got {terms}")
+    cdef Py_ssize_t i, R = x.shape[0]
+    cdef int L = x.shape[1]
+    cdef float[:, ::1] x32, g32
+    cdef float[::1] a32
+    cdef double[:, ::1] x64, g64
+    cdef double[::1] a64
+    if x.dtype == np.float32:
+        x32, a32, g32 = x, acc, grad
+        for i in range(R):
+            apply_row_update(&x32[i, 0], &a32[i], &g32[i, 0], L, <float>lr, terms)
+    else:
+        x64, a64, g64 = x, acc, grad
+        for i in range(R):
+            apply_row_update(&x64[i, 0], &a64[i], &g64[i, 0], L, lr, terms)

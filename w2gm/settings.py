@@ -295,6 +295,11 @@ SETTINGS = (
             "draw the negative words once per centre word and pair them with every context word "
             "of its window (pWord2Vec; a window costs contexts + negative energies instead of "
             "contexts * (1 + negative))"),
+    Setting("adagrad_state", "scalar", "choice",
+            "Adagrad accumulators: 'scalar' one per parameter (the paper's Adagrad); 'row' one per "
+            "parameter row (a component's D means or diagonal log-variances, a word's K logits), "
+            "acc += mean(g^2) over the row, then every value steps by lr*g/sqrt(acc)",
+            choices=("scalar", "row")),
 )
 
 #: Setting name -> default value.
