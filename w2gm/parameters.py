@@ -69,6 +69,35 @@ class MixtureParameters(NamedTuple):
         """New float32 arrays of the same shapes, every element ``value`` (e.g. Adagrad state)."""
         return MixtureParameters(*(np.full(a.shape, value, dtype=np.float32) for a in self))
 
+    def accumulators(self, value, adagrad_state="scalar"):
+        """New float32 Adagrad accumulators for these parameters, every element ``value``.
+
+        Parameters
+        ----------
+        value : float
+            The initial accumulator (``adagrad_initial_accumulator``).
+        adagrad_state : {"scalar", "row"}
+            ``"scalar"``: one per parameter, shaped like the parameters (as
+            :meth:`full_like`).  ``"row"``: one per parameter row, shapes
+            ``(V, K, 1)`` (means), ``(V, K, 1)`` (log-variances) and ``(V, 1)``
+            (logits); see ``docs/training.md``, "Quality levers".
+
+        Returns
+        -------
+        MixtureParameters
+        """
+        if adagrad_state == "scalar":
+            return self.full_like(value)
+        return MixtureParameters(*(np.full(shape, value, dtype=np.float32)
+                                   for shape in self.accumulator_shapes("row")))
+
+    def accumulator_shapes(self, adagrad_state="scalar"):
+        """Shapes of the Adagrad accumulators of these parameters (see :meth:`accumulators`)."""
+        V, K = self.logits.shape
+        if adagrad_state == "scalar":
+            return tuple(a.shape for a in self)
+        return ((V, K, 1), (V, K, 1), (V, 1))
+
     def all_finite(self):
         """Whether no element is NaN or infinite.
 

@@ -245,6 +245,15 @@ class Word2GM:
         ``contexts * (1 + negative)``.  Each (c, c') term is the same hinge
         and counts as one sample of the loss.  Default False
         (``docs/training.md``, "Shared negatives").
+    adagrad_state : {"scalar", "row"}
+        ``"scalar"`` (default): one Adagrad accumulator per parameter (the
+        paper's Adagrad).  ``"row"``: one per parameter row (a component's D
+        means, a component's D diagonal log-variances, a word's K logits),
+        ``acc += mean(g^2)`` over the row, then each value steps by
+        ``lr g / sqrt(acc)``; the accumulators are then ``(V, K, 1)``,
+        ``(V, K, 1)`` and ``(V, 1)`` arrays, D times smaller for the means.
+        Spherical log-variances (one per component) are the same in both.
+        No effect with ``optimizer="sgd"`` (``docs/training.md``, "Quality levers").
     **kwargs
         gensim arguments that do not apply to Word2GM (``sg``, ``hs``,
         ``cbow_mean``, ``hashfxn``, ``null_word``, ``comment`` and the gensim 3
@@ -319,7 +328,8 @@ class Word2GM:
                  shrink_windows=_D["shrink_windows"], heldout_fraction=_D["heldout_fraction"],
                  heldout_triples=_D["heldout_triples"], variance_lr_factor=_D["variance_lr_factor"],
                  logit_lr_factor=_D["logit_lr_factor"], max_partial_energy=_D["max_partial_energy"],
-                 norm_cap=_D["norm_cap"], shared_negatives=_D["shared_negatives"], **kwargs):
+                 norm_cap=_D["norm_cap"], shared_negatives=_D["shared_negatives"],
+                 adagrad_state=_D["adagrad_state"], **kwargs):
         _refuse_unknown_arguments(kwargs, "Word2GM")
         values = dict(locals())
         for name, value in validate_settings({n: values[n] for n in SETTING_NAMES}).items():
@@ -641,6 +651,7 @@ class Word2GM:
         Everything is computed before the model is changed, so that an error
         (a lone surrogate, counts beyond int64) leaves it as it was.
         """
+        self._check_accumulator_layout()
         old = self.wv.vocabulary_table
         V = len(old)
         scan_words = table.words()
@@ -677,9 +688,10 @@ class Word2GM:
             params_out = _stacked(self.params_out, fresh_out)
         init = self.adagrad_initial_accumulator
         if self.accumulators_in is not None:
-            accumulators_in = _stacked(self.accumulators_in, fresh_in.full_like(init))
+            accumulators_in = _stacked(self.accumulators_in, fresh_in.accumulators(init, self.adagrad_state))
         if self.accumulators_out is not None:
-            accumulators_out = _stacked(self.accumulators_out, fresh_out.full_like(init))
+            accumulators_out = _stacked(self.accumulators_out,
+                                        fresh_out.accumulators(init, self.adagrad_state))
         # commit
         self.counts = new_counts
         self.wv = KeyedGaussianMixtures(words, *params_in, counts=new_counts)
@@ -707,9 +719,27 @@ class Word2GM:
     def _init_accumulators(self):
         self.accumulators_in = self.accumulators_out = None
         if self.optimizer == "adagrad":
-            self.accumulators_in = self.params_in.full_like(self.adagrad_initial_accumulator)
+            init, layout = self.adagrad_initial_accumulator, self.adagrad_state
+            self.accumulators_in = self.params_in.accumulators(init, layout)
             if self.separate_output:
-                self.accumulators_out = self.params_out.full_like(self.adagrad_initial_accumulator)
+                self.accumulators_out = self.params_out.accumulators(init, layout)
+
+    def _check_accumulator_layout(self):
+        """ParameterError unless the Adagrad accumulators have the shapes ``adagrad_state`` implies.
+
+        ``adagrad_state`` chooses the accumulators' shapes when they are
+        created (:meth:`build_vocab`, :meth:`load`); changing it afterwards
+        cannot convert them.
+        """
+        for params, accs in ((self.params_in, self.accumulators_in),
+                             (self.params_out, self.accumulators_out)):
+            if accs is None or params is None:
+                continue
+            if tuple(a.shape for a in accs) != params.accumulator_shapes(self.adagrad_state):
+                other = "row" if self.adagrad_state == "scalar" else "scalar"
+                raise ParameterError(
+                    f"adagrad_state is {self.adagrad_state!r} but the Adagrad accumulators were "
+                    f"created for {other!r}: set it back, or call build_vocab() to start afresh")
 
     @property
     def accumulators(self):
@@ -739,6 +769,7 @@ class Word2GM:
         shared = not self.separate_output
         params_out = self.params_in if shared else self.params_out
         accumulators_out = self.accumulators_in if shared else self.accumulators_out
+        self._check_accumulator_layout()
         thresholds = subsampling_thresholds(self.counts, self.sample)
         alias_prob, alias_index = build_alias_table(self.counts, self.ns_exponent)
         if self.var_bounds is None:
@@ -751,7 +782,8 @@ class Word2GM:
                            variance_lr_factor=self.variance_lr_factor,
                            logit_lr_factor=self.logit_lr_factor,
                            max_partial_energy=self.max_partial_energy, norm_cap=self.norm_cap,
-                           shared_negatives=self.shared_negatives)
+                           shared_negatives=self.shared_negatives,
+                           adagrad_state=self.adagrad_state)
 
     # ------------------------------------------------------------------ held-out objective
     def _draw_heldout_sample(self, words, sentence_ends, source):
@@ -1086,6 +1118,7 @@ class Word2GM:
                 "save it anyway")
         if not self._params_finite():
             raise TrainingDivergedError("refusing to save a model with NaN/infinite parameters")
+        self._check_accumulator_layout()
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
                 "corpus_count": self.corpus_count, "training_loss": _json_floats(self.training_loss),
                 # a NaN loss (an empty held-out sample) is written as null, which load reads as NaN
@@ -1159,7 +1192,10 @@ class Word2GM:
         if self.separate_output:
             names.update({n + "_out": s for n, s in side.items()})
         if self.optimizer == "adagrad":
-            names.update({"adagrad_" + n: s for n, s in list(names.items())})
+            # [row Adagrad] one accumulator per parameter row: (V, K, 1) and (V, 1)
+            row = {"means": (V, K, 1), "log_variances": (V, K, 1), "logits": (V, 1)}
+            names.update({"adagrad_" + n: s if self.adagrad_state == "scalar" else row[n.removesuffix("_out")]
+                          for n, s in list(names.items())})
         expected = {name: (shape, np.float32) for name, shape in names.items()}
         expected["counts"] = ((V,), np.int64)
         return expected
