@@ -15,6 +15,8 @@ Distributions"), not from the Cython kernel:
 * analytic gradients of ``log E`` (checked against finite differences in the
   tests);
 * :func:`shared_window`, one window of the ``shared_negatives`` setting;
+* the Adagrad update per parameter or, with ``adagrad_state="row"``, per
+  parameter row (:func:`_update`);
 * :func:`train_job`, the one float64 model of the whole trainer that every
   trainer test compares ``KernelState.train_job`` with, including a replica
   of the documented random number generator (xorshift64* seeded by

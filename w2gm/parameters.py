@@ -7,7 +7,9 @@ component for spherical covariance, D for diagonal) and mixture logits
 :class:`MixtureParameters` for the input side (the word representation, also
 ``model.wv``), optionally one for the output side (context and negative
 words, Appendix A.2, the original's ``wout``), and for Adagrad one
-accumulator group shaped like each side.
+accumulator group per side, shaped like it (``adagrad_state="scalar"``) or
+with one value per parameter row (``"row"``: ``(V, K, 1)``, ``(V, K, 1)``,
+``(V, 1)``; :meth:`MixtureParameters.accumulators`).
 """
 
 import math
@@ -31,7 +33,9 @@ class MixtureParameters(NamedTuple):
         ``(V, K)`` float32.
 
     The field names are also the array names in model files (the output
-    side adds ``_out``, the Adagrad state the prefix ``adagrad_``).
+    side adds ``_out``, the Adagrad state the prefix ``adagrad_``).  A
+    row-wise Adagrad state (``adagrad_state="row"``) has the shapes
+    ``(V, K, 1)``, ``(V, K, 1)`` and ``(V, 1)`` instead.
     """
 
     means: np.ndarray
