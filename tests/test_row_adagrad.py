@@ -224,3 +224,12 @@ def test_cli_has_the_option():
     result = subprocess.run([sys.executable, "-m", "w2gm", "train", "--help"], capture_output=True,
                             text=True, check=True)
     assert "--adagrad-state" in result.stdout
+
+
+def test_an_invalid_state_set_after_build_vocab_is_named_on_save(tmp_path):
+    """A value that is neither "scalar" nor "row" is refused by name, and nothing is written."""
+    model = fast_model()
+    model.adagrad_state = "rows"
+    with pytest.raises(ParameterError, match="'rows'"):
+        model.save(tmp_path / "m.w2gm")
+    assert not (tmp_path / "m.w2gm").exists()

@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from w2gm.exceptions import ParameterError
+
 __all__ = ["MixtureParameters"]
 
 
@@ -93,14 +95,31 @@ class MixtureParameters(NamedTuple):
         if adagrad_state == "scalar":
             return self.full_like(value)
         return MixtureParameters(*(np.full(shape, value, dtype=np.float32)
-                                   for shape in self.accumulator_shapes("row")))
+                                   for shape in self.accumulator_shapes(adagrad_state)))
 
     def accumulator_shapes(self, adagrad_state="scalar"):
-        """Shapes of the Adagrad accumulators of these parameters (see :meth:`accumulators`)."""
+        """Shapes of the Adagrad accumulators of these parameters (see :meth:`accumulators`).
+
+        Parameters
+        ----------
+        adagrad_state : {"scalar", "row"}
+
+        Returns
+        -------
+        tuple of 3 tuples of int
+            The shapes for the means, log-variances and logits.
+
+        Raises
+        ------
+        ParameterError
+            (a ``ValueError``) If `adagrad_state` is neither value.
+        """
         V, K = self.logits.shape
         if adagrad_state == "scalar":
             return tuple(a.shape for a in self)
-        return ((V, K, 1), (V, K, 1), (V, 1))
+        if adagrad_state == "row":
+            return ((V, K, 1), (V, K, 1), (V, 1))
+        raise ParameterError(f"adagrad_state must be 'scalar' or 'row', got {adagrad_state!r}")
 
     def all_finite(self):
         """Whether no element is NaN or infinite.

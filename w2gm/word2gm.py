@@ -1108,6 +1108,10 @@ class Word2GM:
             diverged and `allow_diverged` is False (nothing is written).
         FileNotFoundError
             If the directory of ``path`` does not exist.
+        ParameterError
+            (a ``ValueError``) If ``adagrad_state`` was changed after
+            :meth:`build_vocab`, so it no longer matches the accumulators'
+            shapes (nothing is written).
         """
         if self.wv is None:
             raise NotTrainedError("nothing to save: build_vocab() has not been called")
