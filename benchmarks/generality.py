@@ -17,9 +17,12 @@ Usage::
 
     python benchmarks/generality.py MODEL.npz [MODEL.npz ...] [--top 20000]
 
-Needs nltk and its WordNet 3.0 data (``python -m nltk.downloader wordnet``; offline, any WordNet
-3.0 database directory in ``nltk_data/corpora/wordnet`` works).  Benchmark-only: nltk is not a
-dependency of w2gm.
+Needs nltk and its WordNet 3.0 data (``python -m nltk.downloader wordnet``).  Benchmark-only:
+nltk is not a dependency of w2gm.  Offline, the figures in ``docs/quality.md`` used Debian's
+``wordnet-base`` 3.0 database files copied to ``~/nltk_data/corpora/wordnet`` (nltk refuses a
+symbolic link to ``/usr/share/wordnet``), plus the two files nltk opens that the package lacks: a
+``lexnames`` file written from the lexnames(5WN) manual page (number, name, and syntactic category
+1-4 of each of the 45 lexicographer files) and an empty ``index.sense`` (depths do not use it).
 """
 import argparse
 
