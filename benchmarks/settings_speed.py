@@ -1,0 +1,65 @@
+"""Throughput of one settings change against the library defaults, alternating runs.
+
+Each run is a fresh subprocess that trains one epoch of the first ``--mb`` MB of the shared
+corpus with ``benchmarks/throughput.py``'s w2gm settings (the library defaults: K=2, D=50,
+spherical, window 10, Adagrad), once as they are and once with the ``--set`` overrides, for
+workers 1 and 2, alternating, ``--reps`` times.  It prints raw corpus words per second for every
+run, then per worker count the medians and the median, min and max of the per-repetition ratio
+changed/defaults.  Run it from outside the source tree only if you want an installed w2gm;
+it uses whatever ``import w2gm`` finds.
+
+Usage::
+
+    python benchmarks/settings_speed.py --set '{"adagrad_state": "row"}' [--reps 4] [--mb 20]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from throughput import DEFAULT_CORPUS, make_slice  # noqa: E402
+
+CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[4])
+from throughput import time_w2gm
+from w2gm import Text8Corpus
+print(time_w2gm(Text8Corpus(sys.argv[1]), int(sys.argv[2]), 1, **json.loads(sys.argv[3])))
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", required=True, help="JSON dict of w2gm setting overrides")
+    parser.add_argument("--corpus", default=DEFAULT_CORPUS)
+    parser.add_argument("--mb", type=float, default=20)
+    parser.add_argument("--reps", type=int, default=4)
+    args = parser.parse_args()
+    overrides = json.loads(args.set)
+    path = make_slice(args.corpus, args.mb, os.path.join(tempfile.gettempdir(), "w2gm-compare"))
+    variants = {"defaults": {}, "changed": overrides}
+    results = {}
+    for rep in range(args.reps):
+        for workers in (1, 2):
+            for name, settings in variants.items():
+                out = subprocess.run([sys.executable, "-c", CHILD, path, str(workers), json.dumps(settings),
+                                      HERE], capture_output=True, text=True, check=True)
+                wps = float(out.stdout.split()[-1])
+                results.setdefault((workers, name), []).append(wps)
+                print(f"rep {rep} workers {workers} {name:8s} {wps:10.0f} words/s", flush=True)
+    print(f"\nchanged = {json.dumps(overrides)}")
+    print("workers  defaults-median  changed-median  changed/defaults median-of-ratios (min, max)")
+    for workers in (1, 2):
+        base, changed = results[(workers, "defaults")], results[(workers, "changed")]
+        ratios = [b / a for a, b in zip(base, changed)]
+        print(f"{workers:7d}  {statistics.median(base):15.0f}  {statistics.median(changed):14.0f}  "
+              f"{statistics.median(ratios):.3f} ({min(ratios):.3f}, {max(ratios):.3f})")
+
+
+if __name__ == "__main__":
+    main()
