@@ -1,7 +1,9 @@
 """Do the learned variances order words by generality?  WordNet depth against ``generality``.
 
-For every vocabulary word among the ``--top`` most frequent that is a WordNet noun, take the
-depth of its first (most frequent) noun sense: the length of the shortest hypernym path from that
+For every vocabulary word among the ``--top`` most frequent that is itself a WordNet noun lemma
+(``wn.lemmas(word, pos="n")`` non-empty; nltk's morphological reduction alone would also map
+plurals and inflected forms such as "was" -> washington to nouns), take the depth of its first (most
+frequent) noun sense: the length of the shortest hypernym path from that
 synset to the root ``entity.n.01`` (``Synset.min_depth``).  Shallower nouns are more general
 ("entity" 0, "animal" 6, "dog" 8).  The script prints, per model, Spearman correlations between:
 
@@ -34,13 +36,13 @@ from w2gm.senses import generality
 
 
 def wordnet_depths(words):
-    """Depth of each word's first noun synset, or -1 where the word is no WordNet noun."""
+    """Depth of each word's first noun synset, or -1 where the word is no WordNet noun lemma."""
     from nltk.corpus import wordnet as wn
     depths = np.full(len(words), -1, dtype=np.int64)
     for i, word in enumerate(words):
-        synsets = wn.synsets(word, pos=wn.NOUN)
-        if synsets:
-            depths[i] = synsets[0].min_depth()
+        lemmas = wn.lemmas(word, pos=wn.NOUN)
+        if lemmas:
+            depths[i] = lemmas[0].synset().min_depth()
     return depths
 
 

@@ -16,6 +16,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from test_cli import subprocess_env
 from test_word2gm import SMALL, all_arrays, assert_same_arrays, fast_model
 
 from w2gm import Word2GM
@@ -215,14 +216,16 @@ def test_files_without_the_setting_load_as_scalar(tmp_path):
 
 # ------------------------------------------------------------------ command line
 
-def test_cli_has_the_option():
+def test_cli_has_the_option(tmp_path):
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     assert arguments_to_settings(parser.parse_args([]))["adagrad_state"] == "scalar"
     args = arguments_to_settings(parser.parse_args(["--adagrad-state", "row"]))
     assert Word2GM(**args).adagrad_state == "row"
+    # outside the source tree, with the imported w2gm on PYTHONPATH (as in test_cli.py): a clean
+    # clone's source tree has no built extensions
     result = subprocess.run([sys.executable, "-m", "w2gm", "train", "--help"], capture_output=True,
-                            text=True, check=True)
+                            text=True, check=True, env=subprocess_env(), cwd=tmp_path, timeout=60)
     assert "--adagrad-state" in result.stdout
 
 
