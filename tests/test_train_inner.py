@@ -525,6 +525,30 @@ def test_train_job_matches_reference(cov, adagrad, shared, case, margin):
             np.testing.assert_array_equal(tables[name][3], before[name][3].astype(np.float32))
 
 
+@pytest.mark.parametrize("Dm", [4, 5, 7, 8, 50])
+@pytest.mark.parametrize("log_variance", [None, -60.0, 60.0], ids=["random", "tiny", "huge"])
+def test_float32_diagonal_blocked_log_det_matches_reference(Dm, log_variance):
+    """The float32 kernel sums the log-determinant over products of 4 summed variances.
+
+    D values with and without a remainder, and variances down to e^-60 and up to e^60 (products
+    of 4 would leave float32's range, not float64's), against the float64 reference.
+    """
+    V, K = 4, 2
+    sentences = SENTENCE_CASES[next(iter(SENTENCE_CASES))]
+    tables = make_tables(V, K, Dm, "diagonal", shared=False, seed=17)
+    if log_variance is not None:
+        for name in ("lv_in", "lv_out"):
+            tables[name][...] = np.float32(log_variance)
+    keep = np.full(V, ALWAYS, dtype=np.uint32)
+    got, want, params, _ = train_both(tables, None, keep, ref.deterministic_alias(V, 3), 1, 1,
+                                      sentences, 0.05, 0.01, 99, margin=200.0,
+                                      lv_min=-100.0, lv_max=100.0)
+    assert got[1:] == want[1:]
+    assert got[4] == 0
+    assert got[0] == pytest.approx(want[0], rel=1e-5)
+    assert_tables_close(tables, params)
+
+
 @pytest.mark.parametrize("cov", COVS)
 @pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
 def test_train_job_matches_reference_with_random_sampling(cov, adagrad):

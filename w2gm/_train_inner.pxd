@@ -109,7 +109,9 @@ cdef struct PairScratch:
     # from its forward pass; float32, filled by log_energy_fwd.
     float *var_g            # K*Dv variances exp(lv) of g
     float *log_q            # K log mixture weights log softmax(s) of g
-    float *S                # K*K*Dv summed variances S_ijr = var_f,i,r + var_g,j,r + eps
+    # K*K*Dv summed variances S_ijr = var_f,i,r + var_g,j,r + eps: spherical S_ij itself,
+    # diagonal the reciprocals 1 / S_ijr (the backward pass only multiplies by them)
+    float *S
     float *sqdist           # K*K squared mean distance |mu_f,i - mu_g,j|^2 (spherical only)
     float *xi               # K*K partial energies xi_ij (eq. 3)
     float *gamma            # K*K responsibilities gamma_ij (sum to 1)

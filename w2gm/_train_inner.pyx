@@ -232,17 +232,37 @@ cdef inline floating partial_energy_spherical(
 
 # [eq. 3] diagonal (Appendix A.2): S_ijr = var_f,i,r + var_g,j,r + eps,
 #                                  xi_ij = -1/2 (sum_r log S_ijr + sum_r diff_r^2 / S_ijr)
+# The backward pass needs only 1/S_ijr, so that is what is stored: one division per value in all.
+# float32: sum_r log S_ijr = sum over blocks of 4 of log(S_r S_r+1 S_r+2 S_r+3), the product in
+# float64 (a product of 4 float32 values cannot overflow or underflow there; 0, inf and NaN carry
+# through as they would in the sum): D/4 logarithms instead of D
 cdef inline floating partial_energy_diagonal(
         int D, const floating *mu_fi, const floating *mu_gj, const floating *var_fi,
-        const floating *var_gj, floating eps, floating *S_ij) noexcept nogil:
-    """``xi_ij`` of one component pair; stores ``S_ijr`` (D values) for the backward pass."""
+        const floating *var_gj, floating eps, floating *inv_S_ij) noexcept nogil:
+    """``xi_ij`` of one component pair; stores ``1 / S_ijr`` (D values) for the backward pass."""
     cdef int r
-    cdef floating diff, mahal = 0, log_det = 0
+    cdef floating diff, inv, mahal = 0, log_det = 0
+    cdef double log_det_blocks = 0
     for r in range(D):
-        S_ij[r] = var_fi[r] + var_gj[r] + eps
+        inv = 1 / (var_fi[r] + var_gj[r] + eps)
+        inv_S_ij[r] = inv
         diff = mu_fi[r] - mu_gj[r]
-        mahal = mahal + diff * diff / S_ij[r]
-        log_det = log_det + f_log(S_ij[r])
+        mahal = mahal + diff * diff * inv
+    if floating is float:
+        r = 0
+        while r + 4 <= D:
+            log_det_blocks += log((<double>(var_fi[r] + var_gj[r] + eps)
+                                   * <double>(var_fi[r + 1] + var_gj[r + 1] + eps))
+                                  * (<double>(var_fi[r + 2] + var_gj[r + 2] + eps)
+                                     * <double>(var_fi[r + 3] + var_gj[r + 3] + eps)))
+            r += 4
+        while r < D:
+            log_det_blocks += log(<double>(var_fi[r] + var_gj[r] + eps))
+            r += 1
+        log_det = <float>log_det_blocks
+    else:
+        for r in range(D):
+            log_det = log_det + f_log(var_fi[r] + var_gj[r] + eps)
     return <floating>(-0.5) * (log_det + mahal)
 
 
@@ -305,7 +325,8 @@ cdef floating log_energy_fwd(
     per pair); the g side is prepared here.
 
     Outputs (caller-owned scratch): ``var_g`` (K*Dv) variances and ``log_q``
-    (K) log mixture weights of g; ``S`` (K*K*Dv) summed variances;
+    (K) log mixture weights of g; ``S`` (K*K*Dv) summed variances (spherical:
+    ``S_ij``; diagonal: their reciprocals ``1 / S_ijr``, all the backward pass needs);
     ``sqdist`` (K*K) squared mean distances (spherical only, not written
     for diagonal covariance); ``xi`` (K*K) partial energies; ``gamma``
     (K*K) responsibilities.
@@ -374,14 +395,17 @@ cdef inline void partial_energy_grad_spherical(
 #           [G1]·[G4]·[G5]: ∂/∂lv_f,i,r = coef_ij (diff_r^2 / S_ijr - 1) / (2 S_ijr) · var_f,i,r
 cdef inline void partial_energy_grad_diagonal(
         int D, floating coef_ij, const floating *mu_fi, const floating *mu_gj,
-        const floating *S_ij, const floating *var_fi, const floating *var_gj,
+        const floating *inv_S_ij, const floating *var_fi, const floating *var_gj,
         floating *grad_mu_fi, floating *grad_mu_gj,
         floating *grad_lv_fi, floating *grad_lv_gj) noexcept nogil:
-    """Add ``coef_ij * ∂xi_ij/∂(mu, lv)`` of both components to the gradient buffers."""
+    """Add ``coef_ij * ∂xi_ij/∂(mu, lv)`` of both components to the gradient buffers.
+
+    ``inv_S_ij`` holds the D reciprocals ``1 / S_ijr`` stored by the forward pass.
+    """
     cdef int r
     cdef floating inv_S, diff, step, grad_S
     for r in range(D):
-        inv_S = 1 / S_ij[r]
+        inv_S = inv_S_ij[r]
         diff = mu_fi[r] - mu_gj[r]
         step = coef_ij * diff * inv_S
         grad_mu_fi[r] -= step
