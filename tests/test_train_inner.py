@@ -526,17 +526,25 @@ def test_train_job_matches_reference(cov, adagrad, shared, case, margin):
 
 
 @pytest.mark.parametrize("Dm", [4, 5, 7, 8, 50])
-@pytest.mark.parametrize("log_variance", [None, -60.0, 60.0], ids=["random", "tiny", "huge"])
+@pytest.mark.parametrize("log_variance", [None, -60.0, 60.0, "wide"],
+                         ids=["random", "tiny", "huge", "wide"])
 def test_float32_diagonal_blocked_log_det_matches_reference(Dm, log_variance):
     """The float32 kernel sums the log-determinant over products of 4 summed variances.
 
-    D values with and without a remainder, and variances down to e^-60 and up to e^60 (products
-    of 4 would leave float32's range, not float64's), against the float64 reference.
+    D values with and without a remainder, against the float64 reference.  "huge": every
+    variance e^60, so a product of 4 summed variances (about 1e104) leaves float32's range but
+    not float64's.  "wide": log-variances uniform in [-60, 60] per value, so the log-determinants
+    differ between component pairs and enter the loss.  "tiny": variances e^-60, where eps
+    (1e-4) dominates the summed variances; it checks that nothing turns non-finite.
     """
     V, K = 4, 2
     sentences = SENTENCE_CASES[next(iter(SENTENCE_CASES))]
     tables = make_tables(V, K, Dm, "diagonal", shared=False, seed=17)
-    if log_variance is not None:
+    if log_variance == "wide":
+        rng = np.random.default_rng(Dm)
+        for name in ("lv_in", "lv_out"):
+            tables[name][...] = rng.uniform(-60.0, 60.0, tables[name].shape).astype(np.float32)
+    elif log_variance is not None:
         for name in ("lv_in", "lv_out"):
             tables[name][...] = np.float32(log_variance)
     keep = np.full(V, ALWAYS, dtype=np.uint32)

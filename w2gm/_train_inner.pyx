@@ -25,7 +25,8 @@ name has this one meaning throughout the file, in code and comments:
 ``s``           mixture logits (the paper's scores), weights
                 ``p = softmax(s_f)`` and ``q = softmax(s_g)``; ``log_p``,
                 ``log_q`` their logarithms
-``S``           ``S_ijr = var_f,i,r + var_g,j,r + eps``, the summed variances
+``S``           ``S_ijr = var_f,i,r + var_g,j,r + eps``, the summed variances (the diagonal
+                pair scratch stores their reciprocals ``1 / S_ijr``)
 ``diff``        ``mu_f,i,r - mu_g,j,r``
 ``sqdist``      ``sum_r diff_r^2`` (spherical, where ``S_ij`` has no r)
 ``mahal``       ``sum_r diff_r^2 / S_ijr`` (diagonal)
