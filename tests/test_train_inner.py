@@ -472,6 +472,16 @@ def train_both(tables, accs, keep, alias, window, negative, sentences, alpha_sta
     return got, want, params, accs64
 
 
+def assert_matches_reference(got, want, tables, params, accs=None, accs64=None):
+    """A float32 job equals the float64 reference's: counts exactly, loss and tables to float32
+    tolerance (relative 1e-4, absolute 2e-5), and the Adagrad accumulators where given."""
+    assert got[1:] == want[1:]
+    assert got[0] == pytest.approx(want[0], rel=1e-4)
+    assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
+    if accs is not None:
+        assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+
+
 def assert_tables_close(tables32, params64, rtol=1e-4, atol=1e-5):
     for name in NAMES:
         np.testing.assert_allclose(tables32[name], params64[name], rtol=rtol, atol=atol,
@@ -579,12 +589,8 @@ def test_train_job_matches_reference_with_random_sampling(cov, adagrad):
     accs = make_accumulators(tables, 0.3) if adagrad else None
     got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.1, 0.01,
                                            2024, lv_min=-6.0, lv_max=2.0)
-    assert got[1:] == want[1:]
+    assert_matches_reference(got, want, tables, params, accs, accs64)
     assert got[1] > 20 and got[2] > 0 and got[3] < len(words)
-    assert got[0] == pytest.approx(want[0], rel=1e-4)
-    assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
-    if accs is not None:
-        assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
 
 
 LEVER_OPTIONS = {
@@ -620,11 +626,7 @@ def test_train_job_with_levers_matches_reference(cov, adagrad, K, lever):
         accs = make_accumulators(tables, 0.3) if adagrad else None
         got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.1, 0.01,
                                                2024, lv_min=-6.0, lv_max=2.0, **opts)
-        assert got[1:] == want[1:]
-        assert got[0] == pytest.approx(want[0], rel=1e-4)
-        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
-        if accs is not None:
-            assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
+        assert_matches_reference(got, want, tables, params, accs, accs64)
         results[name] = tables
     if options.get("norm_cap") is not None:
         for name in ("mu_in", "mu_out"):
@@ -1276,12 +1278,8 @@ def test_train_job_with_shared_negatives_matches_reference(cov, adagrad, K):
         got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.05, 0.01,
                                                2024, lv_min=-6.0, lv_max=2.0,
                                                shared_negatives=shared_neg)
-        assert got[1:] == want[1:]
+        assert_matches_reference(got, want, tables, params, accs, accs64)
         assert got[1] > 20 and got[2] > 0 and got[4] == 0
-        assert got[0] == pytest.approx(want[0], rel=1e-4)
-        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
-        if accs is not None:
-            assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
         results[shared_neg] = tables
     assert [n for n in NAMES if np.any(results[True][n] != results[False][n])]
 
@@ -1497,12 +1495,8 @@ def test_train_job_with_shared_negatives_and_levers_matches_reference(cov, adagr
         got, want, params, accs64 = train_both(tables, accs, keep, alias, 3, 3, sentences, 0.05, 0.01,
                                                2024, lv_min=-6.0, lv_max=2.0, shared_negatives=True,
                                                **opts)
-        assert got[1:] == want[1:]
+        assert_matches_reference(got, want, tables, params, accs, accs64)
         assert got[2] > 0 and got[4] == 0
-        assert got[0] == pytest.approx(want[0], rel=1e-4)
-        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
-        if accs is not None:
-            assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
         results[name] = tables
     if options.get("norm_cap") is not None:
         start = make_tables(V, K, Dm, cov, shared, 22)
@@ -1627,11 +1621,8 @@ def test_train_job_with_row_adagrad_matches_reference(cov, K, shared_neg, shared
         got, want, params, accs64 = train_both(tables, accs, keep, alias, window, negative, sentences,
                                                0.05, 0.01, 2024, margin=margin, lv_min=-6.0,
                                                lv_max=2.0, adagrad_state=state, **opts)
-        assert got[1:] == want[1:]
+        assert_matches_reference(got, want, tables, params, accs, accs64)
         assert got[2] > 0 and got[4] == 0
-        assert got[0] == pytest.approx(want[0], rel=1e-4)
-        assert_tables_close(tables, params, rtol=1e-4, atol=2e-5)
-        assert_tables_close(accs, accs64, rtol=1e-4, atol=2e-5)
         moved = [n for n in NAMES if np.any(accs[n] != start_accs[n])]
         assert moved
         results[state] = tables
