@@ -661,40 +661,6 @@ cdef inline void cap_norms(float *mu, int K, int D, float cap) noexcept nogil:
                 mu_i[r] = mu_i[r] * scale
 
 
-cdef inline void update_word_rows(const TrainConfig *cfg, const SideParams *side, int32_t word,
-                                  const MixtureRow *grad, float lr, int terms) noexcept nogil:
-    """[row Adagrad] :c:func:`update_word` with one accumulator per parameter row.
-
-    Each of the word's K mean vectors has one accumulator (``acc_mu`` at
-    ``word*K + i``), each of its K diagonal log-variance vectors one
-    (``acc_lv``, the same layout), and its K logits one (``acc_s`` at
-    ``word``); every row takes :c:func:`apply_row_update`.  Spherical
-    log-variances (one value per component) take the scalar update, which
-    is the same rule on a row of one value.  Rates, clipping, ``norm_cap``
-    and the untouched logits of K = 1 are as in :c:func:`update_word`.
-    """
-    cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
-    cdef int i
-    cdef float *mu = side.mu + <size_t>word * K * D
-    cdef float *lv = side.lv + <size_t>word * K * Dv
-    cdef float *acc_mu = side.acc_mu + <size_t>word * K
-    cdef float *acc_lv = side.acc_lv + <size_t>word * K
-    cdef float lr_lv = lr * cfg.lr_factor_lv
-    for i in range(K):
-        apply_row_update(mu + i * D, acc_mu + i, grad.mu + i * D, D, lr, terms)
-    if cfg.norm_cap > 0:
-        cap_norms(mu, K, D, cfg.norm_cap)
-    if Dv == 1:
-        apply_update(lv, acc_lv, grad.lv, K, lr_lv, True, terms)
-    else:
-        for i in range(K):
-            apply_row_update(lv + i * D, acc_lv + i, grad.lv + i * D, D, lr_lv, terms)
-    clip_range(lv, K * Dv, cfg.lv_min, cfg.lv_max)
-    if K > 1:
-        apply_row_update(side.s + <size_t>word * K, side.acc_s + <size_t>word, grad.s, K,
-                         lr * cfg.lr_factor_s, terms)
-
-
 cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int32_t word,
                              const MixtureRow *grad, float lr, int terms) noexcept nogil:
     """Apply one word's gradient to its rows on ``side`` (input or output).
@@ -712,32 +678,46 @@ cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int
     The logits of a single-component mixture are left alone: their gradient
     is zero, and ``0 / sqrt(0)`` would turn a zero Adagrad accumulator into NaN.
 
-    With ``cfg.row_adagrad`` (the ``adagrad_state`` setting ``"row"``) it
-    hands over to :c:func:`update_word_rows` before anything else, so the
-    scalar path below is unchanged.
+    [row Adagrad] With ``cfg.row_adagrad`` (the ``adagrad_state`` setting
+    ``"row"``) each of the word's K mean vectors has one accumulator
+    (``acc_mu`` at ``word*K + i``), each of its K diagonal log-variance
+    vectors one (``acc_lv``, the same layout), and its K logits one
+    (``acc_s`` at ``word``); every such row takes :c:func:`apply_row_update`.
+    Spherical log-variances (one value per component) take the scalar
+    update, which is the same rule on a row of one value.
     """
     cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
-    cdef size_t offset_mu = <size_t>word * K * D
-    cdef size_t offset_lv = <size_t>word * K * Dv
-    cdef size_t offset_s = <size_t>word * K
-    if cfg.row_adagrad:
-        update_word_rows(cfg, side, word, grad, lr, terms)
-        return
+    cdef int i
+    cdef bint rows = cfg.row_adagrad
+    cdef float *mu = side.mu + <size_t>word * K * D
+    cdef float *lv = side.lv + <size_t>word * K * Dv
+    cdef float *s = side.s + <size_t>word * K
+    cdef float lr_lv = lr * cfg.lr_factor_lv
     cdef float *acc_mu = NULL
     cdef float *acc_lv = NULL
     cdef float *acc_s = NULL
     if cfg.adagrad:
-        acc_mu = side.acc_mu + offset_mu
-        acc_lv = side.acc_lv + offset_lv
-        acc_s = side.acc_s + offset_s
-    apply_update(side.mu + offset_mu, acc_mu, grad.mu, K * D, lr, cfg.adagrad, terms)
+        acc_mu = side.acc_mu + (<size_t>word * K if rows else <size_t>word * K * D)
+        acc_lv = side.acc_lv + (<size_t>word * K if rows else <size_t>word * K * Dv)
+        acc_s = side.acc_s + (<size_t>word if rows else <size_t>word * K)
+    if rows:
+        for i in range(K):
+            apply_row_update(mu + i * D, acc_mu + i, grad.mu + i * D, D, lr, terms)
+    else:
+        apply_update(mu, acc_mu, grad.mu, K * D, lr, cfg.adagrad, terms)
     if cfg.norm_cap > 0:
-        cap_norms(side.mu + offset_mu, K, D, cfg.norm_cap)
-    apply_update(side.lv + offset_lv, acc_lv, grad.lv, K * Dv, lr * cfg.lr_factor_lv, cfg.adagrad,
-                 terms)
-    clip_range(side.lv + offset_lv, K * Dv, cfg.lv_min, cfg.lv_max)
+        cap_norms(mu, K, D, cfg.norm_cap)
+    if rows and Dv > 1:
+        for i in range(K):
+            apply_row_update(lv + i * D, acc_lv + i, grad.lv + i * D, D, lr_lv, terms)
+    else:
+        apply_update(lv, acc_lv, grad.lv, K * Dv, lr_lv, cfg.adagrad, terms)
+    clip_range(lv, K * Dv, cfg.lv_min, cfg.lv_max)
     if K > 1:
-        apply_update(side.s + offset_s, acc_s, grad.s, K, lr * cfg.lr_factor_s, cfg.adagrad, terms)
+        if rows:
+            apply_row_update(s, acc_s, grad.s, K, lr * cfg.lr_factor_s, terms)
+        else:
+            apply_update(s, acc_s, grad.s, K, lr * cfg.lr_factor_s, cfg.adagrad, terms)
 
 
 # ---------------------------------------------------------------------------
