@@ -35,20 +35,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from throughput import make_slice  # noqa: E402
+from throughput import DEFAULT_CORPUS, make_lines  # noqa: E402
 
-
-def make_lines(src, mb, directory, line_words):
-    """The first ``mb`` MB of the corpus as a LineSentence file of ``line_words`` tokens a line."""
-    words = open(make_slice(src, mb, directory), encoding="utf-8").read().split()
-    path = os.path.join(directory, f"lines-{mb}mb.txt")
-    with open(path, "w", encoding="utf-8") as out:
-        for i in range(0, len(words), line_words):
-            out.write(" ".join(words[i:i + line_words]) + "\n")
-    return path
-
-DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "corpora",
-                              "wiki-fil8.txt.gz")
 W2GM_SETTINGS = dict(num_mixtures=2, vector_size=50, covariance="spherical", window=10, min_count=5,
                      sample=1e-5, negative=1, seed=1)
 GENSIM_SETTINGS = dict(sg=1, vector_size=50, window=10, sample=1e-5, negative=5, min_count=5, seed=1)

@@ -65,41 +65,55 @@ def time_corpus_file(model, path):
         reader.close()
 
 
+def measure(path, reps):
+    """Time the four ways over the plain text file ``path``, ``reps`` times alternating; print each.
+
+    Returns the raw words of the file, ``{way: [seconds, ...]}`` and ``{way: vocabulary words read}``.
+    """
+    from w2gm import Text8Corpus, Word2GM
+    model = Word2GM(workers=1, seed=1)
+    model.build_vocab(Text8Corpus(path))
+    raw = model.corpus_total_words
+    in_memory = list(Text8Corpus(path))
+    tokens = [token for sentence in in_memory for token in sentence]
+    short = [tokens[i:i + 20] for i in range(0, len(tokens), 20)]
+    ways = {
+        "iterable, token lists": lambda: time_iterable(model, in_memory, raw),
+        "iterable, 20-word lists": lambda: time_iterable(model, short, raw),
+        "iterable, streamed": lambda: time_iterable(model, Text8Corpus(path), raw),
+        "corpus_file": lambda: time_corpus_file(model, path),
+    }
+    seconds = {name: [] for name in ways}
+    kept = {}
+    for rep in range(reps):
+        for name, way in ways.items():
+            elapsed, words = way()
+            seconds[name].append(elapsed)
+            kept[name] = words
+            print(f"rep {rep} {name:24s} {raw / elapsed:14,.0f} raw words/s", flush=True)
+    return raw, seconds, kept
+
+
+def print_table(mb, raw, seconds, kept):
+    """Markdown table of :func:`measure`'s result: raw words/s, median (min, max)."""
+    print(f"\n{mb:g} MB slice: {raw:,} raw words, one thread, no training\n")
+    print("| path | raw words/s, median (min, max) | vocabulary words |")
+    print("|---|---|---|")
+    for name, times in seconds.items():
+        rates = [raw / t for t in times]
+        print(f"| {name} | {statistics.median(rates) / 1e6:.1f}M ({min(rates) / 1e6:.1f}M, "
+              f"{max(rates) / 1e6:.1f}M) | {kept[name]:,} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     parser.add_argument("--mb", type=float, default=20)
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
-    from w2gm import Text8Corpus, Word2GM
     with tempfile.TemporaryDirectory() as directory:
-        path = make_slice(args.corpus, args.mb, directory)
-        model = Word2GM(workers=1, seed=1)
-        model.build_vocab(Text8Corpus(path))
-        raw = model.corpus_total_words
-        in_memory = list(Text8Corpus(path))
-        tokens = [token for sentence in in_memory for token in sentence]
-        short = [tokens[i:i + 20] for i in range(0, len(tokens), 20)]
-        ways = {
-            "iterable, token lists": lambda: time_iterable(model, in_memory, raw),
-            "iterable, 20-word lists": lambda: time_iterable(model, short, raw),
-            "iterable, streamed": lambda: time_iterable(model, Text8Corpus(path), raw),
-            "corpus_file": lambda: time_corpus_file(model, path),
-        }
-        seconds = {name: [] for name in ways}
-        kept = {}
-        for rep in range(args.reps):
-            for name, way in ways.items():
-                elapsed, words = way()
-                seconds[name].append(elapsed)
-                kept[name] = words
-                print(f"rep {rep} {name:24s} {raw / elapsed:14,.0f} raw words/s", flush=True)
-    print(f"\n{args.mb:g} MB slice: {raw:,} raw words, one thread, no training")
-    print(f"{'path':24s} {'median raw words/s':>19s} {'min':>12s} {'max':>12s} {'vocabulary words':>17s}")
-    for name, times in seconds.items():
-        rates = [raw / t for t in times]
-        print(f"{name:24s} {statistics.median(rates):19,.0f} {min(rates):12,.0f} {max(rates):12,.0f} "
-              f"{kept[name]:17,}")
+        results = measure(make_slice(args.corpus, args.mb, directory), args.reps)
+    print_table(args.mb, *results)
 
 
 if __name__ == "__main__":
