@@ -6,7 +6,8 @@ Importing ``w2gm.a.b`` also counts as importing the package ``w2gm.a`` (its
 ``__init__`` runs first), except from a module inside ``w2gm.a`` (the package
 is then already being initialised); so ``w2gm`` itself only counts where it
 is imported by name.  The compiled
-extension modules ``_vocab``, ``_train_inner`` and ``_sampling`` are private
+extension modules ``_vocab``, ``_train_inner`` (and its AVX2 build ``_train_inner_avx2``) and
+``_sampling`` are private
 by name only and may be imported.
 """
 
@@ -17,7 +18,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = "w2gm"
-EXTENSIONS = {"w2gm._vocab", "w2gm._train_inner", "w2gm._sampling"}
+EXTENSIONS = {"w2gm._vocab", "w2gm._train_inner", "w2gm._train_inner_avx2", "w2gm._sampling"}
 
 
 def package_modules():

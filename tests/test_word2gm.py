@@ -876,7 +876,8 @@ def test_initial_parameters_follow_appendix_a2(covariance, separate_output):
 # sha256 of (log_variances, logits, means) after 2 epochs on the bundled sample with workers=1 and
 # seed 7, recorded with the code before the restructuring (commit 042a4bc).  A change that moves
 # them changes training results: say so in its commit and update the digests.  The digests hold
-# for x86-64 builds without FMA contraction (the default flags of setup.py).  The diagonal digest
+# for x86-64 builds without FMA contraction (the default flags of setup.py;
+# both kernel builds, tests/test_kernels.py).  The diagonal digest
 # was re-recorded at the diagonal kernel change of issue 13 (reciprocals stored, float32
 # log-determinant over products of 4 in float64), which changes float32 rounding only; the
 # kernel still matches the float64 reference (tests/test_train_inner.py).

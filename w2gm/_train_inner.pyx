@@ -1749,3 +1749,29 @@ def adagrad_row_update(x, acc, grad, double lr, int terms=1):
         x64, a64, g64 = x, acc, grad
         for i in range(R):
             apply_row_update(&x64[i, 0], &a64[i], &g64[i, 0], L, lr, terms)
+
+
+cdef extern from *:
+    """
+    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+    static int w2gm_cpu_avx2_fma(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    #else
+    static int w2gm_cpu_avx2_fma(void) { return 0; }
+    #endif
+    """
+    int w2gm_cpu_avx2_fma() noexcept nogil
+
+
+def cpu_supports_avx2_fma():
+    """Whether this CPU (and its OS) runs AVX2 and FMA code (:mod:`w2gm.kernels` asks).
+
+    Returns
+    -------
+    bool
+        ``__builtin_cpu_supports("avx2") and __builtin_cpu_supports("fma")``
+        on x86 with GCC or Clang; False on other machines and compilers.
+    """
+    return bool(w2gm_cpu_avx2_fma())

@@ -4,7 +4,7 @@ Athiwaratkun & Wilson (2017), "Multimodal Word Distributions", ACL.  Each
 vocabulary word is a Gaussian mixture of K components (eq. 1); the model is
 trained with the max-margin loss on the expected likelihood kernel (Sections
 3.3-3.4) by lock-free (Hogwild) SGD or Adagrad in the Cython kernels of
-:mod:`w2gm._train_inner`.
+:mod:`w2gm._train_inner` (the build :mod:`w2gm.kernels` picks for the CPU).
 
 This module holds the model object and what it owns; the pieces it uses live
 in their own modules: the settings table (:mod:`w2gm.settings`), the
@@ -32,7 +32,6 @@ import numpy as np
 
 from w2gm import persistence
 from w2gm._sampling import build_alias_table, subsampling_thresholds
-from w2gm._train_inner import KernelState
 from w2gm._vocab import WordTable
 from w2gm.corpora import LineSentence, check_corpus, is_utf8_encodable, sentence_tokens
 from w2gm.exceptions import (
@@ -45,6 +44,7 @@ from w2gm.exceptions import (
 )
 from w2gm.heldout import draw_triples
 from w2gm.heldout import mean_loss as heldout_mean_loss
+from w2gm.kernels import KernelState
 from w2gm.keyed_mixtures import KeyedGaussianMixtures
 from w2gm.parameters import MixtureParameters
 from w2gm.settings import (
