@@ -66,6 +66,7 @@ def train_w2gm(corpus, K, epochs, workers, overrides, save_dir, heldout_fraction
               f"{model.heldout_fraction:g}): " + " ".join(f"{x:.4f}" for x in model.heldout_loss_history),
               flush=True)
     if save_dir:
+        os.makedirs(save_dir, exist_ok=True)
         model.save(os.path.join(save_dir, f"w2gm-k{K}.npz"))
     return model.wv
 

@@ -29,6 +29,8 @@ A word's parameters are a tuple ``(means (K, D), log_vars (K, Dv), logits
 
 import numpy as np
 
+from w2gm import _train_inner
+
 MASK64 = (1 << 64) - 1
 ALWAYS_KEEP = 0xFFFFFFFF
 
@@ -350,9 +352,13 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     ``norm_cap``, ``shared_negatives`` and ``adagrad_state`` (``"row"``: one
     accumulator per parameter row, see :func:`_update`).
 
-    With ``shared_negatives`` a centre word whose window holds at least one
-    context word draws ``negative`` words once, right after its window (all
-    kept, even one equal to w or to a context word), and computes their
+    With ``shared_negatives`` every centre word has ``negative`` words drawn
+    for it (all kept, even one equal to w or to a context word), ahead of
+    time: those of the first ``lookahead`` centre words of a sentence right
+    after its subsampling, those of centre word ``i + lookahead`` right after
+    centre word i's reduced window (``lookahead`` is the kernel's
+    ``NEG_LOOKAHEAD``).  A centre word whose window holds at least one
+    context word computes their
     energies and gradients once, with the parameters of that moment; each
     context word's terms skip a negative equal to it; each context word is
     updated after its terms (times its active terms, one Adagrad step as in
@@ -369,6 +375,7 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
     options = {"lv_lr_factor": lv_lr_factor, "s_lr_factor": s_lr_factor, "norm_cap": norm_cap,
                "adagrad_state": adagrad_state}
     rng = Rng(seed)
+    lookahead = _train_inner._NEG_LOOKAHEAD
     N = len(words)
     loss_sum = 0.0
     n_samples = n_active_total = n_kept = n_nonfinite = 0
@@ -377,16 +384,22 @@ def train_job(params, accs, keep, alias_prob, alias_index, window, negative, mar
         lr = alpha_start + (alpha_end - alpha_start) * (start / N)
         sent = [int(x) for x in words[start:stop] if rng.keep(int(keep[x]))]
         n_kept += len(sent)
+        if shared_negatives:
+            drawn = {t: [rng.negative(alias_prob, alias_index) for _ in range(negative)]
+                     for t in range(min(len(sent), lookahead))}
         for i, w in enumerate(sent):
             eff = window - rng.below(window) if shrink_windows else window
             gw = [np.zeros_like(a) for a in _row(params, "in", w)]
             any_active = False
             if shared_negatives:
+                if i + lookahead < len(sent):
+                    drawn[i + lookahead] = [rng.negative(alias_prob, alias_index)
+                                            for _ in range(negative)]
+                negs = drawn.pop(i)
                 contexts = [sent[j] for j in range(max(0, i - eff), min(len(sent), i + eff + 1))
                             if j != i]
                 if not contexts:
                     continue
-                negs = [rng.negative(alias_prob, alias_index) for _ in range(negative)]
                 # w's row as of the window's start (a copy: with shared tables w may be a context
                 # word of its own window and its row be updated mid-window)
                 w_row = tuple(a.copy() for a in _row(params, "in", w))

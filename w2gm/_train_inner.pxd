@@ -12,8 +12,9 @@ The trainer works in three steps, each with its own lifetime:
 2. **populate**, once per job: ``KernelState.train_job`` checks the job's
    words and sentence ends, allocates one :c:type:`TrainScratch` (float32,
    sized by :c:func:`train_scratch_len`, laid out by
-   :c:func:`train_scratch_init`; with shared negatives also 2 * negative
-   int32 for the drawn words and their counts) and a buffer for the kept
+   :c:func:`train_scratch_init`; with shared negatives also
+   (NEG_LOOKAHEAD + 2) * negative int32 for the drawn words of the next
+   windows and the counts) and a buffer for the kept
    words of one sentence.  Scratch belongs to the job, so concurrent jobs (one per worker
    thread) never share it.
 3. **train**: :c:func:`run_job` trains the whole job inside a single
@@ -137,7 +138,10 @@ cdef struct TrainScratch:
     # and what the whole window needs of them.  Negative k's part of each
     # array starts at k times the length named in its comment ("per c'_k").
     int n_shared            # n: negatives per window (0 when off)
-    int32_t *neg_words      # 1 per c'_k: the drawn word (int32, after the kept words)
+    # 1 per c'_k and window, for NEG_LOOKAHEAD + 1 windows (a ring; _train_inner.pyx): the words
+    # drawn for the current window and the next ones, whose rows are prefetched (int32, after the
+    # kept words)
+    int32_t *neg_words
     int32_t *neg_counts     # 1 per c'_k: active (c, c'_k) terms of the window that used it
     # K*D (once, not per c'_k): w's means, copied at the window's start.  Every
     # energy of the window and its backward pass read them (with var_w and

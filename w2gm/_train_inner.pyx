@@ -176,30 +176,96 @@ cdef inline floating log_softmax(int K, const floating *s, floating *out) noexce
     return sum_exp
 
 
+cdef extern from *:
+    """
+    /* sum_r (a_r - b_r)^2 in float32 over 8 interleaved partial sums (lane l sums r = l mod 8),
+       combined pairwise, then the D mod 8 remaining terms in order.  With GCC or Clang the 8
+       sums are one vector (vector_size extension): the subtraction, square and add run 8 lanes
+       at a time (two SSE registers on baseline x86-64, one AVX register where built for it),
+       with no reassociation the compiler would need -ffast-math for.  Other compilers run the
+       same arithmetic, in the same order, on an array. */
+    #include <string.h>
+    #if defined(__GNUC__) || defined(__clang__)
+    typedef float w2gm_v8sf __attribute__((vector_size(32)));
+    static inline float w2gm_sqdist_f32(const float *a, const float *b, int D) {
+        w2gm_v8sf acc = {0, 0, 0, 0, 0, 0, 0, 0}, va, vb, diff;
+        float total;
+        int r = 0;
+        for (; r + 8 <= D; r += 8) {
+            memcpy(&va, a + r, sizeof va);
+            memcpy(&vb, b + r, sizeof vb);
+            diff = va - vb;
+            acc = acc + diff * diff;
+        }
+        total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    #else
+    static inline float w2gm_sqdist_f32(const float *a, const float *b, int D) {
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, diff, total;
+        int r = 0, l;
+        for (; r + 8 <= D; r += 8) {
+            for (l = 0; l < 8; l++) {
+                diff = a[r + l] - b[r + l];
+                acc[l] = acc[l] + diff * diff;
+            }
+        }
+        total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    #endif
+        for (; r < D; r++) {
+            float diff_r = a[r] - b[r];
+            total = total + diff_r * diff_r;
+        }
+        return total;
+    }
+    """
+    float w2gm_sqdist_f32(const float *a, const float *b, int D) noexcept nogil
+
+
+cdef extern from *:
+    """
+    /* Ask the CPU to start loading n floats from p into its caches (one prefetch per 64-byte
+       line); a hint with no effect on results.  No-op where the compiler has no
+       __builtin_prefetch. */
+    static inline void w2gm_prefetch_floats(const float *p, long n) {
+    #if defined(__GNUC__) || defined(__clang__)
+        const char *c = (const char *)p, *end = (const char *)(p + n);
+        for (; c < end; c += 64)
+            __builtin_prefetch(c, 1, 3);
+    #else
+        (void)p; (void)n;
+    #endif
+    }
+    """
+    void w2gm_prefetch_floats(const float *p, long n) noexcept nogil
+
+
 # sqdist = sum_r (mu_f,i,r - mu_g,j,r)^2, the spherical [eq. 3] numerator
 cdef inline floating squared_distance(const floating *a, const floating *b, int D) noexcept nogil:
     """Squared Euclidean distance ``sum_r (a_r - b_r)^2``.
 
-    Summed in four interleaved partial sums: without -ffast-math the compiler
-    must keep a single running sum in order, one dependent add per element;
-    four independent sums map onto one SIMD register and pipeline.
+    Without -ffast-math the compiler must keep a single running sum in order,
+    one dependent add per element.  float32 (training) sums in 8 interleaved
+    partial sums held in one vector (``w2gm_sqdist_f32`` above); float64 (the
+    test wrappers) in four, which the compiler pipelines.
     """
     cdef floating part0 = 0, part1 = 0, part2 = 0, part3 = 0, diff0, diff1, diff2, diff3
     cdef int r = 0
-    while r + 4 <= D:
-        diff0 = a[r] - b[r]
-        diff1 = a[r + 1] - b[r + 1]
-        diff2 = a[r + 2] - b[r + 2]
-        diff3 = a[r + 3] - b[r + 3]
-        part0 = part0 + diff0 * diff0
-        part1 = part1 + diff1 * diff1
-        part2 = part2 + diff2 * diff2
-        part3 = part3 + diff3 * diff3
-        r += 4
-    while r < D:
-        diff0 = a[r] - b[r]
-        part0 = part0 + diff0 * diff0
-        r += 1
+    if floating is float:
+        part0 = w2gm_sqdist_f32(a, b, D)
+    else:
+        while r + 4 <= D:
+            diff0 = a[r] - b[r]
+            diff1 = a[r + 1] - b[r + 1]
+            diff2 = a[r + 2] - b[r + 2]
+            diff3 = a[r + 3] - b[r + 3]
+            part0 = part0 + diff0 * diff0
+            part1 = part1 + diff1 * diff1
+            part2 = part2 + diff2 * diff2
+            part3 = part3 + diff3 * diff3
+            r += 4
+        while r < D:
+            diff0 = a[r] - b[r]
+            part0 = part0 + diff0 * diff0
+            r += 1
     return (part0 + part1) + (part2 + part3)
 
 
@@ -627,6 +693,19 @@ cdef inline void clip_range(float *x, int n, float lo, float hi) noexcept nogil:
             x[k] = hi
 
 
+cdef inline void prefetch_word(const TrainConfig *cfg, const SideParams *side,
+                               int32_t word) noexcept nogil:
+    """Start loading ``word``'s parameter rows and Adagrad accumulators on ``side`` (a hint)."""
+    cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
+    w2gm_prefetch_floats(side.mu + <size_t>word * K * D, K * D)
+    w2gm_prefetch_floats(side.lv + <size_t>word * K * Dv, K * Dv)
+    w2gm_prefetch_floats(side.s + <size_t>word * K, K)
+    if cfg.adagrad and not cfg.row_adagrad:
+        w2gm_prefetch_floats(side.acc_mu + <size_t>word * K * D, K * D)
+        w2gm_prefetch_floats(side.acc_lv + <size_t>word * K * Dv, K * Dv)
+        w2gm_prefetch_floats(side.acc_s + <size_t>word * K, K)
+
+
 cdef inline MixtureRow word_row(const SideParams *side, int32_t word, int K, int D,
                                 int Dv) noexcept nogil:
     """Pointers to ``word``'s parameter rows on one side."""
@@ -775,7 +854,8 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_b
     ``memset`` of ``K*D + K*Dv + K`` floats from its ``mu`` clears it.  With
     ``n_shared > 0`` (shared negatives) w's means (``mu_w``, K*D) and the n
     negatives' arrays follow, and
-    ``int_block`` (``2 * n_shared`` int32) holds their words and counts;
+    ``int_block`` (``(NEG_LOOKAHEAD + 2) * n_shared`` int32) holds their words (a ring of
+    ``NEG_LOOKAHEAD + 1`` windows' draws) and counts;
     else those pointers are NULL.
     """
     cdef float *cursor = block
@@ -799,7 +879,7 @@ cdef void train_scratch_init(TrainScratch *scratch, float *block, int32_t *int_b
         memset(&scratch.negs, 0, sizeof(PairScratch))
         return
     scratch.neg_words = int_block
-    scratch.neg_counts = int_block + n
+    scratch.neg_counts = int_block + (NEG_LOOKAHEAD + 1) * n
     scratch.mu_w = cursor
     scratch.log_e_neg = scratch.mu_w + K * D
     scratch.mu_neg = scratch.log_e_neg + n
@@ -835,10 +915,36 @@ cdef inline void context_word_step(const TrainConfig *cfg, TrainScratch *scratch
     update_word(cfg, side_out, c, grad_c, lr, 1)
 
 
-cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, uint64_t *rng,
-                                 int32_t w, MixtureRow row_w, const int32_t *kept, Py_ssize_t i,
-                                 Py_ssize_t lo, Py_ssize_t hi, float lr,
-                                 JobResult *res) noexcept nogil:
+# Windows ahead whose negatives are drawn (and their rows prefetched) before the window is trained:
+# the noise words are random rows, mostly not in cache; loading them while the windows in between
+# train hides most of that latency.  The scratch holds NEG_LOOKAHEAD + 1 windows' draws (a ring).
+cdef enum:
+    NEG_LOOKAHEAD = 2
+
+# for tests/reference.py, which models the draw order
+_NEG_LOOKAHEAD = NEG_LOOKAHEAD
+
+
+cdef inline int32_t *window_negatives(TrainScratch *scratch, Py_ssize_t i) noexcept nogil:
+    """The ring slot of centre word ``i``'s ``n_shared`` negatives."""
+    return scratch.neg_words + (i % (NEG_LOOKAHEAD + 1)) * scratch.n_shared
+
+
+cdef inline void draw_window_negatives(const TrainConfig *cfg, TrainScratch *scratch,
+                                       uint64_t *rng, Py_ssize_t i) noexcept nogil:
+    """[shared negatives] Draw centre word ``i``'s negatives into its ring slot and prefetch their rows."""
+    cdef int k
+    cdef int32_t *words = window_negatives(scratch, i)
+    for k in range(scratch.n_shared):
+        # [A.2 sampling] c'_k from the unigram^0.75 noise distribution (ns_exponent)
+        words[k] = draw_negative(rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
+        prefetch_word(cfg, &cfg.params_out, words[k])
+
+
+cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch,
+                                 const int32_t *neg_words, int32_t w, MixtureRow row_w,
+                                 const int32_t *kept, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
+                                 float lr, JobResult *res) noexcept nogil:
     """[shared negatives] One centre word's window with its negatives drawn once.
 
     ``kept[lo:hi]`` is the window of ``w = kept[i]``; the caller has cleared
@@ -846,9 +952,10 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
     and applies ``grad_w`` to w's input row when this returns a positive
     number (of context words with an active term).
 
-    A window with no context word draws nothing.  Otherwise it draws the
-    ``n = cfg.negative`` words ``c'_k`` (a draw equal to w or to a context
-    word is kept) and computes ``log E(w, c'_k)`` once each; every context
+    ``neg_words`` holds the ``n = cfg.negative`` words ``c'_k`` drawn for
+    this window (by :c:func:`draw_window_negatives`, ahead of time; a draw
+    equal to w or to a context word is kept).  A window with no context word
+    uses none of them.  Otherwise it computes ``log E(w, c'_k)`` once each; every context
     word ``c`` then costs one energy ``log E(w, c)``, and each of its terms
     ``max(0, margin - log E(w, c) + log E(w, c'_k))`` with ``c'_k != c`` is
     the per-pair hinge.  ``c`` is updated right after its terms with
@@ -874,15 +981,17 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
     cdef float log_e_pos
     if hi - lo < 2:
         return 0
+    # the window's context rows are read and written below: start loading them all now
+    for j in range(lo, hi):
+        if j != i:
+            prefetch_word(cfg, side_out, kept[j])
     # w's means as of the window's start, with var_w and log_p_w: where the tables are shared and
     # w is also a context word of its window, its row is updated mid-window (as c)
     for r in range(K * D):
         scratch.mu_w[r] = row_w.mu[r]
     for k in range(n):
-        # [A.2 sampling] c'_k from the unigram^0.75 noise distribution (ns_exponent)
-        scratch.neg_words[k] = draw_negative(rng, cfg.alias_prob, cfg.alias_index, cfg.vocab_size)
         scratch.neg_counts[k] = 0
-    shared_negatives_fwd(K, D, Dv, n, scratch.neg_words, scratch.mu_w, scratch.var_w, scratch.log_p_w,
+    shared_negatives_fwd(K, D, Dv, n, neg_words, scratch.mu_w, scratch.var_w, scratch.log_p_w,
                          side_out.mu, side_out.lv, side_out.s, cfg.eps, cfg.max_pe,
                          scratch.log_e_neg, scratch.mu_neg, negs.var_g, negs.log_q, negs.S,
                          negs.sqdist, negs.xi, negs.gamma)
@@ -895,7 +1004,7 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
                                    row_c.mu, row_c.lv, row_c.s, cfg.eps, cfg.max_pe,
                                    pos.var_g, pos.log_q, pos.S, pos.sqdist, pos.xi, pos.gamma)
         # [Sec. 3.3] every (c, c'_k) term, c'_k == c skipped
-        n_active = shared_negatives_terms(n, cfg.margin, log_e_pos, c, scratch.neg_words,
+        n_active = shared_negatives_terms(n, cfg.margin, log_e_pos, c, neg_words,
                                           scratch.log_e_neg, scratch.neg_counts, &res.loss_sum,
                                           &res.n_samples, &res.n_nonfinite)
         if n_active > 0:
@@ -913,7 +1022,7 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch, 
                 grad_k.mu = scratch.grad_negs + <Py_ssize_t>k * grad_len
                 grad_k.lv = grad_k.mu + K * D
                 grad_k.s = grad_k.lv + K * Dv
-                update_word(cfg, side_out, scratch.neg_words[k], &grad_k, lr,
+                update_word(cfg, side_out, neg_words[k], &grad_k, lr,
                             scratch.neg_counts[k])
     return n_w_active
 
@@ -974,6 +1083,11 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
                 kept[n] = words[t]
                 n += 1
         res.n_kept += n
+        if cfg.shared_negatives:
+            # [shared negatives] the first windows' negatives; window i then draws window
+            # i + NEG_LOOKAHEAD's
+            for i in range(min(n, NEG_LOOKAHEAD)):
+                draw_window_negatives(cfg, scratch, &rng, i)
         for i in range(n):
             w = kept[i]
             row_w = word_row(side_in, w, K, D, Dv)
@@ -992,8 +1106,10 @@ cdef JobResult run_job(const TrainConfig *cfg, TrainScratch *scratch, int32_t *k
             # the centre word's input row is only written after its window
             variances_and_log_weights(K, Dv, row_w.lv, row_w.s, scratch.var_w, scratch.log_p_w)
             if cfg.shared_negatives:
-                n_w_active = shared_negatives_window(cfg, scratch, &rng, w, row_w, kept, i, lo, hi,
-                                                     lr, &res)
+                if i + NEG_LOOKAHEAD < n:
+                    draw_window_negatives(cfg, scratch, &rng, i + NEG_LOOKAHEAD)
+                n_w_active = shared_negatives_window(cfg, scratch, window_negatives(scratch, i), w,
+                                                     row_w, kept, i, lo, hi, lr, &res)
             else:
                 for j in range(lo, hi):
                     if j == i:
@@ -1330,7 +1446,8 @@ cdef class KernelState:
         cdef Py_ssize_t n_floats = train_scratch_len(K, D, Dv, n_shared)
         cdef float *block = <float *>malloc(n_floats * sizeof(float))
         # the kept words of one sentence, then (shared negatives) the drawn words and their counts
-        cdef int32_t *kept = <int32_t *>malloc((longest + 1 + 2 * n_shared) * sizeof(int32_t))
+        cdef Py_ssize_t n_ints = longest + 1 + (NEG_LOOKAHEAD + 2) * n_shared
+        cdef int32_t *kept = <int32_t *>malloc(n_ints * sizeof(int32_t))
         cdef TrainScratch scratch
         cdef JobResult result
         if block == NULL or kept == NULL:
@@ -1338,7 +1455,7 @@ cdef class KernelState:
             free(kept)
             raise MemoryError(f"cannot allocate training scratch buffers ({n_floats} floats for "
                               f"K={K}, D={D}, Dv={Dv}, negatives shared per window={n_shared}, "
-                              f"and {longest + 1 + 2 * n_shared} word indices)")
+                              f"and {n_ints} word indices)")
         train_scratch_init(&scratch, block, kept + longest + 1, K, D, Dv, n_shared)
         try:
             # train
