@@ -224,12 +224,14 @@ cdef extern from *:
     """
     /* Ask the CPU to start loading n floats from p into its caches (one prefetch per 64-byte
        line); a hint with no effect on results.  No-op where the compiler has no
-       __builtin_prefetch. */
+       __builtin_prefetch.  The loop runs over integer addresses: GCC 12 at -O2 deletes the
+       same loop written over char pointers once inlined (it keeps no prefetch at all). */
+    #include <stdint.h>
     static inline void w2gm_prefetch_floats(const float *p, long n) {
     #if defined(__GNUC__) || defined(__clang__)
-        const char *c = (const char *)p, *end = (const char *)(p + n);
-        for (; c < end; c += 64)
-            __builtin_prefetch(c, 1, 3);
+        uintptr_t line = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)(p + n);
+        for (; line < end; line += 64)
+            __builtin_prefetch((const void *)line, 0, 3);
     #else
         (void)p; (void)n;
     #endif
