@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from throughput import DEFAULT_CORPUS, make_lines  # noqa: E402
 
 W2GM_SETTINGS = dict(num_mixtures=2, vector_size=50, covariance="spherical", window=10, min_count=5,
-                     sample=1e-5, negative=1, seed=1)
+                     sample=1e-5, negative=1, shared_negatives=False, seed=1)
 GENSIM_SETTINGS = dict(sg=1, vector_size=50, window=10, sample=1e-5, negative=5, min_count=5, seed=1)
 
 

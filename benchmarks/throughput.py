@@ -62,8 +62,8 @@ DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "
 
 #: The paper's text8 settings (Athiwaratkun & Wilson 2017).
 W2GM_SETTINGS = dict(num_mixtures=2, vector_size=50, covariance="spherical", window=10,
-                     min_count=5, sample=1e-5, negative=1, optimizer="adagrad", alpha=0.05,
-                     min_alpha=1e-5, var_scale=0.05)
+                     min_count=5, sample=1e-5, negative=1, shared_negatives=False,
+                     optimizer="adagrad", alpha=0.05, min_alpha=1e-5, var_scale=0.05)
 GENSIM_SETTINGS = dict(sg=1, vector_size=50, window=10, sample=1e-5, negative=5, min_count=5)
 SENTENCE_WORDS = 10_000   # text8 cut into sentences, as Text8Corpus does
 LINE_WORDS = 1_000        # tokens a line of the corpus_file input

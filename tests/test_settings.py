@@ -16,7 +16,7 @@ from test_cli import subprocess_env
 
 from w2gm import Word2GM
 from w2gm.exceptions import ParameterError
-from w2gm.settings import SETTINGS, add_arguments, check_setting, settings_from_json
+from w2gm.settings import DEFAULTS, SETTINGS, add_arguments, check_setting, settings_from_json
 
 #: The documented maxima (name -> largest accepted value).
 MAXIMA = {
@@ -194,18 +194,18 @@ def test_huge_integer_message_is_cut():
 
 def test_alpha_default_follows_the_optimizer():
     assert Word2GM().alpha == 0.1
-    assert Word2GM(optimizer="sgd").alpha == 0.025
-    assert Word2GM(optimizer="sgd", negative=5).alpha == 0.005
+    assert Word2GM(optimizer="sgd", negative=1).alpha == 0.025
+    assert Word2GM(optimizer="sgd").alpha == 0.025 / DEFAULTS["negative"] == 0.005
     assert Word2GM(optimizer="sgd", alpha=0.05).alpha == 0.05
     with pytest.raises(ParameterError, match="min_alpha"):
         Word2GM(optimizer="sgd", min_alpha=0.03)
-    assert Word2GM(optimizer="sgd").settings()["alpha"] == 0.025  # the file records the value used
+    assert Word2GM(optimizer="sgd", negative=1).settings()["alpha"] == 0.025  # the value used
 
 
 def test_sgd_with_its_default_trains(topic_sentences):
     sentences = topic_sentences(3, n_sentences=3000, length=20)
     model = Word2GM(sentences, optimizer="sgd", min_count=1, sample=0, epochs=2, workers=1)
-    assert model.alpha == 0.025
+    assert model.alpha == 0.025 / model.negative
     assert all(np.isfinite(model.training_loss)) and not model.diverged
     assert model.training_loss[-1] < model.training_loss[0]
 

@@ -18,16 +18,16 @@ from w2gm.heldout import mean_loss
 from w2gm.settings import DEFAULTS, add_arguments, arguments_to_settings, settings_from_json
 
 
-def test_off_by_default_and_off_given_explicitly_trains_the_same_model():
-    assert DEFAULTS["shared_negatives"] is False
-    assert Word2GM().shared_negatives is False
-    assert_same_arrays(fast_model(negative=3), fast_model(negative=3, shared_negatives=False))
+def test_on_by_default_and_on_given_explicitly_trains_the_same_model():
+    assert DEFAULTS["shared_negatives"] is True
+    assert Word2GM().shared_negatives is True
+    assert_same_arrays(fast_model(negative=3), fast_model(negative=3, shared_negatives=True))
 
 
 @pytest.mark.parametrize("negative", [1, 3])
 @pytest.mark.parametrize("separate_output", [False, True])
 def test_shared_negatives_change_the_trained_model(negative, separate_output):
-    default = fast_model(negative=negative, separate_output=separate_output)
+    default = fast_model(negative=negative, separate_output=separate_output, shared_negatives=False)
     shared = fast_model(negative=negative, separate_output=separate_output, shared_negatives=True)
     assert shared.shared_negatives is True
     before, after = all_arrays(default), all_arrays(shared)
@@ -120,7 +120,8 @@ def test_older_settings_records_load_with_it_off():
 def test_cli_has_the_option():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    assert arguments_to_settings(parser.parse_args([]))["shared_negatives"] is False
+    assert arguments_to_settings(parser.parse_args([]))["shared_negatives"] is True
+    assert arguments_to_settings(parser.parse_args(["--no-shared-negatives"]))["shared_negatives"] is False
     args = arguments_to_settings(parser.parse_args(["--shared-negatives", "--negative", "5"]))
     assert args["shared_negatives"] is True and args["negative"] == 5
     assert Word2GM(**args).shared_negatives is True

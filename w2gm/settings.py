@@ -65,8 +65,9 @@ import numpy as np
 
 from w2gm.exceptions import ParameterError
 
-__all__ = ["Setting", "SETTINGS", "DEFAULTS", "SETTING_NAMES", "check_setting", "validate_settings",
-           "settings_to_json", "settings_from_json", "add_arguments", "arguments_to_settings"]
+__all__ = ["Setting", "SETTINGS", "DEFAULTS", "OLDER_FILE_VALUES", "SETTING_NAMES", "check_setting",
+           "validate_settings", "settings_to_json", "settings_from_json", "add_arguments",
+           "arguments_to_settings"]
 
 
 class Setting(NamedTuple):
@@ -231,9 +232,9 @@ SETTINGS = (
             high=2**63 - 1),
     Setting("sample", 1e-5, "float", "subsampling threshold of frequent words (0 disables)", low=0.0,
             high=1.0),
-    Setting("negative", 1, "int",
-            "negative context words per positive pair (paper: 1; each costs one energy)", low=1,
-            high=1000),
+    Setting("negative", 5, "int",
+            "negative context words per centre word's window with shared negatives (default), "
+            "per (w, c) pair without (the paper: 1 per pair)", low=1, high=1000),
     Setting("margin", 1.0, "float", "margin m of the max-margin loss (Section 3.3)", low=FLOAT_TINY,
             high=1e6),
     Setting("var_scale", 0.5, "float", "initial variance of every component (paper: 0.05)",
@@ -291,10 +292,11 @@ SETTINGS = (
             "after every update rescale each mean vector longer than this to this L2 norm "
             "(the original's norm_cap, 3.0 there; default: no cap)", low=FLOAT_TINY,
             high=FLOAT_MAX),
-    Setting("shared_negatives", False, "bool",
+    Setting("shared_negatives", True, "bool",
             "draw the negative words once per centre word and pair them with every context word "
-            "of its window (pWord2Vec; a window costs contexts + negative energies instead of "
-            "contexts * (1 + negative))"),
+            "of its window (the window-batched kernel, pWord2Vec; a window costs contexts + "
+            "negative energies instead of contexts * (1 + negative)); --no-shared-negatives "
+            "--negative 1: the paper's one negative per (w, c) pair"),
     Setting("adagrad_state", "scalar", "choice",
             "Adagrad accumulators: 'scalar' one per parameter (the paper's Adagrad); 'row' one per "
             "parameter row (a component's D means or diagonal log-variances, a word's K logits), "
@@ -304,6 +306,13 @@ SETTINGS = (
 
 #: Setting name -> default value.
 DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+#: Values of settings whose default changed, for model files written before the change (their
+#: settings record lacks the name): such a model keeps training as it was trained.  Issue 13 made
+#: the window-batched kernel the default (``shared_negatives`` True, formerly False;
+#: ``docs/training.md``, "Shared negatives").  ``negative`` changed its default too (5, formerly
+#: 1), but every settings record holds it.
+OLDER_FILE_VALUES = {"shared_negatives": False}
 #: Setting names in signature order.
 SETTING_NAMES = tuple(DEFAULTS)
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -375,7 +384,8 @@ def settings_from_json(record):
     ----------
     record : dict
         As written by :func:`settings_to_json`.  Names missing from an older
-        file take their default.
+        file take their value in :data:`OLDER_FILE_VALUES` if they have one
+        (a setting whose default changed since), else their default.
 
     Returns
     -------
@@ -393,7 +403,7 @@ def settings_from_json(record):
     unknown = sorted(set(record) - set(_BY_NAME), key=str)
     if unknown:
         raise ParameterError(f"unknown settings {unknown}")
-    values = dict(DEFAULTS, **record)
+    values = {**DEFAULTS, **OLDER_FILE_VALUES, **record}
     if isinstance(values["var_bounds"], list):
         values["var_bounds"] = tuple(values["var_bounds"])
     return validate_settings(values)

@@ -128,7 +128,10 @@ class Word2GM:
     sample : float
         Subsampling threshold of frequent words (Appendix A.2; 0 disables).
     negative : int
-        Negative context words per positive pair (paper: 1).
+        Negative context words: with ``shared_negatives`` (default) drawn
+        once per centre word and shared by its window's context words,
+        default 5; without, drawn for each (w, c) pair (the paper: 1 per
+        pair, Section 3.3).
     margin : float
         Margin m of the max-margin loss (Section 3.3).
     var_scale : float
@@ -243,8 +246,12 @@ class Word2GM:
         instead of ``negative`` draws per (w, c) pair: a window costs
         ``contexts + negative`` energies instead of
         ``contexts * (1 + negative)``.  Each (c, c') term is the same hinge
-        and counts as one sample of the loss.  Default False
-        (``docs/training.md``, "Shared negatives").
+        and counts as one sample of the loss.  Default True: the
+        window-batched kernel, with the default ``negative=5`` about 1.5
+        times as fast as the paper's one negative per pair at the same
+        quality (``docs/performance.md``, ``docs/quality.md``); False with
+        ``negative=1`` trains the paper's objective (Section 3.3) with the
+        per-pair kernel (``docs/training.md``, "Shared negatives").
     adagrad_state : {"scalar", "row"}
         ``"scalar"`` (default): one Adagrad accumulator per parameter (the
         paper's Adagrad).  ``"row"``: one per parameter row (a component's D
