@@ -6,12 +6,15 @@ var_scale 0.5: ``benchmarks/throughput.py``'s w2gm settings with the two default
 the paper's), once as they are and once with the ``--set`` overrides, for workers 1 and 2, ``--reps``
 times; the order of the two alternates between repetitions.  It prints raw corpus words per second for every
 run, then per worker count the medians and the median, min and max of the per-repetition ratio
-changed/defaults.  Run it from outside the source tree only if you want an installed w2gm;
-it uses whatever ``import w2gm`` finds.
+changed/defaults.  ``--base`` adds settings to both runs, so a change can be measured against
+a baseline that is not the defaults (e.g. ``--base '{"shared_negatives": true}' --set
+'{"covariance": "diagonal"}'``: diagonal against spherical, both with shared negatives).  Run it
+from outside the source tree only if you want an installed w2gm; it uses whatever ``import
+w2gm`` finds (it prints the path).
 
 Usage::
 
-    python benchmarks/settings_speed.py --set '{"adagrad_state": "row"}' [--reps 4] [--mb 20]
+    python benchmarks/settings_speed.py --set '{"adagrad_state": "row"}' [--base '{}'] [--reps 4] [--mb 20]
 """
 import argparse
 import json
@@ -29,6 +32,8 @@ CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[4])
 from throughput import time_w2gm
+import w2gm
+print("w2gm imported from", w2gm.__file__, file=sys.stderr)
 from w2gm import Text8Corpus
 print(time_w2gm(Text8Corpus(sys.argv[1]), int(sys.argv[2]), 1, **json.loads(sys.argv[3])))
 """
@@ -37,18 +42,23 @@ print(time_w2gm(Text8Corpus(sys.argv[1]), int(sys.argv[2]), 1, **json.loads(sys.
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", required=True, help="JSON dict of w2gm setting overrides")
+    parser.add_argument("--base", default="{}",
+                        help="JSON dict of w2gm settings given to both runs (default: none)")
     parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     parser.add_argument("--mb", type=float, default=20)
     parser.add_argument("--reps", type=int, default=4)
     args = parser.parse_args()
     overrides = json.loads(args.set)
-    fixed = {"seed", "workers", "epochs"} & set(overrides)
+    common = json.loads(args.base)
+    fixed = {"seed", "workers", "epochs"} & (set(overrides) | set(common))
     if fixed:
-        parser.error(f"--set cannot change {sorted(fixed)}: each run uses seed 1, one epoch, workers 1 and 2")
+        parser.error(f"--set and --base cannot change {sorted(fixed)}: each run uses seed 1, one epoch, "
+                     f"workers 1 and 2")
     directory = os.path.join(tempfile.gettempdir(), "w2gm-compare")
     os.makedirs(directory, exist_ok=True)
     path = make_slice(args.corpus, args.mb, directory)
-    defaults = {"alpha": 0.1, "var_scale": 0.5}   # the library defaults (throughput.py has the paper's)
+    # the library defaults (throughput.py has the paper's), with --base
+    defaults = dict({"alpha": 0.1, "var_scale": 0.5}, **common)
     variants = {"defaults": defaults, "changed": dict(defaults, **overrides)}
     results = {}
     for rep in range(args.reps):
@@ -58,9 +68,12 @@ def main():
                 out = subprocess.run([sys.executable, "-c", CHILD, path, str(workers), json.dumps(settings),
                                       HERE], capture_output=True, text=True, check=True)
                 wps = float(out.stdout.split()[-1])
+                if rep == 0 and workers == 1:
+                    print(*[line for line in out.stderr.splitlines() if line.startswith("w2gm imported")],
+                          flush=True)
                 results.setdefault((workers, name), []).append(wps)
                 print(f"rep {rep} workers {workers} {name:8s} {wps:10.0f} words/s", flush=True)
-    print(f"\nchanged = {json.dumps(overrides)}")
+    print(f"\nbase = {json.dumps(common)}, changed = {json.dumps(overrides)}")
     print("workers  defaults-median  changed-median  changed/defaults median-of-ratios (min, max)")
     for workers in (1, 2):
         base, changed = results[(workers, "defaults")], results[(workers, "changed")]

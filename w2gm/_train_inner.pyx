@@ -125,6 +125,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
 
+from w2gm._fastmath cimport fast_exp, fast_log
 from w2gm._sampling cimport rng_seed, rng_below, keep_word, draw_negative
 from w2gm._sampling import _check_seed
 from w2gm.exceptions import ParameterError
@@ -276,12 +277,22 @@ cdef inline floating squared_distance(const floating *a, const floating *b, int 
 # ---------------------------------------------------------------------------
 
 # var = exp(lv) (Appendix A.2 optimises log d); log_weights = log softmax(s) [A.2 softmax]
+# float32 diagonal (Dv > 1): the vectorised fast_exp (_fastmath.pxd, within 1 ulp); spherical
+# keeps libm's expf, bit for bit
 cdef inline void variances_and_log_weights(int K, int Dv, const floating *lv, const floating *s,
                                            floating *var, floating *log_weights) noexcept nogil:
     """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K) of one word."""
     cdef int i
-    for i in range(K * Dv):
-        var[i] = f_exp(lv[i])
+    if floating is float:
+        if Dv > 1:
+            for i in range(K * Dv):
+                var[i] = fast_exp(lv[i])
+        else:
+            for i in range(K):
+                var[i] = expf(lv[i])
+    else:
+        for i in range(K * Dv):
+            var[i] = f_exp(lv[i])
     log_softmax(K, s, log_weights)
 
 
@@ -302,9 +313,12 @@ cdef inline floating partial_energy_spherical(
 # [eq. 3] diagonal (Appendix A.2): S_ijr = var_f,i,r + var_g,j,r + eps,
 #                                  xi_ij = -1/2 (sum_r log S_ijr + sum_r diff_r^2 / S_ijr)
 # The backward pass needs only 1/S_ijr, so that is what is stored: one division per value in all.
-# float32: sum_r log S_ijr = sum over blocks of 4 of log(S_r S_r+1 S_r+2 S_r+3), the product in
-# float64 (a product of 4 float32 values cannot overflow or underflow there; 0, inf and NaN carry
-# through as they would in the sum): D/4 logarithms instead of D
+# float32: the reciprocals in a loop of their own (vectorised), the Mahalanobis sum over them in 4
+# interleaved partial sums as in squared_distance (vectorised; one running sum is not), and
+# sum_r log S_ijr = sum over blocks of 4 of log(S_r S_r+1 S_r+2 S_r+3), the product in float64 (a
+# product of 4 float32 values cannot overflow or underflow there; 0, inf and NaN carry through as
+# they would in the sum): D/4 logarithms instead of D.  The vectorised float32 fast_log
+# (_fastmath.pxd) was measured slower than these blocked float64 logs (docs/performance.md).
 cdef inline floating partial_energy_diagonal(
         int D, const floating *mu_fi, const floating *mu_gj, const floating *var_fi,
         const floating *var_gj, floating eps, floating *inv_S_ij) noexcept nogil:
@@ -312,12 +326,26 @@ cdef inline floating partial_energy_diagonal(
     cdef int r
     cdef floating diff, inv, mahal = 0, log_det = 0
     cdef double log_det_blocks = 0
-    for r in range(D):
-        inv = 1 / (var_fi[r] + var_gj[r] + eps)
-        inv_S_ij[r] = inv
-        diff = mu_fi[r] - mu_gj[r]
-        mahal = mahal + diff * diff * inv
+    cdef float diff0, diff1, diff2, diff3, mahal0 = 0, mahal1 = 0, mahal2 = 0, mahal3 = 0
     if floating is float:
+        for r in range(D):
+            inv_S_ij[r] = 1 / (var_fi[r] + var_gj[r] + eps)
+        r = 0
+        while r + 4 <= D:
+            diff0 = mu_fi[r] - mu_gj[r]
+            diff1 = mu_fi[r + 1] - mu_gj[r + 1]
+            diff2 = mu_fi[r + 2] - mu_gj[r + 2]
+            diff3 = mu_fi[r + 3] - mu_gj[r + 3]
+            mahal0 = mahal0 + diff0 * diff0 * inv_S_ij[r]
+            mahal1 = mahal1 + diff1 * diff1 * inv_S_ij[r + 1]
+            mahal2 = mahal2 + diff2 * diff2 * inv_S_ij[r + 2]
+            mahal3 = mahal3 + diff3 * diff3 * inv_S_ij[r + 3]
+            r += 4
+        while r < D:
+            diff0 = mu_fi[r] - mu_gj[r]
+            mahal0 = mahal0 + diff0 * diff0 * inv_S_ij[r]
+            r += 1
+        mahal = (mahal0 + mahal1) + (mahal2 + mahal3)
         r = 0
         while r + 4 <= D:
             log_det_blocks += log((<double>(var_fi[r] + var_gj[r] + eps)
@@ -330,6 +358,11 @@ cdef inline floating partial_energy_diagonal(
             r += 1
         log_det = <float>log_det_blocks
     else:
+        for r in range(D):
+            inv = 1 / (var_fi[r] + var_gj[r] + eps)
+            inv_S_ij[r] = inv
+            diff = mu_fi[r] - mu_gj[r]
+            mahal = mahal + diff * diff * inv
         for r in range(D):
             log_det = log_det + f_log(var_fi[r] + var_gj[r] + eps)
     return <floating>(-0.5) * (log_det + mahal)
@@ -470,6 +503,13 @@ cdef inline void partial_energy_grad_diagonal(
     """Add ``coef_ij * ∂xi_ij/∂(mu, lv)`` of both components to the gradient buffers.
 
     ``inv_S_ij`` holds the D reciprocals ``1 / S_ijr`` stored by the forward pass.
+
+    Three loops, each writing one or two of the gradient buffers: GCC
+    vectorises a loop whose stores may alias its loads only behind run-time
+    overlap checks, of which it allows 10 by default; one loop writing all
+    four buffers needs more and stays scalar (GCC 12, ``-fopt-info-vec``),
+    each of these three is vectorised.  ``grad_S`` is recomputed in the
+    last two (a few multiplies per value).
     """
     cdef int r
     cdef floating inv_S, diff, step, grad_S
@@ -479,8 +519,15 @@ cdef inline void partial_energy_grad_diagonal(
         step = coef_ij * diff * inv_S
         grad_mu_fi[r] -= step
         grad_mu_gj[r] += step
+    for r in range(D):
+        inv_S = inv_S_ij[r]
+        diff = mu_fi[r] - mu_gj[r]
         grad_S = coef_ij * <floating>0.5 * inv_S * (diff * diff * inv_S - 1)
         grad_lv_fi[r] += grad_S * var_fi[r]
+    for r in range(D):
+        inv_S = inv_S_ij[r]
+        diff = mu_fi[r] - mu_gj[r]
+        grad_S = coef_ij * <floating>0.5 * inv_S * (diff * diff * inv_S - 1)
         grad_lv_gj[r] += grad_S * var_gj[r]
 
 
@@ -687,12 +734,19 @@ cdef inline void apply_row_update(floating *x, floating *acc_row, const floating
 
 
 cdef inline void clip_range(float *x, int n, float lo, float hi) noexcept nogil:
+    """Clip ``x`` to ``[lo, hi]`` in place; NaN stays NaN.
+
+    Every value is stored back, chosen without a branch, so the loop
+    vectorises (a conditional store would not); the values are those of
+    ``if x < lo: x = lo elif x > hi: x = hi``.
+    """
     cdef int k
+    cdef float v
     for k in range(n):
-        if x[k] < lo:
-            x[k] = lo
-        elif x[k] > hi:
-            x[k] = hi
+        v = x[k]
+        v = lo if v < lo else v
+        v = hi if v > hi else v
+        x[k] = v
 
 
 cdef inline void prefetch_word(const TrainConfig *cfg, const SideParams *side,
@@ -1894,3 +1948,80 @@ def cpu_supports_avx2_fma():
         on x86 with GCC or Clang; False on other machines and compilers.
     """
     return bool(w2gm_cpu_avx2_fma())
+
+
+# ---------------------------------------------------------------------------
+# The float32 fast_exp / fast_log of the diagonal kernel over arrays (for the tests)
+# ---------------------------------------------------------------------------
+
+
+def _float32_input(x):
+    """``x`` as a read-only C-contiguous float32 ndarray (a copy where needed)."""
+    try:
+        return np.asarray(x, dtype=np.float32, order="C")
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"x must be array_like of real numbers, got {type(x).__name__}") from err
+
+
+def fast_exp_array(x):
+    """``exp(x)`` by the kernel's float32 ``fast_exp`` (``_fastmath.pxd``), elementwise.
+
+    Within 1 ulp of ``exp`` for ``-87.33654 <= x <= 88.72284``; +inf above
+    (overflow), 0 below (results that would be subnormal are flushed to 0),
+    NaN for NaN.  The diagonal kernel computes its variances with it.
+
+    Parameters
+    ----------
+    x : array_like
+        Converted to float32 (as a float32 kernel would see it).
+
+    Returns
+    -------
+    ndarray of float32, the shape of `x`
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if `x` cannot be converted to float32.
+    """
+    arr = _float32_input(x)
+    out = np.empty(arr.shape, dtype=np.float32)
+    cdef const float[::1] src = arr.reshape(-1)
+    cdef float[::1] dst = out.reshape(-1)
+    cdef Py_ssize_t r
+    with nogil:
+        for r in range(src.shape[0]):
+            dst[r] = fast_exp(src[r])
+    return out
+
+
+def fast_log_array(x):
+    """``log(x)`` by the kernel's float32 ``fast_log`` (``_fastmath.pxd``), elementwise.
+
+    Within 1 ulp of ``log`` for every positive finite float32, subnormals
+    included; -inf for 0, +inf for +inf, NaN for negative numbers and NaN.
+    Not used by the kernel (``docs/training.md``, "Fast exp and log").
+
+    Parameters
+    ----------
+    x : array_like
+        Converted to float32 (as a float32 kernel would see it).
+
+    Returns
+    -------
+    ndarray of float32, the shape of `x`
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if `x` cannot be converted to float32.
+    """
+    arr = _float32_input(x)
+    out = np.empty(arr.shape, dtype=np.float32)
+    cdef const float[::1] src = arr.reshape(-1)
+    cdef float[::1] dst = out.reshape(-1)
+    cdef Py_ssize_t r
+    with nogil:
+        for r in range(src.shape[0]):
+            dst[r] = fast_log(src[r])
+    return out
