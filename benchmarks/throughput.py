@@ -18,8 +18,8 @@ Throughput = raw corpus words x epochs / wall seconds of ``train()``.  Within ea
 ``--reps`` repetitions the runs alternate between the libraries, in an order flipped every
 repetition.
 
-Output: the machine (CPU model, cores, Python, NumPy, gensim, w2gm and, where ``w2gm.kernels``
-exists, its kernel) and the command line; every run's words/s; then per (input, workers) the
+Output: the machine (CPU model, cores, Python, NumPy, gensim, w2gm and the kernel build
+``w2gm.kernels`` picked) and the command line; every run's words/s; then per (input, workers) the
 median (min, max) words/s of each run, the w2gm/gensim ratio (median of the per-repetition
 ratios, with min and max) and the scaling from the first ``--workers`` count to the others
 (median of per-repetition ratios).  Optional sections:
@@ -46,7 +46,6 @@ Requires gensim (``pip install ".[benchmark]"``).
 
 import argparse
 import gzip
-import importlib
 import json
 import os
 import platform
@@ -213,18 +212,9 @@ def cpu_model():
 
 
 def kernel_name():
-    """The kernel build ``w2gm.kernels`` picked, or a note that the module does not exist."""
-    try:
-        kernels = importlib.import_module("w2gm.kernels")
-    except ModuleNotFoundError as e:
-        if e.name != "w2gm.kernels":
-            raise
-        return "one build (no w2gm.kernels)"
-    for name in ("describe", "active", "selected", "name", "NAME", "KERNEL", "kernel"):
-        value = getattr(kernels, name, None)
-        if value is not None:
-            return str(value() if callable(value) else value)
-    return "w2gm.kernels present, kernel name not found"
+    """The kernel build ``w2gm.kernels`` picked ("baseline" or "avx2"; ``W2GM_KERNEL`` overrides)."""
+    from w2gm import kernels
+    return kernels.kernel_name
 
 
 def print_header():
@@ -305,7 +295,7 @@ def memory_child(path, epochs, vocab_path=None):
     """
     from w2gm import Text8Corpus, Word2GM
     corpus = Text8Corpus(path)
-    model = Word2GM(workers=2, epochs=epochs, seed=1, **W2GM_SETTINGS)
+    model = Word2GM(workers=2, epochs=epochs, seed=1)     # the library defaults
     model.build_vocab(Text8Corpus(vocab_path) if vocab_path else corpus)
     groups = [model.params_in, model.params_out, model.accumulators_in, model.accumulators_out]
     arrays = [a for group in groups if group is not None for a in group]
@@ -337,7 +327,7 @@ def measure_memory(path, epochs, vocab_path=None):
 
 
 def print_memory_table(src, epochs, directory):
-    print("\nPeak resident memory of a w2gm process (paper settings, workers=2): during train() alone, "
+    print("\nPeak resident memory of a w2gm process (library defaults, workers=2): during train() alone, "
           "and over the whole process including the vocabulary scan:\n")
     mib = 2 ** 20
     paths = {mb: make_slice(src, mb, directory) for mb in (10, 100)}
