@@ -16,13 +16,13 @@ Usage::
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from settings_speed import print_ratios  # noqa: E402
 from throughput import DEFAULT_CORPUS, make_slice  # noqa: E402
 
 CHILD = """
@@ -65,12 +65,7 @@ def main():
                 results.setdefault((workers, kernel), []).append(float(wps))
                 print(f"rep {rep} workers {workers} {kernel:8s} {float(wps):10.0f} words/s", flush=True)
     print(f"\nsettings = library defaults + {json.dumps(overrides)}")
-    print("workers  baseline-median  avx2-median  avx2/baseline median-of-ratios (min, max)")
-    for workers in (1, 2):
-        base, avx2 = results[(workers, "baseline")], results[(workers, "avx2")]
-        ratios = [b / a for a, b in zip(base, avx2)]
-        print(f"{workers:7d}  {statistics.median(base):15.0f}  {statistics.median(avx2):11.0f}  "
-              f"{statistics.median(ratios):.3f} ({min(ratios):.3f}, {max(ratios):.3f})")
+    print_ratios(results, "baseline", "avx2")
 
 
 if __name__ == "__main__":

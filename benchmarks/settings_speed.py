@@ -39,6 +39,18 @@ print(time_w2gm(Text8Corpus(sys.argv[1]), int(sys.argv[2]), 1, **json.loads(sys.
 """
 
 
+def print_ratios(results, old, new):
+    """Per worker count (1, 2): the medians of runs ``old`` and ``new`` (``results[(workers, name)]``,
+    words/s by repetition) and the median (min, max) of the per-repetition ratios new/old."""
+    print(f"workers  {old}-median  {new}-median  {new}/{old} median-of-ratios (min, max)")
+    for workers in (1, 2):
+        base, changed = results[(workers, old)], results[(workers, new)]
+        ratios = [b / a for a, b in zip(base, changed)]
+        print(f"{workers:7d}  {statistics.median(base):{len(old) + 7}.0f}  "
+              f"{statistics.median(changed):{len(new) + 7}.0f}  "
+              f"{statistics.median(ratios):.3f} ({min(ratios):.3f}, {max(ratios):.3f})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", required=True, help="JSON dict of w2gm setting overrides")
@@ -74,12 +86,7 @@ def main():
                 results.setdefault((workers, name), []).append(wps)
                 print(f"rep {rep} workers {workers} {name:8s} {wps:10.0f} words/s", flush=True)
     print(f"\nbase = {json.dumps(common)}, changed = {json.dumps(overrides)}")
-    print("workers  defaults-median  changed-median  changed/defaults median-of-ratios (min, max)")
-    for workers in (1, 2):
-        base, changed = results[(workers, "defaults")], results[(workers, "changed")]
-        ratios = [b / a for a, b in zip(base, changed)]
-        print(f"{workers:7d}  {statistics.median(base):15.0f}  {statistics.median(changed):14.0f}  "
-              f"{statistics.median(ratios):.3f} ({min(ratios):.3f}, {max(ratios):.3f})")
+    print_ratios(results, "defaults", "changed")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ ratios, with min and max) and the scaling from the first ``--workers`` count to 
 * ``--variants``: w2gm at K = 1, 2, 3, 4 spherical D = 50, K = 2 diagonal D = 50 and K = 2
   spherical D = 100 (library defaults otherwise, workers 2, token lists), median (min, max)
   words/s and the ratio to K = 2 spherical D = 50 of the same repetition;
-* ``--memory``: peak resident memory of a w2gm training process (paper settings, workers 2,
+* ``--memory``: peak resident memory of a w2gm training process (library defaults, workers 2,
   a fresh subprocess per row) on the first 10 and 100 MB, next to its parameter arrays.
 
 ``--skip-speed`` leaves out the library comparison (e.g. ``--skip-speed --memory``).  The

@@ -20,7 +20,10 @@ from w2gm.evaluation import bundled_analogies_path, bundled_dataset_path
 gensim_models = pytest.importorskip("gensim.models")
 from gensim.models.callbacks import CallbackAny2Vec  # noqa: E402
 
-SETTINGS = dict(epochs=5, sample=1e-3, workers=1, seed=1)
+# One negative per pair (the per-pair kernel): on this 333k-token corpus and 5 epochs the default's
+# 5 shared negatives find fewer topical neighbours (docs/training.md, "Shared negatives"), and the
+# neighbour thresholds below would hold for some seeds only.
+SETTINGS = dict(epochs=5, sample=1e-3, workers=1, seed=1, shared_negatives=False, negative=1)
 WAR_WORDS = {"ii", "fought", "civil", "armed", "battle", "victory", "defeat", "army", "resistance",
              "imperial", "wars", "soldiers", "troops"}
 SPORT_WORDS = {"team", "league", "stadium", "rugby", "basketball", "clubs", "nfl", "compete", "players",

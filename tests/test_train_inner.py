@@ -569,14 +569,17 @@ def test_float32_diagonal_blocked_log_det_matches_reference(Dm, log_variance):
 
 @pytest.mark.parametrize("cov", COVS)
 @pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
-def test_train_job_matches_reference_with_random_sampling(cov, adagrad):
+@pytest.mark.parametrize("Dm", [3, 13])
+def test_train_job_matches_reference_with_random_sampling(cov, adagrad, Dm):
     """Windows, several negatives, subsampling and a real alias table.
 
     Mirrors every random draw with the Python replica of the generator
     (checked bit-exactly in test_sampling.py).  Separate output
     distributions, so a centre word may be its own context or negative.
+    D = 13 runs the float32 squared distance's 8 vector lanes and its
+    remainder, and the diagonal Mahalanobis sum's 4 partial sums.
     """
-    V, K, Dm = 7, 2, 3
+    V, K = 7, 2
     rng = np.random.default_rng(21)
     counts = rng.integers(1, 60, V)
     from w2gm._sampling import build_alias_table, subsampling_thresholds
@@ -1258,7 +1261,8 @@ def random_job(seed=21, V=7):
 @pytest.mark.parametrize("cov", COVS)
 @pytest.mark.parametrize("adagrad", [False, True], ids=["sgd", "adagrad"])
 @pytest.mark.parametrize("K", KS)
-def test_train_job_with_shared_negatives_matches_reference(cov, adagrad, K):
+@pytest.mark.parametrize("Dm", [3, 13])
+def test_train_job_with_shared_negatives_matches_reference(cov, adagrad, K, Dm):
     """shared_negatives=True: the kernel equals the reference draw for draw and update for update.
 
     Windows, 3 negatives per window, subsampling and a real alias table
@@ -1267,9 +1271,10 @@ def test_train_job_with_shared_negatives_matches_reference(cov, adagrad, K):
     gives another model.  The rate starts at 0.05: with SGD at 0.1 (summed
     steps of up to 6 terms, variances down to exp(-6)) float32 rounding grows
     to 2e-4 by the job's end, beyond the tolerance, while a wrong gradient or
-    update would be off by the step itself.
+    update would be off by the step itself.  D = 13 runs the float32 squared
+    distance's 8 vector lanes and its remainder.
     """
-    V, Dm = 7, 3
+    V = 7
     alias, keep, sentences = random_job()
     results = {}
     for shared_neg in (False, True):

@@ -1963,6 +1963,22 @@ def _float32_input(x):
         raise ParameterError(f"x must be array_like of real numbers, got {type(x).__name__}") from err
 
 
+ctypedef float (*_Float32Function)(float) noexcept nogil
+
+
+cdef _float32_map(x, _Float32Function function):
+    """``function`` applied to every value of ``x`` as float32 (:func:`_float32_input`), same shape."""
+    arr = _float32_input(x)
+    out = np.empty(arr.shape, dtype=np.float32)
+    cdef const float[::1] src = arr.reshape(-1)
+    cdef float[::1] dst = out.reshape(-1)
+    cdef Py_ssize_t r
+    with nogil:
+        for r in range(src.shape[0]):
+            dst[r] = function(src[r])
+    return out
+
+
 def fast_exp_array(x):
     """``exp(x)`` by the kernel's float32 ``fast_exp`` (``_fastmath.pxd``), elementwise.
 
@@ -1984,15 +2000,7 @@ def fast_exp_array(x):
     ParameterError
         (a ``ValueError``) if `x` cannot be converted to float32.
     """
-    arr = _float32_input(x)
-    out = np.empty(arr.shape, dtype=np.float32)
-    cdef const float[::1] src = arr.reshape(-1)
-    cdef float[::1] dst = out.reshape(-1)
-    cdef Py_ssize_t r
-    with nogil:
-        for r in range(src.shape[0]):
-            dst[r] = fast_exp(src[r])
-    return out
+    return _float32_map(x, fast_exp)
 
 
 def fast_log_array(x):
@@ -2016,12 +2024,4 @@ def fast_log_array(x):
     ParameterError
         (a ``ValueError``) if `x` cannot be converted to float32.
     """
-    arr = _float32_input(x)
-    out = np.empty(arr.shape, dtype=np.float32)
-    cdef const float[::1] src = arr.reshape(-1)
-    cdef float[::1] dst = out.reshape(-1)
-    cdef Py_ssize_t r
-    with nogil:
-        for r in range(src.shape[0]):
-            dst[r] = fast_log(src[r])
-    return out
+    return _float32_map(x, fast_log)

@@ -23,19 +23,17 @@ value        kernel
 ============ ================================================================
 
 The choice is logged once, at import, at DEBUG level by the logger
-``w2gm.kernels``.
+``w2gm.kernels``.  The AVX2 build is imported only once chosen: its module
+initialisation is compiled with AVX2 too, and would stop the process with an
+illegal instruction on a CPU without it.
 """
 
+import importlib.util
 import logging
 import os
 
 from w2gm import _train_inner
 from w2gm.exceptions import ParameterError
-
-try:
-    from w2gm import _train_inner_avx2
-except ImportError:          # not built: another architecture or compiler
-    _train_inner_avx2 = None
 
 __all__ = ["ENV_VAR", "CHOICES", "KernelState", "kernel_name", "select_kernel"]
 
@@ -45,8 +43,8 @@ ENV_VAR = "W2GM_KERNEL"
 CHOICES = ("auto", "baseline", "avx2")
 
 
-def select_kernel(choice, cpu_avx2_fma, avx2_module):
-    """Pick the kernel module for a ``W2GM_KERNEL`` value.
+def select_kernel(choice, cpu_avx2_fma, avx2_built):
+    """Pick the kernel build for a ``W2GM_KERNEL`` value.
 
     Parameters
     ----------
@@ -56,37 +54,42 @@ def select_kernel(choice, cpu_avx2_fma, avx2_module):
     cpu_avx2_fma : bool
         Whether the CPU runs AVX2 and FMA code
         (:func:`w2gm._train_inner.cpu_supports_avx2_fma`).
-    avx2_module : module or None
-        :mod:`w2gm._train_inner_avx2`, or None where it is not built.
+    avx2_built : bool
+        Whether :mod:`w2gm._train_inner_avx2` is installed (it is not
+        imported to find out).
 
     Returns
     -------
-    name : str
-        ``"baseline"`` or ``"avx2"``.
-    module : module
-        :mod:`w2gm._train_inner` or `avx2_module`; its ``KernelState`` trains.
+    str
+        ``"baseline"`` (:mod:`w2gm._train_inner` trains) or ``"avx2"``
+        (:mod:`w2gm._train_inner_avx2`).
 
     Raises
     ------
     ParameterError
         (a ``ValueError``) for a value not in :data:`CHOICES`, or ``"avx2"``
-        where `avx2_module` is None or `cpu_avx2_fma` is false; the message
-        names the value.
+        where `avx2_built` or `cpu_avx2_fma` is false; the message names the
+        value.
     """
     value = (choice or "").strip().lower() or "auto"
     if value not in CHOICES:
         raise ParameterError(f"{ENV_VAR}={choice!r}: expected one of {', '.join(CHOICES)}")
-    if value == "avx2" and (avx2_module is None or not cpu_avx2_fma):
-        why = "was not built (x86-64 with GCC or Clang only)" if avx2_module is None \
+    if value == "avx2" and not (avx2_built and cpu_avx2_fma):
+        why = "was not built (x86-64 with GCC or Clang only)" if not avx2_built \
             else "needs AVX2 and FMA, which this CPU lacks"
         raise ParameterError(f"{ENV_VAR}={choice!r}: the AVX2 kernel {why}; use auto or baseline")
-    if value == "avx2" or (value == "auto" and avx2_module is not None and cpu_avx2_fma):
-        return "avx2", avx2_module
-    return "baseline", _train_inner
+    if value == "avx2" or (value == "auto" and avx2_built and cpu_avx2_fma):
+        return "avx2"
+    return "baseline"
 
 
 _cpu_avx2_fma = _train_inner.cpu_supports_avx2_fma()
-kernel_name, _module = select_kernel(os.environ.get(ENV_VAR), _cpu_avx2_fma, _train_inner_avx2)
+_avx2_built = importlib.util.find_spec("w2gm._train_inner_avx2") is not None
+kernel_name = select_kernel(os.environ.get(ENV_VAR), _cpu_avx2_fma, _avx2_built)
+if kernel_name == "avx2":
+    from w2gm import _train_inner_avx2 as _module
+else:
+    _module = _train_inner
 KernelState = _module.KernelState
 logger.debug("training kernel: %s (%s=%r, CPU AVX2+FMA: %s, AVX2 build: %s)", kernel_name, ENV_VAR,
-             os.environ.get(ENV_VAR, "auto"), _cpu_avx2_fma, _train_inner_avx2 is not None)
+             os.environ.get(ENV_VAR, "auto"), _cpu_avx2_fma, _avx2_built)

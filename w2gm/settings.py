@@ -29,7 +29,7 @@ setting             maximum      why
                                  paper uses 2 or 3)
 ``vector_size``     10000        with ``num_mixtures`` bounds the kernel's sizes
 ``window``          10000        the corpus readers cut sentences at 10000 words
-``negative``        1000         each negative is one more energy per pair
+``negative``        1000         each negative is one more energy per window (or per pair)
                                  (word2vec uses 1 to 25)
 ``min_count``       2**63 - 1    word counts are int64
 ``epochs``          10000        one progress record per epoch is kept
@@ -419,8 +419,8 @@ def add_arguments(parser):
     :data:`SETTINGS`; the values are validated by :func:`validate_settings`
     when the model is built.  A bool setting is a ``--name`` / ``--no-name``
     pair (``argparse.BooleanOptionalAction``), so that the settings whose
-    default is True (``sorted_vocab``, ``shrink_windows``, ``compute_loss``)
-    can be switched off.
+    default is True (``sorted_vocab``, ``shrink_windows``, ``compute_loss``,
+    ``shared_negatives``) can be switched off.
     """
     for s in SETTINGS:
         flag = "--" + s.name.replace("_", "-")

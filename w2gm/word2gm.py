@@ -78,7 +78,8 @@ _UNSUPPORTED = {
     "sg": "gensim's choice between CBOW and skip-gram does not apply: Word2GM always trains skip-gram "
           "style, each centre word against the words of its window (Section 3.3)",
     "hs": "gensim's hierarchical softmax does not apply: Word2GM trains with the max-margin loss on "
-          "negative words (Section 3.3); negative sets how many per pair",
+          "negative words (Section 3.3); negative sets how many (per window with shared_negatives, else "
+          "per pair)",
     "cbow_mean": "gensim's CBOW averaging does not apply: Word2GM has no CBOW mode",
     "hashfxn": "gensim's per-word hash seeding does not apply: the initial parameters are drawn from "
                "seed by NumPy's generator (Appendix A.2); set seed instead",
@@ -247,9 +248,9 @@ class Word2GM:
         ``contexts + negative`` energies instead of
         ``contexts * (1 + negative)``.  Each (c, c') term is the same hinge
         and counts as one sample of the loss.  Default True: the
-        window-batched kernel, with the default ``negative=5`` about 1.5
+        window-batched kernel, with the default ``negative=5`` about 1.2-1.4
         times as fast as the paper's one negative per pair at the same
-        quality (``docs/performance.md``, ``docs/quality.md``); False with
+        quality (``docs/performance.md``, ``docs/training.md``); False with
         ``negative=1`` trains the paper's objective (Section 3.3) with the
         per-pair kernel (``docs/training.md``, "Shared negatives").
     adagrad_state : {"scalar", "row"}
