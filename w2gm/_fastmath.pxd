@@ -10,7 +10,8 @@ is vectorised by GCC -O3 with the flags of ``setup.py`` (SSE2 on baseline
 x86-64: 4 values per instruction).  No ``fmaf`` (a libm call on baseline
 x86-64) and nothing that needs ``-ffast-math``.  ``_train_inner`` computes
 the variances of diagonal covariance with ``fast_exp``; ``fast_log`` is not
-used there (measured slower than the kernel's blocked float64 logarithms;
+used there (measured slower than the blocked float64 logarithms the kernel
+used then; it now takes one logarithm per component pair;
 ``docs/training.md``, "Fast exp and log").
 
 Error bounds, measured exhaustively over every float32 input of the stated

@@ -241,6 +241,50 @@ cdef extern from *:
     void w2gm_prefetch_floats(const float *p, long n) noexcept nogil
 
 
+cdef extern from *:
+    """
+    /* sum_r log(S_r), S_r = var_f[r] + var_g[r] + eps summed in float32 (as the kernel's S), in
+       float64 with one logarithm: the S_r are multiplied in float64 in 4 independent chains
+       (chain c takes r = c mod 4), and every 6 factors of a chain, and at the end, its exponent
+       is moved into an integer (the value scaled back to [1, 2)), so that no chain can overflow
+       or underflow (6 float32 factors lie within 2^-894 .. 2^768).  log_det = log(product of the
+       4 scaled chains, in [1, 16)) + (sum of the moved exponents) * log(2): relative error of the
+       product about D * 2^-53, against D/4 logarithms of 4-factor blocks before.  0, inf and NaN
+       are not rescaled and carry into the result as they would in a sum of logarithms. */
+    #include <stdint.h>
+    #include <string.h>
+    #include <math.h>
+    static inline double w2gm_rescale(double x, int64_t *exponent) {
+        uint64_t u;
+        int64_t biased;
+        memcpy(&u, &x, sizeof u);
+        biased = (int64_t)((u >> 52) & 0x7ff);
+        if (biased == 0 || biased == 0x7ff)     /* 0, subnormal, inf, NaN: left as they are */
+            return x;
+        *exponent += biased - 1023;
+        u = (u & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52);
+        memcpy(&x, &u, sizeof x);
+        return x;
+    }
+    static inline double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps,
+                                          int D) {
+        double chain[4] = {1.0, 1.0, 1.0, 1.0};
+        int64_t exponent = 0;
+        int r = 0, c;
+        while (r < D) {
+            int stop = r + 24 < D ? r + 24 : D;     /* 6 factors per chain, then rescale */
+            for (; r < stop; r++)
+                chain[r & 3] *= (double)(var_f[r] + var_g[r] + eps);
+            for (c = 0; c < 4; c++)
+                chain[c] = w2gm_rescale(chain[c], &exponent);
+        }
+        return log((chain[0] * chain[1]) * (chain[2] * chain[3]))
+               + (double)exponent * 0.693147180559945309417232121458;
+    }
+    """
+    double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps, int D) noexcept nogil
+
+
 # sqdist = sum_r (mu_f,i,r - mu_g,j,r)^2, the spherical [eq. 3] numerator
 cdef inline floating squared_distance(const floating *a, const floating *b, int D) noexcept nogil:
     """Squared Euclidean distance ``sum_r (a_r - b_r)^2``.
@@ -315,17 +359,16 @@ cdef inline floating partial_energy_spherical(
 # The backward pass needs only 1/S_ijr, so that is what is stored: one division per value in all.
 # float32: the reciprocals in a loop of their own (vectorised), the Mahalanobis sum over them in 4
 # interleaved partial sums as in squared_distance (vectorised; one running sum is not), and
-# sum_r log S_ijr = sum over blocks of 4 of log(S_r S_r+1 S_r+2 S_r+3), the product in float64 (a
-# product of 4 float32 values cannot overflow or underflow there; 0, inf and NaN carry through as
-# they would in the sum): D/4 logarithms instead of D.  The vectorised float32 fast_log
-# (_fastmath.pxd) was measured slower than these blocked float64 logs (docs/performance.md).
+# sum_r log S_ijr = log of the product of the S_ijr, taken in float64 with its exponent kept apart
+# (w2gm_log_det_f32 above): one logarithm per component pair instead of D (before: D/4, one per
+# product of 4).  The vectorised float32 fast_log (_fastmath.pxd) was measured slower than the
+# blocked float64 logarithms (docs/performance.md).
 cdef inline floating partial_energy_diagonal(
         int D, const floating *mu_fi, const floating *mu_gj, const floating *var_fi,
         const floating *var_gj, floating eps, floating *inv_S_ij) noexcept nogil:
     """``xi_ij`` of one component pair; stores ``1 / S_ijr`` (D values) for the backward pass."""
     cdef int r
     cdef floating diff, inv, mahal = 0, log_det = 0
-    cdef double log_det_blocks = 0
     cdef float diff0, diff1, diff2, diff3, mahal0 = 0, mahal1 = 0, mahal2 = 0, mahal3 = 0
     if floating is float:
         for r in range(D):
@@ -346,17 +389,7 @@ cdef inline floating partial_energy_diagonal(
             mahal0 = mahal0 + diff0 * diff0 * inv_S_ij[r]
             r += 1
         mahal = (mahal0 + mahal1) + (mahal2 + mahal3)
-        r = 0
-        while r + 4 <= D:
-            log_det_blocks += log((<double>(var_fi[r] + var_gj[r] + eps)
-                                   * <double>(var_fi[r + 1] + var_gj[r + 1] + eps))
-                                  * (<double>(var_fi[r + 2] + var_gj[r + 2] + eps)
-                                     * <double>(var_fi[r + 3] + var_gj[r + 3] + eps)))
-            r += 4
-        while r < D:
-            log_det_blocks += log(<double>(var_fi[r] + var_gj[r] + eps))
-            r += 1
-        log_det = <float>log_det_blocks
+        log_det = <float>w2gm_log_det_f32(var_fi, var_gj, eps, D)
     else:
         for r in range(D):
             inv = 1 / (var_fi[r] + var_gj[r] + eps)
