@@ -1,8 +1,8 @@
-"""The float32 fast_exp / fast_log of the diagonal kernel (w2gm/_fastmath.pxd) against float64 NumPy.
+"""The float32 fast_exp of the diagonal kernel (w2gm/_fastmath.pxd) against float64 NumPy.
 
-Bounds asserted: at most 1 ulp of the float64 result (rounded to float32 ulps) on every finite
-input of the documented ranges (measured exhaustively over all float32 inputs on x86-64: 0.991 ulp
-for exp, 0.830 for log); special values exactly.  On other machines the C compiler may contract
+Bound asserted: at most 1 ulp of the float64 result (rounded to float32 ulps) on every finite
+input of the documented range (measured exhaustively over all float32 inputs on x86-64: 0.991
+ulp); special values exactly.  On other machines the C compiler may contract
 a * b + c into fused multiply-adds, which changes the rounding: there the bound is 2 ulp.
 """
 import platform
@@ -52,21 +52,6 @@ def check_exp(x):
     return got
 
 
-def check_log(x):
-    """Every value of ``fast_log_array(x)`` is as documented."""
-    x = np.asarray(x, dtype=np.float32)
-    got = ti.fast_log_array(x)
-    assert got.dtype == np.float32 and got.shape == x.shape
-    positive = (x > 0) & (x < np.inf)
-    exact = np.log(x[positive].astype(np.float64))
-    nonzero = exact != 0
-    assert ulp_error(got[positive][nonzero], exact[nonzero]).max(initial=0) <= BOUND
-    assert np.all(got[positive][~nonzero] == 0)           # log(1) = 0 exactly
-    assert np.all(got[x == 0] == -np.inf)
-    assert np.all(got[x == np.inf] == np.inf)
-    assert np.all(np.isnan(got[(x < 0) | np.isnan(x)]))
-    return got
-
 
 def test_fast_exp_on_a_dense_grid():
     """10^6 evenly spaced points over the whole range, and 10^6 random float32 bit patterns in it."""
@@ -103,50 +88,17 @@ def test_fast_exp_special_values_and_boundaries():
     np.testing.assert_array_equal(flushed, 0)
 
 
-def test_fast_log_on_a_dense_grid():
-    """10^6 random bit patterns of every positive finite float32 (normal and subnormal), 10^6 evenly
-    spaced points around 1 (where the result is small and relative error matters most)."""
-    check_log(random_floats(10**6, 1, 0x7F800000, seed=4))
-    check_log(np.linspace(0.5, 2.0, 10**6, dtype=np.float32))
-    check_log(np.linspace(1.0 - 2.0**-12, 1.0 + 2.0**-12, 10**5, dtype=np.float32))
-
-
-def test_fast_log_subnormals():
-    """Every subnormal whose bit pattern is a multiple of 7, and the first and last 10^4."""
-    bits = np.concatenate([np.arange(1, 0x800000, 7), np.arange(1, 10**4),
-                           np.arange(0x800000 - 10**4, 0x800000)]).astype(np.uint32)
-    check_log(bits.view(np.float32))
-
-
-def test_fast_log_special_values_and_boundaries():
-    x = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -1e-45, -F32_MAX, 1.0,
-                  1e-45, TINY, np.nextafter(TINY, np.float32(0)), F32_MAX, np.e, 2.0, 0.5],
-                 dtype=np.float32)
-    got = check_log(x)
-    np.testing.assert_array_equal(got[:10], np.array([np.nan, np.nan, np.inf, np.nan, -np.inf, -np.inf,
-                                                      np.nan, np.nan, np.nan, 0.0], dtype=np.float32))
-    # powers of two: e * ln 2 in float32, within 1 ulp
-    powers = np.ldexp(np.float32(1), np.arange(-149, 128)).astype(np.float32)
-    check_log(powers)
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(width=32), min_size=1, max_size=64))
 def test_fast_exp_any_float32(values):
     check_exp(values)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.floats(width=32), min_size=1, max_size=64))
-def test_fast_log_any_float32(values):
-    check_log(values)
-
-
 def test_wrappers_keep_the_shape_and_check_their_input():
     assert ti.fast_exp_array(np.zeros((2, 3))).shape == (2, 3)
-    assert ti.fast_log_array(np.ones((0, 4))).shape == (0, 4)
+    assert ti.fast_exp_array(np.ones((0, 4))).shape == (0, 4)
     assert ti.fast_exp_array(0.0).shape == ()
     x = np.linspace(-1, 1, 20, dtype=np.float32)[::2]     # not contiguous
     np.testing.assert_array_equal(ti.fast_exp_array(x), ti.fast_exp_array(x.copy()))
     with pytest.raises(ParameterError, match="array_like"):
-        ti.fast_log_array("text")
+        ti.fast_exp_array("text")

@@ -1,23 +1,21 @@
 # cython: language_level=3
-"""Branch-free float32 ``exp`` and ``log`` that GCC vectorises (the diagonal-covariance kernel).
+"""Branch-free float32 ``exp`` that GCC vectorises (the diagonal-covariance kernel).
 
-glibc's ``expf`` and ``logf`` are scalar calls, so a loop over D variances
-or summed variances runs one value at a time.  These two are static inline
-C (Cephes-style range reduction and polynomial, Moshier 1989): integer bit
+glibc's ``expf`` is a scalar call, so a loop over D variances runs one value
+at a time.  ``fast_exp`` is static inline C (Cephes-style range reduction
+and polynomial, Moshier 1989): integer bit
 operations, float multiplies and adds, and special values chosen with bit
 masks instead of branches, so ``for r in range(n): out[r] = fast_exp(x[r])``
 is vectorised by GCC -O3 with the flags of ``setup.py`` (SSE2 on baseline
 x86-64: 4 values per instruction).  No ``fmaf`` (a libm call on baseline
 x86-64) and nothing that needs ``-ffast-math``.  ``_train_inner`` computes
-the variances of diagonal covariance with ``fast_exp``; ``fast_log`` is not
-used there (measured slower than the blocked float64 logarithms the kernel
-used then; it now takes one logarithm per component pair;
-``docs/training.md``, "Fast exp and log").
+the variances of diagonal covariance with ``fast_exp`` (``docs/training.md``,
+"Fast exp and log"; a float32 ``fast_log`` built the same way was measured
+slower than the kernel's float64 logarithms and removed).
 
-Error bounds, measured exhaustively over every float32 input of the stated
-range against float64 ``exp`` / ``log`` on an x86-64 build (no FMA
-contraction): ``fast_exp`` at most 0.991 ulp, ``fast_log`` at most 0.830
-ulp; the documented bound of both is 1 ulp (``tests/test_fastmath.py``).
+Error bound, measured exhaustively over every float32 input of the stated
+range against float64 ``exp`` on an x86-64 build (no FMA contraction): at
+most 0.991 ulp; the documented bound is 1 ulp (``tests/test_fastmath.py``).
 """
 
 cdef extern from *:
@@ -91,59 +89,6 @@ cdef extern from *:
         return w2gm_select(x != x, x, y);
     }
 
-    /* fast_log(x) = natural logarithm of x in float32.
-
-       Parameters
-       ----------
-       x : float
-
-       Returns
-       -------
-       float
-           log(x) within 1 ulp (measured: 0.830) for every positive finite x,
-           normal or subnormal; -inf for +0 and -0; +inf for +inf; NaN for
-           x < 0 (-inf included) and for NaN.
-
-       Method
-       ------
-       A subnormal x is first scaled by 2^23 (its exponent then lowered by 23).
-       x = 2^e m with m taken from the mantissa bits in [sqrt(1/2), sqrt(2))
-       (m in [0.5, 1) first, doubled with e lowered by 1 when m < sqrt(1/2);
-       both steps exact); f = m - 1 (exact);
-       log(x) = f - f^2 / 2 + f^3 P(f) + e (C1 + C2), P the degree-8 Cephes
-       logf polynomial, ln 2 = C1 + C2 in two parts, the small part added
-       first. */
-    static inline float w2gm_fast_log(float x) {
-        int sub = x < 1.17549435e-38f;           /* FLT_MIN: subnormal, 0 or negative */
-        float xs = w2gm_select(sub, x * 8388608.0f, x);
-        uint32_t u = w2gm_float_to_bits(xs);
-        int32_t e = (int32_t)((u >> 23) & 0xffu) - 126 - (sub ? 23 : 0);
-        float m = w2gm_bits_to_float((u & 0x007fffffu) | 0x3f000000u);
-        int small = m < 0.707106781186547524f;
-        e = e - small;
-        float f = w2gm_select(small, m + m, m) - 1.0f;
-        float z = f * f;
-        float p = 7.0376836292e-2f;
-        p = p * f - 1.1514610310e-1f;
-        p = p * f + 1.1676998740e-1f;
-        p = p * f - 1.2420140846e-1f;
-        p = p * f + 1.4249322787e-1f;
-        p = p * f - 1.6668057665e-1f;
-        p = p * f + 2.0000714765e-1f;
-        p = p * f - 2.4999993993e-1f;
-        p = p * f + 3.3333331174e-1f;
-        float fe = (float)e;
-        float y = p * f * z;
-        y = y + fe * -2.12194440e-4f;
-        y = y - 0.5f * z;
-        float res = f + y;
-        res = res + fe * 0.693359375f;
-        res = w2gm_select(x == INFINITY, x, res);
-        res = w2gm_select(x == 0.0f, -INFINITY, res);
-        res = w2gm_select(x < 0.0f, NAN, res);
-        return w2gm_select(x != x, x, res);
-    }
     #endif
     """
     float fast_exp "w2gm_fast_exp"(float x) noexcept nogil
-    float fast_log "w2gm_fast_log"(float x) noexcept nogil

@@ -125,7 +125,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
 
-from w2gm._fastmath cimport fast_exp, fast_log
+from w2gm._fastmath cimport fast_exp
 from w2gm._sampling cimport rng_seed, rng_below, keep_word, draw_negative
 from w2gm._sampling import _check_seed
 from w2gm.exceptions import ParameterError
@@ -361,8 +361,8 @@ cdef inline floating partial_energy_spherical(
 # interleaved partial sums as in squared_distance (vectorised; one running sum is not), and
 # sum_r log S_ijr = log of the product of the S_ijr, taken in float64 with its exponent kept apart
 # (w2gm_log_det_f32 above): one logarithm per component pair instead of D (before: D/4, one per
-# product of 4).  The vectorised float32 fast_log (_fastmath.pxd) was measured slower than the
-# blocked float64 logarithms (docs/performance.md).
+# product of 4).  A vectorised float32 log was measured slower than the blocked float64 logarithms
+# (docs/performance.md).
 cdef inline floating partial_energy_diagonal(
         int D, const floating *mu_fi, const floating *mu_gj, const floating *var_fi,
         const floating *var_gj, floating eps, floating *inv_S_ij) noexcept nogil:
@@ -1984,32 +1984,8 @@ def cpu_supports_avx2_fma():
 
 
 # ---------------------------------------------------------------------------
-# The float32 fast_exp / fast_log of the diagonal kernel over arrays (for the tests)
+# The float32 fast_exp of the diagonal kernel over arrays (for the tests)
 # ---------------------------------------------------------------------------
-
-
-def _float32_input(x):
-    """``x`` as a read-only C-contiguous float32 ndarray (a copy where needed)."""
-    try:
-        return np.asarray(x, dtype=np.float32, order="C")
-    except (TypeError, ValueError) as err:
-        raise ParameterError(f"x must be array_like of real numbers, got {type(x).__name__}") from err
-
-
-ctypedef float (*_Float32Function)(float) noexcept nogil
-
-
-cdef _float32_map(x, _Float32Function function):
-    """``function`` applied to every value of ``x`` as float32 (:func:`_float32_input`), same shape."""
-    arr = _float32_input(x)
-    out = np.empty(arr.shape, dtype=np.float32)
-    cdef const float[::1] src = arr.reshape(-1)
-    cdef float[::1] dst = out.reshape(-1)
-    cdef Py_ssize_t r
-    with nogil:
-        for r in range(src.shape[0]):
-            dst[r] = function(src[r])
-    return out
 
 
 def fast_exp_array(x):
@@ -2033,28 +2009,15 @@ def fast_exp_array(x):
     ParameterError
         (a ``ValueError``) if `x` cannot be converted to float32.
     """
-    return _float32_map(x, fast_exp)
-
-
-def fast_log_array(x):
-    """``log(x)`` by the kernel's float32 ``fast_log`` (``_fastmath.pxd``), elementwise.
-
-    Within 1 ulp of ``log`` for every positive finite float32, subnormals
-    included; -inf for 0, +inf for +inf, NaN for negative numbers and NaN.
-    Not used by the kernel (``docs/training.md``, "Fast exp and log").
-
-    Parameters
-    ----------
-    x : array_like
-        Converted to float32 (as a float32 kernel would see it).
-
-    Returns
-    -------
-    ndarray of float32, the shape of `x`
-
-    Raises
-    ------
-    ParameterError
-        (a ``ValueError``) if `x` cannot be converted to float32.
-    """
-    return _float32_map(x, fast_log)
+    try:
+        arr = np.asarray(x, dtype=np.float32, order="C")
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"x must be array_like of real numbers, got {type(x).__name__}") from err
+    out = np.empty(arr.shape, dtype=np.float32)
+    cdef const float[::1] src = arr.reshape(-1)
+    cdef float[::1] dst = out.reshape(-1)
+    cdef Py_ssize_t r
+    with nogil:
+        for r in range(src.shape[0]):
+            dst[r] = fast_exp(src[r])
+    return out
