@@ -267,23 +267,23 @@ cdef extern from *:
         return x;
     }
     #if (defined(__GNUC__) && __GNUC__ >= 9) || defined(__clang__)
-    #define W2GM_LOG_DET_VECTOR 1
+    /* GCC >= 9 / Clang: the 4 chains as one vector of 4 doubles, lane l = chain l (r is a
+       multiple of 4 at the top of the inner loop), rescaled in the vector too (w2gm_rescale's
+       steps on 4 lanes, with masks): the same sums, conversions, products and exponents, in the
+       same order, as the scalar version below (the lanes past the last factor are multiplied
+       by exactly 1).  Scalar, indexed through chain[r & 3], GCC kept
+       the chains in memory: a store-to-load round trip per factor, and the rescale's scalar
+       stores then failed to forward to the next block's vector load. */
     typedef float w2gm_v4sf __attribute__((vector_size(16)));
     typedef double w2gm_v4df __attribute__((vector_size(32)));
-    #endif
+    typedef uint64_t w2gm_v4du __attribute__((vector_size(32)));
     static inline double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps,
                                           int D) {
-        double chain[4] = {1.0, 1.0, 1.0, 1.0};
-        int64_t exponent = 0;
-        int r = 0, c;
+        w2gm_v4df acc = {1.0, 1.0, 1.0, 1.0};
+        w2gm_v4du bits, biased, keep, exponents = {0, 0, 0, 0};
+        int r = 0;
         while (r < D) {
             int stop = r + 24 < D ? r + 24 : D;     /* 6 factors per chain, then rescale */
-    #ifdef W2GM_LOG_DET_VECTOR
-            /* the 4 chains as one vector of 4 doubles (r is a multiple of 4 here, so lane l is
-               chain l): the same sums, conversions and products, in the same order, as the
-               scalar loop below; indexed through chain[r & 3] the chains stayed in memory */
-            w2gm_v4df acc;
-            memcpy(&acc, chain, sizeof acc);
             for (; r + 4 <= stop; r += 4) {
                 w2gm_v4sf vf, vg, sum;
                 memcpy(&vf, var_f + r, sizeof vf);
@@ -291,8 +291,35 @@ cdef extern from *:
                 sum = (vf + vg) + eps;
                 acc = acc * __builtin_convertvector(sum, w2gm_v4df);
             }
-            memcpy(chain, &acc, sizeof acc);
-    #endif
+            if (r < stop) {     /* the last 1-3 factors; the other lanes are multiplied by 1 */
+                w2gm_v4sf sum = {(var_f[r] + var_g[r]) + eps,
+                                 r + 1 < stop ? (var_f[r + 1] + var_g[r + 1]) + eps : 1.0f,
+                                 r + 2 < stop ? (var_f[r + 2] + var_g[r + 2]) + eps : 1.0f,
+                                 1.0f};
+                acc = acc * __builtin_convertvector(sum, w2gm_v4df);
+                r = stop;
+            }
+            memcpy(&bits, &acc, sizeof bits);
+            biased = (bits >> 52) & 0x7ff;
+            /* all ones where the lane is rescaled: not 0, subnormal, inf or NaN */
+            keep = (w2gm_v4du)((biased != 0) & (biased != 0x7ff));
+            exponents += (biased - 1023) & keep;    /* modulo 2^64: the signed sum, recast below */
+            bits = (bits & ~keep)
+                   | (((bits & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52)) & keep);
+            memcpy(&acc, &bits, sizeof acc);
+        }
+        return log((acc[0] * acc[1]) * (acc[2] * acc[3]))
+               + (double)(int64_t)(exponents[0] + exponents[1] + exponents[2] + exponents[3])
+                 * 0.693147180559945309417232121458;
+    }
+    #else
+    static inline double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps,
+                                          int D) {
+        double chain[4] = {1.0, 1.0, 1.0, 1.0};
+        int64_t exponent = 0;
+        int r = 0, c;
+        while (r < D) {
+            int stop = r + 24 < D ? r + 24 : D;     /* 6 factors per chain, then rescale */
             for (; r < stop; r++)
                 chain[r & 3] *= (double)(var_f[r] + var_g[r] + eps);
             for (c = 0; c < 4; c++)
@@ -301,6 +328,7 @@ cdef extern from *:
         return log((chain[0] * chain[1]) * (chain[2] * chain[3]))
                + (double)exponent * 0.693147180559945309417232121458;
     }
+    #endif
     """
     double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps, int D) noexcept nogil
 
