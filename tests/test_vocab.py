@@ -85,6 +85,27 @@ def test_lookup_drops_unknown_words_like_a_dict_filter():
     assert table.lookup(["zzzzzzzz"]).shape == (0,)
 
 
+@pytest.mark.parametrize("length", [1, 20, 255, 256, 257, 1000])
+def test_lookup_of_short_and_long_sentences(length):
+    """Both paths of lookup (stack buffer up to 256 tokens, sliced array beyond) give fresh,
+    contiguous int32 arrays, with all tokens known and with some unknown."""
+    rng = np.random.default_rng(length)
+    vocab = sorted(set(random_words(rng, 500, alphabet="abcdef")))
+    table = WordTable()
+    for w in vocab:
+        table.add_word(w)
+    index = {w: i for i, w in enumerate(vocab)}
+    known = [vocab[i] for i in rng.integers(0, len(vocab), length)]
+    mixed = [w if rng.random() < 0.7 else "UNKNOWN" for w in known]
+    for sentence in (known, mixed):
+        got = table.lookup(sentence)
+        assert got.dtype == np.int32 and got.flags.c_contiguous and got.flags.writeable
+        assert got.tolist() == [index[w] for w in sentence if w in index]
+    first, second = table.lookup(known), table.lookup(known)
+    first[:] = -1
+    assert second.tolist() == [index[w] for w in known]     # no buffer shared between calls
+
+
 def test_select_renumbers_and_keeps_counts():
     table = WordTable()
     table.add(["x", "y", "y", "z", "z", "z"])

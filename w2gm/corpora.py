@@ -856,7 +856,8 @@ def sentence_tokens(method, sentence, number):
     CorpusError
         If ``sentence`` is a string or holds a token that is not a ``str``.
     """
-    check_sentence(sentence, number)
+    if type(sentence) is not list:     # a list (the usual sentence) needs no check: saves a call
+        check_sentence(sentence, number)
     try:
         return method(sentence)
     except TypeError as exc:
