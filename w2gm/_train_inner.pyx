@@ -269,11 +269,15 @@ cdef extern from *:
     #if (defined(__GNUC__) && __GNUC__ >= 9) || defined(__clang__)
     /* GCC >= 9 / Clang: the 4 chains as one vector of 4 doubles, lane l = chain l (r is a
        multiple of 4 at the top of the inner loop), rescaled in the vector too (w2gm_rescale's
-       steps on 4 lanes, with masks): the same sums, conversions, products and exponents, in the
+       steps on 4 lanes, with masks): per chain the same sums, conversions and products, in the
        same order, as the scalar version below (the lanes past the last factor are multiplied
-       by exactly 1).  Scalar, indexed through chain[r & 3], GCC kept
-       the chains in memory: a store-to-load round trip per factor, and the rescale's scalar
-       stores then failed to forward to the next block's vector load. */
+       by exactly 1), and the moved exponents summed exactly as integers; so the same bits for
+       every result that is not NaN (a NaN result may differ in its sign bit, which x86 takes
+       from whichever NaN operand the compiler puts first; the kernel only tests for NaN).
+       Scalar, indexed through chain[r & 3], GCC kept the chains in memory: a store-to-load
+       round trip per factor, and the rescale's scalar stores then failed to forward to the next
+       block's vector load.  The scalar version is what other compilers build; GCC and Clang,
+       which this project is built and tested with, never compile it. */
     typedef float w2gm_v4sf __attribute__((vector_size(16)));
     typedef double w2gm_v4df __attribute__((vector_size(32)));
     typedef uint64_t w2gm_v4du __attribute__((vector_size(32)));
