@@ -7,8 +7,10 @@ Usage::
 OLD_DIR and NEW_DIR are source trees with their extensions built in place
 (``python setup.py build_ext --inplace``); each run imports w2gm from one of
 them via PYTHONPATH and trains one epoch of the first 20 MB of the shared
-corpus with ``benchmarks/throughput.py``'s settings (the paper's, and the
-library defaults), workers 1 and 2.  Prints raw words/s per run and, per
+corpus with ``benchmarks/throughput.py``'s paper settings (``W2GM_SETTINGS``)
+and with the library defaults (``Word2GM()``'s; until the final review of
+issue 13 this variant was the paper settings with alpha 0.1 and var_scale
+0.5, one negative per pair), workers 1 and 2.  Prints raw words/s per run and, per
 variant, the median of each build and the median, min and max of the per-rep
 ratio NEW/OLD.  Run it from a directory outside both trees (e.g. ``cd /tmp``):
 the runs' ``python -c`` puts the working directory first on ``sys.path``, and
@@ -22,15 +24,15 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from throughput import DEFAULT_CORPUS, make_slice  # noqa: E402
+from throughput import DEFAULT_CORPUS, W2GM_SETTINGS, make_slice  # noqa: E402
 
 CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[4])
 import w2gm
 from w2gm import Text8Corpus
-from throughput import time_w2gm
-wps = time_w2gm(Text8Corpus(sys.argv[1]), int(sys.argv[2]), 1, **json.loads(sys.argv[3]))
+from throughput import words_per_second
+wps = words_per_second("w2gm", json.loads(sys.argv[3]), int(sys.argv[2]), 1, Text8Corpus(sys.argv[1]))
 print(json.dumps([w2gm.__file__, wps]))
 """
 impls = {"old": os.path.abspath(sys.argv[1]), "new": os.path.abspath(sys.argv[2])}
@@ -38,7 +40,7 @@ reps = int(sys.argv[3]) if len(sys.argv) > 3 else 4
 workdir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "w2gm-compare")
 os.makedirs(workdir, exist_ok=True)
 path = make_slice(DEFAULT_CORPUS, 20, workdir)
-variants = {"paper": {}, "defaults": {"alpha": 0.1, "var_scale": 0.5}}
+variants = {"paper": W2GM_SETTINGS, "defaults": {}}
 res = {}
 for rep in range(reps):
     order = ["old", "new"] if rep % 2 == 0 else ["new", "old"]

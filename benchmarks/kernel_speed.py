@@ -2,8 +2,9 @@
 
 Each run is a fresh subprocess with ``W2GM_KERNEL=baseline`` or ``W2GM_KERNEL=avx2``
 (``w2gm/kernels.py``) that trains one epoch of the first ``--mb`` MB of the shared corpus with the
-library defaults (``benchmarks/settings_speed.py``'s: ``benchmarks/throughput.py``'s w2gm settings
-with alpha 0.1 and var_scale 0.5) plus the optional ``--set`` overrides, for workers 1 and 2,
+library defaults (``Word2GM()``'s, as in ``benchmarks/settings_speed.py``; until the final review
+of issue 13 the script ran ``benchmarks/throughput.py``'s paper settings with alpha 0.1 and
+var_scale 0.5, one negative per pair) plus the optional ``--set`` overrides, for workers 1 and 2,
 ``--reps`` times; the order of the two kernels alternates between repetitions.  It prints raw
 corpus words per second for every run, then per worker count the medians and the median, min and
 max of the per-repetition ratio avx2/baseline.  It uses whatever ``import w2gm`` finds from the
@@ -11,7 +12,7 @@ working directory, and checks that the child trained with the kernel it asked fo
 
 Usage::
 
-    python benchmarks/kernel_speed.py [--set '{"shared_negatives": true}'] [--reps 3] [--mb 20]
+    python benchmarks/kernel_speed.py [--set '{"covariance": "diagonal"}'] [--reps 3] [--mb 20]
 """
 import argparse
 import json
@@ -28,9 +29,9 @@ from throughput import DEFAULT_CORPUS, make_slice  # noqa: E402
 CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[4])
-from throughput import time_w2gm
+from throughput import words_per_second
 from w2gm import Text8Corpus, kernels
-wps = time_w2gm(Text8Corpus(sys.argv[1]), int(sys.argv[2]), 1, **json.loads(sys.argv[3]))
+wps = words_per_second("w2gm", json.loads(sys.argv[3]), int(sys.argv[2]), 1, Text8Corpus(sys.argv[1]))
 print(kernels.kernel_name, wps)
 """
 KERNELS = ("baseline", "avx2")
@@ -50,8 +51,7 @@ def main():
     directory = os.path.join(tempfile.gettempdir(), "w2gm-kernel-speed")
     os.makedirs(directory, exist_ok=True)
     path = make_slice(args.corpus, args.mb, directory)
-    # the library defaults, as in settings_speed.py
-    settings = dict({"alpha": 0.1, "var_scale": 0.5}, **overrides)
+    settings = overrides     # on top of the library defaults
     results = {}
     for rep in range(args.reps):
         for workers in (1, 2):

@@ -1,9 +1,11 @@
 """Throughput of one settings change against the library defaults, alternating runs.
 
 Each run is a fresh subprocess that trains one epoch of the first ``--mb`` MB of the shared
-corpus with the library defaults (K=2, D=50, spherical, window 10, Adagrad, alpha 0.1,
-var_scale 0.5: ``benchmarks/throughput.py``'s w2gm settings with the two defaults that differ from
-the paper's), once as they are and once with the ``--set`` overrides, for workers 1 and 2, ``--reps``
+corpus with the library defaults (``Word2GM()``'s: K=2, D=50, spherical, window 10, 5 shared
+negatives per window, Adagrad, alpha 0.1, var_scale 0.5; until the final review of issue 13 the
+script ran ``benchmarks/throughput.py``'s paper settings with alpha 0.1 and var_scale 0.5, which
+after the defaults changed meant one negative per pair), once as they are and once with the
+``--set`` overrides, for workers 1 and 2, ``--reps``
 times; the order of the two alternates between repetitions.  It prints raw corpus words per second for every
 run, then per worker count the medians and the median, min and max of the per-repetition ratio
 changed/defaults.  ``--base`` adds settings to both runs, so a change can be measured against
@@ -31,11 +33,11 @@ from throughput import DEFAULT_CORPUS, make_slice  # noqa: E402
 CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[4])
-from throughput import time_w2gm
+from throughput import words_per_second
 import w2gm
 print("w2gm imported from", w2gm.__file__, file=sys.stderr)
 from w2gm import Text8Corpus
-print(time_w2gm(Text8Corpus(sys.argv[1]), int(sys.argv[2]), 1, **json.loads(sys.argv[3])))
+print(words_per_second("w2gm", json.loads(sys.argv[3]), int(sys.argv[2]), 1, Text8Corpus(sys.argv[1])))
 """
 
 
@@ -69,8 +71,8 @@ def main():
     directory = os.path.join(tempfile.gettempdir(), "w2gm-compare")
     os.makedirs(directory, exist_ok=True)
     path = make_slice(args.corpus, args.mb, directory)
-    # the library defaults (throughput.py has the paper's), with --base
-    defaults = dict({"alpha": 0.1, "var_scale": 0.5}, **common)
+    # the library defaults, with --base
+    defaults = common
     variants = {"defaults": defaults, "changed": dict(defaults, **overrides)}
     results = {}
     for rep in range(args.reps):

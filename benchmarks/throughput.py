@@ -139,11 +139,6 @@ def words_per_second(library, settings, workers, epochs, corpus=None, corpus_fil
     return model.corpus_total_words * epochs / (time.perf_counter() - start)
 
 
-def time_w2gm(corpus, workers, epochs, **overrides):
-    """Words/s of w2gm with the paper's settings plus ``overrides`` on an iterable ``corpus``."""
-    return words_per_second("w2gm", dict(W2GM_SETTINGS, **overrides), workers, epochs, corpus)
-
-
 def run_child(spec):
     """Run child_main(spec) in a fresh interpreter; its words/s."""
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)],
