@@ -38,7 +38,7 @@ source tree built in place to time that tree).
 Usage::
 
     python benchmarks/throughput.py [--mb 20] [--reps 3] [--workers 1 2] [--epochs 1]
-                                    [--set '{"shared_negatives": true}']
+                                    [--set '{"adagrad_state": "row"}']
                                     [--producer] [--variants] [--memory] [--skip-speed]
 
 Requires gensim (``pip install ".[benchmark]"``).
