@@ -125,7 +125,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
 
-from w2gm._fastmath cimport fast_exp
+from w2gm._fastmath cimport fast_exp, fast_log, fast_math4_array
 from w2gm._sampling cimport rng_seed, rng_below, keep_word, draw_negative
 from w2gm._sampling import _check_seed
 from w2gm.exceptions import ParameterError
@@ -337,6 +337,127 @@ cdef extern from *:
     double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps, int D) noexcept nogil
 
 
+cdef extern from *:
+    """
+    /* [eq. 3] and [eq. 2] for spherical covariance, float32, K <= 2 (at most 4 component pairs:
+       one vector of 4 lanes, lane l = pair ij = l, i = l / K, j = l % K; K = 1 pads lanes 1-3
+       with S = 1 + eps, sqdist = 0 and t = -inf, whose exponentials are exactly 0):
+         S_ij = var_f,i + var_g,j + eps,  xi_ij = -1/2 (D log S_ij + sqdist_ij / S_ij),
+         t_ij = log p_i + log q_j + xi_ij,  M = max t_ij (the first, row-major, on ties),
+         log E = M + log sum_ij exp(t_ij - M),  gamma_ij = exp(t_ij - M) / sum.
+       The 4 logarithms and 4 exponentials are one w2gm_fast_log4 / w2gm_fast_exp4 each, on
+       vectors built in registers (filling an array and loading it as a vector stalls on the
+       store-to-load forwarding: that first version was slower than the libm calls); every other
+       operation is the scalar kernel's, in its order.  Writes S, sqdist, xi and gamma (K*K
+       each); returns log E.  max_partial_energy keeps the scalar path. */
+    #if W2GM_VECTOR_MATH
+    #define W2GM_HAVE_SPHERICAL4 1
+    static inline float w2gm_log_energy_spherical4(
+            int K, int D, const float *mu_f, const float *var_f, const float *log_p,
+            const float *mu_g, const float *var_g, const float *log_q, float eps,
+            float *S, float *sqdist, float *xi, float *gamma) {
+        w2gm_f4 vf, vg, lp, lq, sq, s4, x4, t4, e4, g4;
+        float M, total;
+        if (K == 2) {
+            vf = (w2gm_f4){var_f[0], var_f[0], var_f[1], var_f[1]};
+            vg = (w2gm_f4){var_g[0], var_g[1], var_g[0], var_g[1]};
+            lp = (w2gm_f4){log_p[0], log_p[0], log_p[1], log_p[1]};
+            lq = (w2gm_f4){log_q[0], log_q[1], log_q[0], log_q[1]};
+            sq = (w2gm_f4){w2gm_sqdist_f32(mu_f, mu_g, D), w2gm_sqdist_f32(mu_f, mu_g + D, D),
+                           w2gm_sqdist_f32(mu_f + D, mu_g, D),
+                           w2gm_sqdist_f32(mu_f + D, mu_g + D, D)};
+        } else {
+            vf = (w2gm_f4){var_f[0], 0, 0, 0};
+            vg = (w2gm_f4){var_g[0], 1, 1, 1};  /* (0 + 1) + eps: a positive S in the pad lanes */
+            lp = (w2gm_f4){log_p[0], -INFINITY, -INFINITY, -INFINITY};
+            lq = (w2gm_f4){log_q[0], 0, 0, 0};
+            sq = (w2gm_f4){w2gm_sqdist_f32(mu_f, mu_g, D), 0, 0, 0};
+        }
+        s4 = (vf + vg) + eps;
+        x4 = -0.5f * ((float)D * w2gm_fast_log4(s4) + sq / s4);
+        t4 = (lp + lq) + x4;
+        M = t4[0];
+        if (t4[1] > M) M = t4[1];
+        if (t4[2] > M) M = t4[2];
+        if (t4[3] > M) M = t4[3];
+        e4 = w2gm_fast_exp4(t4 - M);
+        total = ((e4[0] + e4[1]) + e4[2]) + e4[3];
+        g4 = e4 / total;
+        if (K == 2) {
+            memcpy(S, &s4, sizeof s4);
+            memcpy(sqdist, &sq, sizeof sq);
+            memcpy(xi, &x4, sizeof x4);
+            memcpy(gamma, &g4, sizeof g4);
+        } else {
+            S[0] = s4[0];
+            sqdist[0] = sq[0];
+            xi[0] = x4[0];
+            gamma[0] = g4[0];
+        }
+        return M + logf(total);
+    }
+    /* One word's variances exp(lv_i) and log mixture weights log softmax(s)_i, spherical, K <= 2:
+       the (up to) 2 variances and 2 softmax exponentials in one w2gm_fast_exp4, lanes
+       {lv_0, lv_1, s_0 - m, s_1 - m} (m = max s_i; K = 1 pads lanes 1 and 3 with 0, and its
+       softmax lane is s_0 - s_0 = 0, whose exponential is exactly 1); then, as log_softmax:
+       log_weights_i = s_i - (m + log sum_i exp(s_i - m)). */
+    static inline void w2gm_prepare_spherical4(int K, const float *lv, const float *s,
+                                               float *var, float *log_weights) {
+        w2gm_f4 x, e;
+        float m, lse;
+        if (K == 2) {
+            m = s[1] > s[0] ? s[1] : s[0];
+            x = (w2gm_f4){lv[0], lv[1], s[0] - m, s[1] - m};
+            e = w2gm_fast_exp4(x);
+            lse = m + logf(e[2] + e[3]);
+            var[0] = e[0];
+            var[1] = e[1];
+            log_weights[0] = s[0] - lse;
+            log_weights[1] = s[1] - lse;
+        } else {
+            x = (w2gm_f4){lv[0], 0, s[0] - s[0], 0};
+            e = w2gm_fast_exp4(x);
+            var[0] = e[0];
+            log_weights[0] = s[0] - (s[0] + logf(e[2]));
+        }
+    }
+    /* The mixture weights p_i = exp(log p_i), q_j = exp(log q_j) of the logit gradient [G2], K <= 2,
+       in one w2gm_fast_exp4: lanes {log p_0, log p_1, log q_0, log q_1} (K = 1: lanes 1 and 3
+       unused). */
+    static inline void w2gm_weights4(int K, const float *log_p, const float *log_q, float *p,
+                                     float *q) {
+        w2gm_f4 e = w2gm_fast_exp4((w2gm_f4){log_p[0], K == 2 ? log_p[1] : 0, log_q[0],
+                                             K == 2 ? log_q[1] : 0});
+        p[0] = e[0];
+        p[1] = e[1];
+        q[0] = e[2];
+        q[1] = e[3];
+    }
+    #else
+    #define W2GM_HAVE_SPHERICAL4 0
+    static inline void w2gm_prepare_spherical4(int K, const float *lv, const float *s,
+                                               float *var, float *log_weights) {}
+    static inline void w2gm_weights4(int K, const float *log_p, const float *log_q, float *p,
+                                     float *q) {}
+    static inline float w2gm_log_energy_spherical4(
+            int K, int D, const float *mu_f, const float *var_f, const float *log_p,
+            const float *mu_g, const float *var_g, const float *log_q, float eps,
+            float *S, float *sqdist, float *xi, float *gamma) {
+        return 0;   /* never called: the kernel tests W2GM_HAVE_SPHERICAL4 first */
+    }
+    #endif
+    """
+    bint HAVE_SPHERICAL4 "W2GM_HAVE_SPHERICAL4"
+    float log_energy_spherical4 "w2gm_log_energy_spherical4"(
+        int K, int D, const float *mu_f, const float *var_f, const float *log_p,
+        const float *mu_g, const float *var_g, const float *log_q, float eps,
+        float *S, float *sqdist, float *xi, float *gamma) noexcept nogil
+    void prepare_spherical4 "w2gm_prepare_spherical4"(int K, const float *lv, const float *s,
+                                                      float *var, float *log_weights) noexcept nogil
+    void weights4 "w2gm_weights4"(int K, const float *log_p, const float *log_q, float *p,
+                                  float *q) noexcept nogil
+
+
 # sqdist = sum_r (mu_f,i,r - mu_g,j,r)^2, the spherical [eq. 3] numerator
 cdef inline floating squared_distance(const floating *a, const floating *b, int D) noexcept nogil:
     """Squared Euclidean distance ``sum_r (a_r - b_r)^2``.
@@ -373,13 +494,16 @@ cdef inline floating squared_distance(const floating *a, const floating *b, int 
 # ---------------------------------------------------------------------------
 
 # var = exp(lv) (Appendix A.2 optimises log d); log_weights = log softmax(s) [A.2 softmax]
-# float32 diagonal (Dv > 1): the vectorised fast_exp (_fastmath.pxd, within 1 ulp); spherical
-# keeps libm's expf, bit for bit
+# float32: spherical with K <= 2 in one fast_exp4 (prepare_spherical4 above); diagonal (Dv > 1)
+# the vectorised fast_exp (_fastmath.pxd, within 1 ulp); other K libm's expf
 cdef inline void variances_and_log_weights(int K, int Dv, const floating *lv, const floating *s,
                                            floating *var, floating *log_weights) noexcept nogil:
     """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K) of one word."""
     cdef int i
     if floating is float:
+        if HAVE_SPHERICAL4 and Dv == 1 and K <= 2:
+            prepare_spherical4(K, lv, s, var, log_weights)
+            return
         if Dv > 1:
             for i in range(K * Dv):
                 var[i] = fast_exp(lv[i])
@@ -517,11 +641,20 @@ cdef floating log_energy_fwd(
     ``sqdist`` (K*K) squared mean distances (spherical only, not written
     for diagonal covariance); ``xi`` (K*K) partial energies; ``gamma``
     (K*K) responsibilities.
+
+    float32 spherical with K <= 2 (not ``max_pe``) takes the same steps in
+    one vector of the K*K component pairs (:c:func:`log_energy_spherical4`,
+    with ``fast_log4`` / ``fast_exp4``); the float64 instance and other K
+    run the scalar loop below.
     """
     cdef int i, j
     cdef Py_ssize_t ij      # S + ij * D reaches K*K*D, beyond a C int
     cdef const floating *mu_fi
     variances_and_log_weights(K, Dv, lv_g, s_g, var_g, log_q)
+    if floating is float:
+        if HAVE_SPHERICAL4 and Dv == 1 and K <= 2 and not max_pe:
+            return log_energy_spherical4(K, D, mu_f, var_f, log_p, mu_g, var_g, log_q, eps,
+                                         S, sqdist, xi, gamma)
     for i in range(K):
         mu_fi = mu_f + i * D
         for j in range(K):
@@ -540,21 +673,31 @@ cdef floating log_energy_fwd(
 # ---------------------------------------------------------------------------
 
 # [G2] ∂logE/∂s_f,i = sum_j gamma_ij - p_i,  ∂logE/∂s_g,j = sum_i gamma_ij - q_j
+# p_i = exp(log p_i), q_j = exp(log q_j): float32 with K <= 2 in one fast_exp4 (weights4 above)
 cdef inline void logits_grad(int K, floating coef, const floating *log_p, const floating *log_q,
                              const floating *gamma, floating *grad_s_f,
                              floating *grad_s_g) noexcept nogil:
     cdef int i, j
-    cdef floating gamma_sum
+    cdef floating gamma_sum, weight
+    cdef float p4[2]
+    cdef float q4[2]
+    cdef bint lanes = False
+    if floating is float:
+        lanes = HAVE_SPHERICAL4 and K <= 2
+        if lanes:
+            weights4(K, log_p, log_q, p4, q4)
     for i in range(K):
         gamma_sum = 0
         for j in range(K):
             gamma_sum = gamma_sum + gamma[i * K + j]
-        grad_s_f[i] += coef * (gamma_sum - f_exp(log_p[i]))
+        weight = p4[i] if lanes else f_exp(log_p[i])
+        grad_s_f[i] += coef * (gamma_sum - weight)
     for j in range(K):
         gamma_sum = 0
         for i in range(K):
             gamma_sum = gamma_sum + gamma[i * K + j]
-        grad_s_g[j] += coef * (gamma_sum - f_exp(log_q[j]))
+        weight = q4[j] if lanes else f_exp(log_q[j])
+        grad_s_g[j] += coef * (gamma_sum - weight)
 
 
 # spherical, [G1]·[G3]: ∂/∂mu_f,i = -coef_ij diff / S_ij = -∂/∂mu_g,j;
@@ -2040,17 +2183,46 @@ def cpu_supports_avx2_fma():
 # ---------------------------------------------------------------------------
 
 
-def fast_exp_array(x):
+def _float32_map(x, int which, bint lanes4):
+    """``x`` as float32 through fast_exp (``which`` 0) or fast_log (1), scalar or 4 lanes."""
+    try:
+        arr = np.asarray(x, dtype=np.float32, order="C")
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"x must be array_like of real numbers, got {type(x).__name__}") from err
+    out = np.empty(arr.shape, dtype=np.float32)
+    cdef const float[::1] src = arr.reshape(-1)
+    cdef float[::1] dst = out.reshape(-1)
+    cdef Py_ssize_t r, n = src.shape[0]
+    if n == 0:
+        return out
+    with nogil:
+        if lanes4:
+            fast_math4_array(which, &src[0], &dst[0], n)
+        elif which == 0:
+            for r in range(n):
+                dst[r] = fast_exp(src[r])
+        else:
+            for r in range(n):
+                dst[r] = fast_log(src[r])
+    return out
+
+
+def fast_exp_array(x, lanes4=False):
     """``exp(x)`` by the kernel's float32 ``fast_exp`` (``_fastmath.pxd``), elementwise.
 
     Within 1 ulp of ``exp`` for ``-87.33654 <= x <= 88.72284``; +inf above
     (overflow), 0 below (results that would be subnormal are flushed to 0),
-    NaN for NaN.  The diagonal kernel computes its variances with it.
+    NaN for NaN.  The diagonal kernel computes its variances with it; the
+    spherical kernel (K <= 2) its variances, softmax and responsibilities with
+    the 4-lane version.
 
     Parameters
     ----------
     x : array_like
         Converted to float32 (as a float32 kernel would see it).
+    lanes4 : bool
+        Go through the 4-lane vector function ``w2gm_fast_exp4`` (4 values
+        at a time; the same bits as the scalar one) instead of the scalar one.
 
     Returns
     -------
@@ -2061,15 +2233,32 @@ def fast_exp_array(x):
     ParameterError
         (a ``ValueError``) if `x` cannot be converted to float32.
     """
-    try:
-        arr = np.asarray(x, dtype=np.float32, order="C")
-    except (TypeError, ValueError) as err:
-        raise ParameterError(f"x must be array_like of real numbers, got {type(x).__name__}") from err
-    out = np.empty(arr.shape, dtype=np.float32)
-    cdef const float[::1] src = arr.reshape(-1)
-    cdef float[::1] dst = out.reshape(-1)
-    cdef Py_ssize_t r
-    with nogil:
-        for r in range(src.shape[0]):
-            dst[r] = fast_exp(src[r])
-    return out
+    return _float32_map(x, 0, lanes4)
+
+
+def fast_log_array(x, lanes4=False):
+    """``log(x)`` by the kernel's float32 ``fast_log`` (``_fastmath.pxd``), elementwise.
+
+    Within 1 ulp of ``log`` for every positive finite float32, subnormals
+    included; -inf for 0, +inf for +inf, NaN for negative numbers and NaN.
+    The spherical kernel (K <= 2) takes the logarithms of its summed
+    variances with the 4-lane version.
+
+    Parameters
+    ----------
+    x : array_like
+        Converted to float32 (as a float32 kernel would see it).
+    lanes4 : bool
+        Go through the 4-lane vector function ``w2gm_fast_log4`` instead of
+        the scalar one (the same bits).
+
+    Returns
+    -------
+    ndarray of float32, the shape of `x`
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if `x` cannot be converted to float32.
+    """
+    return _float32_map(x, 1, lanes4)
