@@ -104,7 +104,7 @@ def test_fast_exp_special_values_and_boundaries(lanes4):
     assert np.isfinite(got[0]) and got[0] > 3.4e38 and np.all(got[1:] == np.inf)
     # the flush threshold: results from FLT_MIN up are normal; below EXP_LO exactly 0, no subnormal
     got = check_exp([EXP_LO, np.nextafter(EXP_LO, np.float32(0)), np.nextafter(EXP_LO, np.float32(-np.inf)),
-                     -87.5, -103.0, -104.0])
+                     -87.5, -103.0, -104.0], lanes4)
     assert got[0] >= TINY and got[1] >= TINY
     np.testing.assert_array_equal(got[2:], 0)
     flushed = ti.fast_exp_array(np.linspace(-200.0, EXP_LO, 10**4, dtype=np.float32)[:-1], lanes4)

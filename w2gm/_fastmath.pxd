@@ -13,10 +13,10 @@ written on a vector of 4 floats (GCC / Clang vector extension), for values
 that are not in an array: the spherical kernel's K*K <= 4 component pairs.
 
 Users in ``_train_inner``: the variances of diagonal covariance
-(``fast_exp`` in a loop over K*D values); for K <= 2, every exponential and
-logarithm of a spherical energy (variances, softmax, log-determinant terms
-``log S_ij``, responsibilities) and the mixture weights of the logit gradient
-(``fast_exp4`` / ``fast_log4``).  ``docs/training.md``, "Fast exp and log".
+(``fast_exp`` in a loop over K*D values); for K <= 2, the exponentials and
+logarithms of a spherical energy (variances, softmax exponentials, ``log S_ij``,
+responsibilities; the two logarithms of sums stay libm's) and the mixture
+weights of the logit gradient (``fast_exp4`` / ``fast_log4``).  ``docs/training.md``, "Fast exp and log".
 
 Error bounds, measured exhaustively over every float32 input of the stated
 ranges against float64 ``exp`` / ``log`` on an x86-64 build (no FMA
@@ -155,11 +155,12 @@ cdef extern from *:
        the same bits as the scalar function of each lane (tests/test_fastmath.py).  Vector
        comparisons give all-ones / all-zeros lanes, which w2gm_select4 uses as masks; -1 where
        a comparison holds is why e + small below is the scalar e - small.  Only compiled with
-       GCC or Clang (W2GM_VECTOR_MATH); other compilers build the kernel's scalar path. */
-    #if defined(__GNUC__) || defined(__clang__)
+       GCC >= 9 or Clang (W2GM_VECTOR_MATH); other compilers build the kernel's scalar path. */
+    #if (defined(__GNUC__) && __GNUC__ >= 9) || defined(__clang__)   /* __builtin_convertvector */
     #define W2GM_VECTOR_MATH 1
     typedef float w2gm_f4 __attribute__((vector_size(16)));
     typedef int32_t w2gm_i4 __attribute__((vector_size(16)));
+    typedef uint32_t w2gm_u4 __attribute__((vector_size(16)));
     static inline w2gm_f4 w2gm_select4(w2gm_i4 m, w2gm_f4 a, w2gm_f4 b) {
         return (w2gm_f4)(((w2gm_i4)a & m) | ((w2gm_i4)b & ~m));
     }
@@ -184,8 +185,8 @@ cdef extern from *:
         w2gm_f4 y = (p * z + r) + 1.0f;
         w2gm_i4 n1 = ni >> 1;
         w2gm_i4 n2 = ni - n1;
-        y = y * (w2gm_f4)((n1 + 127) << 23);
-        y = y * (w2gm_f4)((n2 + 127) << 23);
+        y = y * (w2gm_f4)((w2gm_u4)(n1 + 127) << 23);   /* unsigned, as the scalar version */
+        y = y * (w2gm_f4)((w2gm_u4)(n2 + 127) << 23);
         y = w2gm_select4(over, inf, y);
         y = w2gm_select4(under, zero, y);
         return w2gm_select4(x != x, x, y);
