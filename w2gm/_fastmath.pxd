@@ -15,8 +15,10 @@ that are not in an array: the spherical kernel's K*K <= 4 component pairs.
 Users in ``_train_inner``: the variances of diagonal covariance
 (``fast_exp`` in a loop over K*D values); for K <= 2, the exponentials and
 logarithms of a spherical energy (variances, softmax exponentials, ``log S_ij``,
-responsibilities; the two logarithms of sums stay libm's) and the mixture
-weights of the logit gradient (``fast_exp4`` / ``fast_log4``).  ``docs/training.md``, "Fast exp and log".
+responsibilities; the two logarithms of sums stay libm's), of a diagonal energy
+(the 4 logarithms of the log-determinants' products, softmax exponentials,
+responsibilities) and the mixture weights of the logit gradient (``fast_exp4`` /
+``fast_log4``).  ``docs/training.md``, "Fast exp and log".
 
 Error bounds, measured exhaustively over every float32 input of the stated
 ranges against float64 ``exp`` / ``log`` on an x86-64 build (no FMA

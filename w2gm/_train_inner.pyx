@@ -244,13 +244,16 @@ cdef extern from *:
 cdef extern from *:
     """
     /* sum_r log(S_r), S_r = var_f[r] + var_g[r] + eps summed in float32 (as the kernel's S), in
-       float64 with one logarithm: the S_r are multiplied in float64 in 4 independent chains
-       (chain c takes r = c mod 4), and every 6 factors of a chain, and at the end, its exponent
-       is moved into an integer (the value scaled back to [1, 2)), so that no chain can overflow
-       or underflow (6 float32 factors lie within 2^-894 .. 2^768).  log_det = log(product of the
-       4 scaled chains, in [1, 16)) + (sum of the moved exponents) * log(2): relative error of the
-       product about D * 2^-53, against D/4 logarithms of 4-factor blocks before.  0, inf and NaN
-       are not rescaled and carry into the result as they would in a sum of logarithms. */
+       float64 with one logarithm: the S_r are multiplied in float64 in 8 independent chains
+       (chain c takes r = c mod 8; 4 before issue 13's fifth pass), and every 6 factors of a
+       chain, and at the end, its exponent is moved into an integer (the value scaled back to
+       [1, 2)), so that no chain can overflow or underflow (6 float32 factors lie within
+       2^-894 .. 2^768).  log_det = log(product of the 8 scaled chains, in [1, 256)) + (sum of the
+       moved exponents) * log(2): relative error of the product about D * 2^-53, against D/4
+       logarithms of 4-factor blocks before.  0, inf and NaN
+       are not rescaled and carry into the result as they would in a sum of logarithms.
+       w2gm_det_parts_f32 returns that product and the summed exponent; w2gm_log_det_f32 takes
+       the logarithm (the K <= 2 kernel below takes the 4 logarithms of one energy at once). */
     #include <stdint.h>
     #include <string.h>
     #include <math.h>
@@ -267,72 +270,91 @@ cdef extern from *:
         return x;
     }
     #if (defined(__GNUC__) && __GNUC__ >= 9) || defined(__clang__)
-    /* GCC >= 9 / Clang: the 4 chains as one vector of 4 doubles, lane l = chain l (r is a
-       multiple of 4 at the top of the inner loop), rescaled in the vector too (w2gm_rescale's
-       steps on 4 lanes, with masks): per chain the same sums, conversions and products, in the
-       same order, as the scalar version below (the lanes past the last factor are multiplied
-       by exactly 1), and the moved exponents summed exactly as integers; so the same bits for
-       every result that is not NaN (a NaN result may differ in its sign bit, which x86 takes
-       from whichever NaN operand the compiler puts first; the kernel only tests for NaN).
-       Scalar, indexed through chain[r & 3], GCC kept the chains in memory: a store-to-load
-       round trip per factor, and the rescale's scalar stores then failed to forward to the next
-       block's vector load.  The scalar version is what other compilers build; GCC and Clang,
-       which this project is built and tested with, never compile it. */
+    /* GCC >= 9 / Clang: the 8 chains as two vectors of 4 doubles, lane l of acc0 = chain l and
+       of acc1 = chain 4 + l (r is a multiple of 8 at the top of the inner loop), rescaled in the
+       vectors too (w2gm_rescale's steps on 4 lanes, with masks; w2gm_rescale4): per chain the
+       same sums, conversions and products, in the same order, as the scalar version below (the
+       lanes past the last factor are multiplied by exactly 1), and the moved exponents summed
+       exactly as integers; so the same bits for every result that is not NaN (a NaN result may
+       differ in its sign bit, which x86 takes from whichever NaN operand the compiler puts
+       first; the kernel only tests for NaN).  Scalar, indexed through chain[r & 3] (then 4
+       chains), GCC kept the chains in memory: a store-to-load round trip per factor, and the
+       rescale's scalar stores then failed to forward to the next block's vector load.  The
+       scalar version is what other compilers build; GCC and Clang, which this project is built
+       and tested with, never compile it. */
     typedef float w2gm_v4sf __attribute__((vector_size(16)));
     typedef double w2gm_v4df __attribute__((vector_size(32)));
     typedef uint64_t w2gm_v4du __attribute__((vector_size(32)));
-    static inline double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps,
-                                          int D) {
-        w2gm_v4df acc = {1.0, 1.0, 1.0, 1.0};
-        w2gm_v4du bits, biased, keep, exponents = {0, 0, 0, 0};
+    static inline void w2gm_rescale4(w2gm_v4df *acc, w2gm_v4du *exponents) {
+        w2gm_v4du bits, biased, keep;
+        memcpy(&bits, acc, sizeof bits);
+        biased = (bits >> 52) & 0x7ff;
+        /* all ones where the lane is rescaled: not 0, subnormal, inf or NaN */
+        keep = (w2gm_v4du)((biased != 0) & (biased != 0x7ff));
+        *exponents += (biased - 1023) & keep;   /* modulo 2^64: the signed sum, recast below */
+        bits = (bits & ~keep)
+               | (((bits & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52)) & keep);
+        memcpy(acc, &bits, sizeof bits);
+    }
+    /* The factor (var_f[r] + var_g[r]) + eps of a lane, 1 past stop. */
+    #define W2GM_DET_FACTOR(r) ((r) < stop ? (var_f[r] + var_g[r]) + eps : 1.0f)
+    static inline double w2gm_det_parts_f32(const float *var_f, const float *var_g, float eps,
+                                            int D, int64_t *exponent) {
+        w2gm_v4df acc0 = {1.0, 1.0, 1.0, 1.0}, acc1 = {1.0, 1.0, 1.0, 1.0};
+        w2gm_v4du exponents = {0, 0, 0, 0};
         int r = 0;
         while (r < D) {
-            int stop = r + 24 < D ? r + 24 : D;     /* 6 factors per chain, then rescale */
-            for (; r + 4 <= stop; r += 4) {
-                w2gm_v4sf vf, vg, sum;
-                memcpy(&vf, var_f + r, sizeof vf);
-                memcpy(&vg, var_g + r, sizeof vg);
-                sum = (vf + vg) + eps;
-                acc = acc * __builtin_convertvector(sum, w2gm_v4df);
+            int stop = r + 48 < D ? r + 48 : D;     /* 6 factors per chain, then rescale */
+            for (; r + 8 <= stop; r += 8) {
+                w2gm_v4sf vf0, vg0, vf1, vg1;
+                memcpy(&vf0, var_f + r, sizeof vf0);
+                memcpy(&vg0, var_g + r, sizeof vg0);
+                memcpy(&vf1, var_f + r + 4, sizeof vf1);
+                memcpy(&vg1, var_g + r + 4, sizeof vg1);
+                acc0 = acc0 * __builtin_convertvector((vf0 + vg0) + eps, w2gm_v4df);
+                acc1 = acc1 * __builtin_convertvector((vf1 + vg1) + eps, w2gm_v4df);
             }
-            if (r < stop) {     /* the last 1-3 factors; the other lanes are multiplied by 1 */
-                w2gm_v4sf sum = {(var_f[r] + var_g[r]) + eps,
-                                 r + 1 < stop ? (var_f[r + 1] + var_g[r + 1]) + eps : 1.0f,
-                                 r + 2 < stop ? (var_f[r + 2] + var_g[r + 2]) + eps : 1.0f,
-                                 1.0f};
-                acc = acc * __builtin_convertvector(sum, w2gm_v4df);
+            if (r < stop) {     /* the last 1-7 factors; the other lanes are multiplied by 1 */
+                w2gm_v4sf sum0 = {W2GM_DET_FACTOR(r), W2GM_DET_FACTOR(r + 1),
+                                  W2GM_DET_FACTOR(r + 2), W2GM_DET_FACTOR(r + 3)};
+                w2gm_v4sf sum1 = {W2GM_DET_FACTOR(r + 4), W2GM_DET_FACTOR(r + 5),
+                                  W2GM_DET_FACTOR(r + 6), 1.0f};
+                acc0 = acc0 * __builtin_convertvector(sum0, w2gm_v4df);
+                acc1 = acc1 * __builtin_convertvector(sum1, w2gm_v4df);
                 r = stop;
             }
-            memcpy(&bits, &acc, sizeof bits);
-            biased = (bits >> 52) & 0x7ff;
-            /* all ones where the lane is rescaled: not 0, subnormal, inf or NaN */
-            keep = (w2gm_v4du)((biased != 0) & (biased != 0x7ff));
-            exponents += (biased - 1023) & keep;    /* modulo 2^64: the signed sum, recast below */
-            bits = (bits & ~keep)
-                   | (((bits & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52)) & keep);
-            memcpy(&acc, &bits, sizeof acc);
+            w2gm_rescale4(&acc0, &exponents);
+            w2gm_rescale4(&acc1, &exponents);
         }
-        return log((acc[0] * acc[1]) * (acc[2] * acc[3]))
-               + (double)(int64_t)(exponents[0] + exponents[1] + exponents[2] + exponents[3])
-                 * 0.693147180559945309417232121458;
+        *exponent = (int64_t)(exponents[0] + exponents[1] + exponents[2] + exponents[3]);
+        return ((acc0[0] * acc0[1]) * (acc0[2] * acc0[3]))
+               * ((acc1[0] * acc1[1]) * (acc1[2] * acc1[3]));
     }
+    #undef W2GM_DET_FACTOR
     #else
-    static inline double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps,
-                                          int D) {
-        double chain[4] = {1.0, 1.0, 1.0, 1.0};
+    static inline double w2gm_det_parts_f32(const float *var_f, const float *var_g, float eps,
+                                            int D, int64_t *exponent_out) {
+        double chain[8] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
         int64_t exponent = 0;
         int r = 0, c;
         while (r < D) {
-            int stop = r + 24 < D ? r + 24 : D;     /* 6 factors per chain, then rescale */
+            int stop = r + 48 < D ? r + 48 : D;     /* 6 factors per chain, then rescale */
             for (; r < stop; r++)
-                chain[r & 3] *= (double)(var_f[r] + var_g[r] + eps);
-            for (c = 0; c < 4; c++)
+                chain[r & 7] *= (double)(var_f[r] + var_g[r] + eps);
+            for (c = 0; c < 8; c++)
                 chain[c] = w2gm_rescale(chain[c], &exponent);
         }
-        return log((chain[0] * chain[1]) * (chain[2] * chain[3]))
-               + (double)exponent * 0.693147180559945309417232121458;
+        *exponent_out = exponent;
+        return ((chain[0] * chain[1]) * (chain[2] * chain[3]))
+               * ((chain[4] * chain[5]) * (chain[6] * chain[7]));
     }
     #endif
+    static inline double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps,
+                                          int D) {
+        int64_t exponent;
+        double product = w2gm_det_parts_f32(var_f, var_g, eps, D, &exponent);
+        return log(product) + (double)exponent * 0.693147180559945309417232121458;
+    }
     """
     double w2gm_log_det_f32(const float *var_f, const float *var_g, float eps, int D) noexcept nogil
 
@@ -351,13 +373,38 @@ cdef extern from *:
        operation is the scalar kernel's, in its order.  Writes S, sqdist, xi and gamma (K*K
        each); returns log E.  max_partial_energy keeps the scalar path. */
     #if W2GM_VECTOR_MATH
-    #define W2GM_HAVE_SPHERICAL4 1
+    #define W2GM_HAVE_LANES4 1
+    /* [eq. 2] from the 4 lanes' partial energies x4 (K = 1: lane 0; the pad lanes of lp are
+       -inf): t_ij = log p_i + log q_j + xi_ij, M = max t_ij (the first, row-major, on ties),
+       gamma_ij = exp(t_ij - M) / sum in one w2gm_fast_exp4, log E = M + log sum.  The scalar
+       kernel's operations in its order (log_sum_exp_responsibilities).  Writes xi and gamma
+       (K*K each); returns log E. */
+    static inline float w2gm_responsibilities4(int K, w2gm_f4 lp, w2gm_f4 lq, w2gm_f4 x4,
+                                               float *xi, float *gamma) {
+        w2gm_f4 t4, e4, g4;
+        float M, total;
+        t4 = (lp + lq) + x4;
+        M = t4[0];
+        if (t4[1] > M) M = t4[1];
+        if (t4[2] > M) M = t4[2];
+        if (t4[3] > M) M = t4[3];
+        e4 = w2gm_fast_exp4(t4 - M);
+        total = ((e4[0] + e4[1]) + e4[2]) + e4[3];
+        g4 = e4 / total;
+        if (K == 2) {
+            memcpy(xi, &x4, sizeof x4);
+            memcpy(gamma, &g4, sizeof g4);
+        } else {
+            xi[0] = x4[0];
+            gamma[0] = g4[0];
+        }
+        return M + logf(total);
+    }
     static inline float w2gm_log_energy_spherical4(
             int K, int D, const float *mu_f, const float *var_f, const float *log_p,
             const float *mu_g, const float *var_g, const float *log_q, float eps,
             float *S, float *sqdist, float *xi, float *gamma) {
-        w2gm_f4 vf, vg, lp, lq, sq, s4, x4, t4, e4, g4;
-        float M, total;
+        w2gm_f4 vf, vg, lp, lq, sq, s4, x4;
         if (K == 2) {
             vf = (w2gm_f4){var_f[0], var_f[0], var_f[1], var_f[1]};
             vg = (w2gm_f4){var_g[0], var_g[1], var_g[0], var_g[1]};
@@ -375,26 +422,14 @@ cdef extern from *:
         }
         s4 = (vf + vg) + eps;
         x4 = -0.5f * ((float)D * w2gm_fast_log4(s4) + sq / s4);
-        t4 = (lp + lq) + x4;
-        M = t4[0];
-        if (t4[1] > M) M = t4[1];
-        if (t4[2] > M) M = t4[2];
-        if (t4[3] > M) M = t4[3];
-        e4 = w2gm_fast_exp4(t4 - M);
-        total = ((e4[0] + e4[1]) + e4[2]) + e4[3];
-        g4 = e4 / total;
         if (K == 2) {
             memcpy(S, &s4, sizeof s4);
             memcpy(sqdist, &sq, sizeof sq);
-            memcpy(xi, &x4, sizeof x4);
-            memcpy(gamma, &g4, sizeof g4);
         } else {
             S[0] = s4[0];
             sqdist[0] = sq[0];
-            xi[0] = x4[0];
-            gamma[0] = g4[0];
         }
-        return M + logf(total);
+        return w2gm_responsibilities4(K, lp, lq, x4, xi, gamma);
     }
     /* One word's variances exp(lv_i) and log mixture weights log softmax(s)_i, spherical, K <= 2:
        the (up to) 2 variances and 2 softmax exponentials in one w2gm_fast_exp4, lanes
@@ -433,8 +468,143 @@ cdef extern from *:
         q[0] = e[2];
         q[1] = e[3];
     }
+    /* [eq. 3] diagonal (Appendix A.2), one component pair, in one pass over r: the D
+       reciprocals 1 / S_ijr (stored for the backward pass) and the Mahalanobis sum over them in
+       4 interleaved partial sums (lane l sums r = l mod 4, the remainder joins lane 0), as the
+       scalar kernel's partial_energy_diagonal; then the log-determinant's scaled product and
+       exponent (w2gm_det_parts_f32). */
+    static inline void w2gm_diagonal_pair(int D, const float *mu_fi, const float *mu_gj,
+                                          const float *var_fi, const float *var_gj, float eps,
+                                          float *inv_S, float *mahal, double *product,
+                                          int64_t *exponent) {
+        w2gm_f4 acc = {0, 0, 0, 0}, vf, vg, mf, mg, inv, diff;
+        float total, inv_r, diff_r;
+        int r = 0;
+        for (; r + 4 <= D; r += 4) {
+            memcpy(&vf, var_fi + r, sizeof vf);
+            memcpy(&vg, var_gj + r, sizeof vg);
+            memcpy(&mf, mu_fi + r, sizeof mf);
+            memcpy(&mg, mu_gj + r, sizeof mg);
+            inv = 1.0f / ((vf + vg) + eps);
+            memcpy(inv_S + r, &inv, sizeof inv);
+            diff = mf - mg;
+            acc = acc + (diff * diff) * inv;
+        }
+        total = acc[0];
+        for (; r < D; r++) {
+            inv_r = 1.0f / ((var_fi[r] + var_gj[r]) + eps);
+            inv_S[r] = inv_r;
+            diff_r = mu_fi[r] - mu_gj[r];
+            total = total + (diff_r * diff_r) * inv_r;
+        }
+        *mahal = (total + acc[1]) + (acc[2] + acc[3]);
+        *product = w2gm_det_parts_f32(var_fi, var_gj, eps, D, exponent);
+    }
+    /* log_det = log(product) + exponent * log(2) of one pair, with lg = the float32 logarithm
+       of the product (from w2gm_fast_log4): the product of the 8 rescaled chains lies in
+       [1, 256), where float(product) is within 2^-24 relatively and lg within 1 ulp (at most
+       4.8e-7 absolutely), so log_det is within about 6e-7 of the float64 logarithm's; outside
+       that range (0, inf or NaN chains, not rescaled) it takes libm's log of the double. */
+    static inline float w2gm_log_det_from_parts(double product, int64_t exponent, float lg) {
+        double log_product = product >= 1.0 && product < 256.0 ? (double)lg : log(product);
+        return (float)(log_product + (double)exponent * 0.693147180559945309417232121458);
+    }
+    /* [eq. 3] and [eq. 2] for diagonal covariance, float32, K <= 2 (lanes as in
+       w2gm_log_energy_spherical4; K = 1 pads lanes 1-3 with xi = 0 and t = -inf):
+         1 / S_ijr, xi_ij = -1/2 (sum_r log S_ijr + sum_r diff_r^2 / S_ijr)
+       per pair by w2gm_diagonal_pair, the 4 logarithms of the log-determinants' products in one
+       w2gm_fast_log4 (instead of 4 float64 log calls), then w2gm_responsibilities4.  Writes
+       inv_S (K*K*D), xi and gamma (K*K each); returns log E.  max_partial_energy keeps the
+       scalar path. */
+    static inline float w2gm_log_energy_diagonal4(
+            int K, int D, const float *mu_f, const float *var_f, const float *log_p,
+            const float *mu_g, const float *var_g, const float *log_q, float eps, float *inv_S,
+            float *xi, float *gamma) {
+        float m0, m1 = 0, m2 = 0, m3 = 0;
+        double p0, p1 = 1, p2 = 1, p3 = 1;
+        int64_t e0, e1 = 0, e2 = 0, e3 = 0;
+        w2gm_f4 lp, lq, lg, x4;
+        w2gm_diagonal_pair(D, mu_f, mu_g, var_f, var_g, eps, inv_S, &m0, &p0, &e0);
+        if (K == 2) {
+            w2gm_diagonal_pair(D, mu_f, mu_g + D, var_f, var_g + D, eps, inv_S + D, &m1, &p1, &e1);
+            w2gm_diagonal_pair(D, mu_f + D, mu_g, var_f + D, var_g, eps, inv_S + 2 * D, &m2, &p2,
+                               &e2);
+            w2gm_diagonal_pair(D, mu_f + D, mu_g + D, var_f + D, var_g + D, eps, inv_S + 3 * D,
+                               &m3, &p3, &e3);
+            lp = (w2gm_f4){log_p[0], log_p[0], log_p[1], log_p[1]};
+            lq = (w2gm_f4){log_q[0], log_q[1], log_q[0], log_q[1]};
+        } else {
+            lp = (w2gm_f4){log_p[0], -INFINITY, -INFINITY, -INFINITY};
+            lq = (w2gm_f4){log_q[0], 0, 0, 0};
+        }
+        lg = w2gm_fast_log4((w2gm_f4){(float)p0, (float)p1, (float)p2, (float)p3});
+        x4 = -0.5f * ((w2gm_f4){w2gm_log_det_from_parts(p0, e0, lg[0]),
+                                w2gm_log_det_from_parts(p1, e1, lg[1]),
+                                w2gm_log_det_from_parts(p2, e2, lg[2]),
+                                w2gm_log_det_from_parts(p3, e3, lg[3])}
+                      + (w2gm_f4){m0, m1, m2, m3});
+        return w2gm_responsibilities4(K, lp, lq, x4, xi, gamma);
+    }
+    /* log softmax of K = 2 logits (a diagonal word's mixture weights; spherical words take
+       w2gm_prepare_spherical4): the 2 exponentials in one w2gm_fast_exp4 (lanes 2 and 3 unused),
+       then as log_softmax: log_weights_i = s_i - (m + log sum_i exp(s_i - m)), m = max s_i. */
+    static inline void w2gm_log_softmax2(const float *s, float *log_weights) {
+        float m = s[1] > s[0] ? s[1] : s[0], lse;
+        w2gm_f4 e = w2gm_fast_exp4((w2gm_f4){s[0] - m, s[1] - m, 0, 0});
+        lse = m + logf(e[0] + e[1]);
+        log_weights[0] = s[0] - lse;
+        log_weights[1] = s[1] - lse;
+    }
+    /* [G1]·[G3], [G1]·[G4]·[G5] for diagonal covariance, one component pair, float32: the three
+       loops of partial_energy_grad_diagonal in one pass, 8 values at a time (the gradient
+       buffers of f and g never overlap, so each is loaded and stored once per block), the same
+       operations per value in the same order:
+         step_r = (coef diff_r) / S_ijr,  grad_S_r = (coef/2 / S_ijr) (diff_r^2 / S_ijr - 1),
+         grad_mu_f -= step, grad_mu_g += step, grad_lv_f += grad_S var_f, grad_lv_g += grad_S var_g */
+    static inline void w2gm_grad_diagonal_pair(int D, float coef, const float *mu_fi,
+                                               const float *mu_gj, const float *inv_S,
+                                               const float *var_fi, const float *var_gj,
+                                               float *grad_mu_fi, float *grad_mu_gj,
+                                               float *grad_lv_fi, float *grad_lv_gj) {
+        const float half_coef = coef * 0.5f;
+        w2gm_v8sf mf, mg, inv, vf, vg, diff, step, grad_S, buf;
+        float inv_r, diff_r, step_r, grad_S_r;
+        int r = 0;
+        for (; r + 8 <= D; r += 8) {
+            memcpy(&mf, mu_fi + r, sizeof mf);
+            memcpy(&mg, mu_gj + r, sizeof mg);
+            memcpy(&inv, inv_S + r, sizeof inv);
+            memcpy(&vf, var_fi + r, sizeof vf);
+            memcpy(&vg, var_gj + r, sizeof vg);
+            diff = mf - mg;
+            step = (coef * diff) * inv;
+            grad_S = (half_coef * inv) * ((diff * diff) * inv - 1.0f);
+            memcpy(&buf, grad_mu_fi + r, sizeof buf);
+            buf = buf - step;
+            memcpy(grad_mu_fi + r, &buf, sizeof buf);
+            memcpy(&buf, grad_mu_gj + r, sizeof buf);
+            buf = buf + step;
+            memcpy(grad_mu_gj + r, &buf, sizeof buf);
+            memcpy(&buf, grad_lv_fi + r, sizeof buf);
+            buf = buf + grad_S * vf;
+            memcpy(grad_lv_fi + r, &buf, sizeof buf);
+            memcpy(&buf, grad_lv_gj + r, sizeof buf);
+            buf = buf + grad_S * vg;
+            memcpy(grad_lv_gj + r, &buf, sizeof buf);
+        }
+        for (; r < D; r++) {
+            inv_r = inv_S[r];
+            diff_r = mu_fi[r] - mu_gj[r];
+            step_r = (coef * diff_r) * inv_r;
+            grad_S_r = (half_coef * inv_r) * ((diff_r * diff_r) * inv_r - 1.0f);
+            grad_mu_fi[r] -= step_r;
+            grad_mu_gj[r] += step_r;
+            grad_lv_fi[r] += grad_S_r * var_fi[r];
+            grad_lv_gj[r] += grad_S_r * var_gj[r];
+        }
+    }
     #else
-    #define W2GM_HAVE_SPHERICAL4 0
+    #define W2GM_HAVE_LANES4 0
     static inline void w2gm_prepare_spherical4(int K, const float *lv, const float *s,
                                                float *var, float *log_weights) {}
     static inline void w2gm_weights4(int K, const float *log_p, const float *log_q, float *p,
@@ -443,11 +613,30 @@ cdef extern from *:
             int K, int D, const float *mu_f, const float *var_f, const float *log_p,
             const float *mu_g, const float *var_g, const float *log_q, float eps,
             float *S, float *sqdist, float *xi, float *gamma) {
-        return 0;   /* never called: the kernel tests W2GM_HAVE_SPHERICAL4 first */
+        return 0;   /* never called: the kernel tests W2GM_HAVE_LANES4 first */
     }
+    static inline float w2gm_log_energy_diagonal4(
+            int K, int D, const float *mu_f, const float *var_f, const float *log_p,
+            const float *mu_g, const float *var_g, const float *log_q, float eps, float *inv_S,
+            float *xi, float *gamma) {
+        return 0;   /* never called */
+    }
+    static inline void w2gm_log_softmax2(const float *s, float *log_weights) {}
+    static inline void w2gm_diagonal_pair(int D, const float *mu_fi, const float *mu_gj,
+                                          const float *var_fi, const float *var_gj, float eps,
+                                          float *inv_S, float *mahal, double *product,
+                                          int64_t *exponent) {}
+    static inline float w2gm_log_det_from_parts(double product, int64_t exponent, float lg) {
+        return 0;
+    }
+    static inline void w2gm_grad_diagonal_pair(int D, float coef, const float *mu_fi,
+                                               const float *mu_gj, const float *inv_S,
+                                               const float *var_fi, const float *var_gj,
+                                               float *grad_mu_fi, float *grad_mu_gj,
+                                               float *grad_lv_fi, float *grad_lv_gj) {}
     #endif
     """
-    bint HAVE_SPHERICAL4 "W2GM_HAVE_SPHERICAL4"
+    bint HAVE_LANES4 "W2GM_HAVE_LANES4"
     float log_energy_spherical4 "w2gm_log_energy_spherical4"(
         int K, int D, const float *mu_f, const float *var_f, const float *log_p,
         const float *mu_g, const float *var_g, const float *log_q, float eps,
@@ -456,6 +645,20 @@ cdef extern from *:
                                                       float *var, float *log_weights) noexcept nogil
     void weights4 "w2gm_weights4"(int K, const float *log_p, const float *log_q, float *p,
                                   float *q) noexcept nogil
+    float log_energy_diagonal4 "w2gm_log_energy_diagonal4"(
+        int K, int D, const float *mu_f, const float *var_f, const float *log_p,
+        const float *mu_g, const float *var_g, const float *log_q, float eps, float *inv_S,
+        float *xi, float *gamma) noexcept nogil
+    void log_softmax2 "w2gm_log_softmax2"(const float *s, float *log_weights) noexcept nogil
+    void diagonal_pair "w2gm_diagonal_pair"(
+        int D, const float *mu_fi, const float *mu_gj, const float *var_fi, const float *var_gj,
+        float eps, float *inv_S, float *mahal, double *product, int64_t *exponent) noexcept nogil
+    float log_det_from_parts "w2gm_log_det_from_parts"(double product, int64_t exponent,
+                                                       float lg) noexcept nogil
+    void grad_diagonal_pair "w2gm_grad_diagonal_pair"(
+        int D, float coef, const float *mu_fi, const float *mu_gj, const float *inv_S,
+        const float *var_fi, const float *var_gj, float *grad_mu_fi, float *grad_mu_gj,
+        float *grad_lv_fi, float *grad_lv_gj) noexcept nogil
 
 
 # sqdist = sum_r (mu_f,i,r - mu_g,j,r)^2, the spherical [eq. 3] numerator
@@ -501,12 +704,15 @@ cdef inline void variances_and_log_weights(int K, int Dv, const floating *lv, co
     """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K) of one word."""
     cdef int i
     if floating is float:
-        if HAVE_SPHERICAL4 and Dv == 1 and K <= 2:
+        if HAVE_LANES4 and Dv == 1 and K <= 2:
             prepare_spherical4(K, lv, s, var, log_weights)
             return
         if Dv > 1:
             for i in range(K * Dv):
                 var[i] = fast_exp(lv[i])
+            if HAVE_LANES4 and K == 2:
+                log_softmax2(s, log_weights)
+                return
         else:
             for i in range(K):
                 var[i] = expf(lv[i])
@@ -652,9 +858,12 @@ cdef floating log_energy_fwd(
     cdef const floating *mu_fi
     variances_and_log_weights(K, Dv, lv_g, s_g, var_g, log_q)
     if floating is float:
-        if HAVE_SPHERICAL4 and Dv == 1 and K <= 2 and not max_pe:
-            return log_energy_spherical4(K, D, mu_f, var_f, log_p, mu_g, var_g, log_q, eps,
-                                         S, sqdist, xi, gamma)
+        if HAVE_LANES4 and K <= 2 and not max_pe:
+            if Dv == 1:
+                return log_energy_spherical4(K, D, mu_f, var_f, log_p, mu_g, var_g, log_q, eps,
+                                             S, sqdist, xi, gamma)
+            return log_energy_diagonal4(K, D, mu_f, var_f, log_p, mu_g, var_g, log_q, eps,
+                                        S, xi, gamma)
     for i in range(K):
         mu_fi = mu_f + i * D
         for j in range(K):
@@ -683,7 +892,7 @@ cdef inline void logits_grad(int K, floating coef, const floating *log_p, const 
     cdef float q4[2]
     cdef bint lanes = False
     if floating is float:
-        lanes = HAVE_SPHERICAL4 and K <= 2
+        lanes = HAVE_LANES4 and K <= 2
         if lanes:
             weights4(K, log_p, log_q, p4, q4)
     for i in range(K):
@@ -750,12 +959,12 @@ cdef inline void partial_energy_grad_diagonal(
     for r in range(D):
         inv_S = inv_S_ij[r]
         diff = mu_fi[r] - mu_gj[r]
-        grad_S = coef_ij * <floating>0.5 * inv_S * (diff * diff * inv_S - 1)
+        grad_S = coef_ij * <floating>0.5 * inv_S * (diff * diff * inv_S - <floating>1)
         grad_lv_fi[r] += grad_S * var_fi[r]
     for r in range(D):
         inv_S = inv_S_ij[r]
         diff = mu_fi[r] - mu_gj[r]
-        grad_S = coef_ij * <floating>0.5 * inv_S * (diff * diff * inv_S - 1)
+        grad_S = coef_ij * <floating>0.5 * inv_S * (diff * diff * inv_S - <floating>1)
         grad_lv_gj[r] += grad_S * var_gj[r]
 
 
@@ -791,6 +1000,10 @@ cdef void log_energy_bwd(
                 partial_energy_grad_spherical(D, coef_ij, mu_fi, mu_g + j * D, S[ij], sqdist[ij],
                                               var_f[i], var_g[j], grad_mu_fi, grad_mu_g + j * D,
                                               grad_lv_f + i, grad_lv_g + j)
+            elif floating is float and HAVE_LANES4:
+                grad_diagonal_pair(D, coef_ij, mu_fi, mu_g + j * D, S + ij * D,
+                                   var_f + i * D, var_g + j * D, grad_mu_fi, grad_mu_g + j * D,
+                                   grad_lv_f + i * D, grad_lv_g + j * D)
             else:
                 partial_energy_grad_diagonal(D, coef_ij, mu_fi, mu_g + j * D, S + ij * D,
                                              var_f + i * D, var_g + j * D,
@@ -2205,6 +2418,58 @@ def _float32_map(x, int which, bint lanes4):
             for r in range(n):
                 dst[r] = fast_log(src[r])
     return out
+
+
+def _diagonal_pair_paths(mu_f, mu_g, var_f, var_g, double eps, double coef, grads):
+    """One diagonal component pair through both float32 code paths (for the tests).
+
+    ``mu_f``, ``mu_g``, ``var_f``, ``var_g``: (D,) values; ``grads``: (4, D)
+    initial gradient buffers (mu_f, mu_g, lv_f, lv_g), to which each path
+    adds ``coef * ∂xi/∂(mu, lv)``.  Returns ``(scalar, lanes)``: dicts with
+    ``inv_S`` (D,), ``xi``, ``log_det`` and ``grads`` (4, D), all float32
+    (``log_det`` float64 for the scalar path: ``w2gm_log_det_f32`` before
+    rounding), from the scalar kernel (``partial_energy_diagonal``,
+    ``partial_energy_grad_diagonal``) and from the K <= 2 vector kernel
+    (``w2gm_diagonal_pair``, ``fast_log4`` and ``w2gm_log_det_from_parts`` as
+    in ``w2gm_log_energy_diagonal4``; ``w2gm_grad_diagonal_pair``); ``lanes``
+    is None in a build without the vector extension.
+    """
+    cdef float[::1] mf = np.ascontiguousarray(mu_f, dtype=np.float32)
+    cdef float[::1] mg = np.ascontiguousarray(mu_g, dtype=np.float32)
+    cdef float[::1] vf = np.ascontiguousarray(var_f, dtype=np.float32)
+    cdef float[::1] vg = np.ascontiguousarray(var_g, dtype=np.float32)
+    cdef int D = mf.shape[0]
+    if D < 1 or mg.shape[0] != D or vf.shape[0] != D or vg.shape[0] != D:
+        raise ParameterError(f"mu_f, mu_g, var_f and var_g must have one length D >= 1, got D={D}")
+    g0 = np.ascontiguousarray(grads, dtype=np.float32)
+    if g0.shape != (4, D):
+        raise ParameterError(f"grads must have shape (4, {D}), got {g0.shape}")
+    cdef float[:, ::1] gs = g0.copy()
+    cdef float[::1] inv_s = np.empty(D, dtype=np.float32)
+    cdef float xi, mahal, lg
+    cdef float lanes_in[4]
+    cdef float lanes_out[4]
+    cdef double product
+    cdef int64_t exponent
+    xi = partial_energy_diagonal(D, &mf[0], &mg[0], &vf[0], &vg[0], <float>eps, &inv_s[0])
+    partial_energy_grad_diagonal(D, <float>coef, &mf[0], &mg[0], &inv_s[0], &vf[0], &vg[0],
+                                 &gs[0, 0], &gs[1, 0], &gs[2, 0], &gs[3, 0])
+    scalar = dict(inv_S=np.asarray(inv_s).copy(), xi=np.float32(xi),
+                  log_det=w2gm_log_det_f32(&vf[0], &vg[0], <float>eps, D), grads=np.asarray(gs))
+    if not HAVE_LANES4:
+        return scalar, None
+    gs = g0.copy()
+    inv_s = np.empty(D, dtype=np.float32)
+    diagonal_pair(D, &mf[0], &mg[0], &vf[0], &vg[0], <float>eps, &inv_s[0], &mahal, &product,
+                  &exponent)
+    lanes_in[0] = lanes_in[1] = lanes_in[2] = lanes_in[3] = <float>product
+    fast_math4_array(1, lanes_in, lanes_out, 4)
+    lg = log_det_from_parts(product, exponent, lanes_out[0])
+    grad_diagonal_pair(D, <float>coef, &mf[0], &mg[0], &inv_s[0], &vf[0], &vg[0],
+                       &gs[0, 0], &gs[1, 0], &gs[2, 0], &gs[3, 0])
+    lanes = dict(inv_S=np.asarray(inv_s).copy(), xi=np.float32(<float>(-0.5) * (lg + mahal)),
+                 log_det=np.float32(lg), grads=np.asarray(gs))
+    return scalar, lanes
 
 
 def fast_exp_array(x, lanes4=False):
