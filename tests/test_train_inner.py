@@ -610,13 +610,15 @@ def test_diagonal_pair_vector_path_matches_scalar_path(Dm, log_variance):
         rounding = np.spacing(np.float32(abs(scalar["log_det"])))
         assert abs(float(lanes["log_det"]) - scalar["log_det"]) <= 1e-6 + rounding
         assert float(lanes["xi"]) == pytest.approx(float(scalar["xi"]), rel=1e-6, abs=1e-6)
+        # the Mahalanobis sum in the same order: with libm's log-determinant, the same xi bits
+        assert lanes["xi_libm_log_det"].view(np.uint32) == scalar["xi"].view(np.uint32)
         if log_variance is None:
             assert np.all(lanes["grads"] != grads)      # every value took a step
 
 
 def test_diagonal_pair_vector_path_special_values():
     """Zero, infinite and NaN summed variances: the log-determinant is -inf, +inf or NaN, as a
-    sum of logarithms would be (the product is then outside [1, 256) and takes libm's log)."""
+    sum of logarithms would be (the product is then 0, inf or NaN, whose fast_log is that)."""
     D = 50
     mu = np.zeros(D, np.float32)
     grads = np.zeros((4, D), np.float32)
@@ -635,6 +637,38 @@ def test_diagonal_pair_vector_path_special_values():
         ti._diagonal_pair_paths(mu, mu[:3], mu, mu, 1e-4, 1.0, grads)
     with pytest.raises(ParameterError, match="grads must have shape"):
         ti._diagonal_pair_paths(mu, mu, mu, mu, 1e-4, 1.0, grads[:2])
+
+
+@pytest.mark.parametrize("Dm", [1, 7, 8, 13, 50, 64])
+@pytest.mark.parametrize("zero_pair", [None, 0, 3])
+def test_spherical2_fused_backward_matches_per_pair_loop(Dm, zero_pair):
+    """The K = 2 spherical backward pass in one pass over the means (w2gm_grad_spherical2)
+    against the per-pair loop it replaces, on the same inputs, in every build: bit for bit.
+    D with and without a remainder of the 8-value blocks.  A zero coefficient (a responsibility
+    that underflowed) is skipped by the loop, and log_energy_bwd then takes the loop; the fused
+    pass with such a pair is compared all the same, as long as its means are finite."""
+    rng = np.random.default_rng(100 + Dm)
+    mu_f, mu_g = rng.normal(size=(2, 2, Dm)).astype(np.float32)
+    var_f, var_g = np.exp(rng.uniform(-3, 1, (2, 2))).astype(np.float32)
+    S = (np.repeat(var_f, 2) + np.tile(var_g, 2) + np.float32(1e-4)).astype(np.float32)
+    sqdist = rng.uniform(0.1, 30.0, 4).astype(np.float32)
+    coef = (rng.uniform(-2, 2, 4) * rng.uniform(0.01, 1, 4)).astype(np.float32)
+    if zero_pair is not None:
+        coef[zero_pair] = 0
+    grads = [rng.normal(size=(2, Dm)), rng.normal(size=(2, Dm)), rng.normal(size=2),
+             rng.normal(size=2)]
+    for build in _kernel_builds():
+        scalar, fused = build._spherical2_backward_paths(mu_f, mu_g, var_f, var_g, S, sqdist,
+                                                         coef, grads)
+        if fused is None:
+            continue
+        for got, want in zip(fused, scalar):
+            np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+        assert np.all(scalar[0] != np.float32(grads[0]))      # every mean gradient took a step
+    with pytest.raises(ParameterError, match="one shape"):
+        ti._spherical2_backward_paths(mu_f[:1], mu_g, var_f, var_g, S, sqdist, coef, grads)
+    with pytest.raises(ParameterError, match="grads must have shapes"):
+        ti._spherical2_backward_paths(mu_f, mu_g, var_f, var_g, S, sqdist, coef, grads[:3])
 
 
 @pytest.mark.parametrize("cov", COVS)

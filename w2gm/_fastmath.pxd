@@ -10,7 +10,7 @@ the flags of ``setup.py`` (SSE2 on baseline x86-64: 4 values per
 instruction).  No ``fmaf`` (a libm call on baseline x86-64) and nothing that
 needs ``-ffast-math``.  ``fast_exp4`` / ``fast_log4`` are the same operations
 written on a vector of 4 floats (GCC / Clang vector extension), for values
-that are not in an array: the spherical kernel's K*K <= 4 component pairs.
+that are not in an array: the K*K <= 4 component pairs of a K <= 2 energy.
 
 Users in ``_train_inner``: the variances of diagonal covariance
 (``fast_exp`` in a loop over K*D values); for K <= 2, the exponentials and
@@ -152,7 +152,7 @@ cdef extern from *:
     }
 
     /* The same two functions on a vector of 4 floats (GCC / Clang vector extension: one SSE
-       register, 4 values per instruction), for the spherical kernel's K*K <= 4 component pairs:
+       register, 4 values per instruction), for the K*K <= 4 component pairs of a K <= 2 energy:
        lane for lane the same operations in the same order as w2gm_fast_exp / w2gm_fast_log, so
        the same bits as the scalar function of each lane (tests/test_fastmath.py).  Vector
        comparisons give all-ones / all-zeros lanes, which w2gm_select4 uses as masks; -1 where

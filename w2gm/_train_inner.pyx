@@ -280,8 +280,9 @@ cdef extern from *:
        first; the kernel only tests for NaN).  Scalar, indexed through chain[r & 3] (then 4
        chains), GCC kept the chains in memory: a store-to-load round trip per factor, and the
        rescale's scalar stores then failed to forward to the next block's vector load.  The
-       scalar version is what other compilers build; GCC and Clang, which this project is built
-       and tested with, never compile it. */
+       scalar version is what other compilers build (GCC 7 and 8 included); GCC >= 9 and Clang,
+       which this project is built and tested with, never compile it, and its 8-chain form was
+       checked against the vectors by reading only. */
     typedef float w2gm_v4sf __attribute__((vector_size(16)));
     typedef double w2gm_v4df __attribute__((vector_size(32)));
     typedef uint64_t w2gm_v4du __attribute__((vector_size(32)));
@@ -501,13 +502,14 @@ cdef extern from *:
         *product = w2gm_det_parts_f32(var_fi, var_gj, eps, D, exponent);
     }
     /* log_det = log(product) + exponent * log(2) of one pair, with lg = the float32 logarithm
-       of the product (from w2gm_fast_log4): the product of the 8 rescaled chains lies in
-       [1, 256), where float(product) is within 2^-24 relatively and lg within 1 ulp (at most
-       4.8e-7 absolutely), so log_det is within about 6e-7 of the float64 logarithm's; outside
-       that range (0, inf or NaN chains, not rescaled) it takes libm's log of the double. */
-    static inline float w2gm_log_det_from_parts(double product, int64_t exponent, float lg) {
-        double log_product = product >= 1.0 && product < 256.0 ? (double)lg : log(product);
-        return (float)(log_product + (double)exponent * 0.693147180559945309417232121458);
+       of float(product) (from w2gm_fast_log4).  With every factor positive and finite the
+       product of the 8 rescaled chains lies in [1, 256), where float(product) is within 2^-24
+       relatively and lg within 1 ulp (at most 4.8e-7 absolutely), so log_det is within 5.4e-7
+       of the float64 logarithm's before its float32 rounding.  Otherwise a chain holds 0, inf
+       or NaN (never rescaled), so does the product, and fast_log gives -inf, inf or NaN as
+       log would. */
+    static inline float w2gm_log_det_from_parts(int64_t exponent, float lg) {
+        return (float)((double)lg + (double)exponent * 0.693147180559945309417232121458);
     }
     /* [eq. 3] and [eq. 2] for diagonal covariance, float32, K <= 2 (lanes as in
        w2gm_log_energy_spherical4; K = 1 pads lanes 1-3 with xi = 0 and t = -inf):
@@ -538,10 +540,10 @@ cdef extern from *:
             lq = (w2gm_f4){log_q[0], 0, 0, 0};
         }
         lg = w2gm_fast_log4((w2gm_f4){(float)p0, (float)p1, (float)p2, (float)p3});
-        x4 = -0.5f * ((w2gm_f4){w2gm_log_det_from_parts(p0, e0, lg[0]),
-                                w2gm_log_det_from_parts(p1, e1, lg[1]),
-                                w2gm_log_det_from_parts(p2, e2, lg[2]),
-                                w2gm_log_det_from_parts(p3, e3, lg[3])}
+        x4 = -0.5f * ((w2gm_f4){w2gm_log_det_from_parts(e0, lg[0]),
+                                w2gm_log_det_from_parts(e1, lg[1]),
+                                w2gm_log_det_from_parts(e2, lg[2]),
+                                w2gm_log_det_from_parts(e3, lg[3])}
                       + (w2gm_f4){m0, m1, m2, m3});
         return w2gm_responsibilities4(K, lp, lq, x4, xi, gamma);
     }
@@ -603,6 +605,65 @@ cdef extern from *:
             grad_lv_gj[r] += grad_S_r * var_gj[r];
         }
     }
+    /* [G1]·[G3], [G1]·[G4]·[G5] for spherical covariance, K = 2, float32: the 4 component pairs'
+       gradients in one pass over the means, 8 values at a time (each mean and gradient row
+       loaded once per block instead of once per pair).  Per value the same operations in the
+       same order as partial_energy_grad_spherical called for the pairs 00, 01, 10, 11: each
+       gradient value takes its two pairs' steps in that order, so the same bits.
+       coef[ij] = coef * gamma_ij, all 4 nonzero (the caller runs the per-pair loop, which skips
+       a zero pair, otherwise). */
+    static inline void w2gm_grad_spherical2(int D, const float *coef, const float *mu_f,
+                                            const float *mu_g, const float *S,
+                                            const float *sqdist, const float *var_f,
+                                            const float *var_g, float *grad_mu_f,
+                                            float *grad_mu_g, float *grad_lv_f,
+                                            float *grad_lv_g) {
+        float inv[4], c[4], grad_S[4];
+        float d00, d01, d10, d11;
+        w2gm_v8sf f0, f1, g0, g1, s00, s01, s10, s11, buf;
+        int l, r = 0;
+        for (l = 0; l < 4; l++) {
+            inv[l] = 1.0f / S[l];
+            c[l] = coef[l] * inv[l];
+            grad_S[l] = ((coef[l] * 0.5f) * inv[l]) * (sqdist[l] * inv[l] - (float)D);
+        }
+        for (; r + 8 <= D; r += 8) {
+            memcpy(&f0, mu_f + r, sizeof f0);
+            memcpy(&f1, mu_f + D + r, sizeof f1);
+            memcpy(&g0, mu_g + r, sizeof g0);
+            memcpy(&g1, mu_g + D + r, sizeof g1);
+            s00 = c[0] * (f0 - g0);
+            s01 = c[1] * (f0 - g1);
+            s10 = c[2] * (f1 - g0);
+            s11 = c[3] * (f1 - g1);
+            memcpy(&buf, grad_mu_f + r, sizeof buf);
+            buf = (buf - s00) - s01;
+            memcpy(grad_mu_f + r, &buf, sizeof buf);
+            memcpy(&buf, grad_mu_f + D + r, sizeof buf);
+            buf = (buf - s10) - s11;
+            memcpy(grad_mu_f + D + r, &buf, sizeof buf);
+            memcpy(&buf, grad_mu_g + r, sizeof buf);
+            buf = (buf + s00) + s10;
+            memcpy(grad_mu_g + r, &buf, sizeof buf);
+            memcpy(&buf, grad_mu_g + D + r, sizeof buf);
+            buf = (buf + s01) + s11;
+            memcpy(grad_mu_g + D + r, &buf, sizeof buf);
+        }
+        for (; r < D; r++) {
+            d00 = c[0] * (mu_f[r] - mu_g[r]);
+            d01 = c[1] * (mu_f[r] - mu_g[D + r]);
+            d10 = c[2] * (mu_f[D + r] - mu_g[r]);
+            d11 = c[3] * (mu_f[D + r] - mu_g[D + r]);
+            grad_mu_f[r] = (grad_mu_f[r] - d00) - d01;
+            grad_mu_f[D + r] = (grad_mu_f[D + r] - d10) - d11;
+            grad_mu_g[r] = (grad_mu_g[r] + d00) + d10;
+            grad_mu_g[D + r] = (grad_mu_g[D + r] + d01) + d11;
+        }
+        grad_lv_f[0] = (grad_lv_f[0] + grad_S[0] * var_f[0]) + grad_S[1] * var_f[0];
+        grad_lv_f[1] = (grad_lv_f[1] + grad_S[2] * var_f[1]) + grad_S[3] * var_f[1];
+        grad_lv_g[0] = (grad_lv_g[0] + grad_S[0] * var_g[0]) + grad_S[2] * var_g[0];
+        grad_lv_g[1] = (grad_lv_g[1] + grad_S[1] * var_g[1]) + grad_S[3] * var_g[1];
+    }
     #else
     #define W2GM_HAVE_LANES4 0
     static inline void w2gm_prepare_spherical4(int K, const float *lv, const float *s,
@@ -626,7 +687,7 @@ cdef extern from *:
                                           const float *var_fi, const float *var_gj, float eps,
                                           float *inv_S, float *mahal, double *product,
                                           int64_t *exponent) {}
-    static inline float w2gm_log_det_from_parts(double product, int64_t exponent, float lg) {
+    static inline float w2gm_log_det_from_parts(int64_t exponent, float lg) {
         return 0;
     }
     static inline void w2gm_grad_diagonal_pair(int D, float coef, const float *mu_fi,
@@ -634,6 +695,12 @@ cdef extern from *:
                                                const float *var_fi, const float *var_gj,
                                                float *grad_mu_fi, float *grad_mu_gj,
                                                float *grad_lv_fi, float *grad_lv_gj) {}
+    static inline void w2gm_grad_spherical2(int D, const float *coef, const float *mu_f,
+                                            const float *mu_g, const float *S,
+                                            const float *sqdist, const float *var_f,
+                                            const float *var_g, float *grad_mu_f,
+                                            float *grad_mu_g, float *grad_lv_f,
+                                            float *grad_lv_g) {}
     #endif
     """
     bint HAVE_LANES4 "W2GM_HAVE_LANES4"
@@ -653,8 +720,11 @@ cdef extern from *:
     void diagonal_pair "w2gm_diagonal_pair"(
         int D, const float *mu_fi, const float *mu_gj, const float *var_fi, const float *var_gj,
         float eps, float *inv_S, float *mahal, double *product, int64_t *exponent) noexcept nogil
-    float log_det_from_parts "w2gm_log_det_from_parts"(double product, int64_t exponent,
-                                                       float lg) noexcept nogil
+    float log_det_from_parts "w2gm_log_det_from_parts"(int64_t exponent, float lg) noexcept nogil
+    void grad_spherical2 "w2gm_grad_spherical2"(
+        int D, const float *coef, const float *mu_f, const float *mu_g, const float *S,
+        const float *sqdist, const float *var_f, const float *var_g, float *grad_mu_f,
+        float *grad_mu_g, float *grad_lv_f, float *grad_lv_g) noexcept nogil
     void grad_diagonal_pair "w2gm_grad_diagonal_pair"(
         int D, float coef, const float *mu_fi, const float *mu_gj, const float *inv_S,
         const float *var_fi, const float *var_gj, float *grad_mu_fi, float *grad_mu_gj,
@@ -698,7 +768,8 @@ cdef inline floating squared_distance(const floating *a, const floating *b, int 
 
 # var = exp(lv) (Appendix A.2 optimises log d); log_weights = log softmax(s) [A.2 softmax]
 # float32: spherical with K <= 2 in one fast_exp4 (prepare_spherical4 above); diagonal (Dv > 1)
-# the vectorised fast_exp (_fastmath.pxd, within 1 ulp); other K libm's expf
+# the vectorised fast_exp (_fastmath.pxd, within 1 ulp) and, for K = 2, the softmax in one
+# fast_exp4 (log_softmax2); other K libm's expf
 cdef inline void variances_and_log_weights(int K, int Dv, const floating *lv, const floating *s,
                                            floating *var, floating *log_weights) noexcept nogil:
     """Variances ``exp(lv)`` (K*Dv) and log mixture weights ``log softmax(s)`` (K) of one word."""
@@ -739,6 +810,9 @@ cdef inline floating partial_energy_spherical(
 # [eq. 3] diagonal (Appendix A.2): S_ijr = var_f,i,r + var_g,j,r + eps,
 #                                  xi_ij = -1/2 (sum_r log S_ijr + sum_r diff_r^2 / S_ijr)
 # The backward pass needs only 1/S_ijr, so that is what is stored: one division per value in all.
+# This is the float64 kernel, and the float32 one for K >= 3, max_partial_energy or a build without
+# the vector extension; float32 K <= 2 takes w2gm_log_energy_diagonal4 (the same reciprocals and
+# Mahalanobis sum in one pass, the logarithms on 4 lanes).
 # float32: the reciprocals in a loop of their own (vectorised), the Mahalanobis sum over them in 4
 # interleaved partial sums as in squared_distance (vectorised; one running sum is not), and
 # sum_r log S_ijr = log of the product of the S_ijr, taken in float64 with its exponent kept apart
@@ -848,10 +922,10 @@ cdef floating log_energy_fwd(
     for diagonal covariance); ``xi`` (K*K) partial energies; ``gamma``
     (K*K) responsibilities.
 
-    float32 spherical with K <= 2 (not ``max_pe``) takes the same steps in
-    one vector of the K*K component pairs (:c:func:`log_energy_spherical4`,
-    with ``fast_log4`` / ``fast_exp4``); the float64 instance and other K
-    run the scalar loop below.
+    float32 with K <= 2 (not ``max_pe``) takes the same steps in one vector
+    of the K*K component pairs (:c:func:`log_energy_spherical4` and
+    :c:func:`log_energy_diagonal4`, with ``fast_log4`` / ``fast_exp4``); the
+    float64 instance and other K run the scalar loop below.
     """
     cdef int i, j
     cdef Py_ssize_t ij      # S + ij * D reaches K*K*D, beyond a C int
@@ -980,13 +1054,27 @@ cdef void log_energy_bwd(
 
     Uses the scratch filled by :c:func:`log_energy_fwd` for the same pair
     (``var_f`` and ``log_p`` as passed to it).
+
+    float32 spherical K = 2 with all 4 ``coef * gamma_ij`` nonzero runs the
+    4 component pairs in one pass (:c:func:`w2gm_grad_spherical2`, the same
+    bits); diagonal covariance runs each pair's three loops fused
+    (:c:func:`w2gm_grad_diagonal_pair`).
     """
     cdef int i, j
     cdef Py_ssize_t ij      # S + ij * D reaches K*K*D, beyond a C int
     cdef floating coef_ij
     cdef const floating *mu_fi
     cdef floating *grad_mu_fi
+    cdef float coef4[4]
     logits_grad(K, coef, log_p, log_q, gamma, grad_s_f, grad_s_g)
+    if floating is float:
+        if HAVE_LANES4 and Dv == 1 and K == 2:
+            for ij in range(4):
+                coef4[ij] = coef * gamma[ij]
+            if coef4[0] != 0 and coef4[1] != 0 and coef4[2] != 0 and coef4[3] != 0:
+                grad_spherical2(D, coef4, mu_f, mu_g, S, sqdist, var_f, var_g,
+                                grad_mu_f, grad_mu_g, grad_lv_f, grad_lv_g)
+                return
     for i in range(K):
         mu_fi = mu_f + i * D
         grad_mu_fi = grad_mu_f + i * D
@@ -2464,12 +2552,65 @@ def _diagonal_pair_paths(mu_f, mu_g, var_f, var_g, double eps, double coef, grad
                   &exponent)
     lanes_in[0] = lanes_in[1] = lanes_in[2] = lanes_in[3] = <float>product
     fast_math4_array(1, lanes_in, lanes_out, 4)
-    lg = log_det_from_parts(product, exponent, lanes_out[0])
+    lg = log_det_from_parts(exponent, lanes_out[0])
     grad_diagonal_pair(D, <float>coef, &mf[0], &mg[0], &inv_s[0], &vf[0], &vg[0],
                        &gs[0, 0], &gs[1, 0], &gs[2, 0], &gs[3, 0])
     lanes = dict(inv_S=np.asarray(inv_s).copy(), xi=np.float32(<float>(-0.5) * (lg + mahal)),
-                 log_det=np.float32(lg), grads=np.asarray(gs))
+                 log_det=np.float32(lg), grads=np.asarray(gs),
+                 xi_libm_log_det=np.float32(<float>(-0.5) * (<float>scalar["log_det"] + mahal)))
     return scalar, lanes
+
+
+def _spherical2_backward_paths(mu_f, mu_g, var_f, var_g, S, sqdist, coef, grads):
+    """The K = 2 spherical backward pass through both float32 code paths (for the tests).
+
+    ``mu_f``, ``mu_g``: (2, D) means; ``var_f``, ``var_g``: (2,) variances;
+    ``S``, ``sqdist``, ``coef``: (4,) per component pair ij = 00, 01, 10, 11
+    (``coef`` = ``coef * gamma_ij``, what :c:func:`log_energy_bwd` passes on);
+    ``grads``: initial gradient buffers ``(grad_mu_f (2, D), grad_mu_g (2, D),
+    grad_lv_f (2,), grad_lv_g (2,))``.  Returns ``(scalar, fused)``: the
+    updated buffers (4 float32 arrays) after ``partial_energy_grad_spherical``
+    for each pair with a nonzero ``coef`` (in pair order, as log_energy_bwd's
+    loop) and after ``w2gm_grad_spherical2``; ``fused`` is None in a build
+    without the vector extension.
+    """
+    cdef float[:, ::1] mf = np.ascontiguousarray(mu_f, dtype=np.float32)
+    cdef float[:, ::1] mg = np.ascontiguousarray(mu_g, dtype=np.float32)
+    cdef int D = mf.shape[1]
+    if mf.shape[0] != 2 or mg.shape[0] != 2 or mg.shape[1] != D or D < 1:
+        raise ParameterError("mu_f and mu_g must have one shape (2, D), D >= 1")
+    cdef float[::1] vf = np.ascontiguousarray(var_f, dtype=np.float32)
+    cdef float[::1] vg = np.ascontiguousarray(var_g, dtype=np.float32)
+    cdef float[::1] s4 = np.ascontiguousarray(S, dtype=np.float32)
+    cdef float[::1] sq4 = np.ascontiguousarray(sqdist, dtype=np.float32)
+    cdef float[::1] c4 = np.ascontiguousarray(coef, dtype=np.float32)
+    if vf.shape[0] != 2 or vg.shape[0] != 2 or s4.shape[0] != 4 or sq4.shape[0] != 4 or c4.shape[0] != 4:
+        raise ParameterError("var_f, var_g must have 2 values and S, sqdist, coef 4")
+    start = [np.array(g, dtype=np.float32, order="C") for g in grads]
+    if [g.shape for g in start] != [(2, D), (2, D), (2,), (2,)]:
+        raise ParameterError(f"grads must have shapes (2, {D}), (2, {D}), (2,), (2,)")
+    cdef float[:, ::1] gmf = start[0].copy()
+    cdef float[:, ::1] gmg = start[1].copy()
+    cdef float[::1] glf = start[2].copy()
+    cdef float[::1] glg = start[3].copy()
+    cdef int i, j, ij
+    for i in range(2):
+        for j in range(2):
+            ij = i * 2 + j
+            if c4[ij] != 0:
+                partial_energy_grad_spherical(D, c4[ij], &mf[i, 0], &mg[j, 0], s4[ij], sq4[ij],
+                                              vf[i], vg[j], &gmf[i, 0], &gmg[j, 0], &glf[i],
+                                              &glg[j])
+    scalar = [np.asarray(gmf), np.asarray(gmg), np.asarray(glf), np.asarray(glg)]
+    if not HAVE_LANES4:
+        return scalar, None
+    gmf = start[0].copy()
+    gmg = start[1].copy()
+    glf = start[2].copy()
+    glg = start[3].copy()
+    grad_spherical2(D, &c4[0], &mf[0, 0], &mg[0, 0], &s4[0], &sq4[0], &vf[0], &vg[0],
+                    &gmf[0, 0], &gmg[0, 0], &glf[0], &glg[0])
+    return scalar, [np.asarray(gmf), np.asarray(gmg), np.asarray(glf), np.asarray(glg)]
 
 
 def fast_exp_array(x, lanes4=False):
