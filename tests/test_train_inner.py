@@ -641,13 +641,16 @@ def test_diagonal_pair_vector_path_special_values():
 
 @pytest.mark.parametrize("Dm", [1, 7, 8, 13, 50, 64])
 @pytest.mark.parametrize("zero_pair", [None, 0, 3])
-def test_spherical2_fused_backward_matches_per_pair_loop(Dm, zero_pair):
+@pytest.mark.parametrize("seed", range(5))
+def test_spherical2_fused_backward_matches_per_pair_loop(Dm, zero_pair, seed):
     """The K = 2 spherical backward pass in one pass over the means (w2gm_grad_spherical2)
     against the per-pair loop it replaces, on the same inputs, in every build: bit for bit.
     D with and without a remainder of the 8-value blocks.  A zero coefficient (a responsibility
     that underflowed) is skipped by the loop, and log_energy_bwd then takes the loop; the fused
-    pass with such a pair is compared all the same, as long as its means are finite."""
-    rng = np.random.default_rng(100 + Dm)
+    pass with such a pair is compared all the same, as long as its means are finite.  Several
+    seeds, so that a wrong order of the log-variance gradient's two additions (4 values per
+    case) shows in the bits somewhere."""
+    rng = np.random.default_rng(1000 * seed + Dm)
     mu_f, mu_g = rng.normal(size=(2, 2, Dm)).astype(np.float32)
     var_f, var_g = np.exp(rng.uniform(-3, 1, (2, 2))).astype(np.float32)
     S = (np.repeat(var_f, 2) + np.tile(var_g, 2) + np.float32(1e-4)).astype(np.float32)

@@ -611,7 +611,9 @@ cdef extern from *:
        same order as partial_energy_grad_spherical called for the pairs 00, 01, 10, 11: each
        gradient value takes its two pairs' steps in that order, so the same bits.
        coef[ij] = coef * gamma_ij, all 4 nonzero (the caller runs the per-pair loop, which skips
-       a zero pair, otherwise). */
+       a zero pair, otherwise).  The gradient buffers never overlap each other or the means (f's
+       and g's are separate scratch in every caller), which the per-block loads and stores rely
+       on. */
     static inline void w2gm_grad_spherical2(int D, const float *coef, const float *mu_f,
                                             const float *mu_g, const float *S,
                                             const float *sqdist, const float *var_f,
