@@ -375,15 +375,29 @@ cdef extern from *:
        each); returns log E.  max_partial_energy keeps the scalar path. */
     #if W2GM_VECTOR_MATH
     #define W2GM_HAVE_LANES4 1
-    /* [eq. 2] from the 4 lanes' partial energies x4 (K = 1: lane 0; the pad lanes of lp are
-       -inf): t_ij = log p_i + log q_j + xi_ij, M = max t_ij (the first, row-major, on ties),
-       gamma_ij = exp(t_ij - M) / sum in one w2gm_fast_exp4, log E = M + log sum.  The scalar
-       kernel's operations in its order (log_sum_exp_responsibilities).  Writes xi and gamma
-       (K*K each); returns log E. */
-    static inline float w2gm_responsibilities4(int K, w2gm_f4 lp, w2gm_f4 lq, w2gm_f4 x4,
-                                               float *xi, float *gamma) {
-        w2gm_f4 t4, e4, g4;
+    /* The K*K lanes of v to dst: all 4 for K = 2, lane 0 for K = 1. */
+    static inline void w2gm_store4(int K, float *dst, w2gm_f4 v) {
+        if (K == 2)
+            memcpy(dst, &v, sizeof v);
+        else
+            dst[0] = v[0];
+    }
+    /* [eq. 2] from the 4 lanes' partial energies x4 (K = 1: lane 0; the pad lanes get
+       log p = -inf): t_ij = log p_i + log q_j + xi_ij, M = max t_ij (the first, row-major, on
+       ties), gamma_ij = exp(t_ij - M) / sum in one w2gm_fast_exp4, log E = M + log sum.  The
+       scalar kernel's operations in its order (log_sum_exp_responsibilities).  Writes xi and
+       gamma (K*K each); returns log E. */
+    static inline float w2gm_responsibilities4(int K, const float *log_p, const float *log_q,
+                                               w2gm_f4 x4, float *xi, float *gamma) {
+        w2gm_f4 lp, lq, t4, e4;
         float M, total;
+        if (K == 2) {
+            lp = (w2gm_f4){log_p[0], log_p[0], log_p[1], log_p[1]};
+            lq = (w2gm_f4){log_q[0], log_q[1], log_q[0], log_q[1]};
+        } else {
+            lp = (w2gm_f4){log_p[0], -INFINITY, -INFINITY, -INFINITY};
+            lq = (w2gm_f4){log_q[0], 0, 0, 0};
+        }
         t4 = (lp + lq) + x4;
         M = t4[0];
         if (t4[1] > M) M = t4[1];
@@ -391,46 +405,31 @@ cdef extern from *:
         if (t4[3] > M) M = t4[3];
         e4 = w2gm_fast_exp4(t4 - M);
         total = ((e4[0] + e4[1]) + e4[2]) + e4[3];
-        g4 = e4 / total;
-        if (K == 2) {
-            memcpy(xi, &x4, sizeof x4);
-            memcpy(gamma, &g4, sizeof g4);
-        } else {
-            xi[0] = x4[0];
-            gamma[0] = g4[0];
-        }
+        w2gm_store4(K, xi, x4);
+        w2gm_store4(K, gamma, e4 / total);
         return M + logf(total);
     }
     static inline float w2gm_log_energy_spherical4(
             int K, int D, const float *mu_f, const float *var_f, const float *log_p,
             const float *mu_g, const float *var_g, const float *log_q, float eps,
             float *S, float *sqdist, float *xi, float *gamma) {
-        w2gm_f4 vf, vg, lp, lq, sq, s4, x4;
+        w2gm_f4 vf, vg, sq, s4, x4;
         if (K == 2) {
             vf = (w2gm_f4){var_f[0], var_f[0], var_f[1], var_f[1]};
             vg = (w2gm_f4){var_g[0], var_g[1], var_g[0], var_g[1]};
-            lp = (w2gm_f4){log_p[0], log_p[0], log_p[1], log_p[1]};
-            lq = (w2gm_f4){log_q[0], log_q[1], log_q[0], log_q[1]};
             sq = (w2gm_f4){w2gm_sqdist_f32(mu_f, mu_g, D), w2gm_sqdist_f32(mu_f, mu_g + D, D),
                            w2gm_sqdist_f32(mu_f + D, mu_g, D),
                            w2gm_sqdist_f32(mu_f + D, mu_g + D, D)};
         } else {
             vf = (w2gm_f4){var_f[0], 0, 0, 0};
             vg = (w2gm_f4){var_g[0], 1, 1, 1};  /* (0 + 1) + eps: a positive S in the pad lanes */
-            lp = (w2gm_f4){log_p[0], -INFINITY, -INFINITY, -INFINITY};
-            lq = (w2gm_f4){log_q[0], 0, 0, 0};
             sq = (w2gm_f4){w2gm_sqdist_f32(mu_f, mu_g, D), 0, 0, 0};
         }
         s4 = (vf + vg) + eps;
         x4 = -0.5f * ((float)D * w2gm_fast_log4(s4) + sq / s4);
-        if (K == 2) {
-            memcpy(S, &s4, sizeof s4);
-            memcpy(sqdist, &sq, sizeof sq);
-        } else {
-            S[0] = s4[0];
-            sqdist[0] = sq[0];
-        }
-        return w2gm_responsibilities4(K, lp, lq, x4, xi, gamma);
+        w2gm_store4(K, S, s4);
+        w2gm_store4(K, sqdist, sq);
+        return w2gm_responsibilities4(K, log_p, log_q, x4, xi, gamma);
     }
     /* One word's variances exp(lv_i) and log mixture weights log softmax(s)_i, spherical, K <= 2:
        the (up to) 2 variances and 2 softmax exponentials in one w2gm_fast_exp4, lanes
@@ -525,7 +524,7 @@ cdef extern from *:
         float m0, m1 = 0, m2 = 0, m3 = 0;
         double p0, p1 = 1, p2 = 1, p3 = 1;
         int64_t e0, e1 = 0, e2 = 0, e3 = 0;
-        w2gm_f4 lp, lq, lg, x4;
+        w2gm_f4 lg, x4;
         w2gm_diagonal_pair(D, mu_f, mu_g, var_f, var_g, eps, inv_S, &m0, &p0, &e0);
         if (K == 2) {
             w2gm_diagonal_pair(D, mu_f, mu_g + D, var_f, var_g + D, eps, inv_S + D, &m1, &p1, &e1);
@@ -533,11 +532,6 @@ cdef extern from *:
                                &e2);
             w2gm_diagonal_pair(D, mu_f + D, mu_g + D, var_f + D, var_g + D, eps, inv_S + 3 * D,
                                &m3, &p3, &e3);
-            lp = (w2gm_f4){log_p[0], log_p[0], log_p[1], log_p[1]};
-            lq = (w2gm_f4){log_q[0], log_q[1], log_q[0], log_q[1]};
-        } else {
-            lp = (w2gm_f4){log_p[0], -INFINITY, -INFINITY, -INFINITY};
-            lq = (w2gm_f4){log_q[0], 0, 0, 0};
         }
         lg = w2gm_fast_log4((w2gm_f4){(float)p0, (float)p1, (float)p2, (float)p3});
         x4 = -0.5f * ((w2gm_f4){w2gm_log_det_from_parts(e0, lg[0]),
@@ -545,7 +539,7 @@ cdef extern from *:
                                 w2gm_log_det_from_parts(e2, lg[2]),
                                 w2gm_log_det_from_parts(e3, lg[3])}
                       + (w2gm_f4){m0, m1, m2, m3});
-        return w2gm_responsibilities4(K, lp, lq, x4, xi, gamma);
+        return w2gm_responsibilities4(K, log_p, log_q, x4, xi, gamma);
     }
     /* log softmax of K = 2 logits (a diagonal word's mixture weights; spherical words take
        w2gm_prepare_spherical4): the 2 exponentials in one w2gm_fast_exp4 (lanes 2 and 3 unused),
