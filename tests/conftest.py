@@ -5,8 +5,11 @@
   ``train()`` must have joined all of them, whatever happened.
 * ``topic_sentences``: a factory of synthetic topic corpora (each sentence
   drawn from one topic's words), cheap to make at any size.
+* ``kernel_builds``: the float32 kernel modules this machine can run, for
+  tests that compare code paths in every build.
 """
 
+import importlib.util
 import threading
 
 import numpy as np
@@ -32,6 +35,18 @@ def make_topic_sentences(seed, n_sentences, length=12, topic_size=30, topics="ab
     rng = np.random.default_rng(seed)
     return [[f"{topics[i % len(topics)]}{j}" for j in rng.integers(0, topic_size, length)]
             for i in range(n_sentences)]
+
+
+@pytest.fixture(scope="session")
+def kernel_builds():
+    """The kernel builds this machine can run: baseline, and AVX2 where built and supported."""
+    from w2gm import _train_inner
+    builds = [_train_inner]
+    if (importlib.util.find_spec("w2gm._train_inner_avx2") is not None
+            and _train_inner.cpu_supports_avx2_fma()):
+        from w2gm import _train_inner_avx2
+        builds.append(_train_inner_avx2)
+    return builds
 
 
 @pytest.fixture(scope="session")

@@ -153,18 +153,8 @@ def test_fast_log_any_float32(values, lanes4):
     check_log(values, lanes4)
 
 
-def _builds():
-    """The kernel builds this machine can run: baseline, and AVX2 where built and supported."""
-    import importlib.util
-    builds = [ti]
-    if importlib.util.find_spec("w2gm._train_inner_avx2") is not None and ti.cpu_supports_avx2_fma():
-        from w2gm import _train_inner_avx2
-        builds.append(_train_inner_avx2)
-    return builds
-
-
 @pytest.mark.parametrize("name", ["fast_exp_array", "fast_log_array"])
-def test_four_lanes_give_the_scalar_bits_in_every_build(name):
+def test_four_lanes_give_the_scalar_bits_in_every_build(name, kernel_builds):
     """The 4-lane functions the spherical kernel uses return, bit for bit, what the scalar ones
     do (NaN payloads included), in the baseline and the AVX2 build alike: 10^6 random float32 bit
     patterns (every class: normal, subnormal, zero, inf, NaN), in lengths that leave 1-3 values
@@ -172,7 +162,7 @@ def test_four_lanes_give_the_scalar_bits_in_every_build(name):
     x = random_floats(10**6 + 3, 0, 2**32, seed=5)
     x[:6] = [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0]
     want = getattr(ti, name)(x).view(np.uint32)
-    for build in _builds():
+    for build in kernel_builds:
         for n in (len(x), len(x) - 1, len(x) - 2, 1):
             got = getattr(build, name)(x[:n], lanes4=True).view(np.uint32)
             np.testing.assert_array_equal(got, want[:n])

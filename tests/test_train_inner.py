@@ -567,20 +567,10 @@ def test_float32_diagonal_blocked_log_det_matches_reference(Dm, log_variance):
     assert_tables_close(tables, params)
 
 
-def _kernel_builds():
-    """The float32 kernel builds this machine can run: baseline, and AVX2 where built and supported."""
-    import importlib.util
-    builds = [ti]
-    if importlib.util.find_spec("w2gm._train_inner_avx2") is not None and ti.cpu_supports_avx2_fma():
-        from w2gm import _train_inner_avx2
-        builds.append(_train_inner_avx2)
-    return builds
-
-
 @pytest.mark.parametrize("Dm", [1, 3, 4, 7, 8, 13, 47, 48, 50, 97, 200])
 @pytest.mark.parametrize("log_variance", [None, -60.0, 60.0, "wide"],
                          ids=["random", "tiny", "huge", "wide"])
-def test_diagonal_pair_vector_path_matches_scalar_path(Dm, log_variance):
+def test_diagonal_pair_vector_path_matches_scalar_path(Dm, log_variance, kernel_builds):
     """The K <= 2 diagonal kernel (one pass per component pair in C, the log-determinants'
     logarithms by fast_log4, the three gradient loops fused) against the scalar kernel it
     replaces, on the same inputs, in every build: the reciprocals and the gradients bit for bit;
@@ -600,7 +590,7 @@ def test_diagonal_pair_vector_path_matches_scalar_path(Dm, log_variance):
     eps = 1e-4
     S = (var_f + var_g) + np.float32(eps)        # float32 sums, as the kernel's
     exact = np.log(S.astype(np.float64)).sum()
-    for build in _kernel_builds():
+    for build in kernel_builds:
         scalar, lanes = build._diagonal_pair_paths(mu_f, mu_g, var_f, var_g, eps, -0.7, grads)
         assert scalar["log_det"] == pytest.approx(exact, rel=1e-12, abs=1e-9)
         if lanes is None:
@@ -616,7 +606,7 @@ def test_diagonal_pair_vector_path_matches_scalar_path(Dm, log_variance):
             assert np.all(lanes["grads"] != grads)      # every value took a step
 
 
-def test_diagonal_pair_vector_path_special_values():
+def test_diagonal_pair_vector_path_special_values(kernel_builds):
     """Zero, infinite and NaN summed variances: the log-determinant is -inf, +inf or NaN, as a
     sum of logarithms would be (the product is then 0, inf or NaN, whose fast_log is that)."""
     D = 50
@@ -628,7 +618,7 @@ def test_diagonal_pair_vector_path_special_values():
         var_f[17] = value
         var_g = np.zeros(D, np.float32) if value == 0.0 else np.full(D, 0.5, np.float32)
         eps = 0.0 if value == 0.0 else 1e-4
-        for build in _kernel_builds():
+        for build in kernel_builds:
             scalar, lanes = build._diagonal_pair_paths(mu, mu, var_f, var_g, eps, 1.0, grads)
             assert check(scalar["log_det"])
             if lanes is not None:
@@ -642,7 +632,7 @@ def test_diagonal_pair_vector_path_special_values():
 @pytest.mark.parametrize("Dm", [1, 7, 8, 13, 50, 64])
 @pytest.mark.parametrize("zero_pair", [None, 0, 3])
 @pytest.mark.parametrize("seed", range(5))
-def test_spherical2_fused_backward_matches_per_pair_loop(Dm, zero_pair, seed):
+def test_spherical2_fused_backward_matches_per_pair_loop(Dm, zero_pair, seed, kernel_builds):
     """The K = 2 spherical backward pass in one pass over the means (w2gm_grad_spherical2)
     against the per-pair loop it replaces, on the same inputs, in every build: bit for bit.
     D with and without a remainder of the 8-value blocks.  A zero coefficient (a responsibility
@@ -660,7 +650,7 @@ def test_spherical2_fused_backward_matches_per_pair_loop(Dm, zero_pair, seed):
         coef[zero_pair] = 0
     grads = [rng.normal(size=(2, Dm)), rng.normal(size=(2, Dm)), rng.normal(size=2),
              rng.normal(size=2)]
-    for build in _kernel_builds():
+    for build in kernel_builds:
         scalar, fused = build._spherical2_backward_paths(mu_f, mu_g, var_f, var_g, S, sqdist,
                                                          coef, grads)
         if fused is None:

@@ -2476,7 +2476,7 @@ def cpu_supports_avx2_fma():
 
 
 # ---------------------------------------------------------------------------
-# The float32 fast_exp of the diagonal kernel over arrays (for the tests)
+# The float32 fast_exp / fast_log (scalar and 4 lanes) and the K <= 2 lane kernels over arrays (for the tests)
 # ---------------------------------------------------------------------------
 
 
@@ -2615,8 +2615,8 @@ def fast_exp_array(x, lanes4=False):
     Within 1 ulp of ``exp`` for ``-87.33654 <= x <= 88.72284``; +inf above
     (overflow), 0 below (results that would be subnormal are flushed to 0),
     NaN for NaN.  The diagonal kernel computes its variances with it; the
-    spherical kernel (K <= 2) its variances, softmax and responsibilities with
-    the 4-lane version.
+    K <= 2 kernels their softmax and responsibilities (and the spherical one
+    its variances) with the 4-lane version.
 
     Parameters
     ----------
@@ -2643,8 +2643,8 @@ def fast_log_array(x, lanes4=False):
 
     Within 1 ulp of ``log`` for every positive finite float32, subnormals
     included; -inf for 0, +inf for +inf, NaN for negative numbers and NaN.
-    The spherical kernel (K <= 2) takes the logarithms of its summed
-    variances with the 4-lane version.
+    The K <= 2 kernels take the logarithms of their summed variances
+    (spherical) or log-determinant products (diagonal) with the 4-lane version.
 
     Parameters
     ----------
