@@ -16,6 +16,8 @@ import io
 import json
 import logging
 import math
+import os
+import time
 import warnings
 
 import numpy as np
@@ -213,6 +215,39 @@ def test_corpus_file_trains_like_the_iterable_it_holds(tmp_path, opener, suffix)
     reference = Word2GM(**settings).build_vocab(LineSentence(path))
     reference.train(LineSentence(path), total_examples=reference.corpus_count, epochs=2)
     assert_same_models(model, reference)
+
+
+def test_train_reuses_build_vocabs_counts_of_an_unchanged_file(tmp_path, monkeypatch):
+    import w2gm.training as training
+    import w2gm.word2gm as module
+    counted = []
+    real = training.count_corpus_file
+    monkeypatch.setattr(training, "count_corpus_file", lambda *args: counted.append(args) or real(*args))
+    path = tmp_path / "corpus.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in CORPUS), encoding="utf-8")
+    settings = dict(FAST, epochs=2)
+    # a file changed less than FINGERPRINT_SETTLE_NS before the scan is counted again
+    fresh = Word2GM(**settings).build_vocab(corpus_file=path)
+    fresh.train(corpus_file=path)
+    assert len(counted) == 1
+    monkeypatch.setattr(module, "FINGERPRINT_SETTLE_NS", 0)
+    reused = Word2GM(**settings).build_vocab(corpus_file=path)
+    reused.train(corpus_file=path)
+    assert len(counted) == 1
+    assert_same_models(reused, fresh)
+    # rewritten with the same size and modification time: the status-change time differs
+    before = path.stat()
+    time.sleep(0.05)   # past the file system's timestamp tick
+    path.write_text(path.read_text(encoding="utf-8").replace("a0 ", "a1 ", 1), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    reused.train(corpus_file=path)
+    assert len(counted) == 2
+    # a later scan of an iterable leaves no file counts to reuse
+    reused.build_vocab(corpus_file=path)
+    reused.build_vocab(CORPUS, update=True)
+    reused.train(corpus_file=path)
+    assert len(counted) == 3
 
 
 @pytest.mark.parametrize("name, value", [

@@ -65,10 +65,12 @@ read and every job of it trained.  Progress always counts raw words: the
 file's tokens and sentences are counted once, without the GIL, before
 training (:func:`w2gm._corpus_file.count_corpus_file`), so the schedule is
 right whatever totals were passed, and the totals check compares them with
-LineSentence's counts.  With ``workers=1`` the jobs, rates and seeds are
-those of the iterable path over ``LineSentence(corpus_file)`` when that path
-counts raw words too (``total_words`` or no totals), so the model is bit
-for bit the same.
+LineSentence's counts.  When :meth:`w2gm.Word2GM.build_vocab` scanned the
+same file and its fingerprint (:func:`w2gm.corpora.file_fingerprint`) has
+not changed since, its counts are used instead of counting again.  With
+``workers=1`` the jobs, rates and seeds are those of the iterable path over
+``LineSentence(corpus_file)`` when that path counts raw words too
+(``total_words`` or no totals), so the model is bit for bit the same.
 
 Lifecycle.  Every blocking ``get``/``put`` of the threads waits at most
 0.1 s before checking the ``stop`` event, so no thread can wait forever on a
@@ -343,11 +345,15 @@ class TrainingRun:
         The ``jobs`` queue holds at most ``queue_factor * workers`` jobs.
     compute_loss : bool
         Add each finished job's summed loss to ``model.running_training_loss``.
+    known_file_counts : (int, int), optional
+        ``(raw words, sentences)`` of `corpus_file` as LineSentence counts
+        them, when the caller knows them (build_vocab scanned the unchanged
+        file); the file is then not counted again.
     """
 
     def __init__(self, model, kernel, epochs, start_alpha, end_alpha, call_seed, corpus=None,
                  corpus_file=None, total_examples=None, total_words=None, report_delay=1.0,
-                 callbacks=(), queue_factor=2, compute_loss=True):
+                 callbacks=(), queue_factor=2, compute_loss=True, known_file_counts=None):
         if (corpus is None) == (corpus_file is None):
             raise ValueError("TrainingRun needs exactly one of corpus and corpus_file")
         if total_examples is None and total_words is None:
@@ -382,6 +388,7 @@ class TrainingRun:
         # corpus_file mode (set up by run(), see the module docstring)
         self.readers = []
         self.file_counts = None      # (raw words, sentences) of the file, as LineSentence counts them
+        self.known_file_counts = known_file_counts
         self.claim_lock = threading.Lock()
         self.claimed = 0             # units the workers of the current epoch have taken
         self.jobs_started = 0        # jobs of this call so far (numbers the job seeds)
@@ -447,7 +454,8 @@ class TrainingRun:
         """In ``corpus_file`` mode: a plain copy of the file, its counts and one reader per range.
 
         The file is counted once (its tokens and sentences as
-        :class:`~w2gm.corpora.LineSentence` reads them) and cut into
+        :class:`~w2gm.corpora.LineSentence` reads them; not again when the
+        caller passed `known_file_counts`) and cut into
         ``workers`` byte ranges; progress then counts raw words with the
         file's own size per epoch.  The readers are closed, and a temporary
         decompressed copy removed, when the block ends.  Iterable mode: nothing.
@@ -457,7 +465,10 @@ class TrainingRun:
             return
         with plain_corpus_file(self.corpus_file) as path:
             size = split = os.path.getsize(path)
-            raw, sentences = count_corpus_file(path, MAX_SENTENCE_LENGTH)
+            if self.known_file_counts is not None:
+                raw, sentences = self.known_file_counts
+            else:
+                raw, sentences = count_corpus_file(path, MAX_SENTENCE_LENGTH)
             if self.heldout_threshold:
                 # the held-out tail: from the first token start at or after (1 - fraction) of the bytes
                 split = _token_start(path, size - int(size * self.heldout_fraction))

@@ -25,6 +25,7 @@ purpose, the docstring says so under "Decisions" (collected in
 import logging
 import math
 import numbers
+import time
 import warnings
 from collections.abc import Mapping
 
@@ -33,7 +34,14 @@ import numpy as np
 from w2gm import persistence
 from w2gm._sampling import build_alias_table, subsampling_thresholds
 from w2gm._vocab import WordTable
-from w2gm.corpora import LineSentence, check_corpus, is_utf8_encodable, sentence_tokens
+from w2gm.corpora import (
+    FINGERPRINT_SETTLE_NS,
+    LineSentence,
+    check_corpus,
+    file_fingerprint,
+    is_utf8_encodable,
+    sentence_tokens,
+)
 from w2gm.exceptions import (
     CorpusError,
     EmptyVocabularyError,
@@ -347,6 +355,8 @@ class Word2GM:
         self.counts = None
         self.corpus_total_words = 0
         self.corpus_count = 0
+        # (file_fingerprint, raw words, sentences) of the file build_vocab last scanned
+        self._corpus_file_counts = None
         self.effective_min_count = self.min_count
         self.raw_vocab = {}
         self.params_out = None
@@ -513,9 +523,15 @@ class Word2GM:
         self._revalidate_settings()
         # counted in a compact table (no str object per distinct word), so that the rare
         # words dropped below leave no fragmented Python heap behind
+        scan_start = time.time_ns()
+        fingerprint = file_fingerprint(corpus_file) if corpus_file is not None else None
         table, n_sentences, n_words = self._scan_vocab(corpus, progress_per, trim_rule)
-        return self._vocabulary_from_counts(table, n_sentences, n_words, update, keep_raw_vocab,
-                                            trim_rule, corpus)
+        self._vocabulary_from_counts(table, n_sentences, n_words, update, keep_raw_vocab, trim_rule, corpus)
+        # train(corpus_file=) reuses the counts while the file is unchanged (docs/gensim.md)
+        unchanged = (fingerprint is not None and fingerprint == file_fingerprint(corpus_file)
+                     and fingerprint[5] <= scan_start - FINGERPRINT_SETTLE_NS)
+        self._corpus_file_counts = (fingerprint, n_words, n_sentences) if unchanged else None
+        return self
 
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
                               update=False):
@@ -955,6 +971,7 @@ class Word2GM:
         call_seed = (int(self.seed) * 1_000_003 + self.train_calls) & 0xFFFFFFFFFFFFFFFF
         run = TrainingRun(self, kernel, epochs, start_alpha, end_alpha, call_seed,
                           corpus=corpus_iterable, corpus_file=corpus_file,
+                          known_file_counts=self._known_file_counts(corpus_file),
                           total_examples=total_examples, total_words=total_words,
                           report_delay=report_delay, callbacks=callbacks, queue_factor=queue_factor,
                           compute_loss=compute_loss)
@@ -969,6 +986,13 @@ class Word2GM:
         self._record(stats)
         run.call_back("on_train_end")
         return stats.epoch_loss
+
+    def _known_file_counts(self, corpus_file):
+        """build_vocab's ``(raw words, sentences)`` of `corpus_file` if it is unchanged since, else None."""
+        known = getattr(self, "_corpus_file_counts", None)
+        if corpus_file is None or known is None or known[0] != file_fingerprint(corpus_file):
+            return None
+        return known[1], known[2]
 
     def _schedule(self, total_examples, total_words, start_alpha, end_alpha):
         """Validated ``(total_examples, total_words, start_alpha, end_alpha)`` of a train call.
