@@ -876,7 +876,9 @@ class Word2GM:
             format (plain, ``.gz``, ``.bz2`` or ``.xz``).  Every worker reads
             its own byte range of it without the GIL (a compressed file is
             first decompressed into a temporary file); its size, counted once
-            per call, drives the schedule.  Exactly one of the two.
+            per call (or taken from :meth:`build_vocab` when it scanned the
+            same file, unchanged since), drives the schedule.  Exactly one
+            of the two.
         total_examples : int, optional
             Sentences per epoch (e.g. ``model.corpus_count``); the schedule
             and progress then count sentences.
