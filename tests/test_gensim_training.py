@@ -25,6 +25,7 @@ import pytest
 from test_word2gm import all_arrays
 
 from w2gm import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, LineSentence, Word2GM
+from w2gm.corpora import MAX_SENTENCE_LENGTH
 from w2gm.exceptions import (
     CorpusError,
     EmptyVocabularyError,
@@ -217,37 +218,87 @@ def test_corpus_file_trains_like_the_iterable_it_holds(tmp_path, opener, suffix)
     assert_same_models(model, reference)
 
 
+def write_corpus_file(path, sentences):
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    return path
+
+
 def test_train_reuses_build_vocabs_counts_of_an_unchanged_file(tmp_path, monkeypatch):
     import w2gm.training as training
     import w2gm.word2gm as module
     counted = []
     real = training.count_corpus_file
     monkeypatch.setattr(training, "count_corpus_file", lambda *args: counted.append(args) or real(*args))
-    path = tmp_path / "corpus.txt"
-    path.write_text("".join(" ".join(s) + "\n" for s in CORPUS), encoding="utf-8")
+    path = write_corpus_file(tmp_path / "corpus.txt", CORPUS)
     settings = dict(FAST, epochs=2)
     # a file changed less than FINGERPRINT_SETTLE_NS before the scan is counted again
+    monkeypatch.setattr(module, "FINGERPRINT_SETTLE_NS", 1 << 62)
     fresh = Word2GM(**settings).build_vocab(corpus_file=path)
+    assert fresh._corpus_file_counts is None
     fresh.train(corpus_file=path)
     assert len(counted) == 1
-    monkeypatch.setattr(module, "FINGERPRINT_SETTLE_NS", 0)
+    # settled (negative: the file system's clock may run ahead of ours): the same counts, reused
+    monkeypatch.setattr(module, "FINGERPRINT_SETTLE_NS", -(1 << 62))
     reused = Word2GM(**settings).build_vocab(corpus_file=path)
+    assert reused._corpus_file_counts[1:] == real(str(path), MAX_SENTENCE_LENGTH)
     reused.train(corpus_file=path)
     assert len(counted) == 1
     assert_same_models(reused, fresh)
-    # rewritten with the same size and modification time: the status-change time differs
+    # rewritten with the same size and modification time: the status-change time differs (written
+    # again until the file system's coarse clock has moved on)
     before = path.stat()
-    time.sleep(0.05)   # past the file system's timestamp tick
-    path.write_text(path.read_text(encoding="utf-8").replace("a0 ", "a1 ", 1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace("a0 ", "a1 ", 1)
+    deadline = time.monotonic() + 5
+    while path.stat().st_ctime_ns == before.st_ctime_ns and time.monotonic() < deadline:
+        time.sleep(0.01)
+        path.write_text(text, encoding="utf-8")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    if path.stat().st_ctime_ns == before.st_ctime_ns:
+        pytest.skip("the file system's status-change time did not move within 5 s")
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     reused.train(corpus_file=path)
     assert len(counted) == 2
     # a later scan of an iterable leaves no file counts to reuse
     reused.build_vocab(corpus_file=path)
+    assert reused._corpus_file_counts is not None
     reused.build_vocab(CORPUS, update=True)
+    assert reused._corpus_file_counts is None
     reused.train(corpus_file=path)
     assert len(counted) == 3
+
+
+def test_a_link_that_changes_whether_the_file_is_decompressed_is_counted_again(tmp_path, monkeypatch):
+    import w2gm.word2gm as module
+    monkeypatch.setattr(module, "FINGERPRINT_SETTLE_NS", -(1 << 62))
+    path = tmp_path / "corpus.txt.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.writelines(" ".join(s) + "\n" for s in CORPUS)
+    link = tmp_path / "corpus.txt"
+    link.symlink_to(path)
+    model = Word2GM(**FAST).build_vocab(corpus_file=path)
+    assert model._corpus_file_counts is not None
+    assert model._known_file_counts(path) == (model.corpus_total_words, model.corpus_count)
+    assert model._known_file_counts(link) is None   # read as raw gzip bytes, not as the text
+
+
+def test_stale_counts_warn_and_the_later_epochs_take_the_size_read(tmp_path, monkeypatch, recorded_jobs,
+                                                                   caplog):
+    import w2gm.word2gm as module
+    monkeypatch.setattr(module, "FINGERPRINT_SETTLE_NS", -(1 << 62))
+    path = write_corpus_file(tmp_path / "corpus.txt", CORPUS)
+    model = Word2GM(**dict(FAST, epochs=3, alpha=0.1, min_alpha=0.001)).build_vocab(corpus_file=path)
+    fingerprint, raw, sentences = model._corpus_file_counts
+    model._corpus_file_counts = (fingerprint, 2 * raw, sentences)   # as if the file had shrunk
+    marks = EpochMarks(recorded_jobs)
+    with caplog.at_level(logging.WARNING, logger="w2gm"):
+        model.train(corpus_file=path, callbacks=[marks])
+    assert caplog.text.count("changed since it was counted") == 1
+    assert f"epoch 1 read {raw} raw words, not {2 * raw} (the count of build_vocab)" in caplog.text
+    first, second, third = (recorded_jobs[a:b] for a, b in zip([0] + marks.ends, marks.ends))
+    # epoch 1 expected twice its size and ends half way; epochs 2 and 3 expect the size read
+    assert first[-1]["alpha_end"] == pytest.approx(alpha_at(model, 1 / 6), rel=1e-12)
+    assert second[-1]["alpha_end"] == pytest.approx(alpha_at(model, 2 / 3), rel=1e-12)
+    assert third[-1]["alpha_end"] == pytest.approx(model.min_alpha, abs=1e-15)
 
 
 @pytest.mark.parametrize("name, value", [

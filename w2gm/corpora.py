@@ -699,32 +699,43 @@ def check_plain_file(source, name="corpus_file"):
     return path
 
 
-#: A file whose status changed less than this long before a scan began may be written again
-#: within the same coarse file-system timestamp, so its fingerprint does not vouch for the scan
-#: (git's "racily clean" rule); 2 s covers the coarsest common timestamps (FAT's 2 s).
+#: A file modified (or whose status changed) less than this long before a scan began may be
+#: written again within the same coarse file-system timestamp, so its fingerprint does not vouch
+#: for the scan (git's "racily clean" rule); 2 s covers the coarsest common modification-time
+#: stamps (FAT's 2 s).
 FINGERPRINT_SETTLE_NS = 2_000_000_000
 
 
 def file_fingerprint(source):
-    """What identifies the contents of a local corpus file without reading it; None for a URI or an error.
+    """What identifies the contents of a local corpus file without reading it, or None.
 
-    ``(real path, device, inode, size, mtime_ns, ctime_ns)`` of :func:`os.stat`.
-    A write to the file changes its ``ctime_ns`` (even one that resets the
-    modification time), so two equal fingerprints taken around a scan mean
-    the scan read one version of the file, provided that ``ctime_ns`` is at
-    least :data:`FINGERPRINT_SETTLE_NS` older than the scan's start (file
-    systems stamp times coarsely: a write within the same tick as the last
-    one would leave the fingerprint as it was).  :meth:`w2gm.Word2GM.build_vocab`
-    keeps its counts under the fingerprint, and ``train(corpus_file=...)``
-    reuses them while the fingerprint is unchanged instead of counting the
-    file again (``docs/gensim.md``, "corpus_file mode").
+    ``(real path, device, inode, size, mtime_ns, ctime_ns, compressed)`` of
+    :func:`os.stat`, ``compressed`` being whether the name given makes the
+    readers decompress the file (:func:`is_compressed_name`: a symbolic link
+    named ``.txt`` to a ``.gz`` file is read as raw bytes).  On POSIX systems a
+    write to the file changes its ``ctime_ns`` (the status-change time, even
+    when the write restores the modification time), so two equal
+    fingerprints taken around a scan mean the scan read one version of the
+    file, provided that the file's times are at least
+    :data:`FINGERPRINT_SETTLE_NS` older than the scan's start (file systems
+    stamp times coarsely: a write within the same tick as the last one would
+    leave the fingerprint as it was).  :meth:`w2gm.Word2GM.build_vocab` keeps
+    its counts under the fingerprint, and ``train(corpus_file=...)`` reuses
+    them while the fingerprint is unchanged instead of counting the file
+    again (``docs/gensim.md``, "corpus_file mode").
+
+    None for a URI, a path that cannot be stat'ed, and on Windows, where
+    ``st_ctime`` is the creation time and would not show such a write.
     """
+    if os.name == "nt":
+        return None
     try:
         path = os.fspath(source)
         if not isinstance(path, str) or _URI_RE.match(path):
             return None
         st = os.stat(path)
-        return (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        return (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                is_compressed_name(path))
     except (TypeError, ValueError, OSError):
         return None
 

@@ -389,6 +389,7 @@ class TrainingRun:
         self.readers = []
         self.file_counts = None      # (raw words, sentences) of the file, as LineSentence counts them
         self.known_file_counts = known_file_counts
+        self.warned_file_size = False
         self.claim_lock = threading.Lock()
         self.claimed = 0             # units the workers of the current epoch have taken
         self.jobs_started = 0        # jobs of this call so far (numbers the job seeds)
@@ -775,6 +776,14 @@ class TrainingRun:
             tally.jobs_planned = tally.range_jobs
             if tally.raw_words == self.file_counts[0]:
                 tally.sentences = self.file_counts[1]
+            elif not self.warned_file_size:
+                # the file changed since it was counted: the later epochs take the size read
+                self.warned_file_size = True
+                logger.warning("corpus file %r changed since it was counted: epoch %d read %d raw words, "
+                               "not %d%s; the later epochs' schedule uses the words read",
+                               str(self.corpus_file), item.epoch + 1, tally.raw_words, self.file_counts[0],
+                               " (the count of build_vocab)" if self.known_file_counts else "")
+                self.epoch_size = max(tally.raw_words, 1)
 
     def _warn_invalid_utf8(self):
         """Once per call (``corpus_file`` mode): the file held bytes that are not UTF-8."""

@@ -355,7 +355,7 @@ class Word2GM:
         self.counts = None
         self.corpus_total_words = 0
         self.corpus_count = 0
-        # (file_fingerprint, raw words, sentences) of the file build_vocab last scanned
+        # (file_fingerprint, raw words, sentences) of the file the last build_vocab scanned, if any
         self._corpus_file_counts = None
         self.effective_min_count = self.min_count
         self.raw_vocab = {}
@@ -529,7 +529,7 @@ class Word2GM:
         self._vocabulary_from_counts(table, n_sentences, n_words, update, keep_raw_vocab, trim_rule, corpus)
         # train(corpus_file=) reuses the counts while the file is unchanged (docs/gensim.md)
         unchanged = (fingerprint is not None and fingerprint == file_fingerprint(corpus_file)
-                     and fingerprint[5] <= scan_start - FINGERPRINT_SETTLE_NS)
+                     and max(fingerprint[4], fingerprint[5]) <= scan_start - FINGERPRINT_SETTLE_NS)
         self._corpus_file_counts = (fingerprint, n_words, n_sentences) if unchanged else None
         return self
 
