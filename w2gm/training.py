@@ -67,8 +67,11 @@ training (:func:`w2gm._corpus_file.count_corpus_file`), so the schedule is
 right whatever totals were passed, and the totals check compares them with
 LineSentence's counts.  When :meth:`w2gm.Word2GM.build_vocab` scanned the
 same file and its fingerprint (:func:`w2gm.corpora.file_fingerprint`) has
-not changed since, its counts are used instead of counting again.  With
-``workers=1`` the jobs, rates and seeds are those of the iterable path over
+not changed since, its counts are used instead of counting again.  An
+epoch that reads another number of raw words than was counted (the file
+changed) is reported once, and the later epochs' schedule uses the number
+read (:meth:`TrainingRun._count_range`).  With ``workers=1`` the jobs,
+rates and seeds are those of the iterable path over
 ``LineSentence(corpus_file)`` when that path counts raw words too
 (``total_words`` or no totals), so the model is bit for bit the same.
 
@@ -767,7 +770,10 @@ class TrainingRun:
         """Calling thread: a range of the epoch was read; once all were, the epoch's jobs are known.
 
         The epoch's sentence count then becomes the file's as LineSentence
-        counts it (a line split between two ranges was read as two sentences).
+        counts it (a line split between two ranges was read as two sentences);
+        if the epoch read another number of raw words than was counted, the
+        file changed: that is logged once, and the later epochs expect the
+        number read.
         """
         tally = self.tallies[item.epoch]
         tally.ranges_read += 1
