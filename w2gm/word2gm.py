@@ -991,7 +991,7 @@ class Word2GM:
 
     def _known_file_counts(self, corpus_file):
         """build_vocab's ``(raw words, sentences)`` of `corpus_file` if it is unchanged since, else None."""
-        known = getattr(self, "_corpus_file_counts", None)
+        known = self._corpus_file_counts
         if corpus_file is None or known is None or known[0] != file_fingerprint(corpus_file):
             return None
         return known[1], known[2]
