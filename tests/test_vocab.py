@@ -106,6 +106,50 @@ def test_lookup_of_short_and_long_sentences(length):
     assert second.tolist() == [index[w] for w in known]     # no buffer shared between calls
 
 
+def test_lookup_pipeline_matches_index_at_every_length_and_kind():
+    """lookup works several tokens ahead (hash, slot, entry, code units: 8 tokens between its
+    stages, 32 in flight); at every length around those numbers, over every kind of str and with
+    unknown and repeated tokens, it gives what index gives token by token."""
+    rng = np.random.default_rng(7)
+    vocab = list(dict.fromkeys(ODD_WORDS + random_words(rng, 300)))
+    table = WordTable()
+    for w in vocab:
+        table.add_word(w)
+    pool = vocab + ["UNKNOWN", "日本語", "😀😀", "abcdefghijk"]
+    for length in list(range(0, 70)) + [255, 256, 257, 300]:
+        sentence = [pool[i] for i in rng.integers(0, len(pool), length)]
+        want = [table.index(w) for w in sentence if table.index(w) >= 0]
+        assert table.lookup(sentence).tolist() == want, length
+        assert table.lookup(tuple(sentence)).tolist() == want, length
+
+
+@pytest.mark.parametrize("position", [0, 1, 7, 8, 9, 23, 24, 25, 31, 32, 33, 59])
+def test_lookup_names_a_non_str_token_wherever_it_is(position):
+    """The pipeline hashes tokens ahead of looking them up; a bad token is still reported by
+    its own value, at every distance from the start and the end of the sentence."""
+    table = WordTable()
+    table.add(["a", "b"])
+    sentence = ["a", "b", "c"] * 20
+    sentence[position] = (position, "tuple")
+    with pytest.raises(TypeError, match=rf"found tuple \({position}, 'tuple'\)"):
+        table.lookup(sentence)
+
+
+def test_a_large_table_finds_every_word_after_growth_and_select():
+    """Growth rehashes from the stored code units (slots keep only a hash tag); every word is
+    still found, by lookup, index and after select."""
+    rng = np.random.default_rng(3)
+    words = list(dict.fromkeys(random_words(rng, 60_000, alphabet="abcdefghijklmnop", max_len=8)))
+    table = WordTable()
+    table.add(words)
+    assert table.lookup(words).tolist() == list(range(len(words)))
+    assert all(table.index(words[i]) == i for i in range(0, len(words), 97))
+    order = rng.permutation(len(words))
+    kept = table.select(order[:5000])
+    assert kept.lookup([words[e] for e in order[:5000]]).tolist() == list(range(5000))
+    assert kept.lookup([words[e] for e in order[5000:5100]]).tolist() == []
+
+
 def test_select_renumbers_and_keeps_counts():
     table = WordTable()
     table.add(["x", "y", "y", "z", "z", "z"])

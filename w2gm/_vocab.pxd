@@ -16,8 +16,7 @@ cdef class WordTable:
     cdef Py_ssize_t n          # number of words
     cdef Py_ssize_t cap        # capacity of the per-word arrays
     cdef Py_ssize_t n_slots    # hash slots, a power of two
-    cdef int32_t* slots        # entry number or -1
-    cdef uint64_t* hashes      # (cap,)
+    cdef uint64_t* slots       # (n_slots,) the word's 32 high hash bits above its entry number, or all ones
     cdef int64_t* offsets      # (cap + 1,) byte offsets into chars: word e is [_start(e), offsets[e+1])
     cdef uint8_t* kinds        # (cap,) PEP 393 kind: bytes per code unit
     cdef int64_t* cnt          # (cap,) counts
@@ -26,6 +25,7 @@ cdef class WordTable:
 
     cdef int _reserve(self, Py_ssize_t cap) except -1
     cdef int _reserve_chars(self, Py_ssize_t nbytes) except -1
+    cdef uint64_t _entry_hash(self, Py_ssize_t e) noexcept nogil
     cdef int _rehash(self, Py_ssize_t n_slots) except -1
     cdef int64_t _start(self, Py_ssize_t e) noexcept nogil
     cdef Py_ssize_t _find(self, int kind, const uint8_t* data, Py_ssize_t nbytes,

@@ -7,7 +7,10 @@ leaves the heap fragmented by hundreds of thousands of rare words that are then
 dropped.  :class:`WordTable` keeps every word as the raw code units of its
 canonical ``str`` representation (PEP 393 kind 1, 2 or 4) in one growing byte
 buffer, with an open-addressing hash table (linear probing, load factor at most
-1/2) of int32 entry numbers, about 40 bytes per word in all.  Words are numbered
+1/2) whose 8-byte slots hold an entry number and 32 bits of the word's hash (so a
+probe that meets another word does not read that word's entry): 50 to 60 bytes per
+word in all (56 for the 95,580 distinct words of the first 20 MB of the shared
+corpus; about 40 of them before the slots carried the hash).  Words are numbered
 in first-insertion order; ``str`` objects are created only when a word is asked
 for (:meth:`WordTable.word`, :meth:`WordTable.words`).
 
@@ -48,11 +51,33 @@ cdef extern from *:
     """
     int w2gm_unicode_ready(object o) except -1
 
+cdef extern from *:
+    """
+    /* Start loading the cache line at p (a hint; no fault on any address). */
+    static inline void w2gm_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+    """
+    void w2gm_prefetch(const void *p) noexcept nogil
+
+cdef extern from "Python.h":
+    # borrowed items of a list or tuple
+    void** PySequence_Fast_ITEMS(object o)
+
 # at most 2**31 - 1 words: entry numbers are int32, like the training index arrays
 cdef Py_ssize_t MAX_WORDS = 2147483647
+# A hash slot holds a word's 32 high hash bits (its tag) above its entry number, or EMPTY_SLOT.
+# The low bits pick the slot (at most 2**32 slots), so the tag is what the slot adds: a probe
+# that meets another word is told apart without loading that word's entry.  No entry number
+# has all 32 low bits set, so EMPTY_SLOT is no word's slot.
+cdef uint64_t EMPTY_SLOT = 0xFFFFFFFFFFFFFFFFULL
+cdef uint64_t TAG_BITS = 0xFFFFFFFF00000000ULL
+cdef uint64_t ENTRY_BITS = 0x00000000FFFFFFFFULL
 # sentences up to this many tokens are looked up through a stack buffer (WordTable.lookup)
 cdef enum:
     SHORT_SENTENCE = 256
+    # WordTable.lookup's pipeline: tokens between its stages, and the keys in flight
+    # (4 stages; a power of two)
+    LOOKUP_STAGE = 8
+    LOOKUP_RING = 32
 # counts are int64; a sum beyond this is refused rather than wrapped
 cdef int64_t MAX_COUNT = 9223372036854775807
 
@@ -76,6 +101,18 @@ cdef struct _Key:
     const uint8_t* data        # the str's own code units (borrowed)
     Py_ssize_t nbytes
     uint64_t hash
+
+
+cdef struct _LookupAhead:
+    # WordTable.lookup's pipeline.  One token at a time, a lookup is a chain of dependent cache
+    # misses (hash slot, entry, code units: training evicts the table between the producer's
+    # turns); the pipeline starts them for later tokens, LOOKUP_STAGE tokens between stages:
+    # 1. hash token t + 3 * LOOKUP_STAGE, prefetch its slot; 2. read token t + 2 * LOOKUP_STAGE's
+    # slot, prefetch its entry; 3. prefetch token t + LOOKUP_STAGE's code units; 4. look token t
+    # up.  Rings of LOOKUP_RING tokens, indexed by token number & (LOOKUP_RING - 1).
+    _Key keys[LOOKUP_RING]
+    Py_ssize_t entries[LOOKUP_RING]     # stage 2's entry number, -1 if none
+    uint64_t mask                       # n_slots - 1
 
 
 cdef inline int _key(object token, _Key* k) except -1:
@@ -111,13 +148,49 @@ cdef inline int64_t _align(int64_t offset, int kind) noexcept nogil:
     return (offset + kind - 1) & ~(<int64_t>kind - 1)
 
 
+cdef inline Py_ssize_t _slot_entry(uint64_t slot) noexcept nogil:
+    """The entry number in a hash slot, -1 for an empty one."""
+    return -1 if slot == EMPTY_SLOT else <Py_ssize_t>(slot & ENTRY_BITS)
+
+
+# The stages of WordTable.lookup's pipeline (_LookupAhead)
+
+cdef inline int _ahead_hash(WordTable table, _LookupAhead *ahead, void **items, Py_ssize_t a,
+                            Py_ssize_t n) except -1:
+    """Stage 1 for token a: its key and a prefetch of its hash slot (and of token a + LOOKUP_STAGE's str)."""
+    cdef _Key *kp = &ahead.keys[a & (LOOKUP_RING - 1)]
+    if a + LOOKUP_STAGE < n:
+        w2gm_prefetch(items[a + LOOKUP_STAGE])
+    _key(<object>items[a], kp)
+    w2gm_prefetch(&table.slots[kp.hash & ahead.mask])
+    return 0
+
+cdef inline void _ahead_entry(WordTable table, _LookupAhead *ahead, Py_ssize_t b) noexcept nogil:
+    """Stage 2 for token b: the entry its home slot names (if the tag matches), prefetched."""
+    cdef _Key *kp = &ahead.keys[b & (LOOKUP_RING - 1)]
+    cdef uint64_t slot = table.slots[kp.hash & ahead.mask]
+    cdef Py_ssize_t e = -1
+    if slot != EMPTY_SLOT and (slot & TAG_BITS) == (kp.hash & TAG_BITS):
+        e = <Py_ssize_t>(slot & ENTRY_BITS)
+        w2gm_prefetch(&table.offsets[e])
+        w2gm_prefetch(&table.kinds[e])
+    ahead.entries[b & (LOOKUP_RING - 1)] = e
+
+cdef inline void _ahead_chars(WordTable table, _LookupAhead *ahead, Py_ssize_t c) noexcept nogil:
+    """Stage 3 for token c: a prefetch of that entry's code units."""
+    cdef Py_ssize_t e = ahead.entries[c & (LOOKUP_RING - 1)]
+    if e >= 0:
+        w2gm_prefetch(table.chars + table.offsets[e])
+
+
 cdef class WordTable:
     """Words numbered 0..n-1 in first-insertion order, each with an int64 count.
 
-    Equality of words is ``str`` equality.  Memory: 4 to 8 bytes of hash slots,
-    ``8 + 8 + 8 + 1`` bytes of hash, offset, count and kind per word, plus its code
-    units (one byte per character for Latin-1 text; 2- and 4-byte units are aligned,
-    which costs at most 3 bytes of padding), see :attr:`nbytes`.
+    Equality of words is ``str`` equality.  Memory per word: 16 to 32 bytes of hash
+    slots (8 bytes each, two to four times as many slots as words), ``8 + 8 + 1``
+    bytes of offset, count and kind, plus its code units (one byte per character for
+    Latin-1 text; 2- and 4-byte units are aligned, which costs at most 3 bytes of
+    padding), see :attr:`nbytes`.
 
     Raises
     ------
@@ -142,7 +215,6 @@ cdef class WordTable:
 
     def __dealloc__(self):
         free(self.slots)
-        free(self.hashes)
         free(self.offsets)
         free(self.kinds)
         free(self.cnt)
@@ -152,7 +224,6 @@ cdef class WordTable:
     cdef int _reserve(self, Py_ssize_t cap) except -1:
         if cap <= self.cap:
             return 0
-        self.hashes = <uint64_t*>_grow(self.hashes, cap * sizeof(uint64_t), cap)
         self.offsets = <int64_t*>_grow(self.offsets, (cap + 1) * sizeof(int64_t), cap)
         self.kinds = <uint8_t*>_grow(self.kinds, cap * sizeof(uint8_t), cap)
         self.cnt = <int64_t*>_grow(self.cnt, cap * sizeof(int64_t), cap)
@@ -170,19 +241,26 @@ cdef class WordTable:
         self.chars_cap = nbytes
         return 0
 
+    cdef uint64_t _entry_hash(self, Py_ssize_t e) noexcept nogil:
+        """The hash of word e, from its code units (the table keeps only its tag)."""
+        cdef int64_t start = self._start(e)
+        return _hash(self.chars + start, self.offsets[e + 1] - start, self.kinds[e])
+
     cdef int _rehash(self, Py_ssize_t n_slots) except -1:
-        cdef int32_t* slots = <int32_t*>malloc(n_slots * sizeof(int32_t))
+        cdef uint64_t* slots = <uint64_t*>malloc(n_slots * sizeof(uint64_t))
         cdef Py_ssize_t i, pos
         cdef uint64_t mask = <uint64_t>(n_slots - 1)
+        cdef uint64_t h
         if slots == NULL:
             raise MemoryError(f"vocabulary table: cannot allocate {n_slots} hash slots")
         for i in range(n_slots):
-            slots[i] = -1
+            slots[i] = EMPTY_SLOT
         for i in range(self.n):
-            pos = <Py_ssize_t>(self.hashes[i] & mask)
-            while slots[pos] >= 0:
+            h = self._entry_hash(i)
+            pos = <Py_ssize_t>(h & mask)
+            while slots[pos] != EMPTY_SLOT:
                 pos = (pos + 1) & mask
-            slots[pos] = <int32_t>i
+            slots[pos] = (h & TAG_BITS) | <uint64_t>i
         free(self.slots)
         self.slots = slots
         self.n_slots = n_slots
@@ -201,15 +279,18 @@ cdef class WordTable:
         """Slot of the word, or of the empty slot where it would go."""
         cdef uint64_t mask = <uint64_t>(self.n_slots - 1)
         cdef Py_ssize_t pos = <Py_ssize_t>(h & mask)
-        cdef int32_t e
+        cdef uint64_t tag = h & TAG_BITS
+        cdef uint64_t slot
+        cdef Py_ssize_t e
         while True:
-            e = self.slots[pos]
-            if e < 0:
+            slot = self.slots[pos]
+            if slot == EMPTY_SLOT:
                 return pos
-            if (self.hashes[e] == h and self.kinds[e] == kind
-                    and self.offsets[e + 1] - self._start(e) == nbytes
-                    and _same(self.chars + self._start(e), data, nbytes)):
-                return pos
+            if (slot & TAG_BITS) == tag:
+                e = <Py_ssize_t>(slot & ENTRY_BITS)
+                if (self.kinds[e] == kind and self.offsets[e + 1] - self._start(e) == nbytes
+                        and _same(self.chars + self._start(e), data, nbytes)):
+                    return pos
             pos = (pos + 1) & mask
 
     cdef Py_ssize_t find_units(self, int kind, const uint8_t* data, Py_ssize_t nbytes) noexcept nogil:
@@ -222,13 +303,13 @@ cdef class WordTable:
         nothing.  Safe to call from several threads at once while nobody
         modifies the table.
         """
-        return self.slots[self._find(kind, data, nbytes, _hash(data, nbytes, kind))]
+        return _slot_entry(self.slots[self._find(kind, data, nbytes, _hash(data, nbytes, kind))])
 
     cdef Py_ssize_t _insert(self, int kind, const uint8_t* data, Py_ssize_t nbytes,
                             uint64_t h, int64_t count) except -1:
         """Add ``count`` (>= 0) to the word, appending it if new; returns its number."""
         cdef Py_ssize_t pos = self._find(kind, data, nbytes, h)
-        cdef Py_ssize_t e = self.slots[pos]
+        cdef Py_ssize_t e = _slot_entry(self.slots[pos])
         cdef int64_t start
         cdef uint64_t total
         if e >= 0:
@@ -253,10 +334,9 @@ cdef class WordTable:
         if nbytes:
             memcpy(self.chars + start, data, nbytes)
         self.offsets[e + 1] = start + nbytes
-        self.hashes[e] = h
         self.kinds[e] = <uint8_t>kind
         self.cnt[e] = count
-        self.slots[pos] = <int32_t>e
+        self.slots[pos] = (h & TAG_BITS) | <uint64_t>e
         self.n += 1
         return e
 
@@ -269,7 +349,7 @@ cdef class WordTable:
         """Number of the word, -1 if absent; TypeError if not a str."""
         cdef _Key k
         _key(token, &k)
-        return self.slots[self._find(k.kind, k.data, k.nbytes, k.hash)]
+        return _slot_entry(self.slots[self._find(k.kind, k.data, k.nbytes, k.hash)])
 
     # ------------------------------------------------------------------ public
     def add(self, tokens):
@@ -350,10 +430,13 @@ cdef class WordTable:
         """
         cdef Py_ssize_t j = 0, e, n
         cdef cnp.npy_intp size
-        cdef object token
         cdef cnp.ndarray out
         cdef int32_t *ov
         cdef int32_t short_buffer[SHORT_SENTENCE]
+        cdef _LookupAhead ahead
+        cdef _Key *kp
+        cdef void** items
+        cdef Py_ssize_t t
         if type(tokens) is not list and type(tokens) is not tuple:
             tokens = list(tokens)
         n = len(tokens)
@@ -367,8 +450,28 @@ cdef class WordTable:
             size = n
             out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT32, 0)
             ov = <int32_t *>cnp.PyArray_DATA(out)
-        for token in tokens:
-            e = self._index(token)
+        # A pipeline over the tokens, LOOKUP_STAGE tokens between its stages (see _LookupAhead).
+        # The keys borrow the tokens' code units: the list is not changed meanwhile (no Python
+        # code runs).  A non-str token raises before any later one is read.
+        items = PySequence_Fast_ITEMS(tokens)
+        ahead.mask = <uint64_t>(self.n_slots - 1)
+        for t in range(-3 * LOOKUP_STAGE, n):
+            if t >= 0 and t + 3 * LOOKUP_STAGE < n:
+                # the steady state: every stage has its token
+                _ahead_hash(self, &ahead, items, t + 3 * LOOKUP_STAGE, n)
+                _ahead_entry(self, &ahead, t + 2 * LOOKUP_STAGE)
+                _ahead_chars(self, &ahead, t + LOOKUP_STAGE)
+            else:
+                if t + 3 * LOOKUP_STAGE < n:
+                    _ahead_hash(self, &ahead, items, t + 3 * LOOKUP_STAGE, n)
+                if 0 <= t + 2 * LOOKUP_STAGE < n:
+                    _ahead_entry(self, &ahead, t + 2 * LOOKUP_STAGE)
+                if 0 <= t + LOOKUP_STAGE < n:
+                    _ahead_chars(self, &ahead, t + LOOKUP_STAGE)
+                if t < 0:
+                    continue
+            kp = &ahead.keys[t & (LOOKUP_RING - 1)]
+            e = _slot_entry(self.slots[self._find(kp.kind, kp.data, kp.nbytes, kp.hash)])
             if e >= 0:
                 ov[j] = <int32_t>e
                 j += 1
@@ -464,7 +567,7 @@ cdef class WordTable:
                 raise IndexError(f"word number {e} out of range for a table of {self.n} words")
             start = self._start(e)
             nbytes = self.offsets[e + 1] - start
-            if out._insert(self.kinds[e], self.chars + start, nbytes, self.hashes[e],
+            if out._insert(self.kinds[e], self.chars + start, nbytes, self._entry_hash(e),
                            self.cnt[e]) != t:
                 raise ValueError(f"word number {e} appears twice in the selection")
         return out
@@ -475,8 +578,8 @@ cdef class WordTable:
     @property
     def nbytes(self):
         """Bytes of memory the table holds (allocated capacity)."""
-        return (self.n_slots * sizeof(int32_t)
-                + self.cap * (sizeof(uint64_t) + sizeof(int64_t) + sizeof(uint8_t) + sizeof(int64_t))
+        return (self.n_slots * sizeof(uint64_t)
+                + self.cap * (sizeof(int64_t) + sizeof(uint8_t) + sizeof(int64_t))
                 + sizeof(int64_t) + self.chars_cap)
 
     def __reduce__(self):
