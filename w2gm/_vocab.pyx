@@ -10,7 +10,7 @@ buffer, with an open-addressing hash table (linear probing, load factor at most
 1/2) whose 8-byte slots hold an entry number and 32 bits of the word's hash (so a
 probe that meets another word does not read that word's entry): 50 to 60 bytes per
 word in all (56 for the 95,580 distinct words of the first 20 MB of the shared
-corpus; about 40 of them before the slots carried the hash).  Words are numbered
+corpus).  Words are numbered
 in first-insertion order; ``str`` objects are created only when a word is asked
 for (:meth:`WordTable.word`, :meth:`WordTable.words`).
 
@@ -26,6 +26,7 @@ import operator
 
 import numpy as np
 cimport numpy as cnp
+from cpython.object cimport PyObject
 from cpython.unicode cimport (PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LENGTH,
                               PyUnicode_KIND, PyUnicode_FromKindAndData)
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
@@ -53,14 +54,21 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* Start loading the cache line at p (a hint; no fault on any address). */
-    static inline void w2gm_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+    /* Start loading the cache line at p (a hint; no fault on any address).  No-op where the
+       compiler has no __builtin_prefetch. */
+    static inline void w2gm_prefetch(const void *p) {
+    #if defined(__GNUC__) || defined(__clang__)
+        __builtin_prefetch(p, 0, 3);
+    #else
+        (void)p;
+    #endif
+    }
     """
     void w2gm_prefetch(const void *p) noexcept nogil
 
 cdef extern from "Python.h":
     # borrowed items of a list or tuple
-    void** PySequence_Fast_ITEMS(object o)
+    PyObject** PySequence_Fast_ITEMS(object o)
 
 # at most 2**31 - 1 words: entry numbers are int32, like the training index arrays
 cdef Py_ssize_t MAX_WORDS = 2147483647
@@ -155,12 +163,12 @@ cdef inline Py_ssize_t _slot_entry(uint64_t slot) noexcept nogil:
 
 # The stages of WordTable.lookup's pipeline (_LookupAhead)
 
-cdef inline int _ahead_hash(WordTable table, _LookupAhead *ahead, void **items, Py_ssize_t a,
+cdef inline int _ahead_hash(WordTable table, _LookupAhead *ahead, PyObject **items, Py_ssize_t a,
                             Py_ssize_t n) except -1:
     """Stage 1 for token a: its key and a prefetch of its hash slot (and of token a + LOOKUP_STAGE's str)."""
     cdef _Key *kp = &ahead.keys[a & (LOOKUP_RING - 1)]
     if a + LOOKUP_STAGE < n:
-        w2gm_prefetch(items[a + LOOKUP_STAGE])
+        w2gm_prefetch(<const void *>items[a + LOOKUP_STAGE])
     _key(<object>items[a], kp)
     w2gm_prefetch(&table.slots[kp.hash & ahead.mask])
     return 0
@@ -435,7 +443,7 @@ cdef class WordTable:
         cdef int32_t short_buffer[SHORT_SENTENCE]
         cdef _LookupAhead ahead
         cdef _Key *kp
-        cdef void** items
+        cdef PyObject** items
         cdef Py_ssize_t t
         if type(tokens) is not list and type(tokens) is not tuple:
             tokens = list(tokens)
