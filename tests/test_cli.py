@@ -384,6 +384,19 @@ def test_train_into_a_directory_fails_before_reading_the_corpus(tmp_path, lines_
     assert f"'{target}'" in err and "directory" in err
 
 
+@pytest.mark.parametrize("target", ["", "missing_dir/", "corpus.txt/", "corpus.txt/model.npz"])
+def test_train_to_a_path_that_cannot_become_a_file_fails_before_reading_the_corpus(
+        tmp_path, lines_file, capsys, monkeypatch, target):
+    (tmp_path / "corpus.txt").write_text("a b c\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Word2GM, "build_vocab", lambda *a, **k: pytest.fail("the corpus was read"))
+    assert main(["train", lines_file, "-o", target, *FAST_OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: ") and err.count("\n") == 1
+    assert f"'{target}'" in err and ".w2gm-tmp-" not in err
+    assert listing(tmp_path) == ["corpus.txt", "lines.txt"]
+
+
 def test_export_into_missing_directory_names_the_users_path(tmp_path, model_path, capsys):
     out = tmp_path / "missing_dir" / "x.vec"
     assert main(["export", model_path, "-o", str(out), "--component", "0"]) == 2

@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from fifo import unblock_after
 from scipy.stats import pearsonr, spearmanr
 
 from w2gm import KeyedGaussianMixtures, Word2GM
@@ -788,3 +789,14 @@ def test_case_folding_is_gensims_uppercase():
     assert lookup.get("STRASSE") == 0 and lookup.get("Road") == 1
     assert word_pairs.VocabularyLookup(kv, True, restrict_vocab=1).get("road") is None
     assert word_pairs.VocabularyLookup(kv, False, restrict_vocab=1).get("road") is None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("reader", [ev.read_word_pairs, ev.read_scws, ev.read_analogies,
+                                    ev.read_entailment_pairs])
+def test_dataset_readers_refuse_a_fifo_without_opening_it(tmp_path, reader):
+    fifo = tmp_path / "pairs.txt"
+    os.mkfifo(fifo)
+    with unblock_after(fifo, seconds=10):  # a regression fails instead of waiting for ever
+        with pytest.raises(DatasetFormatError, match="not a regular file"):
+            reader(fifo)

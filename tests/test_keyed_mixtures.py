@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from fifo import unblock_after
 from scipy.stats import multivariate_normal
 
 import w2gm.keyed_mixtures as keyed_mixtures
@@ -1788,3 +1789,25 @@ def test_from_keyed_vectors_is_the_inverse_of_to_keyed_vectors(rand):
     with pytest.raises(ParameterError, match=r"expected \(V, D\)"):
         KeyedGaussianMixtures.from_keyed_vectors(type("KV", (), {"vectors": np.zeros(3),
                                                                  "index_to_key": ["a"]})())
+
+
+@pytest.mark.parametrize("fvocab", ["missing_dir/vocab.txt", "existing_dir", "vectors.txt/"])
+def test_save_word2vec_format_checks_the_vocabulary_path_before_writing_anything(tmp_path, monkeypatch,
+                                                                                 fvocab):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing_dir").mkdir()
+    (tmp_path / "vectors.txt").write_text("previous content\n")
+    counted = make_hand(counts=np.arange(1, len(HAND_WORDS) + 1))
+    with pytest.raises(OSError, match=re.escape(repr(fvocab))):
+        counted.save_word2vec_format("vectors.txt", fvocab=fvocab)
+    assert (tmp_path / "vectors.txt").read_text() == "previous content\n"
+    assert sorted(os.listdir(tmp_path)) == ["existing_dir", "vectors.txt"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_load_word2vec_format_refuses_a_fifo_without_opening_it(tmp_path):
+    fifo = tmp_path / "vectors.txt"
+    os.mkfifo(fifo)
+    with unblock_after(fifo, seconds=10):  # a regression fails instead of waiting for ever
+        with pytest.raises(Word2VecFormatError, match="not a regular file"):
+            KeyedGaussianMixtures.load_word2vec_format([fifo])

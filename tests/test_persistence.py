@@ -18,7 +18,13 @@ import pytest
 
 from w2gm import Word2GM
 from w2gm.exceptions import ParameterError
-from w2gm.persistence import TEMP_MARKER, atomic_write, remove_stale_temporaries, temp_prefix
+from w2gm.persistence import (
+    TEMP_MARKER,
+    atomic_write,
+    check_writable_target,
+    remove_stale_temporaries,
+    temp_prefix,
+)
 
 
 def listing(path):
@@ -296,3 +302,42 @@ def test_model_and_keyed_mixtures_files_are_told_apart(tmp_path):
     assert loaded.index_to_key == model.wv.index_to_key
     assert loaded.most_similar("cat", topn=3) == model.wv.most_similar("cat", topn=3)
     assert list(loaded.counts) == list(model.wv.counts)
+
+
+# ------------------------------------------------------------------ check_writable_target
+
+
+@pytest.mark.parametrize("name, error, message", [
+    ("", FileNotFoundError, "the path is empty"),
+    ("missing_dir/", IsADirectoryError, "cannot end with a path separator"),
+    ("a_file/", IsADirectoryError, "cannot end with a path separator"),
+    ("a_file/model.npz", NotADirectoryError, "is not a directory"),
+    ("missing_dir/model.npz", FileNotFoundError, "no such directory"),
+    ("existing_dir", IsADirectoryError, "it is a directory"),
+])
+def test_check_writable_target_refuses_a_path_that_cannot_become_a_file(tmp_path, monkeypatch, name,
+                                                                        error, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "existing_dir").mkdir()
+    with pytest.raises(error, match=message) as info:
+        check_writable_target(name)
+    assert repr(name) in str(info.value)
+    assert listing(tmp_path) == ["a_file", "existing_dir"]
+
+
+def test_check_writable_target_probes_the_directory_and_leaves_nothing(tmp_path):
+    assert check_writable_target(tmp_path / "m.npz") == str(tmp_path / "m.npz")
+    assert listing(tmp_path) == []
+
+
+def test_check_writable_target_names_the_users_path_for_a_directory_without_new_files(tmp_path):
+    # sysfs takes no new file, for the superuser too; a chmod'ed directory would not stop root
+    if not os.path.ismount("/sys"):
+        pytest.skip("needs sysfs mounted at /sys")
+    with pytest.raises(OSError, match=r"cannot write '/sys/m\.npz': no file can be created in '/sys'"):
+        check_writable_target("/sys/m.npz")
+    with pytest.raises(OSError, match=r"'/sys/m\.npz'") as info:
+        with atomic_write("/sys/m.npz"):
+            pytest.fail("atomic_write yielded a temporary in a directory that takes no file")
+    assert TEMP_MARKER not in str(info.value)

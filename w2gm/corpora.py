@@ -269,7 +269,7 @@ _STRICT_DECOMPRESSORS = {
 }
 
 
-def open_untrusted(source):
+def open_untrusted(source, nonregular_error=None):
     """Open a file of untrusted bytes for reading, decompressing as its name's extension says.
 
     ``.bz2`` and ``.xz`` files are decompressed strictly (see the module
@@ -283,6 +283,14 @@ def open_untrusted(source):
     ----------
     source : str or os.PathLike
         Local path or URI.
+    nonregular_error : type, optional
+        An exception class taking a message: raised if `source` is an
+        existing local file that is neither a regular file nor a directory
+        (a FIFO without a writer would block ``open`` for ever, a device never
+        ends).  The word2vec and evaluation dataset readers pass theirs; the
+        corpus readers pass none (``corpus_file`` mode refuses such files
+        itself, :func:`check_plain_file`).  Checked with :func:`os.stat`
+        before opening.
 
     Returns
     -------
@@ -294,6 +302,14 @@ def open_untrusted(source):
     name = os.fspath(source)
     if isinstance(name, bytes):
         name = os.fsdecode(name)
+    if nonregular_error is not None and not _URI_RE.match(name):
+        try:
+            mode = os.stat(name).st_mode
+        except OSError:
+            mode = None  # opening it raises the error that says why
+        if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise nonregular_error(f"{name!r} is not a regular file (a FIFO, device or socket "
+                                   f"would block or never end)")
     factory = _STRICT_DECOMPRESSORS.get(os.path.splitext(name)[1].lower())
     if factory is None:
         return smart_open.open(name, "rb")

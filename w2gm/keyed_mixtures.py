@@ -117,6 +117,7 @@ from w2gm.persistence import (
     KEYED_MIXTURES_FORMAT,
     MAX_EXPANSION,
     atomic_write,
+    check_writable_target,
     local_path,
     open_model_file,
     write_model_file,
@@ -480,7 +481,8 @@ def _read_word2vec_file(path, binary):
     `path`.
     """
     size = _file_size(path)
-    with open_untrusted(path) as fin, _corrupt_data_is_format_error(path):
+    with open_untrusted(path, nonregular_error=Word2VecFormatError) as fin, \
+            _corrupt_data_is_format_error(path):
         vocab_size, vector_size, header_bytes = _read_header(fin, path)
         needed = _min_body_bytes(vocab_size, vector_size, binary)
         if size is not None and size - header_bytes < needed:
@@ -498,7 +500,8 @@ def _read_word2vec_file(path, binary):
 
 def _read_word2vec_header(path):
     """``(vocab_size, vector_size)`` from the header of one word2vec file."""
-    with open_untrusted(path) as fin, _corrupt_data_is_format_error(path):
+    with open_untrusted(path, nonregular_error=Word2VecFormatError) as fin, \
+            _corrupt_data_is_format_error(path):
         return _read_header(fin, path)[:2]
 
 
@@ -2254,18 +2257,21 @@ class KeyedGaussianMixtures:
             reject such a file.
         ValueError
             If a path is a URL rather than a local path.
-        FileNotFoundError
-            If the directory of a path does not exist (nothing is written).
+        FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError
+            If either path cannot become a file
+            (:func:`w2gm.persistence.check_writable_target`: checked for both
+            before anything is written).
         """
         if component is not None:
             component = self._check_component(component)
-        path = local_path(fname)
+        path = check_writable_target(fname)
         if fvocab is not None and not isinstance(fvocab, (str, bytes, os.PathLike)):
             raise ParameterError(
                 f"fvocab must be a path or None, got {fvocab!r} (gensim's argument order is fname, fvocab, "
                 f"binary; give a component as component={fvocab!r})"
             )
-        vocab_path = None if fvocab is None else local_path(fvocab)
+        # both targets are checked before either file is written
+        vocab_path = None if fvocab is None else check_writable_target(fvocab)
         if vocab_path is not None and self.counts is None:
             raise ParameterError(
                 f"cannot write the vocabulary file {vocab_path!r}: these mixtures have no counts")
@@ -2543,8 +2549,9 @@ class KeyedGaussianMixtures:
         w2gm.exceptions.ParameterError
             (a ``ValueError``) If `paths` is empty.
         w2gm.exceptions.Word2VecFormatError
-            (a ``ValueError``) If a file breaks the format described in the
-            Notes (bad header, truncated, corrupt compressed data, a bad,
+            (a ``ValueError``) If a path is not a regular file (a FIFO or a
+            device, refused before it is opened), or a file breaks the format
+            described in the Notes (bad header, truncated, corrupt compressed data, a bad,
             duplicate or non-UTF-8 word, a value that is not a finite number,
             data after the declared vectors, ...), the files differ in vector
             size, or their word lists differ.  The message names the file and

@@ -39,6 +39,7 @@ Model files (:func:`write_model_file`, :func:`open_model_file`)
 """
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -191,21 +192,48 @@ def _fsync_directory(directory):
 def check_writable_target(path):
     """Check that ``path`` can become a file, before any work; return it as a ``str``.
 
+    Besides the path's form, it creates and removes an empty file in the
+    target's directory (named like :func:`atomic_write`'s temporaries, so an
+    interrupted check leaves nothing :func:`remove_stale_temporaries` would
+    not remove): whether a directory takes a new file is only known by trying
+    (permissions, read-only or pseudo file systems, the superuser).
+
     Raises
     ------
     FileNotFoundError
-        If the directory of ``path`` does not exist.
+        If ``path`` is empty or the directory of ``path`` does not exist.
+    NotADirectoryError
+        If what ``path`` names as its directory is not a directory.
     IsADirectoryError
-        If ``path`` is a directory.
+        If ``path`` is a directory or ends with a path separator.
+    PermissionError, OSError
+        If no file can be created in the directory of ``path`` (the
+        message names ``path`` and the directory).
     ParameterError
         (a ``ValueError``) if ``path`` is a URL.
     """
     path = local_path(path)
+    if not path:
+        raise FileNotFoundError(errno.ENOENT, "cannot write '': the path is empty")
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"cannot write {path!r}: it is a directory")
+    if path.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        raise IsADirectoryError(errno.EISDIR, f"cannot write {path!r}: a file name cannot end with a "
+                                              f"path separator")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot write {path!r}: no such directory {directory!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
+        if os.path.exists(directory):
+            raise NotADirectoryError(errno.ENOTDIR, f"cannot write {path!r}: {directory!r} is not a "
+                                                    f"directory")
+        raise FileNotFoundError(errno.ENOENT, f"cannot write {path!r}: no such directory {directory!r}")
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=f"{temp_prefix(path)}{os.getpid()}-",
+                                     suffix=".probe")
+    except OSError as exc:
+        raise type(exc)(exc.errno, f"cannot write {path!r}: no file can be created in {directory!r} "
+                                   f"({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
     return path
 
 
@@ -229,10 +257,10 @@ def atomic_write(path):
 
     Raises
     ------
-    FileNotFoundError
-        If the target's directory does not exist (nothing is written).
-    IsADirectoryError
-        If ``path`` is a directory.
+    FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, OSError
+        Before anything is written, as :func:`check_writable_target` says
+        (an empty path, a missing directory, a directory as the target, a
+        directory that takes no new file).
     ParameterError
         (a ``ValueError``) if ``path`` is a URL.
     """

@@ -19,6 +19,8 @@ All readers share one line reader (every file is treated as untrusted):
   CRLF; gzip/bz2/xz files are decompressed
   (:func:`w2gm.corpora.open_untrusted`).  Blank lines and lines starting
   with ``#`` are ignored.
+* A path that is not a regular file (a FIFO, a device) raises
+  :class:`w2gm.exceptions.DatasetFormatError` before it is opened.
 * A file that is not such text raises
   :class:`w2gm.exceptions.DatasetFormatError` (a ``ValueError``) naming the
   file and the line: bytes that are not valid UTF-8, a NUL byte (binary
@@ -152,7 +154,7 @@ def _data_lines(path):
     """
     name = os.fspath(path)
     number = 0
-    with open_untrusted(name) as fin:
+    with open_untrusted(name, nonregular_error=DatasetFormatError) as fin:
         while True:
             try:
                 raw = fin.readline(MAX_LINE_BYTES + 1)
