@@ -8,6 +8,7 @@ import os
 import pathlib
 import random
 import re
+import sys
 import warnings
 
 import pytest
@@ -198,6 +199,18 @@ def test_text8_chunk_boundaries_match_split(tmp_path, chunk_size):
         sentences, messages = collect_warnings(corpus)
         assert messages == []  # valid UTF-8, even when split across chunks
         assert flatten(sentences) == text.split()
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 7, 64])
+def test_text8_tokens_spanning_many_chunks(tmp_path, chunk_size):
+    """A token held over many chunks (kept in pieces, joined once) is read whole."""
+    tokens = ["é" * 700, "b", "x" * 3000 + "\U0001F600" + "y" * 50, "𝄞" * 300]
+    for text in (" ".join(tokens), "  " + "\n".join(tokens) + " \t"):
+        path = write(tmp_path, "long.txt", text)
+        corpus = Text8Corpus(path, max_sentence_length=3)
+        corpus._chunk_size = chunk_size
+        sentences, messages = collect_warnings(corpus)
+        assert messages == [] and flatten(sentences) == tokens
 
 
 def test_text8_chunk_size_class_attribute(tmp_path, monkeypatch):
@@ -702,10 +715,10 @@ def test_max_sentence_length_accepts_integer_likes(tmp_path):
     assert list(corpus) == [["a", "b"], ["c"]]
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "3", True, float("inf")])
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True, float("inf"), sys.maxsize + 1, 2**70])
 def test_limit_validation(tmp_path, bad):
     path = write(tmp_path, "c.txt", "a b c")
-    message = f"limit must be None or an integer >= 0, got {bad!r}"
+    message = f"limit must be None or an integer from 0 to {sys.maxsize}, got {bad!r}"
     with pytest.raises(ParameterError, match=re.escape(message)):
         LineSentence(path, limit=bad)
 

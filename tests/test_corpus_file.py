@@ -20,11 +20,13 @@ import warnings
 
 import numpy as np
 import pytest
+from fifo import unblock_after
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
 from w2gm._vocab import WordTable
 
+from w2gm import Word2GM
 from w2gm.corpora import CorpusDecodingWarning, LineSentence, plain_corpus_file, sample_corpus_path
 from w2gm.exceptions import CorpusError, ParameterError
 from w2gm.training import TrainingRun
@@ -389,7 +391,8 @@ def test_byte_ranges_cover_the_file_without_overlap():
     assert byte_ranges(np.int64(10), np.int32(2)) == [(0, 5), (5, 10)]
 
 
-@pytest.mark.parametrize("args", [(-1, 2), (10, 0), (10, True), (1.5, 2), ("10", 2), (10, None)])
+@pytest.mark.parametrize("args", [(-1, 2), (10, 0), (10, True), (1.5, 2), ("10", 2), (10, None),
+                                  (10, 2**20 + 1), (10, 2**70), (2**70, 2)])
 def test_byte_ranges_refuses_bad_arguments(args):
     with pytest.raises(ParameterError, match="file_size|n must"):
         byte_ranges(*args)
@@ -539,6 +542,8 @@ def test_missing_file_directory_and_non_regular_files_are_refused(tmp_path):
     (dict(batch_words=True), "batch_words must be an integer"),
     (dict(max_sentence_length=0), "max_sentence_length must be an integer >= 1"),
     (dict(buffer_size=4), "buffer_size must be an integer >= 8"),
+    (dict(batch_words=2**70), "batch_words must be an integer from 1 to"),
+    (dict(max_sentence_length=2**70), "max_sentence_length must be an integer from 1 to"),
 ])
 def test_bad_arguments_are_parameter_errors(tmp_path, kwargs, match):
     plain = write(tmp_path, "a b")
@@ -642,3 +647,26 @@ def test_plain_corpus_file_refuses_what_is_not_a_regular_file(tmp_path):
     with pytest.raises(ParameterError, match="corpus_file must be a path"):
         with plain_corpus_file(42):
             pass
+
+
+@pytest.mark.parametrize("build", ["build_vocab", "constructor"])
+def test_build_vocab_refuses_what_is_not_a_regular_file_as_train_does(tmp_path, build):
+    """A FIFO would block the vocabulary scan for ever and a device never end."""
+    def scan(corpus_file):
+        settings = dict(vector_size=4, num_mixtures=2, min_count=1, epochs=1, workers=1)
+        if build == "constructor":
+            Word2GM(corpus_file=corpus_file, **settings)
+        else:
+            Word2GM(**settings).build_vocab(corpus_file=corpus_file)
+
+    fifo = tmp_path / "corpus.txt"
+    os.mkfifo(fifo)
+    with unblock_after(fifo, seconds=10):  # a regression fails instead of waiting for ever
+        with pytest.raises(CorpusError, match="corpus_file .* is not a regular file"):
+            scan(fifo)
+    for device in ("/dev/zero", "/dev/null"):
+        if os.path.exists(device):
+            with pytest.raises(CorpusError, match="not a regular file"):
+                scan(device)
+    with pytest.raises(ParameterError, match="corpus_file must be a path"):
+        scan(5)

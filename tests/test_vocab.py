@@ -1,6 +1,7 @@
 """The compact vocabulary table (w2gm._vocab.WordTable) against Python dict / Counter."""
 
 import pickle
+import re
 from collections import Counter
 
 import numpy as np
@@ -294,3 +295,15 @@ def test_word_and_select_reject_numbers_outside_the_table_not_overflow():
     with pytest.raises(ParameterError, match="order must be a 1-d array of integers, got float64"):
         table.select([0.9])
     assert table.select(np.array([1], dtype=np.uint64)).words() == ["y"]
+
+
+def test_a_huge_or_unprintable_non_str_token_gets_a_short_message():
+    class Unprintable:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+    table = WordTable()
+    for token, shown in ((b"x" * 5_000_000, "found bytes b'xxx"), (Unprintable(), "found Unprintable <")):
+        with pytest.raises(TypeError, match=re.escape(shown)) as info:
+            table.lookup(["a", token])
+        assert len(str(info.value)) < 200

@@ -82,6 +82,7 @@ Format and decisions
 import operator
 import os
 import stat
+import sys
 
 import numpy as np
 
@@ -104,6 +105,10 @@ __all__ = ["CorpusFileRange", "byte_ranges", "count_corpus_file"]
 
 #: Default size of a reader's file buffer (bytes).
 BUFFER_SIZE = 1 << 20
+#: Largest integer argument accepted (sizes and counts are stored in C ``Py_ssize_t``).
+MAX_INT_ARG = sys.maxsize
+#: Most byte ranges :func:`byte_ranges` cuts a file into (training uses one per worker).
+MAX_RANGES = 1 << 20
 
 # what _scan returns
 cdef enum:
@@ -507,22 +512,24 @@ def byte_ranges(file_size, n):
     Raises
     ------
     ParameterError
-        (a ``ValueError``) if `file_size` is not an integer >= 0 or `n` not an
-        integer >= 1.
+        (a ``ValueError``) if `file_size` is not an integer from 0 to
+        ``sys.maxsize`` or `n` not one from 1 to :data:`MAX_RANGES`.
     """
     size = _int_arg(file_size, "file_size", 0)
-    count = _int_arg(n, "n", 1)
+    count = _int_arg(n, "n", 1, MAX_RANGES)
     return [(size * i // count, size * (i + 1) // count) for i in range(count)]
 
 
-def _int_arg(value, name, minimum):
+def _int_arg(value, name, minimum, maximum=MAX_INT_ARG):
     if not isinstance(value, bool):
         try:
             number = operator.index(value)
         except TypeError:
             number = None
         if number is not None and number >= minimum:
-            return number
+            if maximum is None or number <= maximum:
+                return number
+            raise ParameterError(f"{name} must be an integer from {minimum} to {maximum}, got {value!r}")
     raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
@@ -548,8 +555,9 @@ cdef class _RangeScanner:
                 f"corpus_file {name!r} is compressed; byte ranges can only be read from a plain file "
                 "(decompress it first, e.g. with w2gm.corpora.plain_corpus_file)")
         # offsets past 2**62 are past the end of any file: clamped, so that nothing overflows
-        self.start = min(_int_arg(start, "start", 0), MAX_OFFSET)
-        self.end = MAX_OFFSET if end is None else min(_int_arg(end, "end", start), MAX_OFFSET)
+        # offsets beyond any file are clamped, not refused
+        self.start = min(_int_arg(start, "start", 0, None), MAX_OFFSET)
+        self.end = MAX_OFFSET if end is None else min(_int_arg(end, "end", start, None), MAX_OFFSET)
         self.max_sentence_length = _int_arg(max_sentence_length, "max_sentence_length", 1)
         buf_size = _int_arg(buffer_size, "buffer_size", 8)
         if buf_size > MAX_ALLOC:

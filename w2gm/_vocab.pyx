@@ -23,6 +23,7 @@ changed after the vocabulary is built, so concurrent lookups are safe.
 
 import numbers
 import operator
+import reprlib
 
 import numpy as np
 cimport numpy as cnp
@@ -126,7 +127,8 @@ cdef struct _LookupAhead:
 cdef inline int _key(object token, _Key* k) except -1:
     """The table key of a str token: its canonical code units; TypeError for other objects."""
     if not PyUnicode_Check(token):
-        raise TypeError(f"tokens must be str, found {type(token).__name__} {token!r}")
+        # reprlib: a short form of a huge token, and no error from a failing __repr__
+        raise TypeError(f"tokens must be str, found {type(token).__name__} {reprlib.repr(token)}")
     w2gm_unicode_ready(token)
     k.kind = PyUnicode_KIND(token)
     k.data = <const uint8_t*>PyUnicode_DATA(token)

@@ -120,6 +120,7 @@ import os
 import re
 import stat
 import struct
+import sys
 import tempfile
 import warnings
 import zlib
@@ -133,6 +134,7 @@ __all__ = [
     "LineSentence",
     "Text8Corpus",
     "check_corpus",
+    "check_corpus_file_source",
     "check_sentence",
     "plain_corpus_file",
     "sample_corpus",
@@ -328,8 +330,8 @@ def _check_limit(value):
     if value is None:
         return None
     number = _as_int(value)
-    if number is None or number < 0:
-        raise ParameterError(f"limit must be None or an integer >= 0, got {value!r}")
+    if number is None or not 0 <= number <= sys.maxsize:
+        raise ParameterError(f"limit must be None or an integer from 0 to {sys.maxsize}, got {value!r}")
     return number
 
 
@@ -561,8 +563,8 @@ class Text8Corpus:
     -----
     The chunk size in bytes is the attribute ``_chunk_size`` (64 KiB); it can
     be set on an instance, e.g. to a tiny value in tests.  A single token
-    longer than a chunk is still read correctly (it is accumulated over
-    several chunks).
+    longer than a chunk is still read correctly, in linear time (its pieces
+    are kept over several chunks and joined once, when it ends).
 
     Examples
     --------
@@ -594,7 +596,9 @@ class Text8Corpus:
         # bytes read before this chunk, for the warning message (the decoder may
         # still hold up to 3 bytes of an incomplete character from before it)
         offset = 0
-        rest = ""  # trailing, possibly incomplete, token of the previous chunk
+        # pieces of the trailing, possibly incomplete, token of the previous chunks: joined only
+        # once a chunk ends it, so a token of any length is read in linear time
+        rest = []
         with open_untrusted(self.fname) as fin:
             while True:
                 try:
@@ -614,13 +618,20 @@ class Text8Corpus:
                         stacklevel=3,
                     )
                 offset += len(data)
-                if rest:
-                    text = rest + text
+                if not text and not final:
+                    continue  # the decoder holds an incomplete character back
                 tokens = text.split()
+                if rest:
+                    if text and not text[0].isspace():
+                        if not final and len(tokens) == 1 and not text[-1].isspace():
+                            rest.append(text)  # the whole chunk continues the held token
+                            continue
+                        tokens[0] = "".join(rest) + tokens[0]
+                    else:
+                        tokens.insert(0, "".join(rest))
+                    rest = []
                 if not final and tokens and not text[-1].isspace():
-                    rest = tokens.pop()  # may continue in the next chunk
-                else:
-                    rest = ""
+                    rest = [tokens.pop()]  # may continue in the next chunk
                 yield tokens
                 if final:
                     return
@@ -684,6 +695,32 @@ def sample_corpus(max_sentence_length=MAX_SENTENCE_LENGTH):
 def is_compressed_name(path):
     """Whether `path`'s extension makes :func:`open_untrusted` decompress it (``.gz``, ``.bz2``, ...)."""
     return os.path.splitext(os.fspath(path))[1].lower() in smart_open.compression.get_supported_extensions()
+
+
+def check_corpus_file_source(source):
+    """Return a ``corpus_file`` argument as a ``str`` if it can be read; raise otherwise.
+
+    A URI passes (smart_open reads it); a local path must be an existing
+    regular file, compressed or not.  What ``build_vocab(corpus_file=...)``
+    and the constructor check before reading; ``train(corpus_file=...)``
+    checks the same through :func:`plain_corpus_file`.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) if `source` is not a path (naming ``corpus_file``).
+    FileNotFoundError
+        If it does not exist.
+    IsADirectoryError
+        If it is a directory.
+    CorpusError
+        (a ``TypeError``) if it is not a regular file (a FIFO or a device,
+        which would block for ever or never end).
+    """
+    path = _check_source(source, "corpus_file")
+    if not _URI_RE.match(path):
+        _check_regular(path, "corpus_file")
+    return path
 
 
 def check_plain_file(source, name="corpus_file"):

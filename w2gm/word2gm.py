@@ -38,6 +38,7 @@ from w2gm.corpora import (
     FINGERPRINT_SETTLE_NS,
     LineSentence,
     check_corpus,
+    check_corpus_file_source,
     file_fingerprint,
     is_utf8_encodable,
     sentence_tokens,
@@ -417,7 +418,10 @@ class Word2GM:
             cannot work (:func:`w2gm.corpora.check_corpus`).
         ParameterError, FileNotFoundError, IsADirectoryError
             For a `corpus_file` that is not a path, does not exist or is a
-            directory (:class:`w2gm.LineSentence`).
+            directory (:func:`w2gm.corpora.check_corpus_file_source`).
+        CorpusError
+            For a local `corpus_file` that is not a regular file (a FIFO or a
+            device).
         """
         if corpus_iterable is None and corpus_file is None:
             raise CorpusError(f"no corpus: pass {name} (an iterable of token lists) or corpus_file "
@@ -425,7 +429,8 @@ class Word2GM:
         if corpus_iterable is not None and corpus_file is not None:
             raise CorpusError(f"pass either {name} or corpus_file, not both")
         if corpus_file is not None:
-            return LineSentence(corpus_file)
+            # a FIFO or a device would block or never end: refused as train(corpus_file=...) does
+            return LineSentence(check_corpus_file_source(corpus_file))
         check_corpus(corpus_iterable, passes=passes, name=name)
         return corpus_iterable
 
