@@ -7,6 +7,7 @@ new model (bit-identical), and the next save removes its temporary.
 
 import os
 import random
+import re
 import signal
 import stat
 import subprocess
@@ -341,3 +342,13 @@ def test_check_writable_target_names_the_users_path_for_a_directory_without_new_
         with atomic_write("/sys/m.npz"):
             pytest.fail("atomic_write yielded a temporary in a directory that takes no file")
     assert TEMP_MARKER not in str(info.value)
+
+
+def test_check_writable_target_refuses_to_replace_a_device_or_an_overlong_name(tmp_path):
+    if os.path.exists("/dev/null"):
+        with pytest.raises(FileExistsError, match="'/dev/null': it exists and is not a regular file"):
+            check_writable_target("/dev/null")
+    long_name = str(tmp_path / ("m" * 300))  # longer than any common file system allows (255 bytes)
+    with pytest.raises(OSError, match=re.escape(repr(long_name))):
+        check_writable_target(long_name)
+    assert listing(tmp_path) == []

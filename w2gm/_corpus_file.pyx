@@ -554,8 +554,7 @@ cdef class _RangeScanner:
             raise ParameterError(
                 f"corpus_file {name!r} is compressed; byte ranges can only be read from a plain file "
                 "(decompress it first, e.g. with w2gm.corpora.plain_corpus_file)")
-        # offsets past 2**62 are past the end of any file: clamped, so that nothing overflows
-        # offsets beyond any file are clamped, not refused
+        # offsets past 2**62 are past the end of any file: clamped (not refused), so nothing overflows
         self.start = min(_int_arg(start, "start", 0, None), MAX_OFFSET)
         self.end = MAX_OFFSET if end is None else min(_int_arg(end, "end", start, None), MAX_OFFSET)
         self.max_sentence_length = _int_arg(max_sentence_length, "max_sentence_length", 1)

@@ -271,6 +271,18 @@ _STRICT_DECOMPRESSORS = {
 }
 
 
+def _local_file(name):
+    """The local file ``smart_open.open(name)`` opens, or None for a remote URI.
+
+    As smart_open does: a ``file://`` prefix is dropped and ``~`` expanded.
+    """
+    if name.startswith("file://"):
+        return os.path.expanduser(name[len("file://"):])
+    if _URI_RE.match(name):
+        return None
+    return os.path.expanduser(name)
+
+
 def open_untrusted(source, nonregular_error=None):
     """Open a file of untrusted bytes for reading, decompressing as its name's extension says.
 
@@ -292,7 +304,8 @@ def open_untrusted(source, nonregular_error=None):
         ends).  The word2vec and evaluation dataset readers pass theirs; the
         corpus readers pass none (``corpus_file`` mode refuses such files
         itself, :func:`check_plain_file`).  Checked with :func:`os.stat`
-        before opening.
+        before opening, on the file smart_open opens (a ``file://`` URI
+        without its prefix, ``~`` expanded).
 
     Returns
     -------
@@ -304,9 +317,10 @@ def open_untrusted(source, nonregular_error=None):
     name = os.fspath(source)
     if isinstance(name, bytes):
         name = os.fsdecode(name)
-    if nonregular_error is not None and not _URI_RE.match(name):
+    local = _local_file(name)
+    if nonregular_error is not None and local is not None:
         try:
-            mode = os.stat(name).st_mode
+            mode = os.stat(local).st_mode
         except OSError:
             mode = None  # opening it raises the error that says why
         if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
@@ -715,11 +729,13 @@ def check_corpus_file_source(source):
         If it is a directory.
     CorpusError
         (a ``TypeError``) if it is not a regular file (a FIFO or a device,
-        which would block for ever or never end).
+        which would block for ever or never end); a ``file://`` URI and a
+        path with ``~`` are checked as the local files smart_open opens.
     """
     path = _check_source(source, "corpus_file")
-    if not _URI_RE.match(path):
-        _check_regular(path, "corpus_file")
+    local = _local_file(path)
+    if local is not None:
+        _check_regular(local, "corpus_file")
     return path
 
 

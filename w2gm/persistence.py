@@ -39,7 +39,6 @@ Model files (:func:`write_model_file`, :func:`open_model_file`)
 """
 
 import contextlib
-import errno
 import hashlib
 import io
 import json
@@ -206,34 +205,47 @@ def check_writable_target(path):
         If what ``path`` names as its directory is not a directory.
     IsADirectoryError
         If ``path`` is a directory or ends with a path separator.
+    FileExistsError
+        If ``path`` exists and is neither a regular file nor a symbolic link
+        (a device, a FIFO, a socket: replacing it would remove it).
     PermissionError, OSError
-        If no file can be created in the directory of ``path`` (the
-        message names ``path`` and the directory).
+        If no file can be created in the directory of ``path``, or the name
+        is too long (the message names ``path``).
     ParameterError
         (a ``ValueError``) if ``path`` is a URL.
     """
     path = local_path(path)
     if not path:
-        raise FileNotFoundError(errno.ENOENT, "cannot write '': the path is empty")
+        raise FileNotFoundError("cannot write '': the path is empty")
     if os.path.isdir(path):
-        raise IsADirectoryError(errno.EISDIR, f"cannot write {path!r}: it is a directory")
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory")
     if path.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
-        raise IsADirectoryError(errno.EISDIR, f"cannot write {path!r}: a file name cannot end with a "
-                                              f"path separator")
+        raise IsADirectoryError(f"cannot write {path!r}: a file name cannot end with a path separator")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         if os.path.exists(directory):
-            raise NotADirectoryError(errno.ENOTDIR, f"cannot write {path!r}: {directory!r} is not a "
-                                                    f"directory")
-        raise FileNotFoundError(errno.ENOENT, f"cannot write {path!r}: no such directory {directory!r}")
+            raise NotADirectoryError(f"cannot write {path!r}: {directory!r} is not a directory")
+        raise FileNotFoundError(f"cannot write {path!r}: no such directory {directory!r}")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise type(exc)(f"cannot write {path!r}: {exc.strerror}") from None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise FileExistsError(f"cannot write {path!r}: it exists and is not a regular file (a device, "
+                              f"FIFO or socket would be replaced)")
     try:
         fd, probe = tempfile.mkstemp(dir=directory, prefix=f"{temp_prefix(path)}{os.getpid()}-",
                                      suffix=".probe")
     except OSError as exc:
-        raise type(exc)(exc.errno, f"cannot write {path!r}: no file can be created in {directory!r} "
-                                   f"({exc.strerror})") from None
-    os.close(fd)
-    os.unlink(probe)
+        raise type(exc)(f"cannot write {path!r}: no file can be created in {directory!r} "
+                        f"({exc.strerror})") from None
+    try:
+        os.close(fd)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
     return path
 
 
@@ -257,10 +269,10 @@ def atomic_write(path):
 
     Raises
     ------
-    FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, OSError
+    FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError, PermissionError, OSError
         Before anything is written, as :func:`check_writable_target` says
-        (an empty path, a missing directory, a directory as the target, a
-        directory that takes no new file).
+        (an empty path, a missing directory, a directory or a device as the
+        target, a directory that takes no new file).
     ParameterError
         (a ``ValueError``) if ``path`` is a URL.
     """
