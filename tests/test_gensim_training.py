@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import warnings
 
@@ -178,6 +179,50 @@ def test_unknown_keyword_is_pythons_type_error():
     for method in (model.build_vocab, model.train):
         with pytest.raises(TypeError, match="unexpected keyword argument 'min_counts'"):
             method(CORPUS, min_counts=3)
+
+
+@pytest.mark.parametrize("name, value, advice", [
+    ("min_count", 1, "Word2GM(min_count=...)"), ("sample", 0, "Word2GM(sample=...)"),
+    ("dry_run", True, "no dry run"),
+])
+def test_gensims_build_vocab_pass_through_keywords_raise_a_named_error(name, value, advice):
+    model = Word2GM(**FAST)
+    with pytest.raises(UnsupportedArgumentError) as info:
+        model.build_vocab(CORPUS, **{name: value})
+    assert isinstance(info.value, TypeError) and repr(name) in str(info.value) and advice in str(info.value)
+    assert model.wv is None or len(model.wv) == 0
+
+
+class _EpochCounter:
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, model):
+        self.epochs += 1
+
+
+@pytest.mark.parametrize("callbacks, message", [
+    (5, "callbacks must be a sequence of callback objects, got 5"),
+    ("abc", "callbacks must be a sequence of callback objects, got 'abc'"),
+    ([lambda model: None], "callbacks[0] has none of the callback methods"),
+    ([_EpochCounter(), print], "callbacks[1] has none of the callback methods"),
+])
+def test_callbacks_that_would_never_be_called_are_refused_before_training(callbacks, message):
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        Word2GM(CORPUS, callbacks=callbacks, **FAST)
+    model = Word2GM(**FAST).build_vocab(CORPUS)
+    before = {k: a.copy() for k, a in all_arrays(model).items()}
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        model.train(CORPUS, callbacks=callbacks)
+    assert all(np.array_equal(before[k], a) for k, a in all_arrays(model).items())
+
+
+def test_callbacks_none_means_none_and_an_object_with_one_hook_is_called():
+    assert Word2GM(callbacks=None, **FAST).callbacks == ()
+    counter = _EpochCounter()
+    model = Word2GM(**FAST).build_vocab(CORPUS)
+    model.train(CORPUS, callbacks=[counter], report_delay=10**400)  # an int beyond float: never report
+    assert counter.epochs == model.epochs
 
 
 @pytest.mark.parametrize("method", ["build_vocab", "train"])
@@ -446,7 +491,7 @@ def test_constructor_trim_rule_is_used_and_not_saved(tmp_path, caplog):
     model.save(tmp_path / "m.w2gm")
     assert "trim_rule" not in Word2GM.load(tmp_path / "m.w2gm").settings()
     with caplog.at_level(logging.WARNING, logger="w2gm"):
-        Word2GM(trim_rule=lambda w, c, m: None, callbacks=[object()])
+        Word2GM(trim_rule=lambda w, c, m: None, callbacks=[_EpochCounter()])
     assert "trim_rule is only applied" in caplog.text and "callbacks given to the constructor" in caplog.text
 
 

@@ -1814,3 +1814,55 @@ def test_load_word2vec_format_refuses_a_fifo_without_opening_it(tmp_path, monkey
         for name in (fifo, "~/vectors.txt", f"file://{fifo}"):
             with pytest.raises(Word2VecFormatError, match="not a regular file"):
                 KeyedGaussianMixtures.load_word2vec_format([name])
+
+
+# ------------------------------------------------------------------ hostile query arguments
+
+
+@pytest.mark.parametrize("query, message", [
+    (dict(positive=[("w0", -1e39)]), "the weight of 'w0' must be 0 or a number of magnitude"),
+    (dict(positive=[("w0", 1e-300), ("w1", 1e-300)]), "the weight of 'w0'"),
+    (dict(positive=[("w0", 1e300), "w1"], mixture="best_component"), "the weight of 'w0'"),
+    (dict(positive=[("w0", 10**400)]), "the weight of 'w0'"),
+    (dict(positive=[np.full(6, -3e38, np.float32)]), "a query vector's largest value"),
+    (dict(positive=[np.full(6, 1e-30, np.float32)]), "a query vector's largest value"),
+    (dict(positive=["w0", "w1"], indexer=5), "indexer must have gensim's most_similar"),
+])
+def test_query_weights_and_vectors_out_of_range_are_refused(rand, query, message):
+    """Weights and values whose sums overflow or underflow float32 would rank by NaN or zero scores."""
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        rand.most_similar(**query)
+
+
+def test_cosmul_and_mean_vector_refuse_out_of_range_inputs(rand):
+    with pytest.raises(ParameterError, match="a query vector's largest value"):
+        rand.most_similar_cosmul([np.full(6, -3e38, np.float32)])
+    for weights, message in (([np.nan, 1], r"weights\[0\]"), ([1e308, 1e308], r"weights\[0\]"),
+                             ([1, 1j], r"weights\[1\]"), ("ab", "weights must be a sequence of numbers")):
+        with pytest.raises(ParameterError, match=message):
+            rand.get_mean_vector(["w0", "w1"], weights=weights)
+    # in range, the same as before: weights scale the unit point vectors
+    unit = rand.get_normed_vectors()
+    expected = (2 * unit[0].astype(np.float64) + 0.5 * unit[1]) / 2.5
+    np.testing.assert_allclose(rand.get_mean_vector(["w0", "w1"], weights=np.array([2.0, 0.5])),
+                               expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda kv: kv.n_similarity(None, ["w0"]), "ws1 must be a sequence, got None"),
+    (lambda kv: kv.n_similarity(["w0"], 5), "ws2 must be a sequence, got int 5"),
+    (lambda kv: kv.most_similar_to_given("w0", None), "keys_list must be a sequence, got None"),
+    (lambda kv: kv.doesnt_match(None), "words must be a sequence, got None"),
+    (lambda kv: kv.distances("w0", 3), "other_words must be a sequence"),
+    (lambda kv: kv.get_vecattr("w0", ["count"]), "no per-word attribute ['count']"),
+    (lambda kv: kv.cosine_similarities(np.zeros(3), np.ones((2, 4))), "needs a (D,) vector and an (n, D)"),
+])
+def test_malformed_arguments_are_parameter_errors(rand, call, message):
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        call(rand)
+
+
+def test_unhashable_and_zero_d_keys(rand):
+    assert rand.doesnt_match(["w0", "w1", "w2", ["w3"]]) in {"w0", "w1", "w2"}  # ignored, as unknown
+    np.testing.assert_array_equal(rand[np.array("w3")], rand["w3"])
+    assert len(rand.distances("w0", None)) == len(rand)  # None: every word, as gensim

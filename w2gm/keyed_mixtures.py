@@ -232,6 +232,28 @@ def _top_indices(scores, n):
 MAX_COMBINATIONS = 4096
 
 
+#: Largest magnitude of a query weight and of a query vector's values: weighted sums and squared
+#: norms then stay far inside float32's range (for D up to 10,000).
+MAX_QUERY_MAGNITUDE = 1e15
+#: Smallest nonzero magnitude of a query weight and of a query vector's largest value: below it the
+#: weighted sums and squared norms underflow (NaN or all-zero scores).
+MIN_QUERY_MAGNITUDE = 1e-15
+
+
+def _check_query_weight(weight, what):
+    """`weight` as a float: 0 or a real number of magnitude in the query range; else ParameterError."""
+    value = math.nan
+    if isinstance(weight, numbers.Real) and not isinstance(weight, (bool, np.bool_)):
+        try:
+            value = float(weight)
+        except OverflowError:  # an int beyond float's range
+            value = math.inf
+    if not (value == 0 or MIN_QUERY_MAGNITUDE <= abs(value) <= MAX_QUERY_MAGNITUDE):
+        raise ParameterError(f"{what} must be 0 or a number of magnitude {MIN_QUERY_MAGNITUDE:g} to "
+                             f"{MAX_QUERY_MAGNITUDE:g}, got {weight!r:.80}")
+    return value
+
+
 class _Term(NamedTuple):
     """One parsed query item: a word (row `index`) or a `vector`, with its `weight`."""
 
@@ -245,6 +267,21 @@ def _resolve_mixture(mixture, single_word):
     if mixture is None:
         return "best_component" if single_word else "point"
     return check_mixture(mixture)
+
+
+def _sequence_argument(value, name):
+    """A sequence argument (of words) as a list, a ``str`` as it is.
+
+    ParameterError for None or what is not iterable.
+    """
+    if value is None:
+        raise ParameterError(f"{name} must be a sequence, got None")
+    if isinstance(value, str):
+        return value  # the callers' reading of a str is unchanged
+    try:
+        return list(value)
+    except TypeError:
+        raise ParameterError(f"{name} must be a sequence, got {type(value).__name__} {value!r:.80}") from None
 
 
 def _ensure_list(value, name):
@@ -998,6 +1035,8 @@ class KeyedGaussianMixtures:
         w2gm.exceptions.WordNotInVocabularyError
             (a ``KeyError``) If a word is not in the vocabulary.
         """
+        if isinstance(key_or_keys, np.ndarray) and key_or_keys.ndim == 0:
+            key_or_keys = key_or_keys.item()  # a 0-d array holds one key
         if isinstance(key_or_keys, (list, tuple, np.ndarray)):
             rows = [self.get_index(key) for key in key_or_keys]
             return self.vectors[np.asarray(rows, dtype=np.intp)]
@@ -1057,7 +1096,7 @@ class KeyedGaussianMixtures:
             have (``"count"`` only exists when counts were given).
         """
         index = self.get_index(key)
-        if attr not in self.expandos:
+        if not isinstance(attr, str) or attr not in self.expandos:
             raise ParameterError(
                 f"no per-word attribute {attr!r}; these mixtures have "
                 + (", ".join(repr(a) for a in self.expandos) or "none (no counts were given)")
@@ -1164,6 +1203,11 @@ class KeyedGaussianMixtures:
         arr = arr.astype(np.float32)
         if not np.isfinite(arr).all():
             raise ParameterError("a query vector holds NaN or infinite values")
+        largest = float(np.abs(arr).max()) if arr.size else 0.0
+        if largest != 0 and not MIN_QUERY_MAGNITUDE <= largest <= MAX_QUERY_MAGNITUDE:
+            raise ParameterError(f"a query vector's largest value must be 0 or of magnitude "
+                                 f"{MIN_QUERY_MAGNITUDE:g} to {MAX_QUERY_MAGNITUDE:g} (its sums and norms "
+                                 f"would overflow or underflow), got {largest:g}")
         return arr
 
     def _query_terms(self, positive, negative, weights_allowed=True):
@@ -1181,9 +1225,7 @@ class KeyedGaussianMixtures:
                         raise ParameterError(
                             f"a weighted query item must be a (key, weight) pair, got {item!r}")
                     key, weight = item
-                    if (not isinstance(weight, numbers.Real) or isinstance(weight, (bool, np.bool_))
-                            or not math.isfinite(weight)):
-                        raise ParameterError(f"the weight of {key!r} must be a finite number, got {weight!r}")
+                    weight = _check_query_weight(weight, f"the weight of {key!r:.80}")
                 if isinstance(key, str):
                     terms.append(_Term(self.get_index(key), None, float(weight)))
                 elif isinstance(key, np.ndarray):
@@ -1398,6 +1440,9 @@ class KeyedGaussianMixtures:
         exclude = {t.index for t in terms if t.index is not None}
         if mixture == "point":
             target = self._point_target(terms)
+            if indexer is not None and not callable(getattr(indexer, "most_similar", None)):
+                raise ParameterError(f"indexer must have gensim's most_similar(vector, topn) method, got "
+                                     f"{indexer!r:.80}")
             if indexer is not None and topn is not None:
                 return indexer.most_similar(target, topn)
             if indexer is not None:
@@ -1708,10 +1753,11 @@ class KeyedGaussianMixtures:
         Decision: point vectors (:attr:`vectors`), gensim's semantics; a
         centroid of mixtures has no single best definition.
         """
+        words = _sequence_argument(words, "words")
         used = [w for w in words if w in self]
         if len(used) != len(words):
             logger.warning("vectors for words %s are not present in the model, ignoring these words",
-                           sorted(set(words) - set(used), key=str))
+                           [w for w in words if w not in self][:20])
         if not used:
             raise ParameterError(
                 "cannot select a word from an empty list (no given word is in the vocabulary)")
@@ -1781,7 +1827,13 @@ class KeyedGaussianMixtures:
         keys = _ensure_list(keys, "keys")
         if len(keys) == 0:
             raise ParameterError("cannot compute mean with no input")
-        weights = np.ones(len(keys)) if weights is None else np.asarray(weights, dtype=np.float64)
+        if weights is None:
+            weights = np.ones(len(keys))
+        else:
+            if isinstance(weights, (str, bytes)) or np.ndim(weights) != 1:
+                raise ParameterError(f"weights must be a sequence of numbers, got {weights!r:.80}")
+            weights = np.array([_check_query_weight(w, f"weights[{i}]") for i, w in enumerate(weights)],
+                               dtype=np.float64)
         if weights.shape != (len(keys),):
             raise ParameterError(f"keys and weights must have the same number of elements, got {len(keys)} "
                                  f"keys and weights of shape {weights.shape}")
@@ -1829,6 +1881,7 @@ class KeyedGaussianMixtures:
         averaging, as gensim; an unknown word raises (gensim 4 silently drops
         it, and returns 0 for a list of unknown words).
         """
+        ws1, ws2 = _sequence_argument(ws1, "ws1"), _sequence_argument(ws2, "ws2")
         if not (len(ws1) and len(ws2)):
             raise ParameterError("n_similarity needs two non-empty lists of words")
         means = [self.get_mean_vector(ws, pre_normalize=False, ignore_missing=False) for ws in (ws1, ws2)]
@@ -1853,6 +1906,10 @@ class KeyedGaussianMixtures:
         """
         vector_1 = np.asarray(vector_1)
         vectors_all = np.asarray(vectors_all)
+        vector_1 = np.asarray(vector_1)
+        if vector_1.ndim != 1 or vectors_all.ndim != 2 or vectors_all.shape[1] != vector_1.shape[0]:
+            raise ParameterError(f"cosine_similarities needs a (D,) vector and an (n, D) matrix, got shapes "
+                                 f"{vector_1.shape} and {vectors_all.shape}")
         return (vectors_all @ vector_1) / (np.linalg.norm(vector_1) * np.linalg.norm(vectors_all, axis=1))
 
     def distances(self, word_or_vector, other_words=(), *, metric="max_cos"):
@@ -1886,6 +1943,8 @@ class KeyedGaussianMixtures:
             for a vector, or the vector is malformed.
         """
         metric = check_metric(metric)
+        # None: every word, as gensim (which tests `not other_words`)
+        other_words = () if other_words is None else _sequence_argument(other_words, "other_words")
         if len(other_words):
             rows = np.array([self.get_index(w) for w in other_words], dtype=np.intp)
         else:
@@ -1955,7 +2014,7 @@ class KeyedGaussianMixtures:
         w2gm.exceptions.WordNotInVocabularyError
             (a ``KeyError``) If a word is not in the vocabulary.
         """
-        keys_list = list(keys_list)
+        keys_list = _sequence_argument(keys_list, "keys_list")
         if not keys_list:
             raise ParameterError("keys_list is empty")
         return keys_list[int(np.argmax([self.similarity(key1, key, metric=metric) for key in keys_list]))]

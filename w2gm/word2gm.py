@@ -99,6 +99,15 @@ _UNSUPPORTED = {
 }
 
 
+#: gensim ``build_vocab`` keywords it passes on to ``prepare_vocab``, with what to do instead.
+_BUILD_VOCAB_PASS_THROUGH = {
+    "min_count": "it is a setting: give Word2GM(min_count=...)",
+    "sample": "it is a setting: give Word2GM(sample=...)",
+    "dry_run": "there is no dry run (gensim's reports what min_count and sample would keep): build "
+               "the vocabulary of a separate model to try settings",
+}
+
+
 def _refuse_unknown_arguments(kwargs, where):
     """UnsupportedArgumentError for a gensim argument Word2GM has no use for, else Python's TypeError."""
     for name in kwargs:
@@ -371,7 +380,7 @@ class Word2GM:
         self.train_calls = 0
         self._total_train_time = 0.0
         self.diverged = False
-        self.callbacks = tuple(callbacks)
+        self.callbacks = _check_callbacks(callbacks)
         if sentences is not None or corpus_file is not None:
             self._corpus(sentences, corpus_file, passes=1 + self.epochs, name="sentences")
             self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
@@ -436,7 +445,7 @@ class Word2GM:
 
     # ---------------------------------------------------------------- vocabulary
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, *, sentences=None):
+                    keep_raw_vocab=False, trim_rule=None, *, sentences=None, **kwargs):
         """Scan a corpus and build the vocabulary; initialise (or, with `update`, extend) the parameters.
 
         Words whose count reaches the effective ``min_count`` are kept (see
@@ -513,9 +522,17 @@ class Word2GM:
         Notes
         -----
         Decisions: gensim's extra keywords for ``prepare_vocab``
-        (``min_count``, ``sample``, ``dry_run``) are not accepted (set the
-        settings instead); `progress_per` counts sentences, as in gensim.
+        (``min_count``, ``sample``, ``dry_run``) raise
+        :class:`~w2gm.exceptions.UnsupportedArgumentError` (a ``TypeError``)
+        saying what to do instead (set the settings); `progress_per` counts
+        sentences, as in gensim.
         """
+        for name in kwargs:
+            if name in _BUILD_VOCAB_PASS_THROUGH:
+                raise UnsupportedArgumentError(
+                    f"build_vocab() does not take {name!r}: gensim passes it on to prepare_vocab; in w2gm "
+                    f"{_BUILD_VOCAB_PASS_THROUGH[name]} (see docs/gensim.md)")
+        _refuse_unknown_arguments(kwargs, "build_vocab")
         corpus_iterable = _corpus_alias(corpus_iterable, sentences)
         update = _check_flag("update", update)
         keep_raw_vocab = _check_flag("keep_raw_vocab", keep_raw_vocab)
@@ -971,7 +988,7 @@ class Word2GM:
         report_delay = _check_report_delay(report_delay)
         compute_loss = self.compute_loss if compute_loss is None else check_setting("compute_loss",
                                                                                    compute_loss)
-        callbacks = tuple(callbacks)
+        callbacks = _check_callbacks(callbacks)
         kernel = self._kernel_state()
         self.train_calls += 1
         self.running_training_loss = 0.0
@@ -1356,11 +1373,41 @@ def _check_integer(name, value, low, high):
     return int(value)
 
 
+#: The methods a callback may have (gensim's, and w2gm's ``on_progress``).
+CALLBACK_HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end", "on_batch_begin",
+                  "on_batch_end", "on_progress")
+
+
+def _check_callbacks(callbacks):
+    """`callbacks` as a tuple: None or a sequence of objects with at least one callback method."""
+    if callbacks is None:
+        return ()
+    if isinstance(callbacks, (str, bytes)):
+        raise ParameterError(f"callbacks must be a sequence of callback objects, got {callbacks!r:.80}")
+    try:
+        items = tuple(callbacks)
+    except TypeError:
+        raise ParameterError(f"callbacks must be a sequence of callback objects, got {callbacks!r:.80}") \
+            from None
+    for i, callback in enumerate(items):
+        if not any(callable(getattr(callback, hook, None)) for hook in CALLBACK_HOOKS):
+            raise ParameterError(
+                f"callbacks[{i}] has none of the callback methods ({', '.join(CALLBACK_HOOKS[:4])}, ...), "
+                f"got {callback!r:.80}; a plain function is not a callback: subclass gensim's "
+                f"CallbackAny2Vec or give an object with on_epoch_end(model)")
+    return items
+
+
 def _check_report_delay(value):
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value)
-            or value < 0):
+    number = math.nan
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float's range: never report
+            number = math.inf
+    if math.isnan(number) or number < 0:
         raise ParameterError(f"report_delay must be a number of seconds >= 0, got {value!r:.80}")
-    return float(value)
+    return number
 
 
 def _json_floats(values):
