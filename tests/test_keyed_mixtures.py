@@ -1310,8 +1310,8 @@ def test_save_rejects_too_long_words_and_non_finite_means(tmp_path):
                        lambda: kv.save_word2vec_format(tmp_path / "o.txt", component=0),
                        match="65538 bytes long in UTF-8, above the maximum of 65536")
     means = np.ones((3, 2, 2), np.float32)
-    means[2, 1, 0] = np.nan
     kv = KeyedGaussianMixtures(["a", "b", "c"], means, np.zeros((3, 2, 1)), np.zeros((3, 2)))
+    means[2, 1, 0] = np.nan  # in place, as a diverged trainer would (the constructor refuses NaN)
     kv.save_word2vec_format(tmp_path / "c0.txt", component=0)  # component 0 is finite
     assert_raises_w2gm(Word2VecFormatError, ValueError,
                        lambda: kv.save_word2vec_format(tmp_path / "c1.txt", component=1),
@@ -1761,8 +1761,8 @@ def test_save_word2vec_format_argument_errors(hand, rand, tmp_path):
     assert_raises_w2gm(ParameterError, ValueError, lambda: rand.save_word2vec_format(tmp_path / "v.txt", 1),
                        match="component=1")
     means = np.ones((2, 2, 2), np.float32)
-    means[1, 0, 0] = np.inf
     kv = KeyedGaussianMixtures(["a", "b"], means, np.zeros((2, 2, 1)), np.zeros((2, 2)))
+    means[1, 0, 0] = np.inf  # in place, as a diverged trainer would (the constructor refuses inf)
     assert_raises_w2gm(Word2VecFormatError, ValueError, lambda: kv.save_word2vec_format(tmp_path / "v.txt"),
                        match="point vector of word 'b'")
     assert os.listdir(tmp_path) == []
@@ -1866,3 +1866,21 @@ def test_unhashable_and_zero_d_keys(rand):
     assert rand.doesnt_match(["w0", "w1", "w2", ["w3"]]) in {"w0", "w1", "w2"}  # ignored, as unknown
     np.testing.assert_array_equal(rand[np.array("w3")], rand["w3"])
     assert len(rand.distances("w0", None)) == len(rand)  # None: every word, as gensim
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("means", 1e39, "means holds NaN or infinite values"),
+    ("means", np.nan, "means holds NaN or infinite values"),
+    ("log_variances", np.inf, "log_variances holds NaN or infinite values"),
+    ("logits", -np.inf, "logits holds NaN or infinite values"),
+])
+def test_constructor_refuses_non_finite_parameters(field, value, message):
+    arrays = dict(means=np.zeros((2, 2, 3)), log_variances=np.zeros((2, 2, 1)), logits=np.zeros((2, 2)))
+    arrays[field] = np.full_like(arrays[field], value)
+    with pytest.raises(ParameterError, match=message):
+        KeyedGaussianMixtures(["x", "y"], **arrays)
+
+
+def test_constructor_refuses_negative_counts():
+    with pytest.raises(ParameterError, match="counts must be >= 0, got -1 for word number 0"):
+        make_hand(counts=[-1] + [1] * (len(HAND_WORDS) - 1))

@@ -174,8 +174,10 @@ def _as_float32_array(name, value, expected):
             f"with shape {arr.shape}"
         )
     if arr.dtype != np.float32 or not arr.flags.c_contiguous:
-        # A copy: in-place updates of the caller's array will not be seen.
-        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        # A copy: in-place updates of the caller's array will not be seen.  A value beyond float32
+        # becomes inf, which the constructor then refuses by name (no numpy overflow warning).
+        with np.errstate(over="ignore"):
+            arr = np.ascontiguousarray(arr, dtype=np.float32)
     return arr
 
 
@@ -208,6 +210,9 @@ def _int64_counts(counts, vocab_size):
         )
     if counts.shape != (vocab_size,):
         raise ParameterError(f"counts has shape {counts.shape}, expected (V,) = {(vocab_size,)}")
+    if counts.size and counts.min() < 0:
+        raise ParameterError(f"counts must be >= 0, got {counts.min()} for word number "
+                             f"{int(counts.argmin())}")
     return counts.astype(np.int64, copy=False)
 
 
@@ -714,8 +719,10 @@ class KeyedGaussianMixtures:
         If a vocabulary entry is not a ``str``.
     w2gm.exceptions.ParameterError
         (a ``ValueError``) On duplicate words, if an array has a non-floating
-        dtype (integer dtype for `counts`), or if the shapes are
-        inconsistent; the message names the array and its shape.
+        dtype (integer dtype for `counts`), if the shapes are inconsistent
+        (the message names the array and its shape), if an array holds NaN
+        or an infinite value (after the conversion to float32: ``1e39``
+        overflows), or if a count is negative.
 
     Notes
     -----
@@ -751,6 +758,10 @@ class KeyedGaussianMixtures:
                 f"logits has shape {logits.shape}, expected (V, K) = {(vocab_size, num_mixtures)}"
             )
 
+        for name, array in (("means", means), ("log_variances", log_variances), ("logits", logits)):
+            if not np.isfinite(array).all():
+                raise ParameterError(f"{name} holds NaN or infinite values (in float32); a model with them "
+                                     f"cannot be queried")
         self._table = table
         self._index_to_key = None
         self._key_to_index = None
