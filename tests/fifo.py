@@ -34,3 +34,17 @@ def unblock_after(fifo, seconds):
     finally:
         done.set()
         thread.join()
+
+
+@contextlib.contextmanager
+def fifo_spellings(directory, name, monkeypatch, seconds=10):
+    """Make the FIFO ``directory / name``; yield the names smart_open would open it by.
+
+    Those are the path itself, ``~/name`` (``HOME`` is set to `directory`) and a ``file://`` URI,
+    all inside :func:`unblock_after`.
+    """
+    fifo = directory / name
+    os.mkfifo(fifo)
+    monkeypatch.setenv("HOME", str(directory))
+    with unblock_after(fifo, seconds):
+        yield (fifo, f"~/{name}", f"file://{fifo}")

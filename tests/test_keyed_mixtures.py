@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from fifo import unblock_after
+from fifo import fifo_spellings
 from scipy.stats import multivariate_normal
 
 import w2gm.keyed_mixtures as keyed_mixtures
@@ -1806,12 +1806,8 @@ def test_save_word2vec_format_checks_the_vocabulary_path_before_writing_anything
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_load_word2vec_format_refuses_a_fifo_without_opening_it(tmp_path, monkeypatch):
-    fifo = tmp_path / "vectors.txt"
-    os.mkfifo(fifo)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    with unblock_after(fifo, seconds=10):  # a regression fails instead of waiting for ever
-        # smart_open expands ~ and drops file://: the check looks at the same file
-        for name in (fifo, "~/vectors.txt", f"file://{fifo}"):
+    with fifo_spellings(tmp_path, "vectors.txt", monkeypatch) as names:
+        for name in names:
             with pytest.raises(Word2VecFormatError, match="not a regular file"):
                 KeyedGaussianMixtures.load_word2vec_format([name])
 
