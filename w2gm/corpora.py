@@ -729,8 +729,8 @@ def check_corpus_file_source(source):
         If it is a directory.
     CorpusError
         (a ``TypeError``) if it is not a regular file (a FIFO or a device,
-        which would block for ever or never end); a ``file://`` URI and a
-        path with ``~`` are checked as the local files smart_open opens.
+        which would block for ever or never end); a ``file://`` URI is
+        checked as the local file smart_open opens.
     """
     path = _check_source(source, "corpus_file")
     local = _local_file(path)
