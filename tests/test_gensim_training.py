@@ -893,3 +893,24 @@ def test_callbacks_query_the_current_vectors_at_every_epoch():
     # the last epoch's view is the trained model's
     assert np.array_equal(seen[2][0], model.wv.vectors[0])
     assert seen[2][1] == model.wv.most_similar(model.wv.index_to_key[0], topn=3)
+
+
+@pytest.mark.parametrize("name, value, built", [
+    ("vector_size", 8, "4"), ("num_mixtures", 3, "2"), ("covariance", "diagonal", "'spherical'"),
+    ("optimizer", "sgd", "'adagrad'"), ("separate_output", True, "False"),
+])
+def test_a_setting_that_fixes_the_arrays_cannot_change_after_build_vocab(tmp_path, name, value, built):
+    """save() would write a file that does not load; train() would use arrays the settings do not fit."""
+    model = Word2GM(**dict(FAST, vector_size=4, num_mixtures=2, covariance="spherical", optimizer="adagrad",
+                           separate_output=False)).build_vocab(CORPUS)
+    model.save(tmp_path / "m.w2gm")
+    saved = (tmp_path / "m.w2gm").read_bytes()
+    setattr(model, name, value)
+    message = f"{name} is {value!r} but the parameters were created with {built}"
+    for call in (lambda: model.train(CORPUS), lambda: model.save(tmp_path / "m.w2gm"),
+                 lambda: model.build_vocab(CORPUS, update=True)):
+        with pytest.raises(ParameterError, match=re.escape(message)):
+            call()
+    assert (tmp_path / "m.w2gm").read_bytes() == saved
+    setattr(model, name, Word2GM.load(tmp_path / "m.w2gm").settings()[name])  # set back: works again
+    model.train(CORPUS)

@@ -771,12 +771,28 @@ class Word2GM:
                 self.accumulators_out = self.params_out.accumulators(init, layout)
 
     def _check_accumulator_layout(self):
-        """ParameterError unless the Adagrad accumulators have the shapes ``adagrad_state`` implies.
+        """ParameterError unless the arrays are those the settings describe.
 
-        ``adagrad_state`` chooses the accumulators' shapes when they are
-        created (:meth:`build_vocab`, :meth:`load`); changing it afterwards
-        cannot convert them.
+        ``num_mixtures``, ``vector_size``, ``covariance``, ``separate_output``,
+        ``optimizer`` and ``adagrad_state`` choose the shapes of the parameter
+        and Adagrad arrays when they are created (:meth:`build_vocab`,
+        :meth:`load`); changing one afterwards cannot convert them, and a file
+        saved with the new value would not load.  Called by :meth:`train`,
+        :meth:`save` and ``build_vocab(update=True)``.
         """
+        if self.params_in is None:
+            return
+        _, k, d = self.params_in.means.shape
+        dv = self.params_in.log_variances.shape[2]
+        built = {"num_mixtures": k, "vector_size": d,
+                 "covariance": "spherical" if dv == 1 else "diagonal",
+                 "separate_output": self.params_out is not None,
+                 "optimizer": "adagrad" if self.accumulators_in is not None else "sgd"}
+        for name, value in built.items():
+            if getattr(self, name) != value:
+                raise ParameterError(
+                    f"{name} is {getattr(self, name)!r} but the parameters were created with {value!r}: "
+                    f"set it back, or call build_vocab() to start afresh")
         for params, accs in ((self.params_in, self.accumulators_in),
                              (self.params_out, self.accumulators_out)):
             if accs is None or params is None:
@@ -1165,9 +1181,11 @@ class Word2GM:
         FileNotFoundError
             If the directory of ``path`` does not exist.
         ParameterError
-            (a ``ValueError``) If ``adagrad_state`` was changed after
-            :meth:`build_vocab`, so it no longer matches the accumulators'
-            shapes (nothing is written).
+            (a ``ValueError``) If a setting that fixes the arrays
+            (``num_mixtures``, ``vector_size``, ``covariance``,
+            ``separate_output``, ``optimizer``, ``adagrad_state``) was changed
+            after :meth:`build_vocab`, so the file would not load (nothing is
+            written).
         """
         if self.wv is None:
             raise NotTrainedError("nothing to save: build_vocab() has not been called")
@@ -1176,9 +1194,9 @@ class Word2GM:
                 f"refusing to save to {str(path)!r}: this model's training diverged (its parameters are "
                 "unreliable); retrain with a lower alpha or var_bounds, or pass allow_diverged=True to "
                 "save it anyway")
+        self._check_accumulator_layout()
         if not self._params_finite():
             raise TrainingDivergedError("refusing to save a model with NaN/infinite parameters")
-        self._check_accumulator_layout()
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
                 "corpus_count": self.corpus_count, "training_loss": _json_floats(self.training_loss),
                 # a NaN loss (an empty held-out sample) is written as null, which load reads as NaN
