@@ -914,3 +914,13 @@ def test_a_setting_that_fixes_the_arrays_cannot_change_after_build_vocab(tmp_pat
     assert (tmp_path / "m.w2gm").read_bytes() == saved
     setattr(model, name, Word2GM.load(tmp_path / "m.w2gm").settings()[name])  # set back: works again
     model.train(CORPUS)
+
+
+def test_train_records_are_none_before_the_first_train_call(tmp_path):
+    model = Word2GM(**FAST)
+    assert model.last_train_stats is None and model.train_seconds is None
+    model.build_vocab(CORPUS).save(tmp_path / "m.w2gm")
+    loaded = Word2GM.load(tmp_path / "m.w2gm")
+    assert loaded.last_train_stats is None and loaded.train_seconds is None
+    loaded.train(CORPUS)
+    assert loaded.last_train_stats["raw_words"] > 0 and loaded.train_seconds > 0

@@ -379,6 +379,9 @@ class Word2GM:
         self.epochs_trained = 0
         self.train_calls = 0
         self._total_train_time = 0.0
+        # what the last finished train() call measured; None before one (and after load)
+        self.train_seconds = None
+        self.last_train_stats = None
         self.diverged = False
         self.callbacks = _check_callbacks(callbacks)
         if sentences is not None or corpus_file is not None:
