@@ -819,3 +819,48 @@ def test_entail_prints_every_metric_both_ways(model_path, capsys):
     ranked = wv.most_general(["a1", "b2"])
     assert lines[-1].startswith("generality") and lines[-1].endswith(
         ", ".join(f"{w} {g:.4f}" for w, g in ranked))
+
+
+def test_senses_with_a_huge_topn_prints_every_neighbour(model_path, capsys):
+    """The rows are bounded by the neighbours found, not by --topn (10**12 rows was a hang)."""
+    assert main(["senses", model_path, "a1", "--topn", str(10**12)]) == 0
+    lines = capsys.readouterr().out.strip("\n").splitlines()
+    wv = Word2GM.load(model_path).wv
+    assert len(lines) == 3 + (len(wv) - 1) * wv.num_mixtures  # every component of every other word
+
+
+def test_train_whose_max_vocab_size_prunes_every_word_returns_2(tmp_path, lines_file, capsys):
+    out = tmp_path / "m.w2gm"
+    assert main(["train", lines_file, "-o", str(out), *FAST_OPTIONS, "--max-vocab-size", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: max_vocab_size=1 pruned every word") and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_export_refuses_an_fvocab_that_would_overwrite_the_vectors(tmp_path, model_path, capsys):
+    (tmp_path / "e.txt").write_text("OLD\n")
+    target = str(tmp_path / "e.txt")
+    assert main(["export", model_path, "-o", target, "--fvocab", target, "--component", "0"]) == 2
+    assert "is the vectors file itself" in capsys.readouterr().err
+    assert (tmp_path / "e.txt").read_text() == "OLD\n"
+
+
+def test_export_to_a_compression_without_its_package_writes_nothing(tmp_path, model_path, capsys,
+                                                                    monkeypatch):
+    import smart_open.compression
+
+    real = smart_open.compression.compression_wrapper
+
+    def missing_zstd(file_obj, mode, compression="infer_from_extension", filename=None, **kwargs):
+        if str(filename).endswith(".zst"):
+            raise ModuleNotFoundError("No module named 'zstandard'")
+        return real(file_obj, mode, compression, filename, **kwargs)
+
+    monkeypatch.setattr(smart_open.compression, "compression_wrapper", missing_zstd)
+    (tmp_path / "e.txt").write_text("OLD\n")
+    for argv in (["-o", str(tmp_path / "e.txt.zst")], ["-o", str(tmp_path / "e.txt"), "--fvocab",
+                                                         str(tmp_path / "fv.zst")]):
+        assert main(["export", model_path, *argv, "--component", "0"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("w2gm: error: cannot write ") and "not installed" in err
+    assert listing(tmp_path) == ["e.txt"] and (tmp_path / "e.txt").read_text() == "OLD\n"

@@ -160,3 +160,19 @@ def test_ellipse_angle_follows_the_major_axis():
     assert angle % 180 == pytest.approx(135.0)
     _, _, angle = _ellipse_geometry(np.diag([1.0, 9.0]), n_std=2.0)
     assert angle % 180 == pytest.approx(90.0)
+
+
+def test_words_with_dollar_signs_are_drawn_literally(tmp_path):
+    """Unescaped, ``$\\frac{a}$`` stops matplotlib's mathtext parser and ``$x$`` is drawn as maths."""
+    wv = synthetic()
+    words = ["$$", "$\\frac{a}$", "$x$"] + wv.index_to_key[3:]
+    wv = KeyedGaussianMixtures(words, wv.means, wv.log_variances, wv.logits)
+    fig = plot_mixtures(wv, ["$$", "$\\frac{a}$"], neighbours=len(words))
+    fig.savefig(tmp_path / "odd.png")  # renders every label
+    assert "\\$\\$:0" in texts(fig) and "\\$x\\$:0" in texts(fig)
+
+
+def test_a_huge_neighbour_count_means_all_of_them():
+    wv = synthetic()
+    assert texts(plot_mixtures(wv, ["query"], neighbours=10**35)) == texts(plot_mixtures(wv, ["query"],
+                                                                                          neighbours=10**6))

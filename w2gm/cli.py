@@ -475,7 +475,7 @@ def cmd_senses(args):
         rows = [[""] + [f"{result.word}:{s.component}" for s in result.senses],
                 ["weight"] + [f"{s.weight:.3f}" for s in result.senses],
                 ["variance"] + [f"{s.variance:.4g}" for s in result.senses]]
-        for rank in range(args.topn):
+        for rank in range(max((len(s.neighbors) for s in result.senses), default=0)):
             cells = [f"{s.neighbors[rank][0]} {s.neighbors[rank][1]:.3f}" if rank < len(s.neighbors) else ""
                      for s in result.senses]
             if any(cells):

@@ -91,6 +91,7 @@ one such file per component.
 """
 
 import contextlib
+import io
 import logging
 import math
 import numbers
@@ -101,6 +102,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 import smart_open
+import smart_open.compression
 
 from w2gm import senses as _senses
 from w2gm._vocab import WordTable
@@ -272,6 +274,16 @@ def _resolve_mixture(mixture, single_word):
     if mixture is None:
         return "best_component" if single_word else "point"
     return check_mixture(mixture)
+
+
+def _check_compression_available(path):
+    """ParameterError if `path`'s extension asks smart_open for a compression it cannot import."""
+    try:
+        stream = smart_open.compression.compression_wrapper(io.BytesIO(), "wb", filename=path)
+    except ImportError as exc:
+        raise ParameterError(f"cannot write {path!r}: its extension asks for a compression whose package is "
+                             f"not installed ({exc}); install it, or use .gz, .bz2 or .xz") from None
+    stream.close()
 
 
 def _sequence_argument(value, name):
@@ -2342,6 +2354,11 @@ class KeyedGaussianMixtures:
             )
         # both targets are checked before either file is written
         vocab_path = None if fvocab is None else check_writable_target(fvocab)
+        if vocab_path is not None and os.path.abspath(vocab_path) == os.path.abspath(path):
+            raise ParameterError(f"fvocab {vocab_path!r} is the vectors file itself; give another path")
+        for target in (path, vocab_path):
+            if target is not None:
+                _check_compression_available(target)
         if vocab_path is not None and self.counts is None:
             raise ParameterError(
                 f"cannot write the vocabulary file {vocab_path!r}: these mixtures have no counts")

@@ -43,6 +43,7 @@ Decisions:
   that axes and its figure is returned.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -139,9 +140,16 @@ def _check_words(wv, words):
     return indices
 
 
+def _literal(word):
+    """`word` as matplotlib draws it literally: ``$`` escaped, so no mathtext is parsed (a word
+    like ``$\\frac{a}$`` would otherwise fail to draw, and ``$x$`` be drawn as maths)."""
+    return word.replace("$", "\\$")
+
+
 def _check_number(name, value, low, integral=False, inclusive=True):
     ok = isinstance(value, numbers.Integral if integral else numbers.Real) and not isinstance(value, bool)
-    ok = ok and np.isfinite(value) and (value >= low if inclusive else value > low)
+    # math.isfinite, not np.isfinite: a Python int beyond 2**64 is no NumPy number
+    ok = ok and (integral or math.isfinite(value)) and (value >= low if inclusive else value > low)
     if not ok:
         kind = "an integer" if integral else "a number"
         bound = f">= {low}" if inclusive else f"> {low}"
@@ -243,20 +251,21 @@ def plot_mixtures(wv, words, neighbours=5, ax=None, *, n_std=1.0, min_alpha=0.1,
         alpha = min_alpha + (max_alpha - min_alpha) * float(weights[i])
         ax.add_patch(matplotlib.patches.Ellipse(
             tuple(xy[i]), width, height, angle=angle, facecolor=colour, edgecolor=colour, alpha=alpha,
-            label=f"{wv.index_to_key[w]}:{k} (p={weights[i]:.2f})"))
-        ax.annotate(f"{wv.index_to_key[w]}:{k}", tuple(xy[i]), ha="center", va="center",
+            label=f"{_literal(wv.index_to_key[w])}:{k} (p={weights[i]:.2f})"))
+        ax.annotate(f"{_literal(wv.index_to_key[w])}:{k}", tuple(xy[i]), ha="center", va="center",
                     fontweight="bold", fontsize=10)
     for j, (w, k, position) in enumerate(found):
         colour = colours[position % len(colours)]
         x, y = xy[len(query) + j]
         ax.plot([x], [y], marker="o", markersize=3, linestyle="none", color=colour)
-        ax.annotate(f"{wv.index_to_key[w]}:{k}", (x, y), xytext=(3, 3), textcoords="offset points",
+        ax.annotate(f"{_literal(wv.index_to_key[w])}:{k}", (x, y), xytext=(3, 3), textcoords="offset points",
                     fontsize=7, color=colour)
     ax.set_aspect("equal", adjustable="datalim")
     ax.autoscale_view()
     ax.set_xlabel("principal axis 1")
     ax.set_ylabel("principal axis 2")
     ax.set_title(title if title is not None else
-                 f"Gaussian mixture components of {', '.join(names)} ({wv.covariance} covariance, "
+                 f"Gaussian mixture components of {', '.join(map(_literal, names))} ({wv.covariance} "
+                 f"covariance, "
                  f"ellipses at {n_std:g} standard deviation{'' if n_std == 1 else 's'})", fontsize=9)
     return fig

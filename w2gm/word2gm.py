@@ -683,6 +683,10 @@ class Word2GM:
             limits = f"min_count={self.min_count}"
             if effective_min_count != self.min_count:
                 limits += f" (raised to {effective_min_count} by max_final_vocab={self.max_final_vocab})"
+            if len(table) == 0:  # max_vocab_size pruned every word while the corpus was scanned
+                raise EmptyVocabularyError(
+                    f"max_vocab_size={self.max_vocab_size} pruned every word during the scan (with "
+                    f"{limits}); raise max_vocab_size or leave it None")
             raise EmptyVocabularyError(
                 f"{limits} and trim_rule leave the vocabulary empty: the most frequent of {len(table)} "
                 f"distinct words occurs {int(counts.max())} times")
