@@ -350,6 +350,7 @@ def test_stale_counts_warn_and_the_later_epochs_take_the_size_read(tmp_path, mon
     ("total_examples", 0), ("total_examples", -1), ("total_examples", 2.0), ("total_examples", True),
     ("total_words", 0), ("total_words", 2**63), ("word_count", -1), ("word_count", 1.5),
     ("queue_factor", 0), ("queue_factor", 101), ("report_delay", -1.0), ("report_delay", float("nan")),
+    ("report_delay", -10**400),
     ("compute_loss", "yes"), ("epochs", 0),
 ])
 def test_bad_train_arguments_raise_before_any_update(name, value):

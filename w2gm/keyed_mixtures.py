@@ -124,6 +124,7 @@ from w2gm.persistence import (
     open_model_file,
     write_model_file,
 )
+from w2gm.settings import real_as_float
 from w2gm.similarity import (
     MIXTURE_MODES,
     SIMILARITY_METRICS,
@@ -249,13 +250,8 @@ MIN_QUERY_MAGNITUDE = 1e-15
 
 def _check_query_weight(weight, what):
     """`weight` as a float: 0 or a real number of magnitude in the query range; else ParameterError."""
-    value = math.nan
-    if isinstance(weight, numbers.Real) and not isinstance(weight, (bool, np.bool_)):
-        try:
-            value = float(weight)
-        except OverflowError:  # an int beyond float's range
-            value = math.inf
-    if not (value == 0 or MIN_QUERY_MAGNITUDE <= abs(value) <= MAX_QUERY_MAGNITUDE):
+    value = real_as_float(weight)
+    if value is None or not (value == 0 or MIN_QUERY_MAGNITUDE <= abs(value) <= MAX_QUERY_MAGNITUDE):
         raise ParameterError(f"{what} must be 0 or a number of magnitude {MIN_QUERY_MAGNITUDE:g} to "
                              f"{MAX_QUERY_MAGNITUDE:g}, got {weight!r:.80}")
     return value

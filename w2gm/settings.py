@@ -66,7 +66,7 @@ import numpy as np
 from w2gm.exceptions import ParameterError
 
 __all__ = ["Setting", "SETTINGS", "DEFAULTS", "OLDER_FILE_VALUES", "SETTING_NAMES", "check_setting",
-           "validate_settings", "settings_to_json", "settings_from_json", "add_arguments",
+           "real_as_float", "validate_settings", "settings_to_json", "settings_from_json", "add_arguments",
            "arguments_to_settings"]
 
 
@@ -141,13 +141,25 @@ def _int_range(setting):
     return f"from {setting.low} to {setting.high}"
 
 
+def real_as_float(value):
+    """`value` as a ``float`` if it is a real number other than a bool, else None.
+
+    An integer beyond float's range becomes an infinity of its sign, where
+    ``float()`` raises ``OverflowError``; the callers then refuse or clip it
+    by their own range.
+    """
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _check_float(setting, value):
     if value is None and setting.default is None:  # resolved by validate_settings
         return None
-    try:
-        number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
-    except OverflowError:  # an int beyond the float range
-        number = math.inf
+    number = real_as_float(value)
     none_or = "None or " if setting.default is None else ""
     if number is None or not math.isfinite(number):
         raise ParameterError(f"{setting.name} must be {none_or}a finite number, got {_shown(value)}")

@@ -60,6 +60,7 @@ from w2gm.settings import (
     DEFAULTS,
     SETTING_NAMES,
     check_setting,
+    real_as_float,
     settings_from_json,
     settings_to_json,
     validate_settings,
@@ -101,19 +102,19 @@ _UNSUPPORTED = {
 
 #: gensim ``build_vocab`` keywords it passes on to ``prepare_vocab``, with what to do instead.
 _BUILD_VOCAB_PASS_THROUGH = {
-    "min_count": "it is a setting: give Word2GM(min_count=...)",
-    "sample": "it is a setting: give Word2GM(sample=...)",
-    "dry_run": "there is no dry run (gensim's reports what min_count and sample would keep): build "
-               "the vocabulary of a separate model to try settings",
+    "min_count": "gensim passes it on to prepare_vocab; in w2gm it is a setting: give Word2GM(min_count=...)",
+    "sample": "gensim passes it on to prepare_vocab; in w2gm it is a setting: give Word2GM(sample=...)",
+    "dry_run": "gensim passes it on to prepare_vocab; in w2gm there is no dry run (gensim's reports what "
+               "min_count and sample would keep): build the vocabulary of a separate model to try settings",
 }
 
 
-def _refuse_unknown_arguments(kwargs, where):
-    """UnsupportedArgumentError for a gensim argument Word2GM has no use for, else Python's TypeError."""
+def _refuse_unknown_arguments(kwargs, where, unsupported=_UNSUPPORTED):
+    """UnsupportedArgumentError for a gensim argument in `unsupported` (name: why), else a TypeError."""
     for name in kwargs:
-        if name in _UNSUPPORTED:
+        if name in unsupported:
             raise UnsupportedArgumentError(
-                f"{where}() does not take {name!r}: {_UNSUPPORTED[name]} (see docs/gensim.md)")
+                f"{where}() does not take {name!r}: {unsupported[name]} (see docs/gensim.md)")
     for name in kwargs:
         raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
 
@@ -530,12 +531,7 @@ class Word2GM:
         saying what to do instead (set the settings); `progress_per` counts
         sentences, as in gensim.
         """
-        for name in kwargs:
-            if name in _BUILD_VOCAB_PASS_THROUGH:
-                raise UnsupportedArgumentError(
-                    f"build_vocab() does not take {name!r}: gensim passes it on to prepare_vocab; in w2gm "
-                    f"{_BUILD_VOCAB_PASS_THROUGH[name]} (see docs/gensim.md)")
-        _refuse_unknown_arguments(kwargs, "build_vocab")
+        _refuse_unknown_arguments(kwargs, "build_vocab", _BUILD_VOCAB_PASS_THROUGH)
         corpus_iterable = _corpus_alias(corpus_iterable, sentences)
         update = _check_flag("update", update)
         keep_raw_vocab = _check_flag("keep_raw_vocab", keep_raw_vocab)
@@ -704,7 +700,7 @@ class Word2GM:
         Everything is computed before the model is changed, so that an error
         (a lone surrogate, counts beyond int64) leaves it as it was.
         """
-        self._check_accumulator_layout()
+        self._check_settings_match_arrays()
         old = self.wv.vocabulary_table
         V = len(old)
         scan_words = table.words()
@@ -777,7 +773,7 @@ class Word2GM:
             if self.separate_output:
                 self.accumulators_out = self.params_out.accumulators(init, layout)
 
-    def _check_accumulator_layout(self):
+    def _check_settings_match_arrays(self):
         """ParameterError unless the arrays are those the settings describe.
 
         ``num_mixtures``, ``vector_size``, ``covariance``, ``separate_output``,
@@ -838,7 +834,7 @@ class Word2GM:
         shared = not self.separate_output
         params_out = self.params_in if shared else self.params_out
         accumulators_out = self.accumulators_in if shared else self.accumulators_out
-        self._check_accumulator_layout()
+        self._check_settings_match_arrays()
         thresholds = subsampling_thresholds(self.counts, self.sample)
         alias_prob, alias_index = build_alias_table(self.counts, self.ns_exponent)
         if self.var_bounds is None:
@@ -1201,7 +1197,7 @@ class Word2GM:
                 f"refusing to save to {str(path)!r}: this model's training diverged (its parameters are "
                 "unreliable); retrain with a lower alpha or var_bounds, or pass allow_diverged=True to "
                 "save it anyway")
-        self._check_accumulator_layout()
+        self._check_settings_match_arrays()
         if not self._params_finite():
             raise TrainingDivergedError("refusing to save a model with NaN/infinite parameters")
         meta = {"settings": self.settings(), "corpus_total_words": self.corpus_total_words,
@@ -1424,13 +1420,8 @@ def _check_callbacks(callbacks):
 
 
 def _check_report_delay(value):
-    number = math.nan
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except OverflowError:  # an int beyond float's range: never report
-            number = math.inf
-    if math.isnan(number) or number < 0:
+    number = real_as_float(value)  # an int beyond float's range is inf: never report
+    if number is None or math.isnan(number) or number < 0:
         raise ParameterError(f"report_delay must be a number of seconds >= 0, got {value!r:.80}")
     return number
 
