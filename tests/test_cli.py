@@ -673,12 +673,22 @@ def test_export_limit(tmp_path, model_path, capsys):
     assert [r[1] for r in meta[1::wv.num_mixtures]] == wv.index_to_key[:3]
 
 
+def test_export_counts_are_singular_for_one(tmp_path, model_path, capsys):
+    out = tmp_path / "one.tsv.gz"  # compressed as the word2vec export is
+    assert main(["export", model_path, "--format", "tsv", "--limit", "1", "-o", str(out)]) == 0
+    k = Word2GM.load(model_path).wv.num_mixtures
+    assert f"wrote {k} components (1 word x {k}) to {out}" in capsys.readouterr().out
+    with gzip.open(out, "rt", encoding="utf-8") as f:
+        assert len(f.read().splitlines()) == 1 + k
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--limit", "3"], "--limit only applies"),
     (["--format", "tsv", "--limit", "0"], "limit must be"),
-    (["--format", "tsv", "--component", "1"], "--component"),
-    (["--format", "projector", "--binary"], "--binary"),
-    (["--format", "tsv", "--fvocab", "v.txt"], "--fvocab"),
+    (["--format", "tsv", "--component", "1"], "--component only applies"),
+    (["--format", "projector", "--binary"], "--binary only applies"),
+    (["--format", "tsv", "--fvocab", "v.txt"], "--fvocab only applies"),
+    (["--format", "tsv", "--fvocab", "v.txt", "--binary"], "--fvocab, --binary only apply"),
 ])
 def test_export_components_refuses_word2vec_options(tmp_path, model_path, capsys, argv, message):
     assert main(["export", model_path, "-o", str(tmp_path / "out"), *argv]) == 2

@@ -673,8 +673,35 @@ def test_missing_file_raises_at_construction(tmp_path, cls):
 
 @pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])
 def test_directory_raises_at_construction(tmp_path, cls):
-    with pytest.raises(IsADirectoryError, match="directory"):
+    with pytest.raises(IsADirectoryError, match="directory") as excinfo:
         cls(tmp_path)
+    assert excinfo.value.filename == str(tmp_path)
+    assert str(excinfo.value).count(str(tmp_path)) == 1  # named once (OSError appends the filename)
+
+
+@pytest.mark.parametrize("error", [
+    ImportError("You are trying to use the http functionality of smart_open\n"
+                "but you do not have the correct http dependencies installed."),
+    ModuleNotFoundError("No module named 'zstandard'"),
+])
+def test_a_uri_or_compression_without_its_package_is_a_parameter_error(monkeypatch, error):
+    # smart_open imports a scheme's or a compression's package when it opens; without it, a
+    # stray ImportError would reach the user (and the CLI would print a traceback)
+    def missing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(corpora.smart_open, "open", missing)
+    for name in ("http://example.com/corpus.txt", "corpus.txt.zst", "corpus.txt.xz"):
+        with pytest.raises(ParameterError, match="not installed") as excinfo:
+            corpora.open_untrusted(name)
+        message = str(excinfo.value)
+        assert repr(name) in message and "\n" not in message
+        assert str(error).split()[-1] in message
+
+
+def test_an_unknown_uri_scheme_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="nosuchscheme"):
+        corpora.open_untrusted("nosuchscheme://host/corpus.txt")
 
 
 @pytest.mark.parametrize("cls", [LineSentence, Text8Corpus])

@@ -1,5 +1,7 @@
 """Tests of w2gm.projector: the TensorBoard Embedding Projector files and the spreadsheet TSV."""
 
+import bz2
+import gzip
 import os
 
 import numpy as np
@@ -95,6 +97,31 @@ def test_tsv_matches_the_model(tmp_path):
                                expected_variance(wv).ravel(), rtol=1e-6)
     assert [r[0] for r in body[:k]] == [f"alpha:{c}" for c in range(k)]
     assert [int(r[5]) for r in body] == np.repeat(wv.counts, k).tolist()
+
+
+@pytest.mark.parametrize("suffix, opener", [(".gz", gzip.open), (".bz2", bz2.open)])
+def test_tsv_is_compressed_as_its_extension_says(tmp_path, suffix, opener):
+    wv = mixtures()
+    write_tsv(wv, tmp_path / "plain.tsv")
+    write_tsv(wv, tmp_path / f"packed.tsv{suffix}")
+    with opener(tmp_path / f"packed.tsv{suffix}", "rb") as f:
+        assert f.read() == (tmp_path / "plain.tsv").read_bytes()
+
+
+def test_tsv_to_a_compression_without_its_package_writes_nothing(tmp_path, monkeypatch):
+    import smart_open.compression
+
+    real = smart_open.compression.compression_wrapper
+
+    def missing_zstd(file_obj, mode, compression="infer_from_extension", filename=None, **kwargs):
+        if str(filename).endswith(".zst"):
+            raise ModuleNotFoundError("No module named 'zstandard'")
+        return real(file_obj, mode, compression, filename, **kwargs)
+
+    monkeypatch.setattr(smart_open.compression, "compression_wrapper", missing_zstd)
+    with pytest.raises(ParameterError, match="zstandard"):
+        write_tsv(mixtures(), tmp_path / "t.tsv.zst")
+    assert os.listdir(tmp_path) == []
 
 
 AWKWARD = ["tab\there", "new\nline", "cr\rword", "back\\slash", "sep\u2028arator", "lone\ud800", "plain"]

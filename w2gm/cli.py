@@ -64,7 +64,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from w2gm.corpora import LineSentence, Text8Corpus, is_corrupt_data_error, open_untrusted, sample_corpus_path
 from w2gm.evaluation import evaluate_benchmarks, format_table
 from w2gm.exceptions import CorpusError, ParameterError, W2GMError
-from w2gm.persistence import atomic_write, check_writable_target
+from w2gm.persistence import atomic_write, check_compression_available, check_writable_target
 from w2gm.plotting import import_matplotlib, plot_mixtures
 from w2gm.projector import check_limit, write_projector, write_tsv
 from w2gm.settings import add_arguments, arguments_to_settings
@@ -280,6 +280,11 @@ class _DropProgressLines(logging.Filter):
         return record.msg is not PROGRESS_MESSAGE and record.msg != PROGRESS_MESSAGE
 
 
+def _count(number, noun):
+    """``"1 word"``, ``"2 words"``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def cmd_train(args):
     model = Word2GM(**arguments_to_settings(args))  # validates every setting before reading the corpus
     check_writable_target(args.output)  # fail before training, not after
@@ -295,7 +300,7 @@ def cmd_train(args):
     model.save(args.output)
     stats = model.last_train_stats
     print(f"trained {model!r} on {described}")
-    print(f"{stats['raw_words']} words in {stats['seconds']:.1f} s: "
+    print(f"{_count(stats['raw_words'], 'word')} in {stats['seconds']:.1f} s: "
           f"{stats['words_per_second']:.0f} words/s")
     print("mean loss per epoch: " + " ".join(f"{x:.4f}" for x in losses))
     if stats["epoch_heldout_loss"]:
@@ -328,7 +333,7 @@ def cmd_export(args):
     model.wv.save_word2vec_format(args.output, fvocab=args.fvocab, binary=args.binary,
                                   component=args.component)
     what = "point vectors" if args.component is None else f"component {args.component}"
-    print(f"wrote {what} of {len(model.wv)} words to {args.output}")
+    print(f"wrote {what} of {_count(len(model.wv), 'word')} to {args.output}")
     if args.fvocab is not None:
         print(f"wrote the vocabulary with counts to {args.fvocab}")
     return 0
@@ -346,13 +351,15 @@ def export_components(args):
     not_applicable = [option for option, value in [("--component", args.component), ("--fvocab", args.fvocab),
                                                    ("--binary", args.binary or None)] if value is not None]
     if not_applicable:
-        raise ParameterError(f"{', '.join(not_applicable)} only apply to --format word2vec, not to "
+        verb = "applies" if len(not_applicable) == 1 else "apply"
+        raise ParameterError(f"{', '.join(not_applicable)} only {verb} to --format word2vec, not to "
                              f"--format {args.export_format} (which writes every component)")
     if args.export_format == "projector":
         if os.path.exists(args.output) and not os.path.isdir(args.output):
             raise ParameterError(f"--format projector writes a directory, but {args.output!r} is a file")
     else:
         check_writable_target(args.output)
+        check_compression_available(args.output)
     limit = check_limit(args.limit)  # before loading the model
     model = Word2GM.load(args.model)
     wv = model.wv
@@ -360,11 +367,13 @@ def export_components(args):
     rows = words * wv.num_mixtures
     if args.export_format == "projector":
         paths = write_projector(wv, args.output, limit=limit)
-        print(f"wrote {rows} components ({words} words x {wv.num_mixtures}) for the TensorBoard "
+        print(f"wrote {_count(rows, 'component')} ({_count(words, 'word')} x {wv.num_mixtures}) for the "
+              f"TensorBoard "
               f"Embedding Projector to {paths['tensors']}, {paths['metadata']} and {paths['config']}")
     else:
         write_tsv(wv, args.output, limit=limit)
-        print(f"wrote {rows} components ({words} words x {wv.num_mixtures}) to {args.output}")
+        print(f"wrote {_count(rows, 'component')} ({_count(words, 'word')} x {wv.num_mixtures}) to "
+              f"{args.output}")
     return 0
 
 

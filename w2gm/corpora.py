@@ -313,6 +313,14 @@ def open_untrusted(source, nonregular_error=None):
         A binary file object (with ``read``, ``readline`` and iteration);
         reading it raises the exceptions that :func:`is_corrupt_data_error`
         recognises for truncated or corrupt compressed data.
+
+    Raises
+    ------
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) if `source`'s URI scheme or compression extension
+        needs a package that is not installed (smart_open's ``ImportError``,
+        e.g. ``http://`` without ``smart_open[http]``, ``.zst`` without
+        ``zstandard``) or is a scheme smart_open does not know.
     """
     name = os.fspath(source)
     if isinstance(name, bytes):
@@ -327,9 +335,17 @@ def open_untrusted(source, nonregular_error=None):
             raise nonregular_error(f"{name!r} is not a regular file (a FIFO, device or socket "
                                    f"would block or never end)")
     factory = _STRICT_DECOMPRESSORS.get(os.path.splitext(name)[1].lower())
-    if factory is None:
-        return smart_open.open(name, "rb")
-    raw = smart_open.open(name, "rb", compression="disable")
+    try:
+        if factory is None:
+            return smart_open.open(name, "rb")
+        raw = smart_open.open(name, "rb", compression="disable")
+    except ImportError as exc:
+        # smart_open imports a URI scheme's or a compression's package only when asked
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ParameterError(f"cannot read {name!r}: its URI scheme or compression needs a package that "
+                             f"is not installed ({reason})") from None
+    except NotImplementedError as exc:  # smart_open's "Unable to handle scheme ..."
+        raise ParameterError(f"cannot read {name!r}: {exc}") from None
     return io.BufferedReader(_MultiStreamReader(raw, factory))
 
 
@@ -368,7 +384,7 @@ def _check_source(source, name):
             )
         if os.path.isdir(source):
             raise IsADirectoryError(
-                errno.EISDIR, f"corpus path is a directory, not a file: {source!r}", source
+                errno.EISDIR, "corpus path is a directory, not a file", source
             )
     return source
 
@@ -815,7 +831,7 @@ def _check_regular(path, name):
     except FileNotFoundError:
         raise FileNotFoundError(errno.ENOENT, f"corpus file not found: {path!r}", path) from None
     if stat.S_ISDIR(mode):
-        raise IsADirectoryError(errno.EISDIR, f"corpus path is a directory, not a file: {path!r}", path)
+        raise IsADirectoryError(errno.EISDIR, "corpus path is a directory, not a file", path)
     if not stat.S_ISREG(mode):
         raise CorpusError(f"{name} {path!r} is not a regular file (a FIFO, device or socket cannot be "
                           "read as a corpus file)")

@@ -91,7 +91,6 @@ one such file per component.
 """
 
 import contextlib
-import io
 import logging
 import math
 import numbers
@@ -119,6 +118,7 @@ from w2gm.persistence import (
     KEYED_MIXTURES_FORMAT,
     MAX_EXPANSION,
     atomic_write,
+    check_compression_available,
     check_writable_target,
     local_path,
     open_model_file,
@@ -270,16 +270,6 @@ def _resolve_mixture(mixture, single_word):
     if mixture is None:
         return "best_component" if single_word else "point"
     return check_mixture(mixture)
-
-
-def _check_compression_available(path):
-    """ParameterError if `path`'s extension asks smart_open for a compression it cannot import."""
-    try:
-        stream = smart_open.compression.compression_wrapper(io.BytesIO(), "wb", filename=path)
-    except ImportError as exc:
-        raise ParameterError(f"cannot write {path!r}: its extension asks for a compression whose package is "
-                             f"not installed ({exc}); install it, or use .gz, .bz2 or .xz") from None
-    stream.close()
 
 
 def _sequence_argument(value, name):
@@ -2354,7 +2344,7 @@ class KeyedGaussianMixtures:
             raise ParameterError(f"fvocab {vocab_path!r} is the vectors file itself; give another path")
         for target in (path, vocab_path):
             if target is not None:
-                _check_compression_available(target)
+                check_compression_available(target)
         if vocab_path is not None and self.counts is None:
             raise ParameterError(
                 f"cannot write the vocabulary file {vocab_path!r}: these mixtures have no counts")

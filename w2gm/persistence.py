@@ -55,6 +55,7 @@ import zipfile
 import zlib
 
 import numpy as np
+import smart_open.compression
 
 from w2gm.exceptions import ModelFileError, ParameterError
 
@@ -247,6 +248,28 @@ def check_writable_target(path):
         with contextlib.suppress(OSError):
             os.unlink(probe)
     return path
+
+def check_compression_available(path):
+    """Raise if `path`'s extension asks smart_open for a compression whose package is missing.
+
+    smart_open picks a compression from the file name (``.gz``, ``.bz2``,
+    ``.xz``, ``.zst``, ``.lz4`` ...) and imports its package only when a file
+    is opened; writers call this before any work so that a missing package
+    does not surface after training or after another file was replaced.
+
+    Raises
+    ------
+    w2gm.exceptions.ParameterError
+        (a ``ValueError``) naming `path` and the package's import error.
+    """
+    try:
+        stream = smart_open.compression.compression_wrapper(io.BytesIO(), "wb", filename=os.fspath(path))
+    except ImportError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ParameterError(f"cannot write {path!r}: its extension asks for a compression whose package "
+                             f"is not installed ({reason}); install it, or use .gz, .bz2 or .xz") from None
+    stream.close()
+
 
 
 @contextlib.contextmanager

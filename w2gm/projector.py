@@ -57,9 +57,10 @@ import os
 import re
 
 import numpy as np
+import smart_open
 
 from w2gm.exceptions import ParameterError
-from w2gm.persistence import atomic_write, check_writable_target, local_path
+from w2gm.persistence import atomic_write, check_compression_available, check_writable_target, local_path
 
 __all__ = ["CONFIG_FILE", "METADATA_COLUMNS", "METADATA_FILE", "TENSOR_NAME", "TENSORS_FILE",
            "check_limit", "component_table", "escape_field", "unescape_field", "write_projector", "write_tsv"]
@@ -187,8 +188,10 @@ def _value_lines(means):
         yield row_format % tuple(row)
 
 
-def _write_lines(path, lines):
-    with atomic_write(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+def _write_lines(path, lines, compress=False):
+    # compress: by the name's extension, as smart_open does (the temporary keeps the extension)
+    opener = smart_open.open if compress else open
+    with atomic_write(path) as tmp, opener(tmp, "w", encoding="utf-8", newline="\n") as f:
         for line in lines:
             f.write(line)
             f.write("\n")
@@ -262,7 +265,9 @@ def write_tsv(wv, path, limit=None):
     ``variance`` (spherical, or the mean of the diagonal variances),
     ``count`` (empty without counts), then ``mean_0`` .. ``mean_{D-1}``;
     ``V * K`` rows, word-major.  Words are escaped as described in the module
-    docstring.  Written atomically, UTF-8.
+    docstring.  Written atomically, UTF-8, compressed as the name's
+    extension says (``.gz``, ``.bz2``, ``.xz``; via ``smart_open``, as
+    :meth:`~w2gm.KeyedGaussianMixtures.save_word2vec_format` does).
 
     Parameters
     ----------
@@ -276,18 +281,20 @@ def write_tsv(wv, path, limit=None):
     Raises
     ------
     w2gm.exceptions.ParameterError
-        (a ``ValueError``) If `path` is a URL, `limit` is not None or a
-        positive integer, or a component holds a NaN or infinite value
-        (nothing is written).
+        (a ``ValueError``) If `path` is a URL, its extension asks for a
+        compression whose package is not installed (``.zst``, ``.lz4``),
+        `limit` is not None or a positive integer, or a component holds a
+        NaN or infinite value (nothing is written).
     FileNotFoundError
         If the directory of `path` does not exist.
     IsADirectoryError
         If `path` is a directory.
     """
     path = check_writable_target(path)  # before the work
+    check_compression_available(path)
     table = component_table(wv, limit)
     header = "\t".join([*METADATA_COLUMNS, *(f"mean_{d}" for d in range(wv.vector_size))])
     lines = (f"{meta}\t{values}" for meta, values in zip(_metadata_lines(wv, table),
                                                             _value_lines(table["means"])))
-    _write_lines(path, itertools.chain([header], lines))
+    _write_lines(path, itertools.chain([header], lines), compress=True)
     return path
