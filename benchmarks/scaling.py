@@ -1,10 +1,11 @@
 """Where the 1 -> 2 worker scaling goes: wall time, CPU per word and idle cores, in one process.
 
 Trains one epoch of the first ``--mb`` MB of the shared corpus (token lists in memory, sentences
-of 10,000 tokens, the library defaults) with 1 and with 2 workers, alternating (the order flips
-every pair), ``--pairs`` times, in this one process: unlike ``throughput.py`` (a fresh process
-per run, against gensim), the two runs of a pair share the process, the token lists and the
-moment, so their ratio holds less of the machine's drift.  Per run it prints the raw words/s,
+of 10,000 tokens; with ``--corpus-file``, ``corpus_file`` mode on a file of 1,000 tokens a line,
+as ``throughput.py``'s input (b); the library defaults) with 1 and with 2 workers, alternating
+(the order flips every pair), ``--pairs`` times, in this one process: unlike ``throughput.py``
+(a fresh process per run, against gensim), the two runs of a pair share the process, the input
+and the moment, so their ratio holds less of the machine's drift.  Per run it prints the raw words/s,
 the process CPU seconds (``time.process_time``: the workers, the producer and the calling
 thread) and, on Linux, the share of the machine's CPU time that was idle and that went to the
 operating system (``/proc/stat``, all cores).  Then per pair, and as median (min, max):
@@ -21,7 +22,7 @@ Then ``scaling = 2 x busy / (cpu/word x cpu/wall at 1 worker)`` exactly: at 2 wo
 producer's CPU is taken from the workers' cores; what keeps ``busy`` below 1 is what the idle
 and system columns show.  Usage::
 
-    python benchmarks/scaling.py [--mb 20] [--pairs 8]
+    python benchmarks/scaling.py [--mb 20] [--pairs 8] [--corpus-file]
 """
 import argparse
 import os
@@ -32,7 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from throughput import DEFAULT_CORPUS, make_slice, token_lists  # noqa: E402
+from throughput import DEFAULT_CORPUS, make_slice, token_lists, write_lines  # noqa: E402
 
 
 def cpu_ticks():
@@ -45,12 +46,16 @@ def cpu_ticks():
 
 
 def one_run(corpus, workers):
-    """Train one epoch; (words/s, process CPU seconds, idle share, system share)."""
+    """Train one epoch; (words/s, process CPU seconds, wall seconds, idle share, system share).
+
+    ``corpus``: token lists, or a path (``corpus_file`` mode).
+    """
     from w2gm import Word2GM
+    data = {"corpus_file": corpus} if isinstance(corpus, str) else {"corpus_iterable": corpus}
     model = Word2GM(workers=workers, epochs=1, seed=1)
-    model.build_vocab(corpus)
+    model.build_vocab(**data)
     before, cpu, start = cpu_ticks(), time.process_time(), time.perf_counter()
-    model.train(corpus, epochs=1)
+    model.train(**data, epochs=1)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     after = cpu_ticks()
     idle = system = float("nan")
@@ -70,17 +75,26 @@ def main():
     parser.add_argument("--mb", type=int, default=20, help="MB of the corpus to use (default 20)")
     parser.add_argument("--pairs", type=int, default=8, help="1-worker/2-worker pairs (default 8)")
     parser.add_argument("--corpus", default=DEFAULT_CORPUS, help="text8-format corpus (.gz)")
+    parser.add_argument("--corpus-file", action="store_true",
+                        help="corpus_file mode on a file of 1,000 tokens a line (default: token lists)")
     args = parser.parse_args()
     import w2gm
     print(f"w2gm {w2gm.__version__} from {os.path.dirname(w2gm.__file__)}; {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as directory:
-        corpus = token_lists(make_slice(args.corpus, args.mb, directory))
-    words = sum(len(s) for s in corpus)
-    print(f"{args.mb} MB slice: {words:,} raw words; one epoch per run, library defaults\n")
+        slice_path = make_slice(args.corpus, args.mb, directory)
+        if args.corpus_file:
+            run_pairs(write_lines(slice_path), args.pairs, f"{args.mb} MB slice, corpus_file")
+        else:
+            run_pairs(token_lists(slice_path), args.pairs, f"{args.mb} MB slice, token lists")
+
+
+def run_pairs(corpus, pairs_wanted, described):
+    """Print every run and the table of measures over ``pairs_wanted`` 1-worker/2-worker pairs."""
+    print(f"{described}; one epoch per run, library defaults\n")
     print("| pair | workers | words/s | process CPU s | wall s | idle | system |\n"
           "|---|---|---|---|---|---|---|")
     pairs = []
-    for pair in range(args.pairs):
+    for pair in range(pairs_wanted):
         runs = {}
         for workers in ((1, 2) if pair % 2 == 0 else (2, 1)):
             runs[workers] = one_run(corpus, workers)

@@ -214,6 +214,23 @@ def test_train_missing_corpus_returns_2(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_train_on_a_uri_without_its_package_returns_2(tmp_path, capsys, monkeypatch):
+    import smart_open
+
+    def no_http(*args, **kwargs):
+        raise ImportError("You are trying to use the http functionality of smart_open\n"
+                          "but you do not have the correct http dependencies installed.")
+
+    monkeypatch.setattr(smart_open, "open", no_http)
+    out = tmp_path / "model.w2gm"
+    assert main(["train", "http://example.com/corpus.txt", "-o", str(out), *FAST_OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2gm: error: cannot read 'http://example.com/corpus.txt'")
+    assert "not installed" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert listing(tmp_path) == []
+
+
 def test_train_into_missing_directory_returns_2(tmp_path, lines_file, capsys):
     out = tmp_path / "no-such-dir" / "model.w2gm"
     assert main(["train", lines_file, "-o", str(out), *FAST_OPTIONS]) == 2

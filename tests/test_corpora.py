@@ -667,6 +667,7 @@ def test_missing_file_raises_at_construction(tmp_path, cls):
     with pytest.raises(FileNotFoundError, match="no-such-corpus.txt.gz") as excinfo:
         cls(missing)
     assert excinfo.value.filename == str(missing)
+    assert str(excinfo.value).count(str(missing)) == 1  # named once (OSError appends the filename)
     with pytest.raises(FileNotFoundError, match="no-such-corpus"):
         cls(str(missing))
 
@@ -697,6 +698,22 @@ def test_a_uri_or_compression_without_its_package_is_a_parameter_error(monkeypat
         message = str(excinfo.value)
         assert repr(name) in message and "\n" not in message
         assert str(error).split()[-1] in message
+
+
+def test_a_compression_without_its_package_is_refused_where_smart_open_raises(tmp_path, monkeypatch):
+    import smart_open.compression
+
+    real = smart_open.compression.compression_wrapper
+
+    def missing_zstd(file_obj, mode, compression="infer_from_extension", filename=None, **kwargs):
+        if str(filename).endswith(".zst"):
+            raise ModuleNotFoundError("No module named 'zstandard'")
+        return real(file_obj, mode, compression, filename, **kwargs)
+
+    monkeypatch.setattr(smart_open.compression, "compression_wrapper", missing_zstd)
+    path = write(tmp_path, "c.txt.zst", "a b c")
+    with pytest.raises(ParameterError, match="zstandard"):
+        list(LineSentence(path))
 
 
 def test_an_unknown_uri_scheme_is_a_parameter_error():

@@ -329,6 +329,10 @@ def cmd_export(args):
         return export_components(args)
     if args.limit is not None:
         raise ParameterError("--limit only applies to --format projector and --format tsv")
+    for target in (args.output, args.fvocab):  # before loading the model, as the tsv export
+        if target is not None:
+            check_writable_target(target)
+            check_compression_available(target)
     model = Word2GM.load(args.model)
     model.wv.save_word2vec_format(args.output, fvocab=args.fvocab, binary=args.binary,
                                   component=args.component)

@@ -319,8 +319,9 @@ def open_untrusted(source, nonregular_error=None):
     w2gm.exceptions.ParameterError
         (a ``ValueError``) if `source`'s URI scheme or compression extension
         needs a package that is not installed (smart_open's ``ImportError``,
-        e.g. ``http://`` without ``smart_open[http]``, ``.zst`` without
-        ``zstandard``) or is a scheme smart_open does not know.
+        e.g. ``http://`` without ``smart_open[http]``, ``.zst`` without the
+        zstd package smart_open imports) or is a scheme smart_open does not
+        know.
     """
     name = os.fspath(source)
     if isinstance(name, bytes):
@@ -345,7 +346,7 @@ def open_untrusted(source, nonregular_error=None):
         raise ParameterError(f"cannot read {name!r}: its URI scheme or compression needs a package that "
                              f"is not installed ({reason})") from None
     except NotImplementedError as exc:  # smart_open's "Unable to handle scheme ..."
-        raise ParameterError(f"cannot read {name!r}: {exc}") from None
+        raise ParameterError(f"cannot read {name!r}: {' '.join(str(exc).split())}") from None
     return io.BufferedReader(_MultiStreamReader(raw, factory))
 
 
@@ -380,7 +381,7 @@ def _check_source(source, name):
     if not _URI_RE.match(source):
         if not os.path.exists(source):
             raise FileNotFoundError(
-                errno.ENOENT, f"corpus file not found: {source!r}", source
+                errno.ENOENT, "corpus file not found", source
             )
         if os.path.isdir(source):
             raise IsADirectoryError(
@@ -486,7 +487,9 @@ class LineSentence:
     w2gm.exceptions.ParameterError
         (a ``ValueError``) At construction, if ``source`` is not a path,
         ``max_sentence_length`` is not an integer >= 1 or ``limit`` is not
-        None or an integer >= 0; the message names the argument.
+        None or an integer >= 0; the message names the argument.  During
+        iteration, if ``source``'s URI scheme or compression needs a package
+        that is not installed (:func:`open_untrusted`).
     w2gm.exceptions.CorpusError
         (a ``TypeError``) During iteration, if the compressed data is
         truncated or corrupt; the message names the file and the line.
@@ -577,7 +580,8 @@ class Text8Corpus:
     w2gm.exceptions.ParameterError
         (a ``ValueError``) At construction, if ``fname`` is not a path or
         ``max_sentence_length`` is not an integer >= 1; the message names the
-        argument.
+        argument.  During iteration, if ``fname``'s URI scheme or compression
+        needs a package that is not installed (:func:`open_untrusted`).
     w2gm.exceptions.CorpusError
         (a ``TypeError``) During iteration, if the compressed data is
         truncated or corrupt; the message names the file and the
@@ -829,7 +833,7 @@ def _check_regular(path, name):
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise FileNotFoundError(errno.ENOENT, f"corpus file not found: {path!r}", path) from None
+        raise FileNotFoundError(errno.ENOENT, "corpus file not found", path) from None
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "corpus path is a directory, not a file", path)
     if not stat.S_ISREG(mode):
@@ -867,7 +871,8 @@ def plain_corpus_file(source, tmp_dir=None):
     Raises
     ------
     ParameterError
-        (a ``ValueError``) if `source` is not a path.
+        (a ``ValueError``) if `source` is not a path, or its URI scheme or
+        compression needs a package that is not installed.
     FileNotFoundError
         If a local `source` does not exist.
     IsADirectoryError

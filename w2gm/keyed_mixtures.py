@@ -2620,7 +2620,8 @@ class KeyedGaussianMixtures:
         TypeError
             If `paths` is a single path rather than a sequence of paths.
         w2gm.exceptions.ParameterError
-            (a ``ValueError``) If `paths` is empty.
+            (a ``ValueError``) If `paths` is empty, or a path's URI scheme or
+            compression needs a package that is not installed.
         w2gm.exceptions.Word2VecFormatError
             (a ``ValueError``) If a path is not a regular file (a FIFO or a
             device, refused before it is opened), or a file breaks the format

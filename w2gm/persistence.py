@@ -60,7 +60,8 @@ import smart_open.compression
 from w2gm.exceptions import ModelFileError, ParameterError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "KEYED_MIXTURES_FORMAT", "MAX_EXPANSION", "MAX_META_BYTES",
-           "MAX_VOCAB_BYTES", "TEMP_MARKER", "ModelArchive", "atomic_write", "check_writable_target",
+           "MAX_VOCAB_BYTES", "TEMP_MARKER", "ModelArchive", "atomic_write", "check_compression_available",
+           "check_writable_target",
            "local_path", "open_model_file", "remove_stale_temporaries", "temp_prefix", "write_model_file"]
 
 logger = logging.getLogger(__name__)
@@ -249,6 +250,7 @@ def check_writable_target(path):
             os.unlink(probe)
     return path
 
+
 def check_compression_available(path):
     """Raise if `path`'s extension asks smart_open for a compression whose package is missing.
 
@@ -269,7 +271,6 @@ def check_compression_available(path):
         raise ParameterError(f"cannot write {path!r}: its extension asks for a compression whose package "
                              f"is not installed ({reason}); install it, or use .gz, .bz2 or .xz") from None
     stream.close()
-
 
 
 @contextlib.contextmanager
