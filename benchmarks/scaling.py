@@ -1,26 +1,32 @@
 """Where the 1 -> 2 worker scaling goes: wall time, CPU per word and idle cores, in one process.
 
-Trains one epoch of the first ``--mb`` MB of the shared corpus (token lists in memory, sentences
-of 10,000 tokens; with ``--corpus-file``, ``corpus_file`` mode on a file of 1,000 tokens a line,
-as ``throughput.py``'s input (b); the library defaults) with 1 and with 2 workers, alternating
-(the order flips every pair), ``--pairs`` times, in this one process: unlike ``throughput.py``
-(a fresh process per run, against gensim), the two runs of a pair share the process, the input
-and the moment, so their ratio holds less of the machine's drift.  Per run it prints the raw words/s,
-the process CPU seconds (``time.process_time``: the workers, the producer and the calling
-thread) and, on Linux, the share of the machine's CPU time that was idle and that went to the
-operating system (``/proc/stat``, all cores).  Then per pair, and as median (min, max):
+Trains one epoch of the first ``--mb`` MB of the shared corpus with the library defaults, with
+1 and with 2 workers, alternating (the order flips every pair), ``--pairs`` times, in this one
+process.  The input is token lists in memory (sentences of 10,000 tokens) or, with
+``--corpus-file``, ``corpus_file`` mode on a file of 1,000 tokens a line (``throughput.py``'s
+input (b)).  Unlike ``throughput.py`` (a fresh process per run, against gensim), the two runs
+of a pair share the process, the input and the moment, so their ratio holds less of the
+machine's drift.
+
+Per run it prints the raw words/s, the process CPU seconds (``time.process_time``: the
+workers, the producer and the calling thread, user and system time), the wall seconds and, on
+Linux, the shares of the whole machine's CPU time (``/proc/stat``, all cores) that were idle
+and that went to the operating system (system, irq, softirq; iowait and steal are in neither).
+Then per pair, and as median (min, max):
 
 - ``scaling``: words/s at 2 workers / at 1 worker;
 - ``cpu/word``: process CPU per raw word at 2 workers / at 1 worker (1.0: a second worker
   costs no extra CPU per word);
-- ``busy``: process CPU / (2 x wall) at 2 workers (1.0: both cores always ran w2gm).
+- ``busy``: process CPU / (2 x wall) at 2 workers (on a 2-CPU machine, 1.0: both cores always
+  ran w2gm);
+- ``cpu/wall, 1 worker``: process CPU / wall at 1 worker (above 1.0 mainly by the producer
+  and the calling thread, which run on an otherwise idle core);
+- the idle and system shares at 2 workers.
 
-- ``cpu/wall, 1 worker``: process CPU / wall at 1 worker (above 1.0 by the share of the
-  producer and the calling thread, which run on the otherwise idle second core).
-
-Then ``scaling = 2 x busy / (cpu/word x cpu/wall at 1 worker)`` exactly: at 2 workers the
-producer's CPU is taken from the workers' cores; what keeps ``busy`` below 1 is what the idle
-and system columns show.  Usage::
+``scaling = 2 x busy / (cpu/word x cpu/wall at 1 worker)`` holds exactly for each pair (not
+between the medians).  At 2 workers the producer's CPU is taken from the workers' cores.  The
+busy, idle and system figures are read for a 2-CPU machine; on a larger one ``busy`` can exceed
+1 and the machine-wide shares say little.  Usage::
 
     python benchmarks/scaling.py [--mb 20] [--pairs 8] [--corpus-file]
 """
