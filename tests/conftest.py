@@ -7,6 +7,9 @@
   drawn from one topic's words), cheap to make at any size.
 * ``kernel_builds``: the float32 kernel modules this machine can run, for
   tests that compare code paths in every build.
+* ``without_zstd``: smart_open behaves as if the ``.zst`` compression's
+  package were not installed (its ``compression_wrapper`` raises
+  ``ModuleNotFoundError`` for a ``.zst`` name), whatever is installed here.
 """
 
 import importlib.util
@@ -21,6 +24,20 @@ from w2gm.training import THREAD_PREFIX
 def training_threads():
     """The live threads started by w2gm training."""
     return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
+
+
+@pytest.fixture
+def without_zstd(monkeypatch):
+    import smart_open.compression
+
+    real = smart_open.compression.compression_wrapper
+
+    def missing_zstd(file_obj, mode, compression="infer_from_extension", filename=None, **kwargs):
+        if str(filename).endswith(".zst"):
+            raise ModuleNotFoundError("No module named 'zstandard'")
+        return real(file_obj, mode, compression, filename, **kwargs)
+
+    monkeypatch.setattr(smart_open.compression, "compression_wrapper", missing_zstd)
 
 
 @pytest.fixture(autouse=True)

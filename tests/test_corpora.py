@@ -700,17 +700,7 @@ def test_a_uri_or_compression_without_its_package_is_a_parameter_error(monkeypat
         assert str(error).split()[-1] in message
 
 
-def test_a_compression_without_its_package_is_refused_where_smart_open_raises(tmp_path, monkeypatch):
-    import smart_open.compression
-
-    real = smart_open.compression.compression_wrapper
-
-    def missing_zstd(file_obj, mode, compression="infer_from_extension", filename=None, **kwargs):
-        if str(filename).endswith(".zst"):
-            raise ModuleNotFoundError("No module named 'zstandard'")
-        return real(file_obj, mode, compression, filename, **kwargs)
-
-    monkeypatch.setattr(smart_open.compression, "compression_wrapper", missing_zstd)
+def test_a_compression_without_its_package_is_refused_where_smart_open_raises(tmp_path, without_zstd):
     path = write(tmp_path, "c.txt.zst", "a b c")
     with pytest.raises(ParameterError, match="zstandard"):
         list(LineSentence(path))
