@@ -372,8 +372,8 @@ def export_components(args):
     if args.export_format == "projector":
         paths = write_projector(wv, args.output, limit=limit)
         print(f"wrote {_count(rows, 'component')} ({_count(words, 'word')} x {wv.num_mixtures}) for the "
-              f"TensorBoard "
-              f"Embedding Projector to {paths['tensors']}, {paths['metadata']} and {paths['config']}")
+              f"TensorBoard Embedding Projector to {paths['tensors']}, {paths['metadata']} and "
+              f"{paths['config']}")
     else:
         write_tsv(wv, args.output, limit=limit)
         print(f"wrote {_count(rows, 'component')} ({_count(words, 'word')} x {wv.num_mixtures}) to "

@@ -61,8 +61,8 @@ from w2gm.exceptions import ModelFileError, ParameterError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "KEYED_MIXTURES_FORMAT", "MAX_EXPANSION", "MAX_META_BYTES",
            "MAX_VOCAB_BYTES", "TEMP_MARKER", "ModelArchive", "atomic_write", "check_compression_available",
-           "check_writable_target",
-           "local_path", "open_model_file", "remove_stale_temporaries", "temp_prefix", "write_model_file"]
+           "check_writable_target", "local_path", "open_model_file", "remove_stale_temporaries",
+           "temp_prefix", "write_model_file"]
 
 logger = logging.getLogger(__name__)
 
