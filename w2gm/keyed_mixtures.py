@@ -1915,7 +1915,6 @@ class KeyedGaussianMixtures:
         """
         vector_1 = np.asarray(vector_1)
         vectors_all = np.asarray(vectors_all)
-        vector_1 = np.asarray(vector_1)
         if vector_1.ndim != 1 or vectors_all.ndim != 2 or vectors_all.shape[1] != vector_1.shape[0]:
             raise ParameterError(f"cosine_similarities needs a (D,) vector and an (n, D) matrix, got shapes "
                                  f"{vector_1.shape} and {vectors_all.shape}")

@@ -266,6 +266,6 @@ def plot_mixtures(wv, words, neighbours=5, ax=None, *, n_std=1.0, min_alpha=0.1,
     ax.set_ylabel("principal axis 2")
     ax.set_title(title if title is not None else
                  f"Gaussian mixture components of {', '.join(map(_literal, names))} ({wv.covariance} "
-                 f"covariance, "
-                 f"ellipses at {n_std:g} standard deviation{'' if n_std == 1 else 's'})", fontsize=9)
+                 f"covariance, ellipses at {n_std:g} standard deviation{'' if n_std == 1 else 's'})",
+                 fontsize=9)
     return fig
