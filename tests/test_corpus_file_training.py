@@ -57,6 +57,9 @@ class Recorder:
             self.jobs.append((alpha_start, alpha_end, len(words), seed))
         return result
 
+    def __getattr__(self, name):  # the rest of the kernel's interface (load_packed, store_packed)
+        return getattr(self.kernel, name)
+
 
 @pytest.fixture
 def recorder(monkeypatch):

@@ -85,6 +85,9 @@ class RecordingKernel:
                               sentences=len(sentence_ends), loss=result[0]))
         return result
 
+    def __getattr__(self, name):  # the rest of the kernel's interface (load_packed, store_packed)
+        return getattr(self.kernel, name)
+
 
 @pytest.fixture
 def recorded_jobs(monkeypatch):

@@ -1837,3 +1837,89 @@ def test_kernel_state_checks_adagrad_state_and_the_accumulator_shapes():
         kernel_state(tables, make_row_accumulators(tables), keep, alias, 1, 1)
     kernel_state(tables, make_row_accumulators(tables), keep, alias, 1, 1, adagrad_state="row")
     kernel_state(tables, None, keep, alias, 1, 1, adagrad_state="row")
+
+
+# ---------------------------------------------------------------------------
+# Packed rows (KernelState's pack_rows)
+# ---------------------------------------------------------------------------
+
+def copies(d):
+    """Deep copy of a table dict, sharing arrays exactly where ``d`` does (None stays None)."""
+    if d is None:
+        return None
+    memo = {}
+    return {name: memo.setdefault(id(d[name]), d[name].copy()) for name in NAMES}
+
+
+@pytest.mark.parametrize("cov", COVS)
+@pytest.mark.parametrize("K", KS)
+@pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
+@pytest.mark.parametrize("optimiser", ["sgd", "scalar", "row"])
+@pytest.mark.parametrize("shared_neg", [False, True], ids=["per_pair", "shared_negatives"])
+def test_packed_rows_train_the_same_bits(cov, K, shared, optimiser, shared_neg):
+    """Two jobs on packed rows, then store_packed: every array and result equals the unpacked run's.
+
+    Packing applies to spherical tables without row Adagrad; elsewhere ``pack_rows`` is ignored.
+    """
+    V, Dm = 9, 4
+    alias, keep, sentences = random_job(seed=K + 5, V=V)
+    words, ends = job_arrays(sentences)
+    tables = make_tables(V, K, Dm, cov, shared, seed=K)
+    accs = {"sgd": None, "scalar": make_accumulators(tables, 0.3),
+            "row": make_row_accumulators(tables, 0.3)}[optimiser]
+    options = dict(shared_negatives=shared_neg,
+                   adagrad_state="row" if optimiser == "row" else "scalar")
+    runs = []
+    for pack in (False, True):
+        t, a = copies(tables), copies(accs)
+        state = kernel_state(t, a, keep, alias, 3, 2, pack_rows=pack, **options)
+        assert state.packed == (pack and cov == "spherical" and optimiser != "row")
+        results = [state.train_job(words, ends, 0.05, 0.02, 77), state.train_job(words, ends, 0.02, 0.01, 78)]
+        state.store_packed()
+        runs.append((results, t, a))
+    assert runs[0][0] == runs[1][0]
+    for name in NAMES:
+        np.testing.assert_array_equal(runs[0][1][name], runs[1][1][name], err_msg=name)
+        if accs is not None:
+            np.testing.assert_array_equal(runs[0][2][name], runs[1][2][name], err_msg=name)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["separate", "shared"])
+def test_packed_rows_are_copied_only_by_load_and_store(shared):
+    """Until store_packed the arrays keep their values; load_packed takes changes made meanwhile."""
+    V, K, Dm = 9, 2, 4
+    alias, keep, sentences = random_job(seed=4, V=V)
+    words, ends = job_arrays(sentences)
+    tables = make_tables(V, K, Dm, "spherical", shared, seed=6)
+    accs = make_accumulators(tables, 0.3)
+    start_t, start_a = copies(tables), copies(accs)
+    state = kernel_state(tables, accs, keep, alias, 3, 2, pack_rows=True)
+    state.train_job(words, ends, 0.05, 0.02, 5)
+    small = [f"{p}_{side}" for p in ("lv", "s") for side in ("in", "out")]
+    for name in small:  # not yet stored
+        np.testing.assert_array_equal(tables[name], start_t[name], err_msg=name)
+        np.testing.assert_array_equal(accs[name], start_a[name], err_msg=name)
+    assert not np.array_equal(tables["mu_in"], start_t["mu_in"])  # the means are trained in place
+    state.store_packed()
+    assert any(not np.array_equal(tables[name], start_t[name]) for name in small)
+    # a change from outside, then a job: the same as an unpacked state given the changed arrays
+    tables["lv_in"] += 0.25
+    tables["s_out"] -= 0.5
+    expected_t, expected_a = copies(tables), copies(accs)
+    state.load_packed()
+    got = state.train_job(words, ends, 0.03, 0.01, 6)
+    state.store_packed()
+    want = kernel_state(expected_t, expected_a, keep, alias, 3, 2).train_job(words, ends, 0.03, 0.01, 6)
+    assert got == want
+    for name in NAMES:
+        np.testing.assert_array_equal(tables[name], expected_t[name], err_msg=name)
+        np.testing.assert_array_equal(accs[name], expected_a[name], err_msg=name)
+
+
+def test_packed_rows_are_not_used_when_one_small_table_alone_is_shared():
+    V, K, Dm = 9, 2, 4
+    tables = make_tables(V, K, Dm, "spherical", shared=False, seed=8)
+    tables["lv_out"] = tables["lv_in"]
+    alias, keep, _ = random_job(seed=4, V=V)
+    state = kernel_state(tables, make_accumulators(tables, 0.3), keep, alias, 3, 2, pack_rows=True)
+    assert not state.packed

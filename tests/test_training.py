@@ -122,6 +122,9 @@ class _RaisingKernel:
             raise self.error
         return self.kernel.train_job(*args)
 
+    def __getattr__(self, name):  # the rest of the kernel's interface (load_packed, store_packed)
+        return getattr(self.kernel, name)
+
 
 def test_worker_error_is_reraised_and_all_threads_joined(big_corpus, monkeypatch):
     model = Word2GM(**dict(SETTINGS, epochs=2, batch_words=20_000))
@@ -381,3 +384,89 @@ def test_failing_on_progress_is_reraised_and_all_threads_joined(topic_sentences)
     assert raised is error
     assert len(recorder.reports()) == 4
     assert seconds < DEADLINE and not training_threads()
+
+
+
+class LogVarianceWatcher:
+    """Adds 1 to every log-variance as epoch 1 begins; copies them at train begin and epoch ends."""
+
+    def __init__(self):
+        self.start, self.epoch_ends = None, []
+
+    def on_train_begin(self, model):
+        self.start = model.wv.log_variances.copy()
+
+    def on_epoch_begin(self, model):
+        if len(self.epoch_ends) == 1:
+            model.wv.log_variances[...] += 1.0
+
+    def on_epoch_end(self, model):
+        self.epoch_ends.append(model.wv.log_variances.copy())
+
+
+class FirstReportWatcher(LogVarianceWatcher):
+    """Also copies the log-variances at the first progress report."""
+
+    first_report = None
+
+    def on_progress(self, model, progress):
+        if self.first_report is None:
+            self.first_report = model.wv.log_variances.copy()
+
+
+def unpacked(monkeypatch):
+    """Make ``Word2GM`` train on its arrays themselves (``pack_rows=False``)."""
+    import w2gm.word2gm as module
+    real = module.KernelState
+    monkeypatch.setattr(module, "KernelState", lambda *a, **k: real(*a, **{**k, "pack_rows": False}))
+
+
+def test_packed_rows_see_and_show_the_callbacks(topic_sentences, monkeypatch):
+    """The default trains on packed rows; epoch callbacks read and change the model as without them.
+
+    One worker, so both runs are deterministic: the arrays each epoch end shows, and the trained
+    model, are those of a run on the arrays themselves, including the shift an
+    ``on_epoch_begin`` callback made.
+    """
+    sentences = topic_sentences(6, n_sentences=400)
+    runs = {}
+    for pack in (True, False):
+        if not pack:
+            unpacked(monkeypatch)
+        model = Word2GM(**dict(SETTINGS, workers=1, epochs=2, batch_words=300))
+        model.build_vocab(sentences)
+        assert model._kernel_state().packed is pack
+        watcher = LogVarianceWatcher()
+        model.train(sentences, callbacks=[watcher])
+        runs[pack] = watcher, model.wv.log_variances.copy(), model.wv.logits.copy()
+        # epoch 1 started from epoch 0's end plus the callback's shift (the rates keep steps small)
+        assert 0.9 < float(np.mean(watcher.epoch_ends[1] - watcher.epoch_ends[0])) < 1.1
+    (packed, lv, s), (plain, lv_plain, s_plain) = runs[True], runs[False]
+    for seen, seen_plain in zip(packed.epoch_ends, plain.epoch_ends):
+        np.testing.assert_array_equal(seen, seen_plain)
+    np.testing.assert_array_equal(lv, lv_plain)
+    np.testing.assert_array_equal(s, s_plain)
+
+
+def test_progress_reports_show_the_packed_rows_updates(topic_sentences):
+    """The first report comes after a job: its log-variance updates are shown, not train begin's."""
+    sentences = topic_sentences(6, n_sentences=400)
+    model = Word2GM(**dict(SETTINGS, workers=1, epochs=1, batch_words=300))
+    model.build_vocab(sentences)
+    watcher = FirstReportWatcher()
+    model.train(sentences, callbacks=[watcher], report_delay=0)
+    assert watcher.first_report is not None
+    assert not np.array_equal(watcher.first_report, watcher.start)
+
+
+def test_an_epoch_cut_short_keeps_the_packed_rows_updates(topic_sentences, monkeypatch):
+    """A worker error in epoch 0: the jobs before it updated the log-variances, and they stay."""
+    sentences = topic_sentences(6, n_sentences=400)
+    model = Word2GM(**dict(SETTINGS, workers=1, epochs=1, batch_words=300))
+    model.build_vocab(sentences)
+    start = model.wv.log_variances.copy()
+    real = model._kernel_state
+    monkeypatch.setattr(model, "_kernel_state", lambda: _RaisingKernel(real(), 4, OSError("simulated")))
+    with pytest.raises(OSError, match="simulated"):
+        model.train(sentences)
+    assert not np.array_equal(model.wv.log_variances, start)

@@ -675,6 +675,9 @@ class _CountingState:
             self.jobs += 1
         return self.state.train_job(*args)
 
+    def __getattr__(self, name):  # the rest of the kernel's interface (load_packed, store_packed)
+        return getattr(self.state, name)
+
 
 class _InterruptingLogger:
     """Raises KeyboardInterrupt (as Ctrl-C would) at the first progress report."""

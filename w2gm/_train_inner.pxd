@@ -32,9 +32,9 @@ from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
 
 
 cdef struct SideParams:
-    # One side (input or output) of the model: C-contiguous float32 tables
-    # over the vocabulary, word-major.  Word v's rows start at v*K*D (mu),
-    # v*K*Dv (lv) and v*K (s).
+    # One side (input or output) of the model: float32 tables over the
+    # vocabulary, word-major.  Word v's rows start at v*K*D (mu) and, unless
+    # packed (below), v*K*Dv (lv) and v*K (s).
     float *mu               # means, (V, K, D)
     float *lv               # log-variances, (V, K, Dv)
     float *s                # mixture logits, (V, K); weights p = softmax(s)
@@ -47,6 +47,19 @@ cdef struct SideParams:
     float *acc_mu
     float *acc_lv
     float *acc_s
+    # Row strides in floats: word v's log-variances start at lv + v*lv_row, its
+    # logits at s + v*s_row, and so on.  Unpacked: K*Dv, K and the
+    # accumulators' own (K*Dv and K; K and 1 with row Adagrad).  With packed
+    # rows (KernelState's pack_rows) the four pointers lie in one table of
+    # rows [lv (K), s (K), acc_lv (K), acc_s (K)] (without the accumulators
+    # for SGD), and every stride is that row's length: one word's small
+    # parameters share a cache line instead of taking one line in each of
+    # four tables.
+    Py_ssize_t lv_row
+    Py_ssize_t s_row
+    Py_ssize_t acc_lv_row
+    Py_ssize_t acc_s_row
+    bint packed
 
 
 cdef struct MixtureRow:

@@ -122,7 +122,7 @@ cimport numpy as cnp
 from cython cimport floating
 from libc.math cimport exp, log, sqrt, expf, logf, sqrtf
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from libc.stdint cimport uint64_t, uint32_t, int32_t, int64_t
 
 from w2gm._fastmath cimport fast_exp, fast_log, fast_math4_array
@@ -1112,7 +1112,7 @@ cdef void shared_negatives_fwd(
         int K, int D, int Dv, int n, const int32_t *words,
         const floating *mu_f, const floating *var_f, const floating *log_p,
         const floating *mu_out, const floating *lv_out, const floating *s_out,
-        floating eps, bint max_pe,
+        Py_ssize_t lv_row, Py_ssize_t s_row, floating eps, bint max_pe,
         floating *log_e, floating *mu_g, floating *var_g, floating *log_q,
         floating *S, floating *sqdist, floating *xi, floating *gamma) noexcept nogil:
     """``log_e[k] = log E(f, c'_k)`` for the ``n`` words ``c'_k = words[k]`` (eq. 2).
@@ -1132,8 +1132,8 @@ cdef void shared_negatives_fwd(
         for r in range(K * D):
             mu_k[r] = mu_out[row_mu + r]
         log_e[k] = log_energy_fwd(K, D, Dv, mu_f, var_f, log_p, mu_k,
-                                  lv_out + <Py_ssize_t>words[k] * K * Dv,
-                                  s_out + <Py_ssize_t>words[k] * K, eps, max_pe,
+                                  lv_out + <Py_ssize_t>words[k] * lv_row,
+                                  s_out + <Py_ssize_t>words[k] * s_row, eps, max_pe,
                                   var_g + <Py_ssize_t>k * K * Dv, log_q + <Py_ssize_t>k * K,
                                   S + k * _s_len(K, Dv), sqdist + k * kk, xi + k * kk,
                                   gamma + k * kk)
@@ -1279,12 +1279,16 @@ cdef inline void prefetch_word(const TrainConfig *cfg, const SideParams *side,
     """Start loading ``word``'s parameter rows and Adagrad accumulators on ``side`` (a hint)."""
     cdef int K = cfg.K, D = cfg.D, Dv = cfg.Dv
     w2gm_prefetch_floats(side.mu + <size_t>word * K * D, K * D)
-    w2gm_prefetch_floats(side.lv + <size_t>word * K * Dv, K * Dv)
-    w2gm_prefetch_floats(side.s + <size_t>word * K, K)
+    if side.packed:  # lv, s and their accumulators: one row
+        w2gm_prefetch_floats(side.lv + <size_t>word * side.lv_row, <long>side.lv_row)
+    else:
+        w2gm_prefetch_floats(side.lv + <size_t>word * side.lv_row, K * Dv)
+        w2gm_prefetch_floats(side.s + <size_t>word * side.s_row, K)
     if cfg.adagrad and not cfg.row_adagrad:
         w2gm_prefetch_floats(side.acc_mu + <size_t>word * K * D, K * D)
-        w2gm_prefetch_floats(side.acc_lv + <size_t>word * K * Dv, K * Dv)
-        w2gm_prefetch_floats(side.acc_s + <size_t>word * K, K)
+        if not side.packed:
+            w2gm_prefetch_floats(side.acc_lv + <size_t>word * side.acc_lv_row, K * Dv)
+            w2gm_prefetch_floats(side.acc_s + <size_t>word * side.acc_s_row, K)
 
 
 cdef inline MixtureRow word_row(const SideParams *side, int32_t word, int K, int D,
@@ -1292,8 +1296,8 @@ cdef inline MixtureRow word_row(const SideParams *side, int32_t word, int K, int
     """Pointers to ``word``'s parameter rows on one side."""
     cdef MixtureRow row
     row.mu = side.mu + <size_t>word * K * D
-    row.lv = side.lv + <size_t>word * K * Dv
-    row.s = side.s + <size_t>word * K
+    row.lv = side.lv + <size_t>word * side.lv_row
+    row.s = side.s + <size_t>word * side.s_row
     return row
 
 
@@ -1350,16 +1354,16 @@ cdef inline void update_word(const TrainConfig *cfg, const SideParams *side, int
     cdef int i
     cdef bint rows = cfg.row_adagrad
     cdef float *mu = side.mu + <size_t>word * K * D
-    cdef float *lv = side.lv + <size_t>word * K * Dv
-    cdef float *s = side.s + <size_t>word * K
+    cdef float *lv = side.lv + <size_t>word * side.lv_row
+    cdef float *s = side.s + <size_t>word * side.s_row
     cdef float lr_lv = lr * cfg.lr_factor_lv
     cdef float *acc_mu = NULL
     cdef float *acc_lv = NULL
     cdef float *acc_s = NULL
     if cfg.adagrad:
         acc_mu = side.acc_mu + (<size_t>word * K if rows else <size_t>word * K * D)
-        acc_lv = side.acc_lv + (<size_t>word * K if rows else <size_t>word * K * Dv)
-        acc_s = side.acc_s + (<size_t>word if rows else <size_t>word * K)
+        acc_lv = side.acc_lv + <size_t>word * side.acc_lv_row
+        acc_s = side.acc_s + <size_t>word * side.acc_s_row
     if rows:
         for i in range(K):
             apply_row_update(mu + i * D, acc_mu + i, grad.mu + i * D, D, lr, terms)
@@ -1573,7 +1577,8 @@ cdef int shared_negatives_window(const TrainConfig *cfg, TrainScratch *scratch,
     for k in range(n):
         scratch.neg_counts[k] = 0
     shared_negatives_fwd(K, D, Dv, n, neg_words, scratch.mu_w, scratch.var_w, scratch.log_p_w,
-                         side_out.mu, side_out.lv, side_out.s, cfg.eps, cfg.max_pe,
+                         side_out.mu, side_out.lv, side_out.s, side_out.lv_row, side_out.s_row,
+                         cfg.eps, cfg.max_pe,
                          scratch.log_e_neg, scratch.mu_neg, negs.var_g, negs.log_q, negs.S,
                          negs.sqdist, negs.xi, negs.gamma)
     for j in range(lo, hi):
@@ -1788,6 +1793,64 @@ cdef void _side_init(SideParams *side, list arrays, list accumulators):
         side.acc_mu = <float *>cnp.PyArray_DATA(accumulators[0])
         side.acc_lv = <float *>cnp.PyArray_DATA(accumulators[1])
         side.acc_s = <float *>cnp.PyArray_DATA(accumulators[2])
+    # row strides: each table's own (its shape's trailing sizes)
+    side.lv_row = arrays[1].shape[1] * arrays[1].shape[2]
+    side.s_row = arrays[2].shape[1]
+    side.acc_lv_row, side.acc_s_row = side.lv_row, side.s_row
+    if accumulators is not None:  # row Adagrad's are (V, K, 1) and (V, 1)
+        side.acc_lv_row = accumulators[1].shape[1] * accumulators[1].shape[2]
+        side.acc_s_row = accumulators[2].shape[1]
+    side.packed = False
+
+
+cdef class _PackedRows:
+    """One side's packed copy of a spherical model's small tables (``SideParams.packed``).
+
+    ``rows`` is a float32 ``(V, P)`` table, 64-byte aligned, P = 2K (SGD:
+    log-variances, logits) or 4K (Adagrad: then their accumulators); ``tables``
+    are the model's arrays it mirrors, in that order, each seen as ``(V, K)``.
+    """
+    cdef object rows
+    cdef list tables
+    cdef float *base
+    cdef Py_ssize_t V
+    cdef int K
+
+    def __init__(self, list tables, Py_ssize_t V, int K):
+        cdef Py_ssize_t width = len(tables) * K
+        block = np.zeros(V * width + 16, np.float32)
+        start = (-block.ctypes.data % 64) // 4  # 64-byte aligned: a 32-byte row stays in one line
+        self.rows = block[start:start + V * width].reshape(V, width)
+        self.base = <float *>cnp.PyArray_DATA(self.rows)
+        self.tables = tables
+        self.V = V
+        self.K = K
+
+    cdef void point(self, SideParams *side):
+        """Point ``side``'s log-variances, logits (and accumulators) into the rows."""
+        cdef Py_ssize_t width = len(self.tables) * self.K
+        side.lv, side.s = self.base, self.base + self.K
+        side.lv_row = side.s_row = width
+        if len(self.tables) == 4:
+            side.acc_lv, side.acc_s = self.base + 2 * self.K, self.base + 3 * self.K
+            side.acc_lv_row = side.acc_s_row = width
+        side.packed = True
+
+    cdef void copy(self, bint into_rows):
+        """Copy the tables into the rows (``into_rows``) or the rows back into the tables."""
+        cdef int t, n_tables = len(self.tables), K = self.K
+        cdef Py_ssize_t v, width = n_tables * K
+        cdef float *table
+        cdef float *row
+        for t in range(n_tables):
+            table = <float *>cnp.PyArray_DATA(self.tables[t])
+            with nogil:
+                for v in range(self.V):
+                    row = self.base + v * width + t * K
+                    if into_rows:
+                        memcpy(row, table + v * K, K * sizeof(float))
+                    else:
+                        memcpy(table + v * K, row, K * sizeof(float))
 
 
 cdef class KernelState:
@@ -1852,6 +1915,17 @@ cdef class KernelState:
         ``(V, K, 1)`` (means and log-variances, one per component) and
         ``(V, 1)`` (logits, one per word) (``docs/training.md``, "Quality
         levers").  Ignored for SGD (accumulators None).
+    pack_rows : bool
+        Train on a packed copy of the spherical log-variance and logit
+        tables (and their Adagrad accumulators): one row of 2K (SGD) or 4K
+        floats per word and side, so that a word's small parameters share a
+        cache line instead of taking one in each of four tables
+        (``docs/performance.md``, tenth pass).  The arrays passed keep
+        their values of the last :meth:`load_packed` until
+        :meth:`store_packed` copies the rows back; the updates are the same
+        bits either way.  Default False; ignored (no copy) for diagonal
+        covariance, row Adagrad, and where only one of the two small tables
+        is shared between the sides.
 
     Raises
     ------
@@ -1869,6 +1943,7 @@ cdef class KernelState:
     """
     cdef TrainConfig cfg
     cdef object refs
+    cdef list packs  # _PackedRows of the packed sides (pack_rows), else empty
     cdef Py_ssize_t V
 
     def __init__(self, params_in, params_out, accumulators_in, accumulators_out,
@@ -1876,7 +1951,7 @@ cdef class KernelState:
                  double margin, double eps, double log_var_min, double log_var_max,
                  bint shrink_windows=True, variance_lr_factor=1.0, logit_lr_factor=1.0,
                  max_partial_energy=False, norm_cap=None, shared_negatives=False,
-                 adagrad_state="scalar"):
+                 adagrad_state="scalar", bint pack_rows=False):
         group_in = _triple(params_in, "params_in")
         group_out = _triple(params_out, "params_out")
         means, log_variances = group_in[0], group_in[1]
@@ -1964,6 +2039,54 @@ cdef class KernelState:
         cfg.shared_negatives = shared_negatives
         _side_init(&cfg.params_in, arrays_in, accs_in)
         _side_init(&cfg.params_out, arrays_out, accs_out)
+        self.packs = []
+        if pack_rows and Dv == 1 and not cfg.row_adagrad:
+            self._pack(arrays_in, accs_in, &cfg.params_in)
+            if arrays_out[1] is arrays_in[1] and arrays_out[2] is arrays_in[2]:
+                (<_PackedRows>self.packs[0]).point(&cfg.params_out)
+            elif arrays_out[1] is not arrays_in[1] and arrays_out[2] is not arrays_in[2]:
+                self._pack(arrays_out, accs_out, &cfg.params_out)
+            else:  # one small table shared, the other not: no packing
+                self.packs = []
+                _side_init(&cfg.params_in, arrays_in, accs_in)
+        self.load_packed()
+
+    cdef void _pack(self, list arrays, list accumulators, SideParams *side):
+        tables = [a.reshape(a.shape[0], -1) for a in arrays[1:]]
+        if accumulators is not None:
+            tables += [a.reshape(a.shape[0], -1) for a in accumulators[1:]]
+        packed = _PackedRows(tables, self.V, self.cfg.K)
+        packed.point(side)
+        self.packs.append(packed)
+
+    @property
+    def packed(self):
+        """True when training runs on packed rows (`pack_rows`, spherical, not row Adagrad)."""
+        return bool(self.packs)
+
+    def load_packed(self):
+        """Copy the model's log-variances, logits and their accumulators into the packed rows.
+
+        A no-op unless :attr:`packed`.  Call it while no job runs, after the
+        arrays were changed from outside (``Word2GM.train`` does at the start
+        of every epoch, after the ``on_epoch_begin`` callbacks).
+        """
+        for packed in self.packs:
+            (<_PackedRows>packed).copy(True)
+
+    def store_packed(self):
+        """Copy the packed rows back into the model's arrays (a no-op unless :attr:`packed`).
+
+        Until then, the arrays of the log-variances, logits and their
+        accumulators hold their values of the last :meth:`load_packed`.
+        ``Word2GM.train`` calls it at the end of every epoch (before the
+        held-out loss and the ``on_epoch_end`` callbacks), before
+        ``on_progress`` callbacks, and when training stops.  Jobs may run
+        meanwhile: the copy then reads rows as they are being updated, as
+        Hogwild readers do.
+        """
+        for packed in self.packs:
+            (<_PackedRows>packed).copy(False)
 
     def train_job(self, words, sentence_ends, double alpha_start, double alpha_end, seed):
         """Train one job of sentences without the GIL.
@@ -2372,7 +2495,7 @@ def shared_window_loss_and_grads(w, table, contexts, negatives, double margin=1.
     cdef int n_active
     shared_negatives_fwd(K, D, Dv, n, &neg[0], &mu_wv[0, 0], &prepared_w.var[0],
                          &prepared_w.log_weights[0], &mu_tv[0, 0, 0], &lv_tv[0, 0, 0], &s_tv[0, 0],
-                         eps, max_partial_energy, &log_e[0], &mu_g[0], &var_g[0], &log_q[0], &S[0],
+                         K * Dv, K, eps, max_partial_energy, &log_e[0], &mu_g[0], &var_g[0], &log_q[0], &S[0],
                          &sqdist[0], &xi[0], &gamma[0])
     pos = _PairScratch64(K, Dv)
     for jj, c in enumerate(ctx):

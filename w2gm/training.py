@@ -445,6 +445,8 @@ class TrainingRun:
                 finished = not self.errors
             finally:
                 self._stop_threads(finished)
+                # the packed rows' updates, also of an epoch cut short (no job runs now)
+                self.kernel.store_packed()
         if self.errors:
             raise self.errors[0]
         seconds = time.perf_counter() - start
@@ -839,6 +841,8 @@ class TrainingRun:
     def _begin_epoch(self, epoch):
         self.model.wv.clear_cache()
         self.call_back("on_epoch_begin")
+        # no job runs until the epoch starts: the packed rows take the arrays as the callbacks left them
+        self.kernel.load_packed()
         self.epoch_starts.put(epoch)
 
     def _count_job(self, done):
@@ -876,12 +880,17 @@ class TrainingRun:
         progress = Progress(epoch, self.epochs, (epoch + of_epoch) / self.epochs, words_per_second, alpha,
                             tally.mean_loss,
                             self.heldout_losses[-1] if self.heldout_losses else float("nan"))
+        if any(hasattr(callback, "on_progress") for callback in self.callbacks):
+            self.kernel.store_packed()  # jobs run meanwhile: a Hogwild reader's snapshot
         for callback in self.callbacks:
             method = getattr(callback, "on_progress", None)
             if method is not None:
                 method(self.model, progress)
 
     def _end_epoch(self, epoch):
+        # every job of the epoch is done: the arrays take the packed rows' updates before the
+        # held-out loss, the totals check and the callbacks read them
+        self.kernel.store_packed()
         tally = self.tallies[epoch]
         if tally.raw_words == 0:
             warnings.warn(f"epoch {epoch + 1} saw no words: is the corpus restartable?",

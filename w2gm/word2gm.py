@@ -848,7 +848,7 @@ class Word2GM:
                            logit_lr_factor=self.logit_lr_factor,
                            max_partial_energy=self.max_partial_energy, norm_cap=self.norm_cap,
                            shared_negatives=self.shared_negatives,
-                           adagrad_state=self.adagrad_state)
+                           adagrad_state=self.adagrad_state, pack_rows=True)
 
     # ------------------------------------------------------------------ held-out objective
     def _draw_heldout_sample(self, words, sentence_ends, source):
