@@ -33,7 +33,12 @@ i.e. where the ``EPOCH n - PROGRESS`` line is logged, about every
 with a :class:`Progress`.  Its ``fraction`` is the learning-rate schedule's
 progress of the call (below): it never decreases within a call and reaches
 1.0 at the last job when the corpus has the expected size.  ``w2gm train``
-draws its progress bar with it.
+draws its progress bar with it.  The kernel may train a spherical model on
+packed rows (``KernelState``'s ``pack_rows``): they are loaded from the model's
+arrays when an epoch starts (after ``on_epoch_begin``) and stored back when it
+ends (before the held-out loss and ``on_epoch_end``), before ``on_progress``
+callbacks (a snapshot while jobs run) and when the run stops, so changes that
+an ``on_progress`` callback makes to log-variances or logits are overwritten.
 
 Learning-rate schedule.  The rate decays linearly from ``start_alpha`` to
 ``end_alpha`` over the call.  The progress of a point in epoch ``e``
