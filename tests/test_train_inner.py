@@ -1916,10 +1916,22 @@ def test_packed_rows_are_copied_only_by_load_and_store(shared):
         np.testing.assert_array_equal(accs[name], expected_a[name], err_msg=name)
 
 
-def test_packed_rows_are_not_used_when_one_small_table_alone_is_shared():
+@pytest.mark.parametrize("alone", ["lv", "s"])
+def test_packed_rows_are_not_used_when_one_small_table_alone_is_shared(alone):
+    """Then pack_rows is ignored: the job trains the arrays themselves, as without it."""
     V, K, Dm = 9, 2, 4
     tables = make_tables(V, K, Dm, "spherical", shared=False, seed=8)
-    tables["lv_out"] = tables["lv_in"]
-    alias, keep, _ = random_job(seed=4, V=V)
-    state = kernel_state(tables, make_accumulators(tables, 0.3), keep, alias, 3, 2, pack_rows=True)
-    assert not state.packed
+    tables[f"{alone}_out"] = tables[f"{alone}_in"]
+    accs = make_accumulators(tables, 0.3)
+    alias, keep, sentences = random_job(seed=4, V=V)
+    words, ends = job_arrays(sentences)
+    runs = []
+    for pack in (False, True):
+        t, a = copies(tables), copies(accs)
+        state = kernel_state(t, a, keep, alias, 3, 2, pack_rows=pack)
+        assert not state.packed
+        runs.append((state.train_job(words, ends, 0.05, 0.02, 9), t, a))
+    assert runs[0][0] == runs[1][0]
+    for name in NAMES:
+        np.testing.assert_array_equal(runs[0][1][name], runs[1][1][name], err_msg=name)
+        np.testing.assert_array_equal(runs[0][2][name], runs[1][2][name], err_msg=name)

@@ -470,3 +470,21 @@ def test_an_epoch_cut_short_keeps_the_packed_rows_updates(topic_sentences, monke
     with pytest.raises(OSError, match="simulated"):
         model.train(sentences)
     assert not np.array_equal(model.wv.log_variances, start)
+
+
+def test_changes_of_the_last_on_epoch_end_are_kept(topic_sentences):
+    """The last epoch's rows are stored before on_epoch_end, and not again over its changes."""
+    sentences = topic_sentences(6, n_sentences=400)
+    model = Word2GM(**dict(SETTINGS, workers=1, epochs=1, batch_words=300))
+    model.build_vocab(sentences)
+    seen = []
+
+    class Shift:
+        def on_epoch_end(self, model):
+            seen.append(model.wv.log_variances.copy())
+            model.wv.log_variances[...] += 1.0
+            model.wv.logits[...] = 0.0
+
+    model.train(sentences, callbacks=[Shift()])
+    np.testing.assert_array_equal(model.wv.log_variances, seen[0] + 1.0)
+    assert not model.wv.logits.any()

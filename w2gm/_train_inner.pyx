@@ -2040,24 +2040,25 @@ cdef class KernelState:
         _side_init(&cfg.params_in, arrays_in, accs_in)
         _side_init(&cfg.params_out, arrays_out, accs_out)
         self.packs = []
-        if pack_rows and Dv == 1 and not cfg.row_adagrad:
+        shared_small = [arrays_out[k] is arrays_in[k] for k in (1, 2)]
+        # not where one small table alone is shared between the sides
+        if pack_rows and Dv == 1 and not cfg.row_adagrad and shared_small[0] == shared_small[1]:
             self._pack(arrays_in, accs_in, &cfg.params_in)
-            if arrays_out[1] is arrays_in[1] and arrays_out[2] is arrays_in[2]:
+            if shared_small[0]:
                 (<_PackedRows>self.packs[0]).point(&cfg.params_out)
-            elif arrays_out[1] is not arrays_in[1] and arrays_out[2] is not arrays_in[2]:
+            else:
                 self._pack(arrays_out, accs_out, &cfg.params_out)
-            else:  # one small table shared, the other not: no packing
-                self.packs = []
-                _side_init(&cfg.params_in, arrays_in, accs_in)
         self.load_packed()
 
-    cdef void _pack(self, list arrays, list accumulators, SideParams *side):
+    cdef int _pack(self, list arrays, list accumulators, SideParams *side) except -1:
+        """Point ``side``'s small tables into a new :class:`_PackedRows` (MemoryError if it cannot)."""
         tables = [a.reshape(a.shape[0], -1) for a in arrays[1:]]
         if accumulators is not None:
             tables += [a.reshape(a.shape[0], -1) for a in accumulators[1:]]
         packed = _PackedRows(tables, self.V, self.cfg.K)
         packed.point(side)
         self.packs.append(packed)
+        return 0
 
     @property
     def packed(self):

@@ -422,6 +422,8 @@ class TrainingRun:
         self.heldout_cap = TOKENS_PER_TRIPLE * model.heldout_triples
         self.heldout_held = 0
         self.heldout_counts = (0, 0)  # (raw words, sentences) of the held-out tail (corpus_file)
+        # the kernel's packed rows were loaded for an epoch and not yet stored (KernelState.load_packed)
+        self.rows_loaded = False
         self.heldout_losses = []
 
     # ------------------------------------------------------------ orchestration
@@ -450,8 +452,6 @@ class TrainingRun:
                 finished = not self.errors
             finally:
                 self._stop_threads(finished)
-                # the packed rows' updates, also of an epoch cut short (no job runs now)
-                self.kernel.store_packed()
         if self.errors:
             raise self.errors[0]
         seconds = time.perf_counter() - start
@@ -558,7 +558,9 @@ class TrainingRun:
         After a finished run the threads end on the ``None`` items the
         producer queued; otherwise ``stop`` is set first.  A Ctrl-C during the
         joins sets ``stop`` too and becomes the run's exception unless it
-        already has one.
+        already has one.  Then the packed rows of an epoch cut short are
+        stored (an epoch that ended was stored then, and callbacks may have
+        changed the arrays since).
         """
         received = []
         with _sigint_held(received):
@@ -572,6 +574,9 @@ class TrainingRun:
                         received.append(signal.SIGINT)
                     if received:
                         self.stop.set()
+            if self.rows_loaded:  # an epoch cut short: its packed rows' updates are kept
+                self.kernel.store_packed()
+                self.rows_loaded = False
         if received and not self.errors:
             self.errors.append(KeyboardInterrupt())
 
@@ -848,6 +853,7 @@ class TrainingRun:
         self.call_back("on_epoch_begin")
         # no job runs until the epoch starts: the packed rows take the arrays as the callbacks left them
         self.kernel.load_packed()
+        self.rows_loaded = True
         self.epoch_starts.put(epoch)
 
     def _count_job(self, done):
@@ -894,8 +900,9 @@ class TrainingRun:
 
     def _end_epoch(self, epoch):
         # every job of the epoch is done: the arrays take the packed rows' updates before the
-        # held-out loss, the totals check and the callbacks read them
+        # held-out loss, the totals check and the callbacks read them (and may change them)
         self.kernel.store_packed()
+        self.rows_loaded = False
         tally = self.tallies[epoch]
         if tally.raw_words == 0:
             warnings.warn(f"epoch {epoch + 1} saw no words: is the corpus restartable?",
