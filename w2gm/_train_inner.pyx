@@ -2081,7 +2081,7 @@ cdef class KernelState:
         Until then, the arrays of the log-variances, logits and their
         accumulators hold their values of the last :meth:`load_packed`.
         ``Word2GM.train`` calls it at the end of every epoch (before the
-        held-out loss and the ``on_epoch_end`` callbacks), before
+        held-out loss and the ``on_epoch_end`` callbacks), at most once a second before
         ``on_progress`` callbacks, and when training stops.  Jobs may run
         meanwhile: the copy then reads rows as they are being updated, as
         Hogwild readers do.
