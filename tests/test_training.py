@@ -488,3 +488,54 @@ def test_changes_of_the_last_on_epoch_end_are_kept(topic_sentences):
     model.train(sentences, callbacks=[Shift()])
     np.testing.assert_array_equal(model.wv.log_variances, seen[0] + 1.0)
     assert not model.wv.logits.any()
+
+
+def producer_run(corpus, batch_words):
+    """A :class:`TrainingRun` stand-in with just what its job producer's batching reads."""
+    from types import SimpleNamespace
+
+    from w2gm._vocab import WordTable
+    table = WordTable()
+    table.add(["alpha", "beta", "gamma", "delta"])
+    model = SimpleNamespace(wv=SimpleNamespace(vocabulary_table=table), batch_words=batch_words, seed=3)
+    return SimpleNamespace(model=model, corpus=corpus, stop=threading.Event(), heldout_threshold=0)
+
+
+@pytest.mark.parametrize("batch_words", [0, 1, 5, 40, 10_000])
+def test_batched_producer_makes_the_per_sentence_loops_batches(batch_words):
+    """With no sentence held out, ``_epoch_batches`` reads whole batches in one C call
+    (``WordTable.lookup_batch``); its batches are those of the per-sentence loop that held-out
+    runs use, so the jobs, their learning rates and seeds, and the trained bits do not depend on
+    which of the two made them."""
+    from w2gm.training import TrainingRun
+    rng = random.Random(batch_words)
+    words = ["alpha", "beta", "gamma", "delta", "unknown"]
+    corpus = [[rng.choice(words) for _ in range(rng.choice([0, 1, 3, 12, 70]))] for _ in range(400)]
+    run = producer_run(corpus, batch_words)
+
+    def listed(batches):
+        return [(w.tolist(), e.tolist(), raw, n) for w, e, raw, n in batches]
+
+    batched = listed(TrainingRun._epoch_batches(run))
+    assert batched == listed(TrainingRun._batches_with_heldout(run, False))
+    assert sum(n for *_, n in batched) == 400
+    assert sum(raw for _, _, raw, _ in batched) == sum(map(len, corpus))
+
+
+def test_batched_producer_stops_between_batches():
+    """The stop flag is read before every batch: a stopped run reads no further sentence."""
+    from w2gm.training import TrainingRun
+    read = []
+
+    def corpus():
+        for i in range(100):
+            read.append(i)
+            yield ["alpha", "beta"]
+
+    run = producer_run(None, 10)
+    run.corpus = corpus()
+    batches = TrainingRun._epoch_batches(run)
+    first = next(batches)
+    assert first[3] == 5 and len(read) == 5
+    run.stop.set()
+    assert list(batches) == [] and len(read) == 5

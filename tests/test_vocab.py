@@ -307,3 +307,100 @@ def test_a_huge_or_unprintable_non_str_token_gets_a_short_message():
         with pytest.raises(TypeError, match=re.escape(shown)) as info:
             table.lookup(["a", token])
         assert len(str(info.value)) < 200
+
+
+def per_sentence_batches(table, sentences, batch_words):
+    """lookup_batch's rule spelled out with lookup, one sentence at a time: a batch closes after
+    the sentence that brings it to batch_words or more words; the last one holds the rest."""
+    batches, words, ends, raw = [], [], [], 0
+    for sentence in sentences:
+        words.extend(table.lookup(sentence).tolist())
+        ends.append(len(words))
+        raw += len(sentence)
+        if len(words) >= batch_words:
+            batches.append((words, ends, raw))
+            words, ends, raw = [], [], 0
+    if ends:
+        batches.append((words, ends, raw))
+    return batches
+
+
+def all_batches(table, sentences, batch_words, check=None):
+    """Every batch lookup_batch makes of ``sentences``, as lists, checking its return types."""
+    from w2gm.corpora import check_sentence
+    iterator, number, batches = iter(sentences), 0, []
+    while True:
+        words, ends, raw, exhausted = table.lookup_batch(iterator, batch_words, number,
+                                                         check or check_sentence)
+        assert words.dtype == np.int32 and ends.dtype == np.int64 and words.flags.writeable
+        if len(ends):
+            batches.append((words.tolist(), ends.tolist(), raw))
+            number += len(ends)
+        else:
+            assert exhausted and words.shape == (0,)
+        if exhausted:
+            return batches
+
+
+def test_lookup_batch_makes_the_batches_of_a_per_sentence_loop():
+    """Sentences of 0 to 3,000 tokens (empty ones, unknown words, every kind of str), as lists,
+    tuples and NumPy arrays, cut at batch sizes from 0 (a batch per sentence) to more than the
+    corpus; more than 64 sentences and sentences longer than a batch grow the call's buffers."""
+    rng = np.random.default_rng(11)
+    vocab = list(dict.fromkeys(ODD_WORDS + random_words(rng, 400)))
+    table = WordTable()
+    table.add(vocab)
+    pool = vocab + ["UNKNOWN", "日本語", "😀😀"]
+    lengths = [0, 1, 0, 3000, 2, 40, 0] + rng.integers(0, 60, size=300).tolist() + [1100, 5]
+    sentences = [[pool[i] for i in rng.integers(0, len(pool), n)] for n in lengths]
+    typed = [tuple(s) if i % 5 == 1 else np.array(s, dtype=object) if i % 5 == 2 else s
+             for i, s in enumerate(sentences)]
+    for batch_words in (0, 1, 7, 50, 1000, 5000, 10**7):
+        want = per_sentence_batches(table, sentences, batch_words)
+        assert all_batches(table, sentences, batch_words) == want, batch_words
+        assert all_batches(table, typed, batch_words) == want, batch_words
+    assert all_batches(table, [], 10) == []
+
+
+def test_lookup_batch_checks_only_sentences_that_are_not_lists():
+    table = WordTable()
+    table.add(["a", "b"])
+    seen = []
+    sentences = [["a"], ("b", "a"), ["zz"], iter(["a", "b", "c"])]
+    batches = all_batches(table, sentences, 100, check=lambda sentence, number: seen.append(number))
+    assert seen == [2, 4]
+    assert batches == [([0, 1, 0, 0, 1], [1, 3, 3, 5], 7)]
+
+
+@pytest.mark.parametrize("batch_words", [1, 3, 100])
+def test_lookup_batch_names_the_sentence_of_a_bad_token_or_a_str_sentence(batch_words):
+    """Sentence numbers go on from the number given, across the calls of a pass; a str sentence
+    gets check_sentence's message, a non-str token its own value."""
+    from w2gm.corpora import check_sentence
+    from w2gm.exceptions import CorpusError
+    table = WordTable()
+    table.add(["a", "b"])
+    sentences = [["a", "b"], ["b"], ["a", "b", "a"], ["a", 7, "b"], ["a"]]
+    with pytest.raises(CorpusError, match=r"^sentence #4: tokens must be str, found int 7$"):
+        all_batches(table, sentences, batch_words)
+    with pytest.raises(CorpusError, match=r"^sentence #13: tokens must be str"):
+        table.lookup_batch(iter(sentences[2:]), batch_words * 10, 11, check_sentence)
+    with pytest.raises(CorpusError, match=r"^sentence #3 is a str \('a b'"):
+        all_batches(table, [["a"], ["b"], "a b"], batch_words)
+
+
+def test_lookup_batch_passes_on_the_iterators_error():
+    from w2gm.corpora import check_sentence
+    table = WordTable()
+    table.add(["a", "b"])
+
+    def failing():
+        yield ["a", "b"]
+        yield ["b"]
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        table.lookup_batch(failing(), 100, 0, check_sentence)
+    # nothing is left behind: the next call starts clean
+    words, ends, raw, exhausted = table.lookup_batch(iter([["b", "a"]]), 100, 0, check_sentence)
+    assert (words.tolist(), ends.tolist(), raw, exhausted) == ([1, 0], [2], 2, True)

@@ -7,6 +7,7 @@ word given as the code units of its canonical ``str`` representation (what
 """
 
 cimport cython
+from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 
@@ -34,5 +35,6 @@ cdef class WordTable:
                             uint64_t h, int64_t count) except -1
     cdef Py_ssize_t _add(self, object token, int64_t count) except -1
     cdef Py_ssize_t _index(self, object token) except -2
+    cdef Py_ssize_t _lookup_into(self, PyObject** items, Py_ssize_t n, int32_t* out) except -1
     cdef object _word(self, Py_ssize_t i)
     cdef Py_ssize_t find_units(self, int kind, const uint8_t* data, Py_ssize_t nbytes) noexcept nogil

@@ -28,13 +28,14 @@ import reprlib
 import numpy as np
 cimport numpy as cnp
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_XDECREF
 from cpython.unicode cimport (PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LENGTH,
                               PyUnicode_KIND, PyUnicode_FromKindAndData)
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
-from w2gm.exceptions import ParameterError
+from w2gm.exceptions import CorpusError, ParameterError
 
 cnp.import_array()
 
@@ -70,6 +71,8 @@ cdef extern from *:
 cdef extern from "Python.h":
     # borrowed items of a list or tuple
     PyObject** PySequence_Fast_ITEMS(object o)
+    # the next item (a new reference), or NULL: at the end with no error set, else on an error
+    PyObject* PyIter_Next(object o) except? NULL
 
 # at most 2**31 - 1 words: entry numbers are int32, like the training index arrays
 cdef Py_ssize_t MAX_WORDS = 2147483647
@@ -142,6 +145,14 @@ cdef void* _grow(void* p, size_t nbytes, Py_ssize_t cap) except NULL:
     cdef void* q = realloc(p, nbytes)
     if q == NULL:
         raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
+    return q
+
+
+cdef void* _grow_batch(void* p, size_t nbytes, Py_ssize_t cap) except NULL:
+    """realloc for WordTable.lookup_batch, or MemoryError (``p`` stays valid and owned by the caller)."""
+    cdef void* q = realloc(p, nbytes)
+    if q == NULL:
+        raise MemoryError(f"cannot hold a batch of {cap} words or sentences")
     return q
 
 
@@ -438,15 +449,11 @@ cdef class WordTable:
         TypeError
             If a token is not a ``str``.
         """
-        cdef Py_ssize_t j = 0, e, n
+        cdef Py_ssize_t j, n
         cdef cnp.npy_intp size
         cdef cnp.ndarray out
         cdef int32_t *ov
         cdef int32_t short_buffer[SHORT_SENTENCE]
-        cdef _LookupAhead ahead
-        cdef _Key *kp
-        cdef PyObject** items
-        cdef Py_ssize_t t
         if type(tokens) is not list and type(tokens) is not tuple:
             tokens = list(tokens)
         n = len(tokens)
@@ -460,10 +467,27 @@ cdef class WordTable:
             size = n
             out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT32, 0)
             ov = <int32_t *>cnp.PyArray_DATA(out)
-        # A pipeline over the tokens, LOOKUP_STAGE tokens between its stages (see _LookupAhead).
-        # The keys borrow the tokens' code units: the list is not changed meanwhile (no Python
-        # code runs).  A non-str token raises before any later one is read.
-        items = PySequence_Fast_ITEMS(tokens)
+        j = self._lookup_into(PySequence_Fast_ITEMS(tokens), n, ov)
+        if n > SHORT_SENTENCE:
+            return out[:j] if j < n else out
+        size = j
+        out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT32, 0)
+        memcpy(cnp.PyArray_DATA(out), short_buffer, j * sizeof(int32_t))
+        return out
+
+    cdef Py_ssize_t _lookup_into(self, PyObject** items, Py_ssize_t n, int32_t* out) except -1:
+        """Write the numbers of the in-table tokens of ``items[0..n)`` to ``out``; return how many.
+
+        ``items`` are borrowed ``str`` references (a list's or tuple's items)
+        and ``out`` has room for ``n``.  A pipeline over the tokens,
+        LOOKUP_STAGE tokens between its stages (see _LookupAhead).  The keys
+        borrow the tokens' code units: the sequence is not changed meanwhile
+        (no Python code runs).  A non-str token raises TypeError before any
+        later one is read.
+        """
+        cdef _LookupAhead ahead
+        cdef _Key *kp
+        cdef Py_ssize_t t, e, j = 0
         ahead.mask = <uint64_t>(self.n_slots - 1)
         for t in range(-3 * LOOKUP_STAGE, n):
             if t >= 0 and t + 3 * LOOKUP_STAGE < n:
@@ -483,14 +507,102 @@ cdef class WordTable:
             kp = &ahead.keys[t & (LOOKUP_RING - 1)]
             e = _slot_entry(self.slots[self._find(kp.kind, kp.data, kp.nbytes, kp.hash)])
             if e >= 0:
-                ov[j] = <int32_t>e
+                out[j] = <int32_t>e
                 j += 1
-        if n > SHORT_SENTENCE:
-            return out[:j] if j < n else out
-        size = j
-        out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT32, 0)
-        memcpy(cnp.PyArray_DATA(out), short_buffer, j * sizeof(int32_t))
-        return out
+        return j
+
+    def lookup_batch(self, sentences, Py_ssize_t batch_words, Py_ssize_t number, check):
+        """Look sentences of an iterator up until they hold `batch_words` table words or it ends.
+
+        The iterable training path's producer loop in C (issue 13): for list
+        sentences no Python bytecode runs per sentence, only ``next()`` of
+        `sentences`.  The batch closes after the sentence that brings it to
+        `batch_words` or more words (so it holds at least one sentence).
+
+        Parameters
+        ----------
+        sentences : iterator of token lists
+            Each item a list or tuple of ``str`` (other iterables are copied to
+            a list, after `check`).
+        batch_words : int
+            Table words at which the batch closes.
+        number : int
+            Sentences read before this call: the first one read here is
+            sentence ``number + 1`` in error messages.
+        check : callable
+            ``check(sentence, number)`` is called on every sentence that is not
+            a list before it is read (it raises on a ``str`` sentence).
+
+        Returns
+        -------
+        words : ndarray of int32, shape (N,)
+            The table numbers of the batch's tokens, out-of-table tokens
+            dropped, sentence after sentence.
+        sentence_ends : ndarray of int64, shape (S,)
+            ``words[sentence_ends[s - 1]:sentence_ends[s]]`` is sentence ``s``.
+        raw_words : int
+            Tokens of the ``S`` sentences, out-of-table ones included.
+        exhausted : bool
+            Whether `sentences` ended (then ``S`` may be 0).
+
+        Raises
+        ------
+        CorpusError
+            (a ``TypeError``) if a token is not a ``str``, naming its sentence.
+        MemoryError
+            If the batch's buffers cannot grow.
+        Exception
+            Whatever ``next(sentences)`` or `check` raises.
+        """
+        cdef int32_t* words = NULL
+        cdef int64_t* ends = NULL
+        cdef Py_ssize_t n_words = 0, n_sentences = 0, words_cap = 0, ends_cap = 0, n
+        cdef int64_t raw = 0
+        cdef PyObject* item
+        cdef bint exhausted = False
+        cdef cnp.npy_intp size
+        cdef cnp.ndarray words_out, ends_out
+        try:
+            while True:
+                item = PyIter_Next(sentences)
+                if item == NULL:
+                    exhausted = True
+                    break
+                sentence = <object>item
+                Py_XDECREF(item)
+                number += 1
+                if type(sentence) is not list:
+                    check(sentence, number)
+                    if type(sentence) is not tuple:
+                        sentence = list(sentence)
+                n = len(sentence)
+                if n_words + n > words_cap:
+                    words_cap = max(2 * words_cap, n_words + n, batch_words + 1024)
+                    words = <int32_t*>_grow_batch(words, words_cap * sizeof(int32_t), words_cap)
+                if n_sentences == ends_cap:
+                    ends_cap = max(2 * ends_cap, 64)
+                    ends = <int64_t*>_grow_batch(ends, ends_cap * sizeof(int64_t), ends_cap)
+                try:
+                    n_words += self._lookup_into(PySequence_Fast_ITEMS(sentence), n, words + n_words)
+                except TypeError as exc:
+                    raise CorpusError(f"sentence #{number}: {exc}") from None
+                ends[n_sentences] = n_words
+                n_sentences += 1
+                raw += n
+                if n_words >= batch_words:
+                    break
+            size = n_words
+            words_out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT32, 0)
+            if n_words:
+                memcpy(cnp.PyArray_DATA(words_out), words, n_words * sizeof(int32_t))
+            size = n_sentences
+            ends_out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT64, 0)
+            if n_sentences:
+                memcpy(cnp.PyArray_DATA(ends_out), ends, n_sentences * sizeof(int64_t))
+        finally:
+            free(words)
+            free(ends)
+        return words_out, ends_out, raw, exhausted
 
     def index(self, word):
         """Number of `word`, or -1 if it is not in the table.

@@ -106,7 +106,13 @@ from typing import NamedTuple
 import numpy as np
 
 from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
-from w2gm.corpora import MAX_SENTENCE_LENGTH, CorpusDecodingWarning, plain_corpus_file, sentence_tokens
+from w2gm.corpora import (
+    MAX_SENTENCE_LENGTH,
+    CorpusDecodingWarning,
+    check_sentence,
+    plain_corpus_file,
+    sentence_tokens,
+)
 from w2gm.exceptions import TrainingDivergedError
 from w2gm.heldout import TOKENS_PER_TRIPLE, describe_source, heldout_source, heldout_threshold, is_held_out
 
@@ -663,10 +669,33 @@ class TrainingRun:
     def _epoch_batches(self, collect=False):
         """Yield ``(words int32 (N,), sentence_ends int64 (S,), raw_words, sentences)`` batches.
 
-        A batch holds about ``batch_words`` vocabulary words.
+        A batch holds about ``batch_words`` vocabulary words: it closes after
+        the sentence that brings it to ``batch_words`` or more.  Sentences are
+        looked up in C (out-of-vocabulary words dropped, as in word2vec).
+        Without held-out sentences a whole batch is read and looked up in one
+        C call (:meth:`~w2gm._vocab.WordTable.lookup_batch`: no Python
+        bytecode per sentence); with them, :meth:`_batches_with_heldout`
+        decides sentence by sentence.  With no sentence held out, both make
+        the same batches (``tests/test_training.py``).
+        """
+        if self.heldout_threshold:
+            yield from self._batches_with_heldout(collect)
+            return
+        lookup_batch = self.model.wv.vocabulary_table.lookup_batch
+        batch_words = self.model.batch_words
+        sentences = iter(self.corpus)
+        number = 0
+        while not self.stop.is_set():
+            words, ends, raw, exhausted = lookup_batch(sentences, batch_words, number, check_sentence)
+            if len(ends):
+                number += len(ends)
+                yield words, ends, raw, len(ends)
+            if exhausted:
+                return
 
-        Sentences are looked up in C (out-of-vocabulary words dropped, as in
-        word2vec); a batch closes once it holds ``batch_words`` vocabulary words.
+    def _batches_with_heldout(self, collect):
+        """:meth:`_epoch_batches` of a run with held-out sentences, one sentence at a time.
+
         Held-out sentences (``heldout_fraction``, :func:`w2gm.heldout.is_held_out`)
         are left out of ``words`` but counted in ``raw_words`` and ``sentences``,
         so that the schedule and the totals see the whole corpus; with `collect`
