@@ -5,11 +5,11 @@ jobs are made, each on one thread with no worker training anything:
 
 * ``iterable, token lists``: the corpus (first ``--mb`` MB of the shared corpus, read by
   ``Text8Corpus``) held in memory as lists of str; the job producer
-  (``TrainingRun._epoch_batches``, the code ``Word2GM.train`` runs) looks every sentence up in the
-  vocabulary table and packs ``batch_words`` jobs;
+  (``TrainingRun._epoch_batches``, the code ``Word2GM.train`` runs) reads and looks up a whole
+  ``batch_words`` job in one C call (``WordTable.lookup_batch``);
 * ``iterable, 20-word lists``: the same tokens re-cut into sentences of 20 words, the length of
   a typical line of natural text (text8-format corpora come in 10,000-word sentences, which hide
-  the per-sentence cost of the Python loop);
+  the per-sentence costs: ``next()`` of the corpus, the sentence's lookup set-up);
 * ``iterable, streamed``: the same producer reading ``Text8Corpus`` from the file (the file
   reading and splitting in Python included);
 * ``corpus_file``: one ``CorpusFileRange`` reader over the whole (decompressed) file, as each

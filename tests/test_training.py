@@ -511,7 +511,15 @@ def test_batched_producer_makes_the_per_sentence_loops_batches(batch_words):
     rng = random.Random(batch_words)
     words = ["alpha", "beta", "gamma", "delta", "unknown"]
     corpus = [[rng.choice(words) for _ in range(rng.choice([0, 1, 3, 12, 70]))] for _ in range(400)]
-    run = producer_run(corpus, batch_words)
+
+    class Mixed:
+        """The sentences as lists, tuples and one-pass iterators (new ones every pass)."""
+
+        def __iter__(self):
+            for i, sentence in enumerate(corpus):
+                yield tuple(sentence) if i % 7 == 1 else iter(sentence) if i % 7 == 2 else sentence
+
+    run = producer_run(Mixed(), batch_words)
 
     def listed(batches):
         return [(w.tolist(), e.tolist(), raw, n) for w, e, raw, n in batches]
@@ -539,3 +547,12 @@ def test_batched_producer_stops_between_batches():
     assert first[3] == 5 and len(read) == 5
     run.stop.set()
     assert list(batches) == [] and len(read) == 5
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_both_producer_paths_name_a_sentence_that_cannot_be_iterated(batched):
+    from w2gm.training import TrainingRun
+    run = producer_run([["alpha"], ("beta",), 7, ["gamma"]], 1)
+    batches = TrainingRun._epoch_batches(run) if batched else TrainingRun._batches_with_heldout(run, False)
+    with pytest.raises(CorpusError, match=r"^sentence #3: 'int' object is not iterable$"):
+        list(batches)

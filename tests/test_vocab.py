@@ -401,6 +401,84 @@ def test_lookup_batch_passes_on_the_iterators_error():
 
     with pytest.raises(OSError, match="disk gone"):
         table.lookup_batch(failing(), 100, 0, check_sentence)
-    # nothing is left behind: the next call starts clean
     words, ends, raw, exhausted = table.lookup_batch(iter([["b", "a"]]), 100, 0, check_sentence)
     assert (words.tolist(), ends.tolist(), raw, exhausted) == ([1, 0], [2], 2, True)
+
+
+def test_lookup_batch_takes_iterables_and_iterator_classes():
+    """A list of sentences is passed to iter() (PyIter_Next alone would crash on it); an iterator
+    class that raises StopIteration ends the batch as a generator does."""
+    from w2gm.corpora import check_sentence
+    table = WordTable()
+    table.add(["a", "b"])
+
+    class Sentences:
+        def __init__(self):
+            self.left = 3
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            if not self.left:
+                raise StopIteration
+            self.left -= 1
+            return ["a", "b"]
+
+    for sentences in ([["a", "b"]] * 3, Sentences()):
+        words, ends, raw, exhausted = table.lookup_batch(sentences, 100, 0, check_sentence)
+        assert (words.tolist(), ends.tolist(), raw, exhausted) == ([0, 1] * 3, [2, 4, 6], 6, True)
+
+
+@pytest.mark.parametrize("bad", [7, None, 2.5])
+def test_lookup_batch_names_a_sentence_that_cannot_be_iterated(bad):
+    from w2gm.corpora import check_sentence
+    from w2gm.exceptions import CorpusError, W2GMError
+    table = WordTable()
+    table.add(["a"])
+    message = rf"^sentence #6: '{type(bad).__name__}' object is not iterable$"
+    with pytest.raises(CorpusError, match=message) as info:
+        table.lookup_batch(iter([["a"], bad]), 100, 4, check_sentence)
+    assert isinstance(info.value, W2GMError) and isinstance(info.value, TypeError)
+
+
+def test_lookup_batch_keeps_reference_counts():
+    """Each sentence is held while it is read and released after: its reference count, and the
+    tokens', are the same before and after the call."""
+    import sys
+
+    from w2gm.corpora import check_sentence
+    table = WordTable()
+    table.add(["a", "b"])
+    sentences = [["a", "b", "zz"] for _ in range(300)] + [("a", "b")]
+    before = [sys.getrefcount(s) for s in sentences]
+    token = sentences[0][2]
+    token_before = sys.getrefcount(token)
+    for _ in range(3):
+        table.lookup_batch(iter(sentences), 10**6, 0, check_sentence)
+    assert [sys.getrefcount(s) for s in sentences] == before
+    assert sys.getrefcount(token) == token_before
+
+
+def test_lookup_batch_closes_early_once_stop_is_set():
+    """The stop event is read every 256 sentences: a set one ends the batch there, not
+    exhausted, with the sentences read so far."""
+    import threading
+
+    from w2gm.corpora import check_sentence
+    table = WordTable()
+    table.add(["a"])
+    stop = threading.Event()
+    read = []
+
+    def sentences():
+        for i in range(1000):
+            read.append(i)
+            if i == 300:
+                stop.set()
+            yield ["a"]
+
+    words, ends, raw, exhausted = table.lookup_batch(sentences(), 10**6, 0, check_sentence, stop)
+    assert (len(ends), raw, exhausted, len(read)) == (512, 512, False, 512)
+    words, ends, raw, exhausted = table.lookup_batch(iter([["a"]]), 10**6, 0, check_sentence, stop)
+    assert (len(ends), exhausted) == (0, False)

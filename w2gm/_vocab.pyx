@@ -16,7 +16,9 @@ for (:meth:`WordTable.word`, :meth:`WordTable.words`).
 
 The table is used by :meth:`w2gm.Word2GM.build_vocab` to count the corpus, by
 the training producer thread to turn sentences into int32 index arrays
-(:meth:`WordTable.lookup`), and by :class:`w2gm.KeyedGaussianMixtures` as its
+(:meth:`WordTable.lookup_batch`, a batch of sentences per call;
+:meth:`WordTable.lookup`, one sentence per call, in runs with held-out
+sentences), and by :class:`w2gm.KeyedGaussianMixtures` as its
 vocabulary.  Methods that take Python objects hold the GIL; the table is not
 changed after the vocabulary is built, so concurrent lookups are safe.
 """
@@ -86,10 +88,12 @@ cdef uint64_t ENTRY_BITS = 0x00000000FFFFFFFFULL
 # sentences up to this many tokens are looked up through a stack buffer (WordTable.lookup)
 cdef enum:
     SHORT_SENTENCE = 256
-    # WordTable.lookup's pipeline: tokens between its stages, and the keys in flight
+    # the lookup pipeline (WordTable._lookup_into): tokens between its stages, and the keys in flight
     # (4 stages; a power of two)
     LOOKUP_STAGE = 8
     LOOKUP_RING = 32
+    # WordTable.lookup_batch reads its stop event every STOP_CHECK sentences
+    STOP_CHECK = 256
 # counts are int64; a sum beyond this is refused rather than wrapped
 cdef int64_t MAX_COUNT = 9223372036854775807
 
@@ -116,9 +120,9 @@ cdef struct _Key:
 
 
 cdef struct _LookupAhead:
-    # WordTable.lookup's pipeline.  One token at a time, a lookup is a chain of dependent cache
-    # misses (hash slot, entry, code units: training evicts the table between the producer's
-    # turns); the pipeline starts them for later tokens, LOOKUP_STAGE tokens between stages:
+    # The lookup pipeline (WordTable._lookup_into).  One token at a time, a lookup is a chain of
+    # dependent cache misses (hash slot, entry, code units: training evicts the table between the
+    # producer's turns); the pipeline starts them for later tokens, LOOKUP_STAGE tokens between stages:
     # 1. hash token t + 3 * LOOKUP_STAGE, prefetch its slot; 2. read token t + 2 * LOOKUP_STAGE's
     # slot, prefetch its entry; 3. prefetch token t + LOOKUP_STAGE's code units; 4. look token t
     # up.  Rings of LOOKUP_RING tokens, indexed by token number & (LOOKUP_RING - 1).
@@ -174,7 +178,7 @@ cdef inline Py_ssize_t _slot_entry(uint64_t slot) noexcept nogil:
     return -1 if slot == EMPTY_SLOT else <Py_ssize_t>(slot & ENTRY_BITS)
 
 
-# The stages of WordTable.lookup's pipeline (_LookupAhead)
+# The stages of the lookup pipeline (WordTable._lookup_into, _LookupAhead)
 
 cdef inline int _ahead_hash(WordTable table, _LookupAhead *ahead, PyObject **items, Py_ssize_t a,
                             Py_ssize_t n) except -1:
@@ -457,7 +461,7 @@ cdef class WordTable:
         if type(tokens) is not list and type(tokens) is not tuple:
             tokens = list(tokens)
         n = len(tokens)
-        # The producer calls this once per sentence, so its fixed cost matters for short
+        # Held-out training runs call this once per sentence, so its fixed cost matters for short
         # sentences: C-API allocation and a raw pointer (a typed memoryview costs about 1 µs to
         # acquire), and for a short sentence the numbers gathered on the stack and copied into
         # an array of the final length (no slice of a longer array).
@@ -511,19 +515,21 @@ cdef class WordTable:
                 j += 1
         return j
 
-    def lookup_batch(self, sentences, Py_ssize_t batch_words, Py_ssize_t number, check):
+    def lookup_batch(self, sentences, Py_ssize_t batch_words, Py_ssize_t number, check, stop=None):
         """Look sentences of an iterator up until they hold `batch_words` table words or it ends.
 
         The iterable training path's producer loop in C (issue 13): for list
         sentences no Python bytecode runs per sentence, only ``next()`` of
         `sentences`.  The batch closes after the sentence that brings it to
-        `batch_words` or more words (so it holds at least one sentence).
+        `batch_words` or more words (so it holds at least one sentence), or
+        early when `stop` is set.
 
         Parameters
         ----------
         sentences : iterator of token lists
             Each item a list or tuple of ``str`` (other iterables are copied to
-            a list, after `check`).
+            a list, after `check`).  An iterable that is not an iterator is
+            passed to ``iter()`` first (then every call starts it again).
         batch_words : int
             Table words at which the batch closes.
         number : int
@@ -532,6 +538,8 @@ cdef class WordTable:
         check : callable
             ``check(sentence, number)`` is called on every sentence that is not
             a list before it is read (it raises on a ``str`` sentence).
+        stop : threading.Event, optional
+            Read every 256 sentences; once it is set, the batch closes there.
 
         Returns
         -------
@@ -539,7 +547,8 @@ cdef class WordTable:
             The table numbers of the batch's tokens, out-of-table tokens
             dropped, sentence after sentence.
         sentence_ends : ndarray of int64, shape (S,)
-            ``words[sentence_ends[s - 1]:sentence_ends[s]]`` is sentence ``s``.
+            ``words[start:sentence_ends[s]]`` is sentence ``s``, where
+            ``start`` is ``sentence_ends[s - 1]`` (0 for ``s = 0``).
         raw_words : int
             Tokens of the ``S`` sentences, out-of-table ones included.
         exhausted : bool
@@ -548,44 +557,51 @@ cdef class WordTable:
         Raises
         ------
         CorpusError
-            (a ``TypeError``) if a token is not a ``str``, naming its sentence.
+            (a :class:`~w2gm.exceptions.W2GMError` and ``TypeError``) if a
+            sentence cannot be iterated or a token is not a ``str``, naming the
+            sentence; and whatever `check` raises.
         MemoryError
             If the batch's buffers cannot grow.
         Exception
-            Whatever ``next(sentences)`` or `check` raises.
+            Whatever ``next(sentences)`` raises.
         """
         cdef int32_t* words = NULL
         cdef int64_t* ends = NULL
-        cdef Py_ssize_t n_words = 0, n_sentences = 0, words_cap = 0, ends_cap = 0, n
+        cdef Py_ssize_t n_words = 0, n_sentences = 0, words_cap = 1024, ends_cap = 64, n
         cdef int64_t raw = 0
         cdef PyObject* item
         cdef bint exhausted = False
         cdef cnp.npy_intp size
         cdef cnp.ndarray words_out, ends_out
+        sentences = iter(sentences)   # PyIter_Next needs an iterator (a list would crash it)
         try:
+            words = <int32_t*>_grow_batch(NULL, words_cap * sizeof(int32_t), words_cap)
+            ends = <int64_t*>_grow_batch(NULL, ends_cap * sizeof(int64_t), ends_cap)
             while True:
+                if stop is not None and n_sentences % STOP_CHECK == 0 and stop.is_set():
+                    break
                 item = PyIter_Next(sentences)
                 if item == NULL:
                     exhausted = True
                     break
-                sentence = <object>item
+                sentence = <object>item   # a reference of its own, kept until the next sentence
                 Py_XDECREF(item)
                 number += 1
                 if type(sentence) is not list:
                     check(sentence, number)
-                    if type(sentence) is not tuple:
-                        sentence = list(sentence)
-                n = len(sentence)
-                if n_words + n > words_cap:
-                    words_cap = max(2 * words_cap, n_words + n, batch_words + 1024)
-                    words = <int32_t*>_grow_batch(words, words_cap * sizeof(int32_t), words_cap)
-                if n_sentences == ends_cap:
-                    ends_cap = max(2 * ends_cap, 64)
-                    ends = <int64_t*>_grow_batch(ends, ends_cap * sizeof(int64_t), ends_cap)
                 try:
+                    if type(sentence) is not list and type(sentence) is not tuple:
+                        sentence = list(sentence)
+                    n = len(sentence)
+                    if n_words + n > words_cap:
+                        words_cap = max(2 * words_cap, n_words + n)
+                        words = <int32_t*>_grow_batch(words, words_cap * sizeof(int32_t), words_cap)
                     n_words += self._lookup_into(PySequence_Fast_ITEMS(sentence), n, words + n_words)
                 except TypeError as exc:
                     raise CorpusError(f"sentence #{number}: {exc}") from None
+                if n_sentences == ends_cap:
+                    ends_cap *= 2
+                    ends = <int64_t*>_grow_batch(ends, ends_cap * sizeof(int64_t), ends_cap)
                 ends[n_sentences] = n_words
                 n_sentences += 1
                 raw += n
@@ -593,12 +609,10 @@ cdef class WordTable:
                     break
             size = n_words
             words_out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT32, 0)
-            if n_words:
-                memcpy(cnp.PyArray_DATA(words_out), words, n_words * sizeof(int32_t))
+            memcpy(cnp.PyArray_DATA(words_out), words, n_words * sizeof(int32_t))
             size = n_sentences
             ends_out = cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT64, 0)
-            if n_sentences:
-                memcpy(cnp.PyArray_DATA(ends_out), ends, n_sentences * sizeof(int64_t))
+            memcpy(cnp.PyArray_DATA(ends_out), ends, n_sentences * sizeof(int64_t))
         finally:
             free(words)
             free(ends)

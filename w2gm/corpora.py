@@ -140,6 +140,7 @@ __all__ = [
     "sample_corpus",
     "sample_corpus_path",
     "sentence_tokens",
+    "token_list",
 ]
 
 #: Default maximum number of tokens per sentence (the same as gensim's).
@@ -977,6 +978,21 @@ def check_sentence(sentence, number):
         raise CorpusError(
             f"sentence #{number} is a {type(sentence).__name__} ({str(sentence)[:40]!r}...), not a list "
             "of tokens; split your text first (e.g. line.split()) or use w2gm.LineSentence")
+
+
+def token_list(sentence, number):
+    """Sentence ``number`` (1-based) as a new list of its tokens.
+
+    Raises
+    ------
+    CorpusError
+        If ``sentence`` is a string or cannot be iterated.
+    """
+    check_sentence(sentence, number)
+    try:
+        return list(sentence)
+    except TypeError as exc:
+        raise CorpusError(f"sentence #{number}: {exc}") from None
 
 
 def sentence_tokens(method, sentence, number):

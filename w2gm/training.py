@@ -112,6 +112,7 @@ from w2gm.corpora import (
     check_sentence,
     plain_corpus_file,
     sentence_tokens,
+    token_list,
 )
 from w2gm.exceptions import TrainingDivergedError
 from w2gm.heldout import TOKENS_PER_TRIPLE, describe_source, heldout_source, heldout_threshold, is_held_out
@@ -686,7 +687,10 @@ class TrainingRun:
         sentences = iter(self.corpus)
         number = 0
         while not self.stop.is_set():
-            words, ends, raw, exhausted = lookup_batch(sentences, batch_words, number, check_sentence)
+            words, ends, raw, exhausted = lookup_batch(sentences, batch_words, number, check_sentence,
+                                                       self.stop)
+            if self.stop.is_set():
+                return
             if len(ends):
                 number += len(ends)
                 yield words, ends, raw, len(ends)
@@ -709,7 +713,9 @@ class TrainingRun:
         for number, sentence in enumerate(self.corpus, 1):
             if self.stop.is_set():
                 return
-            if threshold and is_held_out(number - 1, seed, threshold):
+            if type(sentence) is not list and type(sentence) is not tuple:
+                sentence = token_list(sentence, number)   # len() below, as lookup_batch reads it
+            if is_held_out(number - 1, seed, threshold):
                 if collect and self.heldout_held < self.heldout_cap:
                     self.heldout_parts.append(sentence_tokens(lookup, sentence, number))
                     self.heldout_held += len(self.heldout_parts[-1])
