@@ -9,7 +9,8 @@ import pytest
 from w2gm._vocab import WordTable
 
 from w2gm import KeyedGaussianMixtures, Word2GM
-from w2gm.exceptions import ParameterError
+from w2gm.corpora import token_list
+from w2gm.exceptions import CorpusError, ParameterError, W2GMError
 
 INT64_MAX = 2**63 - 1
 
@@ -325,13 +326,11 @@ def per_sentence_batches(table, sentences, batch_words):
     return batches
 
 
-def all_batches(table, sentences, batch_words, check=None):
+def all_batches(table, sentences, batch_words, to_list=token_list):
     """Every batch lookup_batch makes of ``sentences``, as lists, checking its return types."""
-    from w2gm.corpora import check_sentence
     iterator, number, batches = iter(sentences), 0, []
     while True:
-        words, ends, raw, exhausted = table.lookup_batch(iterator, batch_words, number,
-                                                         check or check_sentence)
+        words, ends, raw, exhausted = table.lookup_batch(iterator, batch_words, number, to_list)
         assert words.dtype == np.int32 and ends.dtype == np.int64 and words.flags.writeable
         if len(ends):
             batches.append((words.tolist(), ends.tolist(), raw))
@@ -362,35 +361,38 @@ def test_lookup_batch_makes_the_batches_of_a_per_sentence_loop():
     assert all_batches(table, [], 10) == []
 
 
-def test_lookup_batch_checks_only_sentences_that_are_not_lists():
+def test_lookup_batch_converts_only_sentences_that_are_not_lists():
     table = WordTable()
     table.add(["a", "b"])
     seen = []
+
+    def to_list(sentence, number):
+        seen.append(number)
+        return list(sentence)
+
     sentences = [["a"], ("b", "a"), ["zz"], iter(["a", "b", "c"])]
-    batches = all_batches(table, sentences, 100, check=lambda sentence, number: seen.append(number))
+    assert all_batches(table, sentences, 100, to_list) == [([0, 1, 0, 0, 1], [1, 3, 3, 5], 7)]
     assert seen == [2, 4]
-    assert batches == [([0, 1, 0, 0, 1], [1, 3, 3, 5], 7)]
+    with pytest.raises(TypeError, match="^to_list returned tuple, not list$"):
+        table.lookup_batch(iter([("a",)]), 100, 0, lambda sentence, number: sentence)
 
 
 @pytest.mark.parametrize("batch_words", [1, 3, 100])
 def test_lookup_batch_names_the_sentence_of_a_bad_token_or_a_str_sentence(batch_words):
     """Sentence numbers go on from the number given, across the calls of a pass; a str sentence
-    gets check_sentence's message, a non-str token its own value."""
-    from w2gm.corpora import check_sentence
-    from w2gm.exceptions import CorpusError
+    gets token_list's message, a non-str token its own value."""
     table = WordTable()
     table.add(["a", "b"])
     sentences = [["a", "b"], ["b"], ["a", "b", "a"], ["a", 7, "b"], ["a"]]
     with pytest.raises(CorpusError, match=r"^sentence #4: tokens must be str, found int 7$"):
         all_batches(table, sentences, batch_words)
     with pytest.raises(CorpusError, match=r"^sentence #13: tokens must be str"):
-        table.lookup_batch(iter(sentences[2:]), batch_words * 10, 11, check_sentence)
+        table.lookup_batch(iter(sentences[2:]), batch_words * 10, 11, token_list)
     with pytest.raises(CorpusError, match=r"^sentence #3 is a str \('a b'"):
         all_batches(table, [["a"], ["b"], "a b"], batch_words)
 
 
 def test_lookup_batch_passes_on_the_iterators_error():
-    from w2gm.corpora import check_sentence
     table = WordTable()
     table.add(["a", "b"])
 
@@ -400,15 +402,14 @@ def test_lookup_batch_passes_on_the_iterators_error():
         raise OSError("disk gone")
 
     with pytest.raises(OSError, match="disk gone"):
-        table.lookup_batch(failing(), 100, 0, check_sentence)
-    words, ends, raw, exhausted = table.lookup_batch(iter([["b", "a"]]), 100, 0, check_sentence)
+        table.lookup_batch(failing(), 100, 0, token_list)
+    words, ends, raw, exhausted = table.lookup_batch(iter([["b", "a"]]), 100, 0, token_list)
     assert (words.tolist(), ends.tolist(), raw, exhausted) == ([1, 0], [2], 2, True)
 
 
 def test_lookup_batch_takes_iterables_and_iterator_classes():
     """A list of sentences is passed to iter() (PyIter_Next alone would crash on it); an iterator
     class that raises StopIteration ends the batch as a generator does."""
-    from w2gm.corpora import check_sentence
     table = WordTable()
     table.add(["a", "b"])
 
@@ -426,19 +427,17 @@ def test_lookup_batch_takes_iterables_and_iterator_classes():
             return ["a", "b"]
 
     for sentences in ([["a", "b"]] * 3, Sentences()):
-        words, ends, raw, exhausted = table.lookup_batch(sentences, 100, 0, check_sentence)
+        words, ends, raw, exhausted = table.lookup_batch(sentences, 100, 0, token_list)
         assert (words.tolist(), ends.tolist(), raw, exhausted) == ([0, 1] * 3, [2, 4, 6], 6, True)
 
 
 @pytest.mark.parametrize("bad", [7, None, 2.5])
 def test_lookup_batch_names_a_sentence_that_cannot_be_iterated(bad):
-    from w2gm.corpora import check_sentence
-    from w2gm.exceptions import CorpusError, W2GMError
     table = WordTable()
     table.add(["a"])
     message = rf"^sentence #6: '{type(bad).__name__}' object is not iterable$"
     with pytest.raises(CorpusError, match=message) as info:
-        table.lookup_batch(iter([["a"], bad]), 100, 4, check_sentence)
+        table.lookup_batch(iter([["a"], bad]), 100, 4, token_list)
     assert isinstance(info.value, W2GMError) and isinstance(info.value, TypeError)
 
 
@@ -447,7 +446,6 @@ def test_lookup_batch_keeps_reference_counts():
     tokens', are the same before and after the call."""
     import sys
 
-    from w2gm.corpora import check_sentence
     table = WordTable()
     table.add(["a", "b"])
     sentences = [["a", "b", "zz"] for _ in range(300)] + [("a", "b")]
@@ -455,7 +453,7 @@ def test_lookup_batch_keeps_reference_counts():
     token = sentences[0][2]
     token_before = sys.getrefcount(token)
     for _ in range(3):
-        table.lookup_batch(iter(sentences), 10**6, 0, check_sentence)
+        table.lookup_batch(iter(sentences), 10**6, 0, token_list)
     assert [sys.getrefcount(s) for s in sentences] == before
     assert sys.getrefcount(token) == token_before
 
@@ -465,7 +463,6 @@ def test_lookup_batch_closes_early_once_stop_is_set():
     exhausted, with the sentences read so far."""
     import threading
 
-    from w2gm.corpora import check_sentence
     table = WordTable()
     table.add(["a"])
     stop = threading.Event()
@@ -478,7 +475,7 @@ def test_lookup_batch_closes_early_once_stop_is_set():
                 stop.set()
             yield ["a"]
 
-    words, ends, raw, exhausted = table.lookup_batch(sentences(), 10**6, 0, check_sentence, stop)
+    words, ends, raw, exhausted = table.lookup_batch(sentences(), 10**6, 0, token_list, stop)
     assert (len(ends), raw, exhausted, len(read)) == (512, 512, False, 512)
-    words, ends, raw, exhausted = table.lookup_batch(iter([["a"]]), 10**6, 0, check_sentence, stop)
+    words, ends, raw, exhausted = table.lookup_batch(iter([["a"]]), 10**6, 0, token_list, stop)
     assert (len(ends), exhausted) == (0, False)

@@ -515,7 +515,7 @@ cdef class WordTable:
                 j += 1
         return j
 
-    def lookup_batch(self, sentences, Py_ssize_t batch_words, Py_ssize_t number, check, stop=None):
+    def lookup_batch(self, sentences, Py_ssize_t batch_words, Py_ssize_t number, to_list, stop=None):
         """Look sentences of an iterator up until they hold `batch_words` table words or it ends.
 
         The iterable training path's producer loop in C (issue 13): for list
@@ -527,17 +527,19 @@ cdef class WordTable:
         Parameters
         ----------
         sentences : iterator of token lists
-            Each item a list or tuple of ``str`` (other iterables are copied to
-            a list, after `check`).  An iterable that is not an iterator is
-            passed to ``iter()`` first (then every call starts it again).
+            Each item a list of ``str``, or what `to_list` makes one of.  An
+            iterable that is not an iterator is passed to ``iter()`` first
+            (then every call starts it again).
         batch_words : int
             Table words at which the batch closes.
         number : int
             Sentences read before this call: the first one read here is
             sentence ``number + 1`` in error messages.
-        check : callable
-            ``check(sentence, number)`` is called on every sentence that is not
-            a list before it is read (it raises on a ``str`` sentence).
+        to_list : callable
+            ``to_list(sentence, number)`` is called on every sentence that is
+            not a list and must return a list of its tokens or raise
+            (:func:`w2gm.corpora.token_list`: a ``CorpusError`` for a ``str``
+            sentence or one that cannot be iterated).
         stop : threading.Event, optional
             Read every 256 sentences; once it is set, the batch closes there.
 
@@ -557,13 +559,14 @@ cdef class WordTable:
         Raises
         ------
         CorpusError
-            (a :class:`~w2gm.exceptions.W2GMError` and ``TypeError``) if a
-            sentence cannot be iterated or a token is not a ``str``, naming the
-            sentence; and whatever `check` raises.
+            (a :class:`~w2gm.exceptions.W2GMError` and ``TypeError``) if a token
+            is not a ``str``, naming its sentence.
+        TypeError
+            If `to_list` returns something other than a list.
         MemoryError
             If the batch's buffers cannot grow.
         Exception
-            Whatever ``next(sentences)`` raises.
+            Whatever ``next(sentences)`` or `to_list` raises.
         """
         cdef int32_t* words = NULL
         cdef int64_t* ends = NULL
@@ -588,14 +591,14 @@ cdef class WordTable:
                 Py_XDECREF(item)
                 number += 1
                 if type(sentence) is not list:
-                    check(sentence, number)
+                    sentence = to_list(sentence, number)
+                    if type(sentence) is not list:   # PySequence_Fast_ITEMS needs a list
+                        raise TypeError(f"to_list returned {type(sentence).__name__}, not list")
+                n = len(sentence)
+                if n_words + n > words_cap:
+                    words_cap = max(2 * words_cap, n_words + n)
+                    words = <int32_t*>_grow_batch(words, words_cap * sizeof(int32_t), words_cap)
                 try:
-                    if type(sentence) is not list and type(sentence) is not tuple:
-                        sentence = list(sentence)
-                    n = len(sentence)
-                    if n_words + n > words_cap:
-                        words_cap = max(2 * words_cap, n_words + n)
-                        words = <int32_t*>_grow_batch(words, words_cap * sizeof(int32_t), words_cap)
                     n_words += self._lookup_into(PySequence_Fast_ITEMS(sentence), n, words + n_words)
                 except TypeError as exc:
                     raise CorpusError(f"sentence #{number}: {exc}") from None

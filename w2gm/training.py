@@ -109,7 +109,6 @@ from w2gm._corpus_file import CorpusFileRange, byte_ranges, count_corpus_file
 from w2gm.corpora import (
     MAX_SENTENCE_LENGTH,
     CorpusDecodingWarning,
-    check_sentence,
     plain_corpus_file,
     sentence_tokens,
     token_list,
@@ -687,8 +686,7 @@ class TrainingRun:
         sentences = iter(self.corpus)
         number = 0
         while not self.stop.is_set():
-            words, ends, raw, exhausted = lookup_batch(sentences, batch_words, number, check_sentence,
-                                                       self.stop)
+            words, ends, raw, exhausted = lookup_batch(sentences, batch_words, number, token_list, self.stop)
             if self.stop.is_set():
                 return
             if len(ends):
@@ -714,7 +712,7 @@ class TrainingRun:
             if self.stop.is_set():
                 return
             if type(sentence) is not list and type(sentence) is not tuple:
-                sentence = token_list(sentence, number)   # len() below, as lookup_batch reads it
+                sentence = token_list(sentence, number)   # len() below, as lookup_batch does
             if is_held_out(number - 1, seed, threshold):
                 if collect and self.heldout_held < self.heldout_cap:
                     self.heldout_parts.append(sentence_tokens(lookup, sentence, number))
