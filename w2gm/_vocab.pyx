@@ -144,19 +144,11 @@ cdef inline int _key(object token, _Key* k) except -1:
     return 0
 
 
-cdef void* _grow(void* p, size_t nbytes, Py_ssize_t cap) except NULL:
-    """realloc, or MemoryError (``p`` stays valid and owned by the table)."""
+cdef void* _grow(void* p, size_t nbytes, Py_ssize_t cap, str what="vocabulary table") except NULL:
+    """realloc, or MemoryError naming `what` (``p`` stays valid and owned by the caller)."""
     cdef void* q = realloc(p, nbytes)
     if q == NULL:
-        raise MemoryError(f"vocabulary table: cannot grow to {cap} words")
-    return q
-
-
-cdef void* _grow_batch(void* p, size_t nbytes, Py_ssize_t cap) except NULL:
-    """realloc for WordTable.lookup_batch, or MemoryError (``p`` stays valid and owned by the caller)."""
-    cdef void* q = realloc(p, nbytes)
-    if q == NULL:
-        raise MemoryError(f"cannot hold a batch of {cap} words or sentences")
+        raise MemoryError(f"{what}: cannot grow to {cap} entries")
     return q
 
 
@@ -578,8 +570,8 @@ cdef class WordTable:
         cdef cnp.ndarray words_out, ends_out
         sentences = iter(sentences)   # PyIter_Next needs an iterator (a list would crash it)
         try:
-            words = <int32_t*>_grow_batch(NULL, words_cap * sizeof(int32_t), words_cap)
-            ends = <int64_t*>_grow_batch(NULL, ends_cap * sizeof(int64_t), ends_cap)
+            words = <int32_t*>_grow(NULL, words_cap * sizeof(int32_t), words_cap, "lookup batch")
+            ends = <int64_t*>_grow(NULL, ends_cap * sizeof(int64_t), ends_cap, "lookup batch")
             while True:
                 if stop is not None and n_sentences % STOP_CHECK == 0 and stop.is_set():
                     break
@@ -597,14 +589,14 @@ cdef class WordTable:
                 n = len(sentence)
                 if n_words + n > words_cap:
                     words_cap = max(2 * words_cap, n_words + n)
-                    words = <int32_t*>_grow_batch(words, words_cap * sizeof(int32_t), words_cap)
+                    words = <int32_t*>_grow(words, words_cap * sizeof(int32_t), words_cap, "lookup batch")
                 try:
                     n_words += self._lookup_into(PySequence_Fast_ITEMS(sentence), n, words + n_words)
                 except TypeError as exc:
                     raise CorpusError(f"sentence #{number}: {exc}") from None
                 if n_sentences == ends_cap:
                     ends_cap *= 2
-                    ends = <int64_t*>_grow_batch(ends, ends_cap * sizeof(int64_t), ends_cap)
+                    ends = <int64_t*>_grow(ends, ends_cap * sizeof(int64_t), ends_cap, "lookup batch")
                 ends[n_sentences] = n_words
                 n_sentences += 1
                 raw += n

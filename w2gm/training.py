@@ -37,8 +37,9 @@ draws its progress bar with it.  The kernel may train a spherical model on
 packed rows (``KernelState``'s ``pack_rows``): they are loaded from the model's
 arrays when an epoch starts (after ``on_epoch_begin``) and stored back when it
 ends (before the held-out loss and ``on_epoch_end``), before ``on_progress``
-callbacks (a snapshot while jobs run, at most once a second) and when the run stops, so changes that
-an ``on_progress`` callback makes to log-variances or logits are overwritten.
+callbacks (a snapshot while jobs run, at most once a second) and when the run
+stops, so changes that an ``on_progress`` callback makes to log-variances or
+logits are overwritten.
 
 Learning-rate schedule.  The rate decays linearly from ``start_alpha`` to
 ``end_alpha`` over the call.  The progress of a point in epoch ``e``
