@@ -386,7 +386,6 @@ def test_failing_on_progress_is_reraised_and_all_threads_joined(topic_sentences)
     assert seconds < DEADLINE and not training_threads()
 
 
-
 class LogVarianceWatcher:
     """Adds 1 to every log-variance as epoch 1 begins; copies them at train begin and epoch ends."""
 
